@@ -4,9 +4,9 @@
 #include <charconv>
 
 #include "absl/strings/numbers.h"
-#include "base/strings.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "base/strings.h"
 
 namespace mailsweep {
 
@@ -45,57 +45,52 @@ void FlagSet::String(std::string_view names, std::string value_name, std::string
 
 void FlagSet::StringList(std::string_view names, std::string value_name, std::string help,
                          std::vector<std::string>* out) {
-  Add(names, std::move(value_name), StrCat(help, " (repeatable)"), "",
-      [out](std::string_view v) {
-        out->emplace_back(v);
-        return absl::OkStatus();
-      });
+  Add(names, std::move(value_name), StrCat(help, " (repeatable)"), "", [out](std::string_view v) {
+    out->emplace_back(v);
+    return absl::OkStatus();
+  });
 }
 
 void FlagSet::Uint64(std::string_view names, std::string value_name, std::string help,
                      uint64_t* out) {
-  Add(names, std::move(value_name), std::move(help), StrCat(*out),
-      [out](std::string_view v) {
-        uint64_t value = 0;
-        std::from_chars_result r = std::from_chars(v.data(), v.data() + v.size(), value, 10);
-        if (v.size() > 2 && (v.substr(0, 2) == "0x" || v.substr(0, 2) == "0X")) {
-          r = std::from_chars(v.data() + 2, v.data() + v.size(), value, 16);
-        }
-        if (r.ec != std::errc() || r.ptr != v.data() + v.size() || v.empty()) {
-          return absl::InvalidArgumentError(
-              StrCat("'", v, "' is not a non-negative whole number"));
-        }
-        *out = value;
-        return absl::OkStatus();
-      });
+  Add(names, std::move(value_name), std::move(help), StrCat(*out), [out](std::string_view v) {
+    uint64_t value = 0;
+    std::from_chars_result r = std::from_chars(v.data(), v.data() + v.size(), value, 10);
+    if (v.size() > 2 && (v.substr(0, 2) == "0x" || v.substr(0, 2) == "0X")) {
+      r = std::from_chars(v.data() + 2, v.data() + v.size(), value, 16);
+    }
+    if (r.ec != std::errc() || r.ptr != v.data() + v.size() || v.empty()) {
+      return absl::InvalidArgumentError(StrCat("'", v, "' is not a non-negative whole number"));
+    }
+    *out = value;
+    return absl::OkStatus();
+  });
 }
 
 void FlagSet::Uint32(std::string_view names, std::string value_name, std::string help,
                      uint32_t* out) {
-  Add(names, std::move(value_name), std::move(help), StrCat(*out),
-      [out](std::string_view v) {
-        uint32_t value = 0;
-        auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), value, 10);
-        if (ec != std::errc() || end != v.data() + v.size() || v.empty()) {
-          return absl::InvalidArgumentError(
-              StrCat("'", v, "' is not a whole number from 0 to 4294967295"));
-        }
-        *out = value;
-        return absl::OkStatus();
-      });
+  Add(names, std::move(value_name), std::move(help), StrCat(*out), [out](std::string_view v) {
+    uint32_t value = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), value, 10);
+    if (ec != std::errc() || end != v.data() + v.size() || v.empty()) {
+      return absl::InvalidArgumentError(
+          StrCat("'", v, "' is not a whole number from 0 to 4294967295"));
+    }
+    *out = value;
+    return absl::OkStatus();
+  });
 }
 
 void FlagSet::Double(std::string_view names, std::string value_name, std::string help,
                      double* out) {
-  Add(names, std::move(value_name), std::move(help), StrCat(*out),
-      [out](std::string_view v) {
-        double value = 0;
-        if (!absl::SimpleAtod(ToAbsl(v), &value)) {
-          return absl::InvalidArgumentError(StrCat("'", v, "' is not a number"));
-        }
-        *out = value;
-        return absl::OkStatus();
-      });
+  Add(names, std::move(value_name), std::move(help), StrCat(*out), [out](std::string_view v) {
+    double value = 0;
+    if (!absl::SimpleAtod(ToAbsl(v), &value)) {
+      return absl::InvalidArgumentError(StrCat("'", v, "' is not a number"));
+    }
+    *out = value;
+    return absl::OkStatus();
+  });
 }
 
 void FlagSet::Custom(std::string_view names, std::string value_name, std::string help,
@@ -167,8 +162,7 @@ absl::Status FlagSet::Parse(int argc, const char* const* argv,
     } else if (i + 1 < argc) {
       value = argv[++i];
     } else {
-      return absl::InvalidArgumentError(
-          StrCat(name, " needs a value (", flag->value_name, ")"));
+      return absl::InvalidArgumentError(StrCat(name, " needs a value (", flag->value_name, ")"));
     }
     if (absl::Status s = flag->parse(value); !s.ok()) {
       return absl::InvalidArgumentError(StrCat(name, ": ", s.message()));

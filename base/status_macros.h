@@ -15,9 +15,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-#define MAILSWEEP_RETURN_IF_ERROR(expr)               \
-  do {                                                \
-    ::absl::Status mailsweep_status_ = (expr);        \
+#define MAILSWEEP_RETURN_IF_ERROR(expr)                    \
+  do {                                                     \
+    ::absl::Status mailsweep_status_ = (expr);             \
     if (!mailsweep_status_.ok()) return mailsweep_status_; \
   } while (0)
 

@@ -24,8 +24,9 @@ int main() {
     const uint32_t first = (base | (rng() & 0x00ffffffu)) & ~(size - 1);
     opt_out.push_back({first, first + size - 1});
   }
-  const IntervalSet allowed =
-      IntervalSet({{base, base | 0x00ffffffu}}).Subtract(DefaultBlocklist()).Subtract(IntervalSet(opt_out));
+  const IntervalSet allowed = IntervalSet({{base, base | 0x00ffffffu}})
+                                  .Subtract(DefaultBlocklist())
+                                  .Subtract(IntervalSet(opt_out));
   const TargetSpace space(allowed, {110, 143, 993, 995});
   auto perm = Permutation::Create(space.size(), 12345);
   if (!perm.ok()) return 1;

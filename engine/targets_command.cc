@@ -100,8 +100,7 @@ int RunTargetsCommand(int argc, const char* const* argv) {
                   count, walk->space.address_count(), walk->space.ports().size(),
                   targets::FormatPortList(walk->space.ports()), walk->seed,
                   walk->seed_was_random ? " (random)" : "", options.shard, options.shards,
-                  walk->shard_range.begin, walk->shard_range.end,
-                  walk->permutation.cycle_length());
+                  walk->shard_range.begin, walk->shard_range.end, walk->permutation.cycle_length());
   }
   if (!ok) {
     absl::FPrintF(stderr, "mailsweep targets: writing the output failed\n");

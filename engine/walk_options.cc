@@ -52,8 +52,8 @@ void WalkOptions::Register(FlagSet* flags) {
                     "addresses never to probe, one CIDR/address/range per line, added to the "
                     "built-in reserved-range blocklist",
                     &spec.blocklist_files);
-  flags->StringList("-w,--allowlist-file", "FILE",
-                    "more targets, one CIDR/address/range per line", &spec.allowlist_files);
+  flags->StringList("-w,--allowlist-file", "FILE", "more targets, one CIDR/address/range per line",
+                    &spec.allowlist_files);
   flags->StringList("--allow-reserved", "CIDR",
                     "lift exactly this part of the built-in reserved-range blocklist (the lab "
                     "needs 198.18.0.0/15)",
@@ -64,9 +64,8 @@ absl::StatusOr<ResolvedWalk> ResolveWalk(WalkOptions options,
                                          const std::vector<std::string>& positional) {
   if (options.shards == 0) return absl::InvalidArgumentError("--shards must be at least 1");
   if (options.shard >= options.shards) {
-    return absl::InvalidArgumentError(StrCat("--shard ", options.shard,
-                                                   " is out of range: shards run from 0 to ",
-                                                   options.shards - 1));
+    return absl::InvalidArgumentError(StrCat(
+        "--shard ", options.shard, " is out of range: shards run from 0 to ", options.shards - 1));
   }
   auto ports = targets::ParsePortList(options.ports_text);
   if (!ports.ok()) return absl::InvalidArgumentError(StrCat("-p: ", ports.status().message()));

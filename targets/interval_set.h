@@ -35,16 +35,19 @@ class IntervalSet {
   uint32_t AddressAt(uint64_t index) const {
     size_t r = bucket_first_[index >> bucket_shift_];
     while (cumulative_end_[r] <= index) ++r;
-    return ranges_[r].first + static_cast<uint32_t>(index - (cumulative_end_[r] - ranges_[r].size()));
+    return ranges_[r].first +
+           static_cast<uint32_t>(index - (cumulative_end_[r] - ranges_[r].size()));
   }
 
   const std::vector<Ipv4Range>& ranges() const { return ranges_; }
-  friend bool operator==(const IntervalSet& a, const IntervalSet& b) { return a.ranges_ == b.ranges_; }
+  friend bool operator==(const IntervalSet& a, const IntervalSet& b) {
+    return a.ranges_ == b.ranges_;
+  }
 
  private:
   void BuildIndex();
 
-  std::vector<Ipv4Range> ranges_;        // sorted, disjoint, not adjacent
+  std::vector<Ipv4Range> ranges_;         // sorted, disjoint, not adjacent
   std::vector<uint64_t> cumulative_end_;  // addresses in ranges_[0..i]
   std::vector<uint32_t> bucket_first_;    // first range that can hold index b << bucket_shift_
   int bucket_shift_ = 0;

@@ -1,7 +1,7 @@
 #include "targets/permutation.h"
 
-#include "base/strings.h"
 #include "base/siphash.h"
+#include "base/strings.h"
 
 namespace mailsweep::targets {
 

@@ -3,9 +3,9 @@
 #include <bitset>
 #include <charconv>
 
-#include "base/strings.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "base/strings.h"
 
 namespace mailsweep::targets {
 namespace {

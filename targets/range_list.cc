@@ -7,8 +7,8 @@
 #include <sstream>
 
 #include "absl/strings/ascii.h"
-#include "base/strings.h"
 #include "absl/strings/str_split.h"
+#include "base/strings.h"
 
 namespace mailsweep::targets {
 
@@ -29,8 +29,7 @@ absl::StatusOr<RangeList> ParseRangeList(std::string_view text, std::string_view
     }
     std::string_view token = ToStd(tokens[0]);
     if (LooksLikeIpv6(token)) {
-      out.warnings.push_back(
-          StrCat(source, ":", line_no, ": skipped IPv6 entry '", token, "'"));
+      out.warnings.push_back(StrCat(source, ":", line_no, ": skipped IPv6 entry '", token, "'"));
       continue;
     }
     auto range = ParseIpv4Range(token);

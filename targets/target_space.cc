@@ -35,7 +35,8 @@ absl::StatusOr<IntervalSet> ParseArgs(const std::vector<std::string>& args, std:
 TargetSpace::TargetSpace(IntervalSet allowed, std::vector<uint16_t> ports)
     : allowed_(std::move(allowed)), ports_(std::move(ports)) {
   if (ports_.size() > 1) {
-    port_magic_ = static_cast<uint64_t>((static_cast<unsigned __int128>(1) << 64) / ports_.size()) + 1;
+    port_magic_ =
+        static_cast<uint64_t>((static_cast<unsigned __int128>(1) << 64) / ports_.size()) + 1;
   }
 }
 
@@ -61,7 +62,7 @@ absl::StatusOr<TargetSpace> TargetSpace::Build(const TargetSpec& spec,
   for (const Ipv4Range& r : lifted->ranges()) {
     if (IntervalSet({r}).Intersect(reserved).empty()) {
       notes->push_back(StrCat("--allow-reserved ", FormatRange(r),
-                                    " names no reserved addresses; it changes nothing"));
+                              " names no reserved addresses; it changes nothing"));
     }
   }
   std::vector<Ipv4Range> user_block;
@@ -80,7 +81,7 @@ absl::StatusOr<TargetSpace> TargetSpace::Build(const TargetSpec& spec,
     }
     if (refused.ranges().size() > 4) StrAppend(&which, ", ...");
     notes->push_back(StrCat(refused.Count(), " reserved addresses left out (", which,
-                                  "); name them with --allow-reserved CIDR to scan them"));
+                            "); name them with --allow-reserved CIDR to scan them"));
   }
 
   TargetSpace space(targets.Subtract(blocked), spec.ports);

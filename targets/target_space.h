@@ -60,8 +60,8 @@ class TargetSpace {
     uint64_t port_index = 0;
     if (ports_.size() > 1) {
       // Exact for index < 2^48 and up to 2^16 ports (see port_magic_).
-      address_index = static_cast<uint64_t>(
-          (static_cast<unsigned __int128>(index) * port_magic_) >> 64);
+      address_index =
+          static_cast<uint64_t>((static_cast<unsigned __int128>(index) * port_magic_) >> 64);
       port_index = index - address_index * ports_.size();
     }
     return {allowed_.AddressAt(address_index), ports_[port_index]};

@@ -34,7 +34,8 @@ struct Fixture {
 
 TEST_CASE("FlagSet parses short, long, joined and separated values") {
   Fixture f;
-  Parsed p = f.Parse({"-q", "--output=x.bin", "-r5000", "-b", "a", "--blocklist-file", "b", "1.2.3.0/24"});
+  Parsed p =
+      f.Parse({"-q", "--output=x.bin", "-r5000", "-b", "a", "--blocklist-file", "b", "1.2.3.0/24"});
   REQUIRE(p.status.ok());
   CHECK(f.quiet);
   CHECK(f.output == "x.bin");
@@ -42,7 +43,7 @@ TEST_CASE("FlagSet parses short, long, joined and separated values") {
   CHECK(f.blocklists == std::vector<std::string>{"a", "b"});
   CHECK(p.positional == std::vector<std::string>{"1.2.3.0/24"});
   CHECK(f.flags.WasSet("--rate"));
-  CHECK_FALSE(f.flags.WasSet("--blocklist")); // not a name of any flag
+  CHECK_FALSE(f.flags.WasSet("--blocklist"));  // not a name of any flag
 }
 
 TEST_CASE("FlagSet reports unknown flags, missing and malformed values by name") {
@@ -68,7 +69,8 @@ TEST_CASE("FlagSet keeps everything after -- positional and documents every flag
   CHECK_FALSE(f.quiet);
   CHECK(p.positional == std::vector<std::string>{"-q", "x"});
   const std::string help = f.flags.Help();
-  for (const char* name : {"--quiet", "--output", "--rate", "--blocklist-file", "[default: 10000]"}) {
+  for (const char* name :
+       {"--quiet", "--output", "--rate", "--blocklist-file", "[default: 10000]"}) {
     CHECK(help.find(name) != std::string::npos);
   }
   Fixture g;

@@ -13,8 +13,9 @@ TEST_CASE("ParseIpv4 accepts strict dotted quads") {
 }
 
 TEST_CASE("ParseIpv4 rejects everything else") {
-  for (const char* bad : {"", "1.2.3", "1.2.3.4.5", "256.0.0.1", "1.2.3.4 ", " 1.2.3.4", "1..2.3",
-                          "1.2.3.-4", "+1.2.3.4", "1.2.3.1234", "a.b.c.d", "1.2.3.4/", "0x1.2.3.4"}) {
+  for (const char* bad :
+       {"", "1.2.3", "1.2.3.4.5", "256.0.0.1", "1.2.3.4 ", " 1.2.3.4", "1..2.3", "1.2.3.-4",
+        "+1.2.3.4", "1.2.3.1234", "a.b.c.d", "1.2.3.4/", "0x1.2.3.4"}) {
     INFO(bad);
     CHECK_FALSE(ParseIpv4(bad).ok());
   }
@@ -24,7 +25,8 @@ TEST_CASE("ParseIpv4Range reads CIDR blocks, single addresses and ranges") {
   CHECK(*ParseIpv4Range("198.18.0.0/15") == Ipv4Range{0xc6120000u, 0xc613ffffu});
   CHECK(*ParseIpv4Range("0.0.0.0/0") == Ipv4Range{0u, 0xffffffffu});
   CHECK(*ParseIpv4Range("192.0.2.7/32") == Ipv4Range{0xc0000207u, 0xc0000207u});
-  CHECK(*ParseIpv4Range("192.0.2.7/24") == Ipv4Range{0xc0000200u, 0xc00002ffu});  // host bits cleared
+  CHECK(*ParseIpv4Range("192.0.2.7/24") ==
+        Ipv4Range{0xc0000200u, 0xc00002ffu});  // host bits cleared
   CHECK(*ParseIpv4Range("192.0.2.7") == Ipv4Range{0xc0000207u, 0xc0000207u});
   CHECK(*ParseIpv4Range("192.0.2.1-192.0.2.9") == Ipv4Range{0xc0000201u, 0xc0000209u});
   CHECK(ParseIpv4Range("0.0.0.0/0")->size() == (uint64_t{1} << 32));

@@ -22,10 +22,10 @@ TEST_CASE("IsPrime agrees with a sieve below 100000") {
 }
 
 TEST_CASE("IsPrime knows large primes and strong pseudoprimes") {
-  CHECK(IsPrime((uint64_t{1} << 61) - 1));         // Mersenne prime
-  CHECK(IsPrime(4294967311ULL));                    // smallest prime above 2^32
-  CHECK_FALSE(IsPrime(3215031751ULL));              // strong pseudoprime to bases 2,3,5,7
-  CHECK_FALSE(IsPrime(3825123056546413051ULL));     // strong pseudoprime to bases up to 23
+  CHECK(IsPrime((uint64_t{1} << 61) - 1));       // Mersenne prime
+  CHECK(IsPrime(4294967311ULL));                 // smallest prime above 2^32
+  CHECK_FALSE(IsPrime(3215031751ULL));           // strong pseudoprime to bases 2,3,5,7
+  CHECK_FALSE(IsPrime(3825123056546413051ULL));  // strong pseudoprime to bases up to 23
   CHECK(NextPrimeAbove(uint64_t{1} << 32) == 4294967311ULL);
   CHECK(NextPrimeAbove(2) == 3);
 }
@@ -53,7 +53,8 @@ TEST_CASE("IsPrimitiveRoot: the order of a root is p-1") {
 
 TEST_CASE("Montgomery multiplication equals plain modular multiplication") {
   std::mt19937_64 rng(99);
-  for (uint64_t m : {3ULL, 7ULL, 65537ULL, 4294967311ULL, (1ULL << 61) - 1, (1ULL << 62) + 135ULL}) {
+  for (uint64_t m :
+       {3ULL, 7ULL, 65537ULL, 4294967311ULL, (1ULL << 61) - 1, (1ULL << 62) + 135ULL}) {
     if (m % 2 == 0) continue;
     Montgomery mont(m);
     for (int i = 0; i < 1000; ++i) {

@@ -14,7 +14,8 @@ TEST_CASE("ParsePortList reads lists and ranges, keeps order and drops duplicate
 }
 
 TEST_CASE("ParsePortList rejects port 0, out of range, empty items and backward ranges") {
-  for (const char* bad : {"", "0", "65536", "110,", ",110", "abc", "995-993", "1-2-3", "-5", "11 0"}) {
+  for (const char* bad :
+       {"", "0", "65536", "110,", ",110", "abc", "995-993", "1-2-3", "-5", "11 0"}) {
     INFO(bad);
     auto p = ParsePortList(bad);
     REQUIRE_FALSE(p.ok());

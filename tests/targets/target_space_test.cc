@@ -35,8 +35,8 @@ TEST_CASE("The default blocklist parses and covers the IANA special-purpose rang
   CHECK(reserved.ranges().size() >= 12);
   for (const char* a : {"0.1.2.3", "10.9.8.7", "100.64.0.1", "127.0.0.1", "169.254.1.1",
                         "172.31.255.255", "192.0.0.8", "192.0.2.1", "192.88.99.1", "192.168.1.1",
-                        "198.18.0.1", "198.19.255.255", "198.51.100.1", "203.0.113.9",
-                        "224.0.0.1", "239.255.255.255", "240.0.0.1", "255.255.255.255"}) {
+                        "198.18.0.1", "198.19.255.255", "198.51.100.1", "203.0.113.9", "224.0.0.1",
+                        "239.255.255.255", "240.0.0.1", "255.255.255.255"}) {
     INFO(a);
     CHECK(reserved.Contains(Ip(a)));
   }
@@ -111,7 +111,8 @@ TEST_CASE("A user blocklist adds to the default one and lifting does not overrid
 TEST_CASE("Every (address, port) of about a million targets with holes is visited once") {
   // A /13 minus every third /20, times 3 ports: about 1.05 million targets.
   std::string block;
-  for (int i = 0; i < 128; i += 3) block += "8." + std::to_string(i / 16) + "." + std::to_string((i % 16) * 16) + ".0/20\n";
+  for (int i = 0; i < 128; i += 3)
+    block += "8." + std::to_string(i / 16) + "." + std::to_string((i % 16) * 16) + ".0/20\n";
   const std::string file = TempFile(block);
   TargetSpec spec{.targets = {"8.0.0.0/13"}, .blocklist_files = {file}, .ports = {25, 110, 995}};
   std::vector<std::string> notes;
@@ -173,7 +174,8 @@ TEST_CASE("Build reports bad input clearly") {
   auto bad = TargetSpace::Build(TargetSpec{.targets = {"1.2.3.0/33"}, .ports = {110}}, &notes);
   CHECK(bad.status().message().find("1.2.3.0/33") != std::string_view::npos);
 
-  auto reserved_only = TargetSpace::Build(TargetSpec{.targets = {"10.0.0.0/8"}, .ports = {110}}, &notes);
+  auto reserved_only =
+      TargetSpace::Build(TargetSpec{.targets = {"10.0.0.0/8"}, .ports = {110}}, &notes);
   CHECK(reserved_only.status().message().find("no targets left") != std::string_view::npos);
 
   auto missing = TargetSpace::Build(
