@@ -87,8 +87,9 @@ absl::StatusOr<TargetSpace> TargetSpace::Build(const TargetSpec& spec,
   TargetSpace space(targets.Subtract(blocked), spec.ports);
   space.blocked_ = blocked;
   if (space.size() == 0) {
-    return absl::InvalidArgumentError(
-        "no targets left after the blocklists (every target is reserved or blocked)");
+    std::string why = "every target is reserved or blocked";
+    if (!refused.empty()) why = notes->back();
+    return absl::InvalidArgumentError(StrCat("no targets left after the blocklists: ", why));
   }
   if (space.address_count() > (uint64_t{1} << 32) || space.ports_.size() > 65535) {
     return absl::InvalidArgumentError("target space too large");
