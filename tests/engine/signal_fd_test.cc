@@ -1,0 +1,25 @@
+#include "engine/signal_fd.h"
+
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <thread>
+
+namespace mailsweep::engine {
+namespace {
+
+TEST_CASE("SignalFd turns SIGTERM sent to the process into a readable event") {
+  SignalFd signals;
+  REQUIRE(signals.fd() >= 0);
+  CHECK_FALSE(signals.Wait(0).has_value());
+  // A thread started after the SignalFd inherits the blocked mask, so the signal waits for us.
+  std::thread sender([] { kill(getpid(), SIGTERM); });
+  sender.join();
+  std::optional<int> sig = signals.Wait(5000);
+  REQUIRE(sig.has_value());
+  CHECK(*sig == SIGTERM);
+  CHECK_FALSE(signals.Wait(0).has_value());
+}
+
+}  // namespace
+}  // namespace mailsweep::engine
