@@ -18,3 +18,6 @@ if(MAILSWEEP_FUZZ)
                    ${CMAKE_CURRENT_LIST_DIR}/fuzz_corpus)
   set_tests_properties("results: record reader fuzz (60 s)" PROPERTIES LABELS "fuzz" TIMEOUT 300)
 endif()
+
+target_compile_definitions(results_test PRIVATE
+                           MAILSWEEP_TEST_DATA_DIR="${CMAKE_CURRENT_LIST_DIR}/data")
