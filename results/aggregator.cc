@@ -8,6 +8,7 @@
 
 #include "absl/hash/hash.h"
 #include "base/strings.h"
+#include "results/host_table.h"
 
 namespace mailsweep::results {
 
@@ -69,10 +70,19 @@ int VersionBucket(uint16_t v) {
 }  // namespace
 
 struct Aggregator::Worker final : public RecordVisitor {
+  // Records wait here for their table slot's cache line to arrive (prefetched on entry).
+  static constexpr int kPipeline = 16;
+  struct Pending {
+    uint64_t key, hash;
+    int slot;
+    PortObs obs;
+  };
+
   uint8_t id = 0;
-  int partitions = 1;
   bool collect = true;
-  std::vector<absl::flat_hash_map<uint64_t, HostState>> parts;
+  HostTable<HostState> table;
+  Pending pending[kPipeline];
+  int pending_head = 0, pending_count = 0;
   std::vector<Detail> details;
   StringPool strings;
   StringPool cert_ids;  // sha256 bytes
@@ -81,6 +91,16 @@ struct Aggregator::Worker final : public RecordVisitor {
   uint64_t other_port = 0;
   ReadStats stats;
   std::vector<Corruption> corruptions;
+
+  void Apply(const Pending& p) { MergeObs(&table.FindOrInsert(p.key, p.hash).obs[p.slot], p.obs); }
+
+  void FlushPending() {
+    while (pending_count > 0) {
+      Apply(pending[pending_head]);
+      pending_head = (pending_head + 1) % kPipeline;
+      --pending_count;
+    }
+  }
 
   void OnProbe(const ProbeView& v) override {
     int slot = MailPortSlot(v.port);
@@ -108,9 +128,16 @@ struct Aggregator::Worker final : public RecordVisitor {
       details.push_back(d);
     }
     uint64_t key = uint64_t{v.address} << 2 | static_cast<uint64_t>(proto);
-    size_t part = partitions == 1 ? 0 : absl::Hash<uint64_t>()(key) % partitions;
-    HostState& h = parts[part][key];
-    MergeObs(&h.obs[slot - kProtocolSlots[proto].first], o);
+    uint64_t hash = HostTable<HostState>::Hash(key);
+    table.Prefetch(hash);
+    if (pending_count == kPipeline) {
+      Apply(pending[pending_head]);
+      pending_head = (pending_head + 1) % kPipeline;
+      --pending_count;
+    }
+    pending[(pending_head + pending_count) % kPipeline] = {key, hash,
+                                                           slot - kProtocolSlots[proto].first, o};
+    ++pending_count;
   }
   void OnCertificate(const CertificateFacts& c) override {
     if (!collect) return;
@@ -154,9 +181,7 @@ void Aggregator::Run() {
   for (int i = 0; i < n; ++i) {
     auto w = std::make_unique<Worker>();
     w->id = static_cast<uint8_t>(i);
-    w->partitions = n;
     w->collect = options_.collect_hosts;
-    w->parts.resize(n);
     workers_.push_back(std::move(w));
   }
 
@@ -168,6 +193,7 @@ void Aggregator::Run() {
     };
     for (size_t t; (t = next.fetch_add(1)) < tasks.size();) {
       w->stats.Add(tasks[t].reader->Scan(w, report, tasks[t].begin, tasks[t].end));
+      w->FlushPending();
     }
   };
   {
@@ -203,21 +229,25 @@ void Aggregator::Run() {
     unknown = GeoDb::Unknown();
     geo = unknown.get();
   }
+  // Partition p takes the keys whose hash falls into it from every worker's table.
   auto merge = [&](int p) {
-    absl::flat_hash_map<uint64_t, HostState> merged = std::move(workers_[0]->parts[p]);
-    for (int w = 1; w < n; ++w) {
-      for (auto& [key, state] : workers_[w]->parts[p]) {
-        auto [it, inserted] = merged.try_emplace(key, state);
-        if (!inserted) {
+    HostTable<HostState> own;
+    const HostTable<HostState>* merged = &workers_[0]->table;
+    if (n > 1) {
+      for (int w = 0; w < n; ++w) {
+        workers_[w]->table.ForEach([&](uint64_t key, const HostState& state) {
+          uint64_t hash = HostTable<HostState>::Hash(key);
+          if ((hash >> 32) % n != static_cast<uint64_t>(p)) return;
+          HostState& into = own.FindOrInsert(key, hash);
           for (int s = 0; s < 3; ++s) {
-            if (state.obs[s].present()) MergeObs(&it->second.obs[s], state.obs[s]);
+            if (state.obs[s].present()) MergeObs(&into.obs[s], state.obs[s]);
           }
-        }
+        });
       }
-      absl::flat_hash_map<uint64_t, HostState>().swap(workers_[w]->parts[p]);
+      merged = &own;
     }
     PartResult& out = results[p];
-    for (const auto& [key, state] : merged) {
+    merged->ForEach([&](uint64_t key, const HostState& state) {
       const int proto = static_cast<int>(key & 3);
       const uint32_t address = static_cast<uint32_t>(key >> 2);
       const ProtocolSlots ps = kProtocolSlots[proto];
@@ -249,7 +279,7 @@ void Aggregator::Run() {
       }
       if (rep < 0) rep = tls;
       if (tls >= 0) ++out.versions[proto][VersionBucket(state.obs[tls].tls_version)];
-      if (!options_.collect_hosts || cls == HostClass::kNoService || rep < 0) continue;
+      if (!options_.collect_hosts || cls == HostClass::kNoService || rep < 0) return;
       HostRow row;
       row.address = address;
       row.protocol = proto;
@@ -263,7 +293,7 @@ void Aggregator::Run() {
         row.tls_obs = state.obs[tls];
       }
       out.rows.push_back(row);
-    }
+    });
   };
   {
     std::vector<std::thread> threads;
@@ -271,6 +301,7 @@ void Aggregator::Run() {
     merge(0);
     for (auto& t : threads) t.join();
   }
+  for (auto& w : workers_) w->table.Clear();
   for (PartResult& r : results) {
     for (const auto& [key, c] : r.counts) {
       CountryCounts& into = summary_.counts[key];

@@ -9,6 +9,7 @@
 #include <ctime>
 #include <fstream>
 
+#include "absl/container/flat_hash_map.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
 
@@ -211,90 +212,142 @@ const std::vector<std::string_view>& ShadowServerColumns(int protocol) {
   return protocol == 2 ? smtp : mail;
 }
 
+namespace {
+
+enum class Col {
+  kEmpty, kTimestamp, kSeverity, kIp, kProtocol, kPort, kTag, kGeo, kBanner, kCipher, kVersion,
+  kTls13Support, kTls13Cipher, kCertExpired,
+  // Columns from the certificate alone (cached per certificate):
+  kCertExpiration, kCertIssue, kCertLength, kSerial, kIssuerCn, kIssuerC, kIssuerO, kIssuerOu,
+  kSubjectCn, kSubjectC, kSubjectO, kSubjectOu, kKeyAlgorithm, kSignatureAlgorithm, kSelfSigned,
+  kMd5, kSha1, kSha256, kRawCert,
+};
+
+Col ColumnOf(std::string_view c) {
+  static const std::pair<std::string_view, Col> kMap[] = {
+      {"timestamp", Col::kTimestamp}, {"severity", Col::kSeverity}, {"ip", Col::kIp},
+      {"protocol", Col::kProtocol}, {"port", Col::kPort}, {"tag", Col::kTag}, {"geo", Col::kGeo},
+      {"banner", Col::kBanner}, {"cipher_suite", Col::kCipher}, {"handshake", Col::kVersion},
+      {"ssl_version", Col::kVersion}, {"tlsv13_support", Col::kTls13Support},
+      {"tlsv13_cipher", Col::kTls13Cipher}, {"cert_expired", Col::kCertExpired},
+      {"cert_expiration_date", Col::kCertExpiration}, {"cert_issue_date", Col::kCertIssue},
+      {"cert_length", Col::kCertLength}, {"cert_serial_number", Col::kSerial},
+      {"issuer_common_name", Col::kIssuerCn}, {"issuer_country", Col::kIssuerC},
+      {"issuer_organization_name", Col::kIssuerO},
+      {"issuer_organization_unit_name", Col::kIssuerOu},
+      {"subject_common_name", Col::kSubjectCn}, {"subject_country", Col::kSubjectC},
+      {"subject_organization_name", Col::kSubjectO},
+      {"subject_organization_unit_name", Col::kSubjectOu}, {"key_algorithm", Col::kKeyAlgorithm},
+      {"signature_algorithm", Col::kSignatureAlgorithm}, {"self_signed", Col::kSelfSigned},
+      {"md5_fingerprint", Col::kMd5}, {"sha1_fingerprint", Col::kSha1},
+      {"sha256_fingerprint", Col::kSha256}, {"raw_cert", Col::kRawCert}};
+  for (const auto& [name, col] : kMap) {
+    if (name == c) return col;
+  }
+  return Col::kEmpty;
+}
+
+std::string CertValue(Col col, const CertificateFacts& c) {
+  switch (col) {
+    case Col::kCertExpiration: return FormatUtc(c.not_after);
+    case Col::kCertIssue: return FormatUtc(c.not_before);
+    case Col::kCertLength: return c.key_bits ? std::to_string(c.key_bits) : "";
+    case Col::kSerial: return c.serial_hex;
+    case Col::kIssuerCn: return c.issuer_cn;
+    case Col::kIssuerC: return c.issuer_c;
+    case Col::kIssuerO: return c.issuer_o;
+    case Col::kIssuerOu: return c.issuer_ou;
+    case Col::kSubjectCn: return c.subject_cn;
+    case Col::kSubjectC: return c.subject_c;
+    case Col::kSubjectO: return c.subject_o;
+    case Col::kSubjectOu: return c.subject_ou;
+    case Col::kKeyAlgorithm: return c.key_algorithm;
+    case Col::kSignatureAlgorithm: return c.signature_algorithm;
+    case Col::kSelfSigned: return c.self_signed ? "Y" : "N";
+    case Col::kMd5: return Hex(c.md5.data(), c.md5.size());
+    case Col::kSha1: return Hex(c.sha1.data(), c.sha1.size());
+    case Col::kSha256: return Hex(c.sha256.data(), c.sha256.size());
+    case Col::kRawCert: return Base64(c.der);
+    default: return "";
+  }
+}
+
+}  // namespace
+
 std::string ShadowServerCsv(const Aggregator& agg, int protocol, bool vulnerable) {
-  const auto& columns = ShadowServerColumns(protocol);
+  const auto& names = ShadowServerColumns(protocol);
+  std::vector<Col> columns;
+  for (std::string_view n : names) columns.push_back(ColumnOf(n));
   std::string out = std::string(protocol == 2 ? kSmtpColumns : kMailColumns) + "\n";
-  std::vector<std::string> values(columns.size());
+  // Certificates repeat across hosts: their CSV fields are formatted once.
+  absl::flat_hash_map<const CertificateFacts*, std::vector<std::string>> cert_fields;
+  // Timestamps repeat within a second: one strftime per distinct second.
+  uint32_t last_time = 0;
+  std::string last_time_text = FormatUtc(0);
   for (const HostRow& h : agg.hosts()) {
     if (h.protocol != protocol || (vulnerable && !h.without_tls)) continue;
     const CertificateFacts* cert = h.tls_port ? agg.Certificate(h.tls_obs) : nullptr;
-    std::string_view cipher = h.tls_port ? agg.Cipher(h.tls_obs) : std::string_view();
-    const char* version = h.tls_port ? TlsVersionName(h.tls_obs.tls_version) : "";
-    for (size_t i = 0; i < columns.size(); ++i) {
-      std::string_view col = columns[i];
-      std::string v;
-      if (col == "timestamp") {
-        v = FormatUtc(h.obs.time_s);
-      } else if (col == "severity") {
-        v = vulnerable ? "medium" : "low";
-      } else if (col == "ip") {
-        v = Ipv4(h.address);
-      } else if (col == "protocol") {
-        v = "tcp";
-      } else if (col == "port") {
-        v = std::to_string(h.port);
-      } else if (col == "tag") {
-        v = StrCat(kProtocolNames[protocol], "-", HostClassName(h.cls));
-      } else if (col == "geo") {
-        v = std::string(h.country.view());
-      } else if (col == "banner") {
-        v = OneLine(agg.Banner(h.obs));
-      } else if (col == "cipher_suite") {
-        v = std::string(cipher);
-      } else if (col == "handshake" || col == "ssl_version") {
-        v = version;
-      } else if (col == "tlsv13_support") {
-        v = h.tls_port && h.tls_obs.tls_version == 0x0304 ? "Y" : "";
-      } else if (col == "tlsv13_cipher") {
-        v = h.tls_port && h.tls_obs.tls_version == 0x0304 ? std::string(cipher) : "";
-      } else if (cert) {
-        if (col == "cert_expiration_date") {
-          v = FormatUtc(cert->not_after);
-        } else if (col == "cert_issue_date") {
-          v = FormatUtc(cert->not_before);
-        } else if (col == "cert_expired") {
-          v = cert->not_after < static_cast<int64_t>(h.tls_obs.time_s) ? "Y" : "N";
-        } else if (col == "cert_length") {
-          v = cert->key_bits ? std::to_string(cert->key_bits) : "";
-        } else if (col == "cert_serial_number") {
-          v = cert->serial_hex;
-        } else if (col == "issuer_common_name") {
-          v = cert->issuer_cn;
-        } else if (col == "issuer_country") {
-          v = cert->issuer_c;
-        } else if (col == "issuer_organization_name") {
-          v = cert->issuer_o;
-        } else if (col == "issuer_organization_unit_name") {
-          v = cert->issuer_ou;
-        } else if (col == "subject_common_name") {
-          v = cert->subject_cn;
-        } else if (col == "subject_country") {
-          v = cert->subject_c;
-        } else if (col == "subject_organization_name") {
-          v = cert->subject_o;
-        } else if (col == "subject_organization_unit_name") {
-          v = cert->subject_ou;
-        } else if (col == "key_algorithm") {
-          v = cert->key_algorithm;
-        } else if (col == "signature_algorithm") {
-          v = cert->signature_algorithm;
-        } else if (col == "self_signed") {
-          v = cert->self_signed ? "Y" : "N";
-        } else if (col == "md5_fingerprint") {
-          v = Hex(cert->md5.data(), cert->md5.size());
-        } else if (col == "sha1_fingerprint") {
-          v = Hex(cert->sha1.data(), cert->sha1.size());
-        } else if (col == "sha256_fingerprint") {
-          v = Hex(cert->sha256.data(), cert->sha256.size());
-        } else if (col == "raw_cert") {
-          v = Base64(cert->der);
-        }
+    const std::vector<std::string>* cf = nullptr;
+    if (cert) {
+      auto [it, inserted] = cert_fields.try_emplace(cert);
+      if (inserted) {
+        for (Col c : columns) it->second.push_back(CsvField(CertValue(c, *cert)));
       }
-      values[i] = CsvField(v);
+      cf = &it->second;
     }
-    for (size_t i = 0; i < values.size(); ++i) {
+    std::string_view cipher = h.tls_port ? agg.Cipher(h.tls_obs) : std::string_view();
+    const bool tls13 = h.tls_port && h.tls_obs.tls_version == 0x0304;
+    for (size_t i = 0; i < columns.size(); ++i) {
       if (i) out.push_back(',');
-      out += values[i];
+      switch (columns[i]) {
+        case Col::kEmpty:
+          break;
+        case Col::kTimestamp:
+          if (h.obs.time_s != last_time) {
+            last_time = h.obs.time_s;
+            last_time_text = FormatUtc(last_time);
+          }
+          out += last_time_text;
+          break;
+        case Col::kSeverity:
+          out += vulnerable ? "medium" : "low";
+          break;
+        case Col::kIp:
+          out += Ipv4(h.address);
+          break;
+        case Col::kProtocol:
+          out += "tcp";
+          break;
+        case Col::kPort:
+          StrAppend(&out, h.port);
+          break;
+        case Col::kTag:
+          StrAppend(&out, kProtocolNames[protocol], "-", HostClassName(h.cls));
+          break;
+        case Col::kGeo:
+          out += h.country.view();
+          break;
+        case Col::kBanner:
+          out += CsvField(OneLine(agg.Banner(h.obs)));
+          break;
+        case Col::kCipher:
+          out += CsvField(cipher);
+          break;
+        case Col::kVersion:
+          if (h.tls_port) out += TlsVersionName(h.tls_obs.tls_version);
+          break;
+        case Col::kTls13Support:
+          if (tls13) out += "Y";
+          break;
+        case Col::kTls13Cipher:
+          if (tls13) out += CsvField(cipher);
+          break;
+        case Col::kCertExpired:
+          if (cert) out += cert->not_after < static_cast<int64_t>(h.tls_obs.time_s) ? "Y" : "N";
+          break;
+        default:
+          if (cf) out += (*cf)[i];
+      }
     }
     out.push_back('\n');
   }

@@ -175,7 +175,19 @@ absl::Status WriteSyntheticFile(const std::string& path, const SyntheticOptions&
     for (uint16_t port : header.ports) {
       for (uint64_t i = 0; i < o.hosts; ++i) {
         t += 3;
-        sink->Add(SyntheticProbe(o, SyntheticAddress(o, i), port, t));
+        ProbeRecord probe = SyntheticProbe(o, SyntheticAddress(o, i), port, t);
+        if (o.sweeps) {
+          SweepRecord s;
+          s.address = probe.address;
+          s.port = port;
+          s.status = probe.outcome == ProbeOutcome::kConnectRefused ? SweepStatus::kClosed
+                                                                    : SweepStatus::kOpen;
+          s.ttl = 64;
+          s.window = s.status == SweepStatus::kOpen ? 64240 : 0;
+          s.time_us = t - 1;
+          sink->Add(s);
+        }
+        sink->Add(probe);
       }
     }
   }

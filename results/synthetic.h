@@ -30,6 +30,7 @@ struct SyntheticOptions {
   uint64_t seed = 1;
   // Profile shares (the rest is "legacy"): starttls, plain, implicit.
   double starttls = 0.45, plain = 0.35, implicit = 0.10;
+  bool sweeps = false;  // also write the sweep record of every (host, port) before its probe
 };
 
 enum class SyntheticProfile : uint8_t { kStartTls, kPlain, kImplicit, kLegacy };

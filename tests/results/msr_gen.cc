@@ -1,9 +1,10 @@
 // msr_gen: writes a synthetic record file and its geo CSV (results/synthetic.h) for the
 // mailsweep-agg command tests, and prints the expected "without TLS" totals per protocol.
-// Usage: msr_gen OUT.msr GEO.csv HOSTS [SEED]
+// Usage: msr_gen OUT.msr GEO.csv HOSTS [SEED [sweeps]]
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <string>
 
 #include "results/synthetic.h"
 
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   SyntheticOptions o;
   o.hosts = strtoull(argv[3], nullptr, 10);
   if (argc > 4) o.seed = strtoull(argv[4], nullptr, 10);
+  o.sweeps = argc > 5 && std::string(argv[5]) == "sweeps";
   SyntheticTruth truth;
   if (absl::Status s = WriteSyntheticFile(argv[1], o, &truth); !s.ok()) {
     fprintf(stderr, "msr_gen: %s\n", std::string(s.message()).c_str());
