@@ -177,11 +177,16 @@ void Aggregator::Run() {
       tasks.push_back({r.get(), b, std::min(blocks, b + options_.blocks_per_task)});
     }
   }
+  // Presize the tables: a probe record takes ~30 bytes, and a host x protocol has 2-3 records.
+  uint64_t bytes = 0;
+  for (const auto& r : readers_) bytes += r->size();
+  const uint64_t expected_keys = bytes / 30 / 2;
   workers_.clear();
   for (int i = 0; i < n; ++i) {
     auto w = std::make_unique<Worker>();
     w->id = static_cast<uint8_t>(i);
     w->collect = options_.collect_hosts;
+    w->table.Reserve(std::min<uint64_t>(expected_keys, uint64_t{1} << 26));
     workers_.push_back(std::move(w));
   }
 
@@ -234,6 +239,7 @@ void Aggregator::Run() {
     HostTable<HostState> own;
     const HostTable<HostState>* merged = &workers_[0]->table;
     if (n > 1) {
+      own.Reserve(std::min<uint64_t>(workers_[0]->table.size() / n, uint64_t{1} << 26));
       for (int w = 0; w < n; ++w) {
         workers_[w]->table.ForEach([&](uint64_t key, const HostState& state) {
           uint64_t hash = HostTable<HostState>::Hash(key);

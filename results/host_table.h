@@ -44,6 +44,13 @@ class HostTable {
     }
   }
 
+  // Makes room for `n` keys without growing.
+  void Reserve(size_t n) {
+    size_t capacity = slots_.size();
+    while ((capacity >> 2) * 3 < n) capacity *= 2;
+    if (capacity != slots_.size()) Resize(capacity);
+  }
+
   template <typename F>
   void ForEach(F&& f) const {
     for (const Slot& s : slots_) {
