@@ -14,13 +14,6 @@ namespace mailsweep::results {
 
 namespace {
 
-// One observation's strings and certificate, interned per worker.
-struct Detail {
-  uint32_t banner = 0;  // 0: empty, else pool index + 1
-  uint32_t cipher = 0;
-  uint32_t cert = 0;  // 0: none, else cert pool index + 1
-};
-
 struct HostState {
   std::array<PortObs, 3> obs;  // the protocol's slots in kProtocolSlots order
 };
@@ -32,10 +25,12 @@ void MergeObs(PortObs* into, const PortObs& o) {
 
 class StringPool {
  public:
+  explicit StringPool(uint32_t max_id) : max_id_(max_id) {}
   uint32_t Intern(std::string_view s) {
     if (s.empty()) return 0;
     auto it = index_.find(ToAbsl(s));
     if (it != index_.end()) return it->second;
+    if (strings_.size() >= max_id_) return 0;
     strings_.emplace_back(s);
     uint32_t id = static_cast<uint32_t>(strings_.size());
     index_.emplace(strings_.back(), id);
@@ -46,26 +41,13 @@ class StringPool {
   }
 
  private:
+  const uint32_t max_id_;
   absl::flat_hash_map<std::string, uint32_t> index_;
   std::vector<std::string> strings_;
 };
 
-int VersionBucket(uint16_t v) {
-  switch (v) {
-    case 0x0300:
-      return 0;
-    case 0x0301:
-      return 1;
-    case 0x0302:
-      return 2;
-    case 0x0303:
-      return 3;
-    case 0x0304:
-      return 4;
-    default:
-      return 5;
-  }
-}
+// Summary::tls_versions index of a version code (codes 1..6 -> 0..5).
+int VersionBucket(uint8_t code) { return code == 0 ? 5 : code - 1; }
 
 }  // namespace
 
@@ -83,9 +65,9 @@ struct Aggregator::Worker final : public RecordVisitor {
   HostTable<HostState> table;
   Pending pending[kPipeline];
   int pending_head = 0, pending_count = 0;
-  std::vector<Detail> details;
-  StringPool strings;
-  StringPool cert_ids;  // sha256 bytes
+  StringPool banners{(1u << 24) - 1};
+  StringPool ciphers{0xffff};
+  StringPool cert_ids{(1u << 24) - 1};  // sha256 bytes
   absl::flat_hash_map<std::string, CertificateFacts> certs;
   std::array<std::array<uint64_t, 16>, kMailProtocols> outcomes{};
   uint64_t other_port = 0;
@@ -113,19 +95,16 @@ struct Aggregator::Worker final : public RecordVisitor {
     ++outcomes[proto][outcome < 16 ? outcome : 0];
     PortObs o;
     o.time_s = static_cast<uint32_t>(v.start_us / 1000000);
-    o.flags = v.flags;
-    o.tls_version = v.tls_version;
+    o.flags = static_cast<uint16_t>(v.flags);
+    o.version_code = TlsVersionCode(v.tls_version);
     o.outcome = outcome;
     o.worker = id;
     if (collect) {
-      Detail d;
-      d.banner = strings.Intern(v.banner);
-      d.cipher = strings.Intern(v.tls_cipher);
+      o.banner = banners.Intern(v.banner);
+      o.cipher = static_cast<uint16_t>(ciphers.Intern(v.tls_cipher));
       if (v.cert_sha256) {
-        d.cert = cert_ids.Intern({reinterpret_cast<const char*>(v.cert_sha256), 32});
+        o.cert = cert_ids.Intern({reinterpret_cast<const char*>(v.cert_sha256), 32});
       }
-      o.detail = static_cast<uint32_t>(details.size());
-      details.push_back(d);
     }
     uint64_t key = uint64_t{v.address} << 2 | static_cast<uint64_t>(proto);
     uint64_t hash = HostTable<HostState>::Hash(key);
@@ -284,7 +263,7 @@ void Aggregator::Run() {
         if (tls < 0 && ImplicitTlsWorks(po[s])) tls = s;
       }
       if (rep < 0) rep = tls;
-      if (tls >= 0) ++out.versions[proto][VersionBucket(state.obs[tls].tls_version)];
+      if (tls >= 0) ++out.versions[proto][VersionBucket(state.obs[tls].version_code)];
       if (!options_.collect_hosts || cls == HostClass::kNoService || rep < 0) return;
       HostRow row;
       row.address = address;
@@ -331,24 +310,29 @@ void Aggregator::Run() {
 
 std::string_view Aggregator::Banner(const PortObs& o) const {
   if (!o.present() || o.worker >= workers_.size()) return {};
-  const Worker& w = *workers_[o.worker];
-  if (o.detail >= w.details.size()) return {};
-  return w.strings.Get(w.details[o.detail].banner);
+  return workers_[o.worker]->banners.Get(o.banner);
 }
 
 std::string_view Aggregator::Cipher(const PortObs& o) const {
   if (!o.present() || o.worker >= workers_.size()) return {};
-  const Worker& w = *workers_[o.worker];
-  if (o.detail >= w.details.size()) return {};
-  return w.strings.Get(w.details[o.detail].cipher);
+  return workers_[o.worker]->ciphers.Get(o.cipher);
 }
 
 const CertificateFacts* Aggregator::Certificate(const PortObs& o) const {
-  if (!o.present() || o.worker >= workers_.size()) return nullptr;
-  const Worker& w = *workers_[o.worker];
-  if (o.detail >= w.details.size() || w.details[o.detail].cert == 0) return nullptr;
-  auto it = certs_.find(ToAbsl(w.cert_ids.Get(w.details[o.detail].cert)));
+  if (!o.present() || o.worker >= workers_.size() || o.cert == 0) return nullptr;
+  auto it = certs_.find(ToAbsl(workers_[o.worker]->cert_ids.Get(o.cert)));
   return it == certs_.end() ? nullptr : &it->second;
+}
+
+uint8_t TlsVersionCode(uint16_t version) {
+  if (version == 0) return 0;
+  if (version >= 0x0300 && version <= 0x0304) return static_cast<uint8_t>(version - 0x0300 + 1);
+  return 6;
+}
+
+uint16_t PortObs::tls_version() const {
+  static constexpr uint16_t kVersions[] = {0, 0x0300, 0x0301, 0x0302, 0x0303, 0x0304, 0xffff};
+  return kVersions[version_code < 7 ? version_code : 6];
 }
 
 const char* TlsVersionName(uint16_t version) {
@@ -365,6 +349,8 @@ const char* TlsVersionName(uint16_t version) {
       return "TLSv1.2";
     case 0x0304:
       return "TLSv1.3";
+    case 0xffff:
+      return "other";
     default:
       return "unknown";
   }

@@ -38,17 +38,28 @@ struct AggregateOptions {
   uint64_t blocks_per_task = 64;
 };
 
-// The latest probe of one (address, port).
-struct PortObs {
-  uint32_t time_s = 0;
-  uint32_t detail = 0;  // index into the worker's detail table
-  uint32_t flags = 0;
-  uint16_t tls_version = 0;
-  uint8_t outcome = 0;
-  uint8_t worker = kAbsent;
+// The latest probe of one (address, port), packed so that a host x protocol (three ports and
+// its key) fits one cache line. Strings and certificates are ids into the reading worker's
+// pools (0: none; a pool that reaches 2^24 entries, or 2^16 ciphers, stops adding and new
+// values read as none).
+struct __attribute__((packed)) PortObs {
   static constexpr uint8_t kAbsent = 0xff;
+  uint32_t time_s = 0;
+  uint32_t banner : 24 = 0;
+  uint32_t version_code : 8 = 0;  // see TlsVersionCode()
+  uint32_t cert : 24 = 0;
+  uint32_t outcome : 8 = 0;
+  uint16_t flags = 0;  // ProbeFlag bits 0..15
+  uint16_t cipher = 0;
+  uint8_t worker = kAbsent;
+
   bool present() const { return worker != kAbsent; }
+  uint16_t tls_version() const;
 };
+static_assert(sizeof(PortObs) == 17);
+
+// Wire version <-> a small code: 0 none, 1 SSLv3, 2..5 TLS 1.0..1.3, 6 other.
+uint8_t TlsVersionCode(uint16_t version);
 
 struct HostRow {
   uint32_t address = 0;

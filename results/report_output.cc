@@ -296,7 +296,7 @@ std::string ShadowServerCsv(const Aggregator& agg, int protocol, bool vulnerable
       cf = &it->second;
     }
     std::string_view cipher = h.tls_port ? agg.Cipher(h.tls_obs) : std::string_view();
-    const bool tls13 = h.tls_port && h.tls_obs.tls_version == 0x0304;
+    const bool tls13 = h.tls_port && h.tls_obs.tls_version() == 0x0304;
     for (size_t i = 0; i < columns.size(); ++i) {
       if (i) out.push_back(',');
       switch (columns[i]) {
@@ -334,7 +334,7 @@ std::string ShadowServerCsv(const Aggregator& agg, int protocol, bool vulnerable
           out += CsvField(cipher);
           break;
         case Col::kVersion:
-          if (h.tls_port) out += TlsVersionName(h.tls_obs.tls_version);
+          if (h.tls_port) out += TlsVersionName(h.tls_obs.tls_version());
           break;
         case Col::kTls13Support:
           if (tls13) out += "Y";
