@@ -1,0 +1,285 @@
+// mailsweep-agg: reads mailsweep record files (results/FORMAT.md) without privileges.
+//   dump    records as JSON lines or CSV
+//   info    a file's header and counts
+//   report  ShadowServer-style statistics: table, summary.csv/json, per-host CSVs, report.html
+#include <cstdio>
+#include <ctime>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "base/flag_set.h"
+#include "base/strings.h"
+#include "results/aggregator.h"
+#include "results/geo.h"
+#include "results/record_reader.h"
+#include "results/record_text.h"
+#include "results/report_output.h"
+
+namespace mailsweep::results {
+namespace {
+
+void PrintCorruption(const Corruption& c) {
+  fmt::print(stderr, "mailsweep-agg: {}: {} at offset {}: {} bytes dropped\n", c.file,
+             c.torn_tail ? "torn tail" : "corruption", c.offset, c.bytes);
+  if (!c.torn_tail) fmt::print(stderr, "  reason: {}\n", c.reason);
+}
+
+// Parses flags; returns -1 to go on, else the exit code.
+int ParseFlags(FlagSet& flags, int argc, const char* const* argv, std::vector<std::string>* pos,
+               const char* name, bool need_files) {
+  if (absl::Status s = flags.Parse(argc, argv, pos); !s.ok()) {
+    fmt::print(stderr, "mailsweep-agg {}: {}\n", name, s.message());
+    return 2;
+  }
+  if (flags.help_requested()) {
+    fputs(flags.Help().c_str(), stdout);
+    return 0;
+  }
+  if (need_files && pos->empty()) {
+    fmt::print(stderr, "mailsweep-agg {}: no record files given (see --help)\n", name);
+    return 2;
+  }
+  return -1;
+}
+
+int RunDump(int argc, const char* const* argv) {
+  std::string format = "json", kind = "all";
+  uint64_t limit = 0;
+  FlagSet flags("mailsweep-agg dump", "[flags] FILE...",
+                "Prints the records of record files, one per line, in file order.");
+  flags.String("-f,--format", "json|csv",
+               "json: JSON lines, ZGrab2-like names for probe records (ip, port, status, "
+               "data.<protocol>.banner, data.<protocol>.tls.handshake_log...), ZMap-like for "
+               "sweep records (saddr, sport, classification); csv: one schema for both kinds",
+               &format);
+  flags.String("-k,--kind", "all|sweep|probe", "which records to print", &kind);
+  flags.Uint64("-n,--limit", "N", "stop after N records per file (0: all)", &limit);
+  flags.Epilog(
+      "Corruption and torn tails are reported on stderr; the dump goes on with the next block.\n"
+      "Example: mailsweep-agg dump --kind probe run.msr | jq -r 'select(.status==\"success\") "
+      "| .ip'\nExit status: 0 done, 1 a file unreadable or corrupt, 2 bad usage.");
+  std::vector<std::string> files;
+  if (int rc = ParseFlags(flags, argc, argv, &files, "dump", true); rc >= 0) return rc;
+  if (format != "json" && format != "csv") {
+    fmt::print(stderr, "mailsweep-agg dump: --format must be json or csv\n");
+    return 2;
+  }
+  if (kind != "all" && kind != "sweep" && kind != "probe") {
+    fmt::print(stderr, "mailsweep-agg dump: --kind must be all, sweep or probe\n");
+    return 2;
+  }
+  const bool csv = format == "csv";
+  if (csv) fputs(kRecordCsvHeader(), stdout);
+  int rc = 0;
+  std::string buf;
+  for (const std::string& path : files) {
+    auto reader = RecordFileReader::Open(path);
+    if (!reader.ok()) {
+      fmt::print(stderr, "mailsweep-agg: {}\n", reader.status().message());
+      rc = 1;
+      continue;
+    }
+    uint64_t printed = 0;
+    auto emit = [&](std::string line) {
+      if (limit && printed >= limit) return;
+      ++printed;
+      buf += line;
+      if (!csv) buf.push_back('\n');
+      if (buf.size() > (1 << 16)) {
+        fwrite(buf.data(), 1, buf.size(), stdout);
+        buf.clear();
+      }
+    };
+    MaterializingVisitor v;
+    if (kind != "probe") {
+      v.on_sweep = [&](const SweepRecord& r) { emit(csv ? SweepToCsv(r) : SweepToJson(r)); };
+    }
+    if (kind != "sweep") {
+      v.on_probe = [&](const ProbeRecord& r) { emit(csv ? ProbeToCsv(r) : ProbeToJson(r)); };
+    }
+    ReadStats stats = (*reader)->Scan(&v, [&](const Corruption& c) {
+      fwrite(buf.data(), 1, buf.size(), stdout);
+      buf.clear();
+      fflush(stdout);
+      PrintCorruption(c);
+    });
+    if (stats.corruptions) rc = 1;
+  }
+  fwrite(buf.data(), 1, buf.size(), stdout);
+  return fflush(stdout) == 0 ? rc : 1;
+}
+
+int RunInfo(int argc, const char* const* argv) {
+  FlagSet flags("mailsweep-agg info", "[flags] FILE...",
+                "Prints each file's header (format and tool version, scan id, seed, shard, ports, "
+                "start time, command line) and what it holds: chunks, records per kind, "
+                "certificates, bytes per record, corruption.");
+  flags.Epilog("Exit status: 0 done, 1 a file unreadable or corrupt, 2 bad usage.");
+  std::vector<std::string> files;
+  if (int rc = ParseFlags(flags, argc, argv, &files, "info", true); rc >= 0) return rc;
+  int rc = 0;
+  for (const std::string& path : files) {
+    auto reader = RecordFileReader::Open(path);
+    if (!reader.ok()) {
+      fmt::print(stderr, "mailsweep-agg: {}\n", reader.status().message());
+      rc = 1;
+      continue;
+    }
+    const FileHeader& h = (*reader)->header();
+    RecordVisitor counter;
+    ReadStats s = (*reader)->Scan(&counter, PrintCorruption);
+    std::string ports;
+    for (uint16_t p : h.ports) StrAppend(&ports, ports.empty() ? "" : ",", p);
+    uint64_t records = s.sweep_records + s.probe_records;
+    fmt::print(
+        "file:            {}\nsize:            {} bytes ({} blocks)\nformat version:  {}\n"
+        "tool version:    {}\nscan id:         {}\nseed:            {}\nshard:           {} of "
+        "{}\nports:           {}\nstart time:      {}\ncommand line:    {}\nchunks:          "
+        "{}\nsweep records:   {}\nprobe records:   {}\ncertificates:    {}\n",
+        path, (*reader)->size(), (*reader)->blocks(), h.format_version, h.tool_version, h.scan_id,
+        h.seed, h.shard, h.shards, ports, FormatTimeUs(h.start_time_us), h.command_line, s.chunks,
+        s.sweep_records, s.probe_records, s.certificates);
+    if (records) {
+      fmt::print("bytes per record: {:.2f}\n",
+                 static_cast<double>((*reader)->size()) / static_cast<double>(records));
+    }
+    fmt::print("corruption:      {} event(s), {} bytes dropped, {} torn-tail bytes\n\n",
+               s.corruptions, s.dropped_bytes, s.torn_tail_bytes);
+    if (s.corruptions) rc = 1;
+  }
+  return rc;
+}
+
+int RunReport(int argc, const char* const* argv) {
+  std::string geo_path, out_dir = "mailsweep-report", policy_name = "shadowserver", date;
+  uint32_t threads = std::max(1u, std::thread::hardware_concurrency());
+  uint32_t top = 15;
+  bool no_hosts = false, quiet = false, strict = false;
+  FlagSet flags(
+      "mailsweep-agg report", "[flags] FILE...",
+      "Rolls probe records up into ShadowServer-style statistics: joins per address the related\n"
+      "ports (POP3 110+995, IMAP 143+993, SMTP 25/587+465), classifies each host x protocol\n"
+      "(starttls, plaintext_and_implicit, no_tls, implicit_only, no_service), counts country x\n"
+      "protocol x class and the hosts \"without TLS\" under the chosen policy. Any number of files\n"
+      "(shards, machines, runs); the latest probe of an (address, port) wins.");
+  flags.String("-g,--geo", "FILE",
+               "country database: a MaxMind DB (*.mmdb: GeoLite2-Country, DB-IP, "
+               "ip-location-db) or a CSV of first_ip,last_ip,country ranges; unknown: ZZ",
+               &geo_path);
+  flags.String("-o,--out", "DIR", "where the report files go (created)", &out_dir);
+  flags.String("-P,--policy", "NAME",
+               "what counts as \"without TLS\": shadowserver (no working TLS reachable for the "
+               "protocol), no-starttls (the plaintext port has no working STARTTLS), "
+               "plaintext-login (the plaintext port offers a plaintext login before TLS)",
+               &policy_name);
+  flags.Uint32("-t,--threads", "N", "worker threads", &threads);
+  flags.String("--date", "YYYY-MM-DD",
+               "prefix of the per-host files (default: the first file's start date)", &date);
+  flags.Uint32("--top", "N", "countries in the stdout table", &top);
+  flags.Bool("--no-hosts", "skip the per-host CSVs (less memory)", &no_hosts);
+  flags.Bool("-q,--quiet", "no table on stdout", &quiet);
+  flags.Bool("--strict", "exit 1 when any corruption was found (torn tails excepted)", &strict);
+  flags.Epilog(
+      "Files written to DIR: summary.csv (country,protocol,class,hosts; class without_tls is the\n"
+      "policy's count), summary.json, report.html (self-contained, SVG charts), and\n"
+      "DATE-scan_{pop3,imap,smtp}.csv (every host that speaks the protocol or implicit TLS) and\n"
+      "DATE-scan_{pop3,imap,smtp}_vulnerable.csv (the hosts without TLS), with exactly\n"
+      "ShadowServer's columns in their order; unknown columns are empty.\n"
+      "Example: mailsweep-agg report --geo lab-geo.csv --out report/ shard-*.msr\n"
+      "Exit status: 0 done, 1 a file unreadable (or corrupt with --strict) or output failed, "
+      "2 bad usage.");
+  std::vector<std::string> files;
+  if (int rc = ParseFlags(flags, argc, argv, &files, "report", true); rc >= 0) return rc;
+  std::optional<Policy> policy = ParsePolicy(policy_name);
+  if (!policy) {
+    fmt::print(stderr, "mailsweep-agg report: unknown --policy '{}'\n", policy_name);
+    return 2;
+  }
+  std::unique_ptr<GeoDb> geo;
+  if (!geo_path.empty()) {
+    auto g = GeoDb::Open(geo_path);
+    if (!g.ok()) {
+      fmt::print(stderr, "mailsweep-agg report: {}\n", g.status().message());
+      return 2;
+    }
+    geo = *std::move(g);
+  }
+  Aggregator agg({.policy = *policy,
+                  .geo = geo.get(),
+                  .threads = static_cast<int>(threads),
+                  .collect_hosts = !no_hosts});
+  int rc = 0;
+  int64_t first_start = 0;
+  for (const std::string& f : files) {
+    if (absl::Status s = agg.AddFile(f); !s.ok()) {
+      fmt::print(stderr, "mailsweep-agg: {}\n", s.message());
+      rc = 1;
+    }
+  }
+  if (agg.summary().files.empty()) return 1;
+  {
+    auto r = RecordFileReader::Open(agg.summary().files[0]);
+    if (r.ok()) first_start = (*r)->header().start_time_us / 1000000;
+  }
+  agg.Run();
+  for (const Corruption& c : agg.summary().corruptions) PrintCorruption(c);
+  if (strict && agg.summary().read.corruptions) rc = 1;
+  if (date.empty()) date = FormatDate(first_start > 0 ? first_start : time(nullptr));
+  if (!quiet) PrintReportTable(agg, stdout, static_cast<int>(top));
+  if (absl::Status s = WriteReportFiles(agg, out_dir, date); !s.ok()) {
+    fmt::print(stderr, "mailsweep-agg report: {}\n", s.message());
+    return 1;
+  }
+  if (!quiet) {
+    fmt::print("\nwrote {}/summary.csv, summary.json, report.html and {}-scan_*.csv\n", out_dir,
+               date);
+  }
+  return rc;
+}
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(int, const char* const*);
+};
+constexpr Command kCommands[] = {
+    {"dump", "print records as JSON lines or CSV", RunDump},
+    {"info", "print a file's header and counts", RunInfo},
+    {"report", "ShadowServer-style statistics by country and protocol", RunReport},
+};
+
+void Usage(FILE* out) {
+  fputs("Usage: mailsweep-agg COMMAND [flags] FILE...\n\nReads mailsweep record files (no "
+        "privileges needed).\n\nCommands:\n",
+        out);
+  for (const Command& c : kCommands) fprintf(out, "  %-8s %s\n", c.name, c.summary);
+  fputs("\n`mailsweep-agg COMMAND --help` explains every flag of a command.\n", out);
+}
+
+}  // namespace
+}  // namespace mailsweep::results
+
+int main(int argc, char** argv) {
+  using mailsweep::results::kCommands;
+  if (argc < 2) {
+    mailsweep::results::Usage(stderr);
+    return 2;
+  }
+  std::string_view name = argv[1];
+  if (name == "-h" || name == "--help" || name == "help") {
+    mailsweep::results::Usage(stdout);
+    return 0;
+  }
+  if (name == "--version") {
+    printf("mailsweep-agg %s\n", MAILSWEEP_VERSION);
+    return 0;
+  }
+  for (const auto& c : kCommands) {
+    if (name == c.name) return c.run(argc - 1, argv + 1);
+  }
+  fprintf(stderr, "mailsweep-agg: unknown command '%s'\n\n", argv[1]);
+  mailsweep::results::Usage(stderr);
+  return 2;
+}

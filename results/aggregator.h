@@ -1,0 +1,130 @@
+// The roll-up behind `mailsweep-agg report`: reads any number of record files in parallel (work
+// items are block ranges of files), joins per address the related ports of each protocol,
+// classifies every host x protocol (results/classification.h), looks up its country and counts
+// country x protocol x class. Memory grows with distinct (address, protocol) keys and distinct
+// strings/certificates, not with records.
+//
+// Thread rules: AddFile/Run/accessors from one thread; Run() uses `threads` workers internally.
+//
+// Example:
+//   Aggregator agg({.policy = Policy::kShadowServer, .geo = geo.get(), .threads = 2});
+//   MAILSWEEP_RETURN_IF_ERROR(agg.AddFile("run.msr"));
+//   agg.Run();
+//   for (const HostRow& h : agg.hosts()) ...
+#ifndef MAILSWEEP_RESULTS_AGGREGATOR_H_
+#define MAILSWEEP_RESULTS_AGGREGATOR_H_
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "results/classification.h"
+#include "results/geo.h"
+#include "results/record_reader.h"
+
+namespace mailsweep::results {
+
+struct AggregateOptions {
+  Policy policy = Policy::kShadowServer;
+  const GeoDb* geo = nullptr;  // borrowed; nullptr: every address is ZZ
+  int threads = 1;
+  bool collect_hosts = true;  // keep per-host details for the per-host CSVs
+  uint64_t blocks_per_task = 64;
+};
+
+// The latest probe of one (address, port), packed so that a host x protocol (three ports and
+// its key) fits one cache line. Strings and certificates are ids into the reading worker's
+// pools (0: none; a pool that reaches 2^24 entries, or 2^16 ciphers, stops adding and new
+// values read as none).
+struct __attribute__((packed)) PortObs {
+  static constexpr uint8_t kAbsent = 0xff;
+  uint32_t time_s = 0;
+  uint32_t banner : 24 = 0;
+  uint32_t version_code : 8 = 0;  // see TlsVersionCode()
+  uint32_t cert : 24 = 0;
+  uint32_t outcome : 8 = 0;
+  uint16_t flags = 0;  // ProbeFlag bits 0..15
+  uint16_t cipher = 0;
+  uint8_t worker = kAbsent;
+
+  bool present() const { return worker != kAbsent; }
+  uint16_t tls_version() const;
+};
+static_assert(sizeof(PortObs) == 17);
+
+// Wire version <-> a small code: 0 none, 1 SSLv3, 2..5 TLS 1.0..1.3, 6 other.
+uint8_t TlsVersionCode(uint16_t version);
+
+struct HostRow {
+  uint32_t address = 0;
+  int protocol = 0;  // 0 pop3, 1 imap, 2 smtp
+  HostClass cls = HostClass::kNoService;
+  bool without_tls = false;
+  CountryCode country;
+  uint16_t port = 0;      // the port the row describes (the plaintext one when it answers)
+  PortObs obs;            // its probe
+  uint16_t tls_port = 0;  // where TLS worked (0: nowhere)
+  PortObs tls_obs;
+};
+
+struct CountryCounts {
+  std::array<uint64_t, kHostClassCount> classes{};
+  uint64_t without_tls = 0;
+};
+
+struct Summary {
+  Policy policy = Policy::kShadowServer;
+  std::vector<std::string> files;
+  ReadStats read;
+  std::vector<Corruption> corruptions;  // the first 1000
+  std::vector<std::string> file_errors;  // files that could not be opened
+  uint64_t other_port_records = 0;
+  // key: (country key << 8) | protocol index
+  std::map<uint32_t, CountryCounts> counts;
+  std::array<CountryCounts, kMailProtocols> totals{};
+  // probe records per protocol and outcome (index = ProbeOutcome value, 0 = out of range)
+  std::array<std::array<uint64_t, 16>, kMailProtocols> outcomes{};
+  // hosts with working TLS per protocol by version: SSLv3, TLS 1.0, 1.1, 1.2, 1.3, other
+  std::array<std::array<uint64_t, 6>, kMailProtocols> tls_versions{};
+};
+
+class Aggregator {
+ public:
+  explicit Aggregator(AggregateOptions options);
+  ~Aggregator();
+
+  // Opens a file; an unreadable file is recorded in summary().file_errors and returned.
+  absl::Status AddFile(const std::string& path);
+  void Run();
+
+  const Summary& summary() const { return summary_; }
+  // Sorted by address, then protocol. Empty unless collect_hosts.
+  const std::vector<HostRow>& hosts() const { return hosts_; }
+
+  // Details of a probe (valid while the aggregator lives).
+  std::string_view Banner(const PortObs& o) const;
+  std::string_view Cipher(const PortObs& o) const;
+  const CertificateFacts* Certificate(const PortObs& o) const;
+
+  struct Worker;
+
+ private:
+  AggregateOptions options_;
+  std::vector<std::unique_ptr<RecordFileReader>> readers_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  absl::flat_hash_map<std::string, CertificateFacts> certs_;  // by sha256
+  Summary summary_;
+  std::vector<HostRow> hosts_;
+};
+
+const char* TlsVersionName(uint16_t version);  // "TLSv1.2", "SSLv3", "" for 0
+
+}  // namespace mailsweep::results
+
+#endif  // MAILSWEEP_RESULTS_AGGREGATOR_H_

@@ -1,0 +1,188 @@
+#include "results/geo.h"
+
+#include <arpa/inet.h>
+#include <maxminddb.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "base/strings.h"
+
+namespace mailsweep::results {
+namespace {
+
+bool ParseIpv4(std::string_view s, uint32_t* out) {
+  char buf[INET_ADDRSTRLEN];
+  if (s.size() >= sizeof(buf)) return false;
+  std::copy(s.begin(), s.end(), buf);
+  buf[s.size()] = '\0';
+  in_addr a;
+  if (inet_pton(AF_INET, buf, &a) != 1) return false;
+  *out = ntohl(a.s_addr);
+  return true;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '"')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\r' || s.back() == '"')) s.remove_suffix(1);
+  return s;
+}
+
+class CsvGeo final : public GeoDb {
+ public:
+  struct Range {
+    uint32_t first, last;
+    CountryCode cc;
+  };
+  CsvGeo(std::string name, std::vector<Range> ranges)
+      : name_(std::move(name)), ranges_(std::move(ranges)) {}
+
+  CountryCode Country(uint32_t address) const override {
+    // The last range starting at or before the address.
+    auto it = std::upper_bound(ranges_.begin(), ranges_.end(), address,
+                               [](uint32_t a, const Range& r) { return a < r.first; });
+    if (it == ranges_.begin()) return {};
+    --it;
+    return address <= it->last ? it->cc : CountryCode{};
+  }
+  std::string Describe() const override {
+    return StrCat(name_, " (CSV, ", ranges_.size(), " IPv4 ranges)");
+  }
+
+ private:
+  std::string name_;
+  std::vector<Range> ranges_;
+};
+
+class MmdbGeo final : public GeoDb {
+ public:
+  explicit MmdbGeo(std::string name) : name_(std::move(name)) {}
+  ~MmdbGeo() override {
+    if (open_) MMDB_close(&db_);
+  }
+  absl::Status Init() {
+    int rc = MMDB_open(name_.c_str(), MMDB_MODE_MMAP, &db_);
+    if (rc != MMDB_SUCCESS) {
+      return absl::InvalidArgumentError(StrCat(name_, ": ", MMDB_strerror(rc)));
+    }
+    open_ = true;
+    return absl::OkStatus();
+  }
+  CountryCode Country(uint32_t address) const override {
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(address);
+    int rc = 0;
+    // libmaxminddb lookups only read the mapped file: safe from several threads.
+    MMDB_lookup_result_s res =
+        MMDB_lookup_sockaddr(&db_, reinterpret_cast<const sockaddr*>(&sin), &rc);
+    if (rc != MMDB_SUCCESS || !res.found_entry) return {};
+    MMDB_entry_data_s data;
+    // ip-location-db: {"country_code": "US"}; GeoLite2/DB-IP: {"country": {"iso_code": "US"}}.
+    if (MMDB_get_value(&res.entry, &data, "country_code", nullptr) == MMDB_SUCCESS &&
+        data.has_data && data.type == MMDB_DATA_TYPE_UTF8_STRING) {
+      return CountryCode::From({data.utf8_string, data.data_size});
+    }
+    if (MMDB_get_value(&res.entry, &data, "country", "iso_code", nullptr) == MMDB_SUCCESS &&
+        data.has_data && data.type == MMDB_DATA_TYPE_UTF8_STRING) {
+      return CountryCode::From({data.utf8_string, data.data_size});
+    }
+    return {};
+  }
+  std::string Describe() const override {
+    return StrCat(name_, " (MaxMind DB ", db_.metadata.database_type, ")");
+  }
+
+ private:
+  std::string name_;
+  MMDB_s db_{};
+  bool open_ = false;
+};
+
+class UnknownGeo final : public GeoDb {
+ public:
+  CountryCode Country(uint32_t) const override { return {}; }
+  std::string Describe() const override { return "none (every address is ZZ)"; }
+};
+
+}  // namespace
+
+CountryCode CountryCode::From(std::string_view s) {
+  if (s.size() != 2) return {};
+  CountryCode cc;
+  for (int i = 0; i < 2; ++i) {
+    char ch = s[i];
+    if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+    if (ch < 'A' || ch > 'Z') return {};
+    cc.c[i] = ch;
+  }
+  return cc;
+}
+
+std::unique_ptr<GeoDb> GeoDb::Unknown() { return std::make_unique<UnknownGeo>(); }
+
+absl::StatusOr<std::unique_ptr<GeoDb>> GeoDb::Open(const std::string& path) {
+  if (path.size() >= 5 && path.compare(path.size() - 5, 5, ".mmdb") == 0) return OpenMmdb(path);
+  return OpenCsv(path);
+}
+
+absl::StatusOr<std::unique_ptr<GeoDb>> GeoDb::OpenMmdb(const std::string& path) {
+  auto db = std::make_unique<MmdbGeo>(path);
+  absl::Status s = db->Init();
+  if (!s.ok()) return s;
+  return std::unique_ptr<GeoDb>(std::move(db));
+}
+
+absl::StatusOr<std::unique_ptr<GeoDb>> GeoDb::OpenCsv(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(StrCat(path, ": cannot open"));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return FromCsvText(ss.str(), path);
+}
+
+absl::StatusOr<std::unique_ptr<GeoDb>> GeoDb::FromCsvText(std::string_view text,
+                                                          std::string_view name) {
+  std::vector<CsvGeo::Range> ranges;
+  size_t line_no = 0;
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    ++line_no;
+    line = Trim(line);
+    if (line.empty() || line[0] == '#') continue;
+    size_t c1 = line.find(',');
+    size_t c2 = c1 == std::string_view::npos ? c1 : line.find(',', c1 + 1);
+    if (c2 == std::string_view::npos) {
+      return absl::InvalidArgumentError(
+          StrCat(name, ":", line_no, ": expected first_ip,last_ip,country"));
+    }
+    std::string_view a = Trim(line.substr(0, c1)), b = Trim(line.substr(c1 + 1, c2 - c1 - 1));
+    std::string_view cc = Trim(line.substr(c2 + 1));
+    if (size_t c3 = cc.find(','); c3 != std::string_view::npos) cc = Trim(cc.substr(0, c3));
+    if (a.find(':') != std::string_view::npos) continue;  // IPv6 range
+    uint32_t first, last;
+    if (!ParseIpv4(a, &first) || !ParseIpv4(b, &last)) {
+      if (line_no == 1) continue;  // a header line
+      return absl::InvalidArgumentError(StrCat(name, ":", line_no, ": bad IPv4 range"));
+    }
+    if (last < first) {
+      return absl::InvalidArgumentError(StrCat(name, ":", line_no, ": last_ip before first_ip"));
+    }
+    ranges.push_back({first, last, CountryCode::From(cc)});
+  }
+  std::sort(ranges.begin(), ranges.end(),
+            [](const CsvGeo::Range& x, const CsvGeo::Range& y) { return x.first < y.first; });
+  for (size_t i = 1; i < ranges.size(); ++i) {
+    if (ranges[i].first <= ranges[i - 1].last) {
+      return absl::InvalidArgumentError(StrCat(name, ": overlapping ranges at ",
+                                               ranges[i].first));
+    }
+  }
+  return std::unique_ptr<GeoDb>(std::make_unique<CsvGeo>(std::string(name), std::move(ranges)));
+}
+
+}  // namespace mailsweep::results

@@ -1,0 +1,391 @@
+#include "results/record_codec.h"
+
+#include <cstring>
+
+#include "base/strings.h"
+#include "results/coding.h"
+
+namespace mailsweep::results {
+namespace {
+
+// Bounds the per-thread set of certificates already written; when full it starts over, so a
+// certificate is then written again (still correct, only larger).
+constexpr size_t kMaxCertsRemembered = 1 << 16;
+
+uint64_t ShapeKey(uint16_t port, SweepStatus status, uint8_t ttl, uint16_t window) {
+  return uint64_t{port} | uint64_t{static_cast<uint8_t>(status)} << 16 | uint64_t{ttl} << 24 |
+         uint64_t{window} << 32;
+}
+
+}  // namespace
+
+std::string EncodeHeaderChunk(const FileHeader& h) {
+  std::string out;
+  out.push_back(static_cast<char>(kHeaderChunk));
+  out.append(kFileMagic);
+  PutFixed32(&out, kFormatVersion);
+  PutLengthPrefixed(&out, h.tool_version);
+  PutLengthPrefixed(&out, h.scan_id);
+  PutFixed64(&out, h.seed);
+  PutVarint64(&out, h.shards);
+  PutVarint64(&out, h.shard);
+  PutVarint64(&out, h.ports.size());
+  for (uint16_t p : h.ports) PutVarint64(&out, p);
+  PutVarint64(&out, ZigZag(h.start_time_us));
+  PutLengthPrefixed(&out, h.command_line);
+  return out;
+}
+
+absl::StatusOr<FileHeader> DecodeHeaderChunk(std::string_view chunk) {
+  Cursor in(chunk);
+  uint8_t type;
+  std::string_view magic;
+  if (!in.Byte(&type) || type != kHeaderChunk || !in.Bytes(kFileMagic.size(), &magic) ||
+      magic != kFileMagic) {
+    return absl::DataLossError("not a mailsweep record file (no file header)");
+  }
+  FileHeader h;
+  if (!in.Fixed32(&h.format_version)) return absl::DataLossError("file header truncated");
+  if (h.format_version == 0) return absl::DataLossError("unsupported format version 0");
+  if (h.format_version > kFormatVersion) {
+    return absl::UnimplementedError(StrCat("written in format version ", h.format_version,
+                                           " by a newer mailsweep; this reader knows up to ",
+                                           kFormatVersion));
+  }
+  std::string_view tool, scan, cmd;
+  uint64_t nports, start;
+  bool ok = in.LengthPrefixed(&tool) && in.LengthPrefixed(&scan) && in.Fixed64(&h.seed) &&
+            in.Varint32(&h.shards) && in.Varint32(&h.shard) && in.Varint64(&nports) &&
+            nports <= in.remaining();
+  if (ok) {
+    h.ports.reserve(nports);
+    for (uint64_t i = 0; i < nports && ok; ++i) {
+      uint32_t p = 0;
+      ok = in.Varint32(&p) && p <= 0xffff;
+      h.ports.push_back(static_cast<uint16_t>(p));
+    }
+  }
+  ok = ok && in.Varint64(&start) && in.LengthPrefixed(&cmd);
+  if (!ok) return absl::DataLossError("file header malformed");
+  // Later minor additions may follow; a reader of this version ignores them.
+  h.tool_version = std::string(tool);
+  h.scan_id = std::string(scan);
+  h.start_time_us = UnZigZag(start);
+  h.command_line = std::string(cmd);
+  return h;
+}
+
+void ToProbeRecord(const ProbeView& v, ProbeRecord* r) {
+  r->address = v.address;
+  r->port = v.port;
+  r->protocol = v.protocol;
+  r->tls_mode = v.tls_mode;
+  r->outcome = v.outcome;
+  r->flags = v.flags;
+  r->start_us = v.start_us;
+  r->connect_us = v.connect_us;
+  r->duration_us = v.duration_us;
+  r->banner.assign(v.banner);
+  r->capabilities.assign(v.capabilities);
+  r->capabilities_tls.assign(v.capabilities_tls);
+  r->auth_mechanisms.assign(v.auth_mechanisms);
+  r->auth_mechanisms_tls.assign(v.auth_mechanisms_tls);
+  r->tls.version = v.tls_version;
+  r->tls.cipher.assign(v.tls_cipher);
+  r->tls.chain_length = v.chain_length;
+  r->tls.failure.assign(v.tls_failure);
+  r->tls.leaf.reset();
+}
+
+// ---- encoder ----
+
+void ChunkEncoder::Reset() {
+  buf_.clear();
+  records_ = 0;
+  strings_.clear();
+  shapes_.clear();
+  chunk_certs_.clear();
+}
+
+void ChunkEncoder::Begin(int64_t time_us) {
+  buf_.push_back(static_cast<char>(kRecordsChunk));
+  PutVarint64(&buf_, ZigZag(time_us));
+  last_time_us_ = time_us;
+}
+
+void ChunkEncoder::PutTimeDelta(int64_t time_us) {
+  // Wrapping arithmetic: any int64 pair round-trips.
+  uint64_t delta = static_cast<uint64_t>(time_us) - static_cast<uint64_t>(last_time_us_);
+  PutVarint64(&buf_, ZigZag(static_cast<int64_t>(delta)));
+  last_time_us_ = time_us;
+}
+
+void ChunkEncoder::PutString(std::string_view s) {
+  if (s.empty()) {
+    buf_.push_back(0);
+    return;
+  }
+  auto it = strings_.find(ToAbsl(s));
+  if (it != strings_.end()) {
+    PutVarint64(&buf_, (uint64_t{it->second} + 1) << 1);
+    return;
+  }
+  PutVarint64(&buf_, (uint64_t{s.size()} << 1) | 1);
+  buf_.append(s);
+  uint32_t index = static_cast<uint32_t>(strings_.size());
+  strings_.emplace(std::string(s), index);
+}
+
+void ChunkEncoder::Add(const SweepRecord& r) {
+  if (records_ == 0) Begin(r.time_us);
+  ++records_;
+  uint64_t key = ShapeKey(r.port, r.status, r.ttl, r.window);
+  auto it = shapes_.find(key);
+  if (it != shapes_.end()) {
+    PutVarint64(&buf_, (uint64_t{it->second} << 2) | kSweepKnownShape);
+  } else {
+    buf_.push_back(static_cast<char>(kSweepNewShape));
+    PutVarint64(&buf_, r.port);
+    buf_.push_back(static_cast<char>(r.status));
+    buf_.push_back(static_cast<char>(r.ttl));
+    PutFixed16(&buf_, r.window);
+    shapes_.emplace(key, static_cast<uint32_t>(shapes_.size()));
+  }
+  PutFixed32(&buf_, r.address);
+  PutTimeDelta(r.time_us);
+}
+
+void ChunkEncoder::Add(const ProbeRecord& r) {
+  if (records_ == 0) Begin(r.start_us);
+  ++records_;
+  std::string sha;
+  if (r.tls.leaf) {
+    const CertificateFacts& c = *r.tls.leaf;
+    sha.assign(reinterpret_cast<const char*>(c.sha256.data()), c.sha256.size());
+    if (!certs_written_.contains(sha)) {
+      if (certs_written_.size() >= kMaxCertsRemembered) certs_written_.clear();
+      certs_written_.insert(sha);
+      PutVarint64(&buf_, (uint64_t{kCertificateDef} << 2) | kExtended);
+      buf_.append(sha);
+      buf_.append(reinterpret_cast<const char*>(c.sha1.data()), c.sha1.size());
+      buf_.append(reinterpret_cast<const char*>(c.md5.data()), c.md5.size());
+      for (const std::string* s : {&c.subject_cn, &c.subject_o, &c.subject_ou, &c.subject_c,
+                                   &c.issuer_cn, &c.issuer_o, &c.issuer_ou, &c.issuer_c,
+                                   &c.serial_hex}) {
+        PutString(*s);
+      }
+      PutVarint64(&buf_, ZigZag(c.not_before));
+      PutVarint64(&buf_, ZigZag(c.not_after));
+      buf_.push_back(c.self_signed ? 1 : 0);
+      PutString(c.key_algorithm);
+      PutVarint64(&buf_, c.key_bits);
+      PutString(c.signature_algorithm);
+      PutLengthPrefixed(&buf_, c.der);
+    }
+  }
+  buf_.push_back(static_cast<char>(kProbe));
+  PutFixed32(&buf_, r.address);
+  PutVarint64(&buf_, r.port);
+  buf_.push_back(static_cast<char>(r.protocol));
+  buf_.push_back(static_cast<char>(r.tls_mode));
+  buf_.push_back(static_cast<char>(r.outcome));
+  PutVarint64(&buf_, r.flags);
+  PutTimeDelta(r.start_us);
+  PutVarint64(&buf_, r.connect_us);
+  PutVarint64(&buf_, r.duration_us);
+  PutString(r.banner);
+  PutString(r.capabilities);
+  PutString(r.capabilities_tls);
+  PutString(r.auth_mechanisms);
+  PutString(r.auth_mechanisms_tls);
+  PutVarint64(&buf_, r.tls.version);
+  PutString(r.tls.cipher);
+  buf_.push_back(static_cast<char>(r.tls.chain_length));
+  PutString(r.tls.failure);
+  if (!r.tls.leaf) {
+    buf_.push_back(0);
+  } else if (auto it = chunk_certs_.find(sha); it != chunk_certs_.end()) {
+    PutVarint64(&buf_, (uint64_t{it->second} + 1) << 1);
+  } else {
+    buf_.push_back(1);
+    buf_.append(sha);
+    chunk_certs_.emplace(std::move(sha), static_cast<uint32_t>(chunk_certs_.size()));
+  }
+}
+
+// ---- decoder ----
+
+namespace {
+
+struct DecodeState {
+  Cursor in;
+  std::vector<std::string_view>* strings;
+  uint64_t last_time;
+
+  bool String(std::string_view* out) {
+    uint64_t v;
+    if (!in.Varint64(&v)) return false;
+    if (v == 0) {
+      *out = {};
+      return true;
+    }
+    if (v & 1) {
+      if (!in.Bytes(static_cast<size_t>(v >> 1), out)) return false;
+      strings->push_back(*out);
+      return true;
+    }
+    uint64_t index = (v >> 1) - 1;
+    if (index >= strings->size()) return false;
+    *out = (*strings)[index];
+    return true;
+  }
+  bool Time(int64_t* out) {
+    uint64_t v;
+    if (!in.Varint64(&v)) return false;
+    last_time += static_cast<uint64_t>(UnZigZag(v));
+    *out = static_cast<int64_t>(last_time);
+    return true;
+  }
+};
+
+template <size_t N>
+bool Array(Cursor* in, std::array<uint8_t, N>* out) {
+  std::string_view b;
+  if (!in->Bytes(N, &b)) return false;
+  std::memcpy(out->data(), b.data(), N);
+  return true;
+}
+
+}  // namespace
+
+bool ChunkDecoder::Decode(std::string_view chunk, RecordVisitor* visitor, std::string* error,
+                          uint64_t* sweeps, uint64_t* probes, uint64_t* certs) {
+  strings_.clear();
+  shapes_.clear();
+  certs_.clear();
+  DecodeState st{Cursor(chunk), &strings_, 0};
+  uint8_t type;
+  uint64_t base;
+  if (!st.in.Byte(&type) || type != kRecordsChunk || !st.in.Varint64(&base)) {
+    *error = "records chunk header malformed";
+    return false;
+  }
+  st.last_time = static_cast<uint64_t>(UnZigZag(base));
+  uint64_t n_sweep = 0, n_probe = 0, n_cert = 0;
+  auto fail = [&](const char* what) {
+    *error = StrCat(what, " at chunk byte ", chunk.size() - st.in.remaining());
+    if (sweeps) *sweeps += n_sweep;
+    if (probes) *probes += n_probe;
+    if (certs) *certs += n_cert;
+    return false;
+  };
+  SweepRecord sweep;
+  ProbeView probe;
+  while (!st.in.empty()) {
+    uint64_t head;
+    if (!st.in.Varint64(&head)) return fail("truncated record head");
+    switch (head & 3) {
+      case kSweepKnownShape:
+      case kSweepNewShape: {
+        const Shape* shape;
+        if ((head & 3) == kSweepNewShape) {
+          if ((head >> 2) != 0) return fail("bad sweep head");
+          uint32_t port;
+          uint8_t status, ttl;
+          uint16_t window;
+          if (!st.in.Varint32(&port) || port > 0xffff || !st.in.Byte(&status) ||
+              !st.in.Byte(&ttl) || !st.in.Fixed16(&window)) {
+            return fail("truncated sweep shape");
+          }
+          shapes_.push_back(
+              {static_cast<uint16_t>(port), static_cast<SweepStatus>(status), ttl, window});
+          shape = &shapes_.back();
+        } else {
+          if ((head >> 2) >= shapes_.size()) return fail("sweep shape index out of range");
+          shape = &shapes_[head >> 2];
+        }
+        sweep.port = shape->port;
+        sweep.status = shape->status;
+        sweep.ttl = shape->ttl;
+        sweep.window = shape->window;
+        if (!st.in.Fixed32(&sweep.address) || !st.Time(&sweep.time_us)) {
+          return fail("truncated sweep record");
+        }
+        ++n_sweep;
+        visitor->OnSweep(sweep);
+        break;
+      }
+      case kProbe: {
+        if ((head >> 2) != 0) return fail("bad probe head");
+        uint32_t port, version, connect, duration;
+        uint8_t protocol, mode, outcome;
+        bool ok = st.in.Fixed32(&probe.address) && st.in.Varint32(&port) && port <= 0xffff &&
+                  st.in.Byte(&protocol) && st.in.Byte(&mode) && st.in.Byte(&outcome) &&
+                  st.in.Varint32(&probe.flags) && st.Time(&probe.start_us) &&
+                  st.in.Varint32(&connect) && st.in.Varint32(&duration) &&
+                  st.String(&probe.banner) && st.String(&probe.capabilities) &&
+                  st.String(&probe.capabilities_tls) && st.String(&probe.auth_mechanisms) &&
+                  st.String(&probe.auth_mechanisms_tls) && st.in.Varint32(&version) &&
+                  version <= 0xffff && st.String(&probe.tls_cipher) &&
+                  st.in.Byte(&probe.chain_length) && st.String(&probe.tls_failure);
+        uint64_t cert;
+        if (!ok || !st.in.Varint64(&cert)) return fail("truncated probe record");
+        if (cert == 0) {
+          probe.cert_sha256 = nullptr;
+        } else if (cert == 1) {
+          std::string_view sha;
+          if (!st.in.Bytes(32, &sha)) return fail("truncated certificate reference");
+          probe.cert_sha256 = reinterpret_cast<const uint8_t*>(sha.data());
+          certs_.push_back(probe.cert_sha256);
+        } else {
+          uint64_t index = (cert >> 1) - 1;
+          if ((cert & 1) || index >= certs_.size()) return fail("bad certificate reference");
+          probe.cert_sha256 = certs_[index];
+        }
+        probe.port = static_cast<uint16_t>(port);
+        probe.protocol = static_cast<Protocol>(protocol);
+        probe.tls_mode = static_cast<TlsMode>(mode);
+        probe.outcome = static_cast<ProbeOutcome>(outcome);
+        probe.connect_us = connect;
+        probe.duration_us = duration;
+        probe.tls_version = static_cast<uint16_t>(version);
+        ++n_probe;
+        visitor->OnProbe(probe);
+        break;
+      }
+      case kExtended: {
+        if ((head >> 2) != kCertificateDef) return fail("unknown extended record kind");
+        CertificateFacts c;
+        std::string_view s[12];
+        uint64_t nb, na, bits;
+        uint8_t self_signed;
+        std::string_view der;
+        bool ok = Array(&st.in, &c.sha256) && Array(&st.in, &c.sha1) && Array(&st.in, &c.md5);
+        for (int i = 0; i < 9 && ok; ++i) ok = st.String(&s[i]);
+        ok = ok && st.in.Varint64(&nb) && st.in.Varint64(&na) && st.in.Byte(&self_signed) &&
+             st.String(&s[9]) && st.in.Varint64(&bits) && bits <= 0xffffffffu &&
+             st.String(&s[10]) && st.in.LengthPrefixed(&der);
+        if (!ok) return fail("truncated certificate");
+        std::string* fields[] = {&c.subject_cn, &c.subject_o,  &c.subject_ou,
+                                 &c.subject_c,  &c.issuer_cn,  &c.issuer_o,
+                                 &c.issuer_ou,  &c.issuer_c,   &c.serial_hex,
+                                 &c.key_algorithm, &c.signature_algorithm};
+        for (int i = 0; i < 11; ++i) fields[i]->assign(s[i]);
+        c.not_before = UnZigZag(nb);
+        c.not_after = UnZigZag(na);
+        c.self_signed = self_signed != 0;
+        c.key_bits = static_cast<uint32_t>(bits);
+        c.der.assign(der);
+        ++n_cert;
+        visitor->OnCertificate(c);
+        break;
+      }
+    }
+  }
+  if (sweeps) *sweeps += n_sweep;
+  if (probes) *probes += n_probe;
+  if (certs) *certs += n_cert;
+  return true;
+}
+
+}  // namespace mailsweep::results

@@ -1,0 +1,137 @@
+// Encoding of records into "chunks", the logical records of a record file (results/FORMAT.md,
+// section Chunks). A chunk is self-describing: its own string table, sweep-shape table and
+// certificate-reference table, so every chunk decodes alone (parallel readers, corruption
+// recovery); certificate bodies are stored once per file and writer thread and referenced by
+// SHA-256. ChunkEncoder is used by one writer thread (RecordFileWriter's sinks); ChunkDecoder by
+// one reader thread. Neither does I/O.
+//
+// Example:
+//   ChunkEncoder enc;
+//   enc.Add(sweep_record);
+//   ChunkDecoder dec;
+//   dec.Decode(enc.data(), &visitor, &error);
+#ifndef MAILSWEEP_RESULTS_RECORD_CODEC_H_
+#define MAILSWEEP_RESULTS_RECORD_CODEC_H_
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "results/records.h"
+
+namespace mailsweep::results {
+
+constexpr uint32_t kFormatVersion = 1;
+constexpr std::string_view kFileMagic = "MSWPREC\n";  // 8 bytes, first bytes of the header chunk
+static_assert(kFileMagic.size() == 8);
+
+enum ChunkType : uint8_t {
+  kHeaderChunk = 1,
+  kRecordsChunk = 2,
+};
+
+// Record heads inside a records chunk: varint head, kind = head & 3 (FORMAT.md).
+enum RecordKind : uint8_t {
+  kSweepKnownShape = 0,  // head >> 2 = index into the chunk's shape table
+  kSweepNewShape = 1,    // a shape follows and is appended to the table
+  kProbe = 2,            // head >> 2 must be 0
+  kExtended = 3,         // head >> 2 = ExtendedKind
+};
+enum ExtendedKind : uint8_t {
+  kCertificateDef = 0,
+};
+
+std::string EncodeHeaderChunk(const FileHeader& header);
+// kDataLoss: not a header / malformed; kUnimplemented: a newer format version.
+absl::StatusOr<FileHeader> DecodeHeaderChunk(std::string_view chunk);
+
+// A probe record as decoded: strings view into the chunk, valid during the visitor call.
+struct ProbeView {
+  uint32_t address = 0;
+  uint16_t port = 0;
+  Protocol protocol = Protocol::kUnknown;
+  TlsMode tls_mode = TlsMode::kStartTls;
+  ProbeOutcome outcome = ProbeOutcome::kNoGreeting;
+  uint32_t flags = 0;
+  int64_t start_us = 0;
+  uint32_t connect_us = 0;
+  uint32_t duration_us = 0;
+  std::string_view banner, capabilities, capabilities_tls, auth_mechanisms, auth_mechanisms_tls;
+  uint16_t tls_version = 0;
+  std::string_view tls_cipher;
+  uint8_t chain_length = 0;
+  std::string_view tls_failure;
+  const uint8_t* cert_sha256 = nullptr;  // 32 bytes, or nullptr when there is no leaf
+};
+
+// Copies a view into a record; tls.leaf is left empty (the caller resolves cert_sha256).
+void ToProbeRecord(const ProbeView& view, ProbeRecord* out);
+
+// Receives decoded records. Called on the decoding thread.
+class RecordVisitor {
+ public:
+  virtual ~RecordVisitor() = default;
+  virtual void OnSweep(const SweepRecord& /*record*/) {}
+  virtual void OnProbe(const ProbeView& /*record*/) {}
+  virtual void OnCertificate(const CertificateFacts& /*cert*/) {}
+};
+
+class ChunkEncoder {
+ public:
+  ChunkEncoder() = default;
+  ChunkEncoder(const ChunkEncoder&) = delete;
+  ChunkEncoder& operator=(const ChunkEncoder&) = delete;
+
+  void Add(const SweepRecord& r);
+  // Also writes the certificate body the first time this encoder sees its SHA-256.
+  void Add(const ProbeRecord& r);
+
+  bool empty() const { return records_ == 0; }
+  size_t size() const { return buf_.size(); }
+  uint64_t records() const { return records_; }
+  std::string_view data() const { return buf_; }
+  // Starts a new chunk. The set of certificates already written survives (per writer thread).
+  void Reset();
+
+ private:
+  void Begin(int64_t time_us);
+  void PutTimeDelta(int64_t time_us);
+  void PutString(std::string_view s);
+
+  std::string buf_;
+  uint64_t records_ = 0;
+  int64_t last_time_us_ = 0;
+  absl::flat_hash_map<std::string, uint32_t> strings_;
+  absl::flat_hash_map<uint64_t, uint32_t> shapes_;
+  absl::flat_hash_map<std::string, uint32_t> chunk_certs_;  // sha256 bytes -> index
+  absl::flat_hash_set<std::string> certs_written_;          // bounded, see Add()
+};
+
+class ChunkDecoder {
+ public:
+  // Decodes one chunk of type kRecordsChunk, calling `visitor` per record. Returns false at the
+  // first malformed record with `*error` saying what and where; records before it were visited.
+  // Counts are added to the three counters when non-null.
+  bool Decode(std::string_view chunk, RecordVisitor* visitor, std::string* error,
+              uint64_t* sweeps = nullptr, uint64_t* probes = nullptr, uint64_t* certs = nullptr);
+
+ private:
+  struct Shape {
+    uint16_t port;
+    SweepStatus status;
+    uint8_t ttl;
+    uint16_t window;
+  };
+  std::vector<std::string_view> strings_;
+  std::vector<Shape> shapes_;
+  std::vector<const uint8_t*> certs_;
+};
+
+}  // namespace mailsweep::results
+
+#endif  // MAILSWEEP_RESULTS_RECORD_CODEC_H_

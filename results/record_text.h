@@ -1,0 +1,33 @@
+// Text forms of records for `mailsweep-agg dump`: JSON lines with field names close to ZGrab2's
+// (probe records) and ZMap's (sweep records), and one CSV schema for both kinds.
+// Pure functions; thread-safe.
+//
+// Example:
+//   std::string line = ProbeToJson(record);   // {"ip":"198.18.0.7","port":143,...}
+#ifndef MAILSWEEP_RESULTS_RECORD_TEXT_H_
+#define MAILSWEEP_RESULTS_RECORD_TEXT_H_
+
+#include <string>
+
+#include "results/records.h"
+
+namespace mailsweep::results {
+
+std::string FormatIpv4(uint32_t address);
+std::string FormatTimeUs(int64_t unix_us);  // RFC 3339, "2026-11-29T08:00:00.123456Z"
+// ZGrab2's status for an outcome: "success", "connection-timeout", "io-timeout", ...
+const char* ZgrabStatus(ProbeOutcome o);
+// Names of the set ProbeFlag bits, comma-separated in JSON arrays.
+std::string FlagNames(uint32_t flags, const char* separator);
+
+std::string SweepToJson(const SweepRecord& r);
+std::string ProbeToJson(const ProbeRecord& r);
+std::string CertificateToJson(const CertificateFacts& c);
+
+const char* kRecordCsvHeader();
+std::string SweepToCsv(const SweepRecord& r);
+std::string ProbeToCsv(const ProbeRecord& r);
+
+}  // namespace mailsweep::results
+
+#endif  // MAILSWEEP_RESULTS_RECORD_TEXT_H_

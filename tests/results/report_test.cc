@@ -1,0 +1,228 @@
+// The roll-up and its outputs on synthetic records with a geo CSV: counts per country x
+// protocol x class equal the generator's truth; policies; the ShadowServer CSV columns.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "results/aggregator.h"
+#include "results/classification.h"
+#include "results/geo.h"
+#include "results/record_writer.h"
+#include "results/report_output.h"
+#include "results/synthetic.h"
+#include "tests/results/test_util.h"
+
+namespace mailsweep::results {
+namespace {
+
+using testing::ReadAll;
+using testing::TempDir;
+using testing::TestHeader;
+
+std::string DataFile(const std::string& name) {
+  return std::string(MAILSWEEP_TEST_DATA_DIR) + "/shadowserver/" + name;
+}
+
+PortOutcome Port(ProbeOutcome o, uint32_t flags = 0) { return {true, o, flags}; }
+const PortOutcome kAbsent{};
+
+TEST_CASE("classification: the ShadowServer-like classes") {
+  PortOutcome plain = Port(ProbeOutcome::kPlaintextOnly);
+  PortOutcome starttls = Port(ProbeOutcome::kStartTlsOk);
+  PortOutcome refused = Port(ProbeOutcome::kStartTlsRefused);
+  PortOutcome failed = Port(ProbeOutcome::kStartTlsHandshakeFailed);
+  PortOutcome implicit_ok = Port(ProbeOutcome::kImplicitTlsOk);
+  PortOutcome implicit_bad = Port(ProbeOutcome::kImplicitTlsFailed);
+  PortOutcome rst = Port(ProbeOutcome::kConnectRefused);
+  auto C = [](PortOutcome a, PortOutcome b) { return Classify({&a, 1}, {&b, 1}); };
+  CHECK(C(plain, kAbsent) == HostClass::kNoTls);
+  CHECK(C(plain, rst) == HostClass::kNoTls);
+  CHECK(C(plain, implicit_bad) == HostClass::kNoTls);
+  CHECK(C(refused, rst) == HostClass::kNoTls);
+  CHECK(C(failed, rst) == HostClass::kNoTls);
+  CHECK(C(plain, implicit_ok) == HostClass::kPlaintextAndImplicit);
+  CHECK(C(starttls, rst) == HostClass::kStartTls);
+  CHECK(C(starttls, implicit_ok) == HostClass::kStartTls);
+  CHECK(C(rst, implicit_ok) == HostClass::kImplicitOnly);
+  CHECK(C(kAbsent, implicit_ok) == HostClass::kImplicitOnly);
+  CHECK(C(rst, rst) == HostClass::kNoService);
+  CHECK(C(Port(ProbeOutcome::kNotThisProtocol), implicit_bad) == HostClass::kNoService);
+  CHECK(C(Port(ProbeOutcome::kPreauth), rst) == HostClass::kNoTls);
+  // Ended after the greeting: a server of the protocol only when capabilities were read.
+  CHECK(C(Port(ProbeOutcome::kIoTimeout), rst) == HostClass::kNoService);
+  CHECK(C(Port(ProbeOutcome::kIoTimeout, kCapabilitiesRead), rst) == HostClass::kNoTls);
+  // SMTP: 25 plain without STARTTLS, 587 with working STARTTLS -> TLS is reachable.
+  PortOutcome smtp_plain[2] = {plain, starttls};
+  CHECK(Classify(smtp_plain, {&rst, 1}) == HostClass::kStartTls);
+}
+
+TEST_CASE("classification: policies decide who is without TLS") {
+  PortOutcome plain_login = Port(ProbeOutcome::kPlaintextOnly, kPlaintextLoginOffered);
+  PortOutcome starttls_login = Port(ProbeOutcome::kStartTlsOk, kPlaintextLoginOffered);
+  PortOutcome starttls = Port(ProbeOutcome::kStartTlsOk);
+  CHECK(WithoutTls(Policy::kShadowServer, HostClass::kNoTls, {&plain_login, 1}));
+  CHECK_FALSE(WithoutTls(Policy::kShadowServer, HostClass::kPlaintextAndImplicit, {&plain_login, 1}));
+  CHECK(WithoutTls(Policy::kNoStartTls, HostClass::kPlaintextAndImplicit, {&plain_login, 1}));
+  CHECK_FALSE(WithoutTls(Policy::kNoStartTls, HostClass::kStartTls, {&starttls_login, 1}));
+  CHECK(WithoutTls(Policy::kPlaintextLogin, HostClass::kStartTls, {&starttls_login, 1}));
+  CHECK_FALSE(WithoutTls(Policy::kPlaintextLogin, HostClass::kStartTls, {&starttls, 1}));
+  CHECK(ParsePolicy("shadowserver") == Policy::kShadowServer);
+  CHECK(ParsePolicy("plaintext-login") == Policy::kPlaintextLogin);
+  CHECK_FALSE(ParsePolicy("nope").has_value());
+}
+
+TEST_CASE("geo: CSV ranges, gaps are ZZ, IPv6 lines and a header are skipped") {
+  auto geo = GeoDb::FromCsvText(
+      "first_ip,last_ip,country\n198.18.0.0,198.18.0.255,US\n::1,::2,DE\n"
+      "198.18.2.0,198.18.2.9,de\n");
+  REQUIRE(geo.ok());
+  CHECK((*geo)->Country(0xc6120000).view() == "US");
+  CHECK((*geo)->Country(0xc61200ff).view() == "US");
+  CHECK((*geo)->Country(0xc6120100).view() == "ZZ");
+  CHECK((*geo)->Country(0xc6120205).view() == "DE");
+  CHECK((*geo)->Country(0xc612020a).view() == "ZZ");
+  CHECK((*geo)->Country(0).view() == "ZZ");
+  CHECK_FALSE(GeoDb::FromCsvText("1.2.3.4,1.2.3.0,US\n").ok());
+  CHECK_FALSE(GeoDb::FromCsvText("a\nb,c,d\n").ok());
+  CHECK_FALSE(GeoDb::FromCsvText("1.0.0.0,1.0.0.9,US\n1.0.0.5,1.0.0.20,DE\n").ok());
+}
+
+struct Fixture {
+  TempDir dir;
+  SyntheticOptions options;
+  SyntheticTruth truth;
+  std::unique_ptr<GeoDb> geo;
+
+  explicit Fixture(uint64_t hosts) {
+    options.hosts = hosts;
+    REQUIRE(WriteSyntheticFile(dir.File("a.msr"), options, &truth).ok());
+    auto g = GeoDb::FromCsvText(SyntheticGeoCsv(options));
+    REQUIRE(g.ok());
+    geo = *std::move(g);
+  }
+};
+
+TEST_CASE("report: counts per country x protocol x class equal the synthetic truth") {
+  Fixture f(3000);
+  for (int threads : {1, 3}) {
+    Aggregator agg({.policy = Policy::kShadowServer, .geo = f.geo.get(), .threads = threads,
+                    .blocks_per_task = 2});
+    REQUIRE(agg.AddFile(f.dir.File("a.msr")).ok());
+    agg.Run();
+    const Summary& s = agg.summary();
+    CHECK(s.read.probe_records == f.truth.records);
+    std::map<std::pair<std::string, int>, std::array<uint64_t, kHostClassCount>> got;
+    for (const auto& [key, c] : s.counts) {
+      got[{std::string(CountryCode::FromKey(static_cast<uint16_t>(key >> 8)).view()),
+           static_cast<int>(key & 0xff)}] = c.classes;
+    }
+    CHECK(got == f.truth.counts);
+    for (int p = 0; p < kMailProtocols; ++p) CHECK(s.totals[p].without_tls == f.truth.without_tls[p]);
+    // One row per host and protocol that speaks it.
+    CHECK(agg.hosts().size() == 3 * f.options.hosts);
+  }
+}
+
+TEST_CASE("report: several files (runs) of the same hosts count each host once") {
+  Fixture f(500);
+  SyntheticTruth again;
+  REQUIRE(WriteSyntheticFile(f.dir.File("b.msr"), f.options, &again).ok());
+  Aggregator agg({.geo = f.geo.get(), .threads = 2});
+  REQUIRE(agg.AddFile(f.dir.File("a.msr")).ok());
+  REQUIRE(agg.AddFile(f.dir.File("b.msr")).ok());
+  agg.Run();
+  CHECK(agg.summary().read.probe_records == 2 * f.truth.records);
+  for (int p = 0; p < kMailProtocols; ++p) {
+    CHECK(agg.summary().totals[p].without_tls == f.truth.without_tls[p]);
+  }
+}
+
+TEST_CASE("report: the latest probe of a port wins across files") {
+  TempDir dir;
+  auto write = [&](const std::string& name, ProbeOutcome o, int64_t t) {
+    auto w = RecordFileWriter::Create(dir.File(name), TestHeader());
+    REQUIRE(w.ok());
+    auto sink = (*w)->NewSink();
+    ProbeRecord p;
+    p.address = 0xc6120001;
+    p.port = 110;
+    p.protocol = Protocol::kPop3;
+    p.outcome = o;
+    p.start_us = t;
+    sink->Add(p);
+  };
+  write("old.msr", ProbeOutcome::kPlaintextOnly, 1'000'000'000'000'000);
+  write("new.msr", ProbeOutcome::kStartTlsOk, 1'000'000'100'000'000);
+  Aggregator agg({});
+  REQUIRE(agg.AddFile(dir.File("new.msr")).ok());
+  REQUIRE(agg.AddFile(dir.File("old.msr")).ok());
+  agg.Run();
+  CHECK(agg.summary().totals[0].classes[static_cast<int>(HostClass::kStartTls)] == 1);
+  CHECK(agg.summary().totals[0].without_tls == 0);
+  REQUIRE(agg.hosts().size() == 1);
+  CHECK(agg.hosts()[0].country.view() == "ZZ");
+}
+
+TEST_CASE("report: the no-starttls and plaintext-login policies count differently") {
+  Fixture f(800);
+  Aggregator login({.policy = Policy::kPlaintextLogin, .geo = f.geo.get()});
+  REQUIRE(login.AddFile(f.dir.File("a.msr")).ok());
+  login.Run();
+  // In the synthetic data only "plain" hosts offer a plaintext login: the same hosts.
+  for (int p = 0; p < kMailProtocols; ++p) {
+    CHECK(login.summary().totals[p].without_tls == f.truth.without_tls[p]);
+  }
+  CHECK(std::string(PolicyName(login.summary().policy)) == "plaintext-login");
+}
+
+std::string FirstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+TEST_CASE("report: ShadowServer CSVs have exactly ShadowServer's header and one row per host") {
+  Fixture f(1000);
+  Aggregator agg({.geo = f.geo.get(), .threads = 2});
+  REQUIRE(agg.AddFile(f.dir.File("a.msr")).ok());
+  agg.Run();
+  REQUIRE(WriteReportFiles(agg, f.dir.File("out"), "2026-11-29").ok());
+  const char* names[] = {"pop3", "imap", "smtp"};
+  for (int p = 0; p < kMailProtocols; ++p) {
+    for (bool vulnerable : {false, true}) {
+      std::string base = std::string("scan_") + names[p] + (vulnerable ? "_vulnerable" : "");
+      std::string csv = ReadAll(f.dir.File("out/2026-11-29-" + base + ".csv"));
+      std::string expected_header = FirstLine(ReadAll(DataFile(base + ".csv-header")));
+      REQUIRE(!expected_header.empty());
+      CHECK(FirstLine(csv) == expected_header);
+      size_t columns = std::count(expected_header.begin(), expected_header.end(), ',') + 1;
+      std::istringstream lines(csv);
+      std::string line;
+      std::getline(lines, line);
+      std::set<std::string> ips;
+      size_t rows = 0;
+      while (std::getline(lines, line)) {
+        ++rows;
+        // No field in the synthetic data contains a comma or a quote.
+        REQUIRE(static_cast<size_t>(std::count(line.begin(), line.end(), ',')) + 1 == columns);
+        size_t c1 = line.find(','), c2 = line.find(',', c1 + 1), c3 = line.find(',', c2 + 1);
+        ips.insert(line.substr(c2 + 1, c3 - c2 - 1));
+      }
+      CHECK(rows == ips.size());
+      CHECK(rows == (vulnerable ? f.truth.without_tls[p] : f.options.hosts));
+    }
+  }
+  std::string smtp = ReadAll(f.dir.File("out/2026-11-29-scan_smtp.csv"));
+  CHECK(smtp.find("TLS_AES_256_GCM_SHA384") != std::string::npos);
+  CHECK(smtp.find("mail1.lab.example") != std::string::npos);
+  std::string html = ReadAll(f.dir.File("out/report.html"));
+  CHECK(html.find("<svg") != std::string::npos);
+  CHECK(html.find("</html>") != std::string::npos);
+  CHECK(html.find("http") == std::string::npos);  // self-contained: no external resources
+  std::string json = ReadAll(f.dir.File("out/summary.json"));
+  CHECK(json.find("\"policy\": \"shadowserver\"") != std::string::npos);
+  CHECK(json.find(std::string("\"without_tls\": ") + std::to_string(f.truth.without_tls[0])) !=
+        std::string::npos);
+  std::string summary = ReadAll(f.dir.File("out/summary.csv"));
+  CHECK(FirstLine(summary) == "country,protocol,class,hosts");
+}
+
+}  // namespace
+}  // namespace mailsweep::results
