@@ -13,8 +13,10 @@ double Percent(const SweepStats& s) {
   return s.positions_total ? 100.0 * double(s.positions_done) / double(s.positions_total) : 100.0;
 }
 
+// Open (address, port) per target probed, as ZMap reports it: copies of --probes count once.
 double HitRate(const SweepStats& s) {
-  return s.sent ? 100.0 * double(s.open) / double(s.sent) : 0;
+  const double targets = double(s.sent) / (s.probes ? s.probes : 1);
+  return targets > 0 ? 100.0 * double(s.open) / targets : 0;
 }
 
 }  // namespace

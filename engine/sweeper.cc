@@ -399,6 +399,7 @@ SweepStats Sweeper::Stats() const {
   s.sending = start && senders_running_.load() > 0;
   s.cooling_down = cooling_down_.load();
   s.done = done_.load();
+  s.probes = config_.probes;
   s.positions_total = (config_.range.end - first_position_) * config_.probes;
   for (uint32_t t = 0; t < config_.threads; ++t) {
     const SenderCounters& c = sender_counters_[t];

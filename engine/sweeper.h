@@ -100,6 +100,7 @@ struct SweepStats {
   bool sending = false;       // senders still running
   bool cooling_down = false;
   bool done = false;
+  uint32_t probes = 1;
   uint64_t positions_total = 0;  // positions to walk x probes
   uint64_t positions_done = 0;
   uint64_t sent = 0;
