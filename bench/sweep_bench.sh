@@ -70,6 +70,18 @@ timed() {
   cat "$work/time"
 }
 
+# ZMap's own average send rate from its last status line: "send: N done (132 Kp/s avg)".
+zmap_rate() {
+  tr '\r' '\n' < "$1" | sed -nE 's/.*send: [0-9]+ done \(([0-9.]+) ([KM]?)p\/s avg\).*/\1 \2/p' | tail -1 |
+    awk '{m = $2 == "K" ? 1e3 : $2 == "M" ? 1e6 : 1; printf "%.0f", $1 * m}'
+}
+# masscan's own rate: the mean of its "rate: X-kpps" reports while sending (its wall clock is
+# useless: after sending it keeps "waiting -N-secs" well past --wait).
+masscan_rate() {
+  tr '\r' '\n' < "$1" | sed -nE 's/^rate: *([0-9.]+)-kpps, *([0-9.]+)% done.*/\1 \2/p' |
+    awk '$2 > 1 && $2 < 100 {s += $1; n++} END {printf "%.0f", n ? s / n * 1000 : 0}'
+}
+
 # Coverage of open ports: found/expected, plus extras.
 coverage() {  # FILE_OF_IP,PORT (open)
   local found; found=$(sort -u "$1" | comm -12 - "$work/truth_open.csv" | wc -l)
@@ -81,17 +93,17 @@ for round in $(seq 1 "$rounds"); do
   # --- Raw send path and send-only rates into the sink ---
   raw=$(ip netns exec "$sink_s" "$send_bench" s0 "$gw_mac" 3)
   json "{\"round\":$round,${raw:1}"
-  read -r wall user sys < <(timed ip netns exec "$sink_s" "$mailsweep" sweep -q -r 0 -p "$ports" \
-    --seed 5 --allow-reserved 198.18.0.0/15 -c 0 --status-json "$work/sink.json" 198.18.0.0/15)
-  ms_sink=$(tail -1 "$work/sink.json" | sed -E 's/.*"send_rate_avg":([0-9]+).*/\1/')
-  read -r wall user sys < <(timed ip netns exec "$sink_s" "$mailsweep" sweep -q -r 0 -p "$ports" \
-    --seed 5 --allow-reserved 198.18.0.0/15 -c 0 --send-method txring --qdisc-bypass \
-    --status-json "$work/sink2.json" 198.18.0.0/15)
-  ms_sink_ring=$(tail -1 "$work/sink2.json" | sed -E 's/.*"send_rate_avg":([0-9]+).*/\1/')
-  read -r wall user sys < <(timed ip netns exec "$sink_s" zmap -q --disable-syslog -p 110 -i s0 \
+  sink_rates=""
+  for variant in "sendmmsg:--send-method sendmmsg" "txring:--send-method txring" \
+                 "txring_qdisc_bypass:--send-method txring --qdisc-bypass"; do
+    timed ip netns exec "$sink_s" "$mailsweep" sweep -q -r 0 -p "$ports" --seed 5 \
+      --allow-reserved 198.18.0.0/15 -c 0 ${variant#*:} --status-json "$work/sink.json" \
+      198.18.0.0/15 > /dev/null
+    sink_rates+="\"mailsweep_${variant%%:*}_pps\":$(tail -1 "$work/sink.json" | sed -E 's/.*"send_rate_avg":([0-9]+).*/\1/'),"
+  done
+  read -r wall user sys < <(timed ip netns exec "$sink_s" zmap --disable-syslog -p 110 -i s0 \
     -G "$gw_mac" -S 203.0.113.1 -B 10G -c 0 -b /dev/null -o /dev/null 198.18.0.0/15)
-  zmap_sink=$(awk -v w="$wall" 'BEGIN {printf "%.0f", 131072 / w}')
-  json "{\"round\":$round,\"bench\":\"sink\",\"mailsweep_sendmmsg_pps\":$ms_sink,\"mailsweep_txring_bypass_pps\":$ms_sink_ring,\"zmap_pps_wall\":$zmap_sink}"
+  json "{\"round\":$round,\"bench\":\"sink\",${sink_rates}\"zmap_pps\":$(zmap_rate "$work/stderr")}"
 
   # --- The lab: all three tools against the same simulated Internet ---
   "$lab" up "$work/lab" --seed 5 --servers plain 2>/dev/null
@@ -99,7 +111,7 @@ for round in $(seq 1 "$rounds"); do
   expected=$(wc -l < "$work/truth_open.csv")
 
   # mailsweep with its defaults (one sender thread), and with both cores sending.
-  for variant in "mailsweep:-T 1" "mailsweep_T2_txring:-T 2 --send-method txring --qdisc-bypass"; do
+  for variant in "mailsweep:-T 1" "mailsweep_T2:-T 2"; do
     name=${variant%%:*}; extra_flags=${variant#*:}
     read -r wall user sys < <(timed "$lab" scan "$work/lab" "$mailsweep" sweep -q -r 0 -p "$ports" \
       $extra_flags --seed $((round + 10)) --allow-reserved 198.18.0.0/15 -c $cooldown \
@@ -114,12 +126,12 @@ for round in $(seq 1 "$rounds"); do
   : > "$work/zmap_open.csv"
   zw=0; zc=0; zsend=0
   for p in ${ports//,/ }; do
-    read -r wall user sys < <(timed "$lab" scan "$work/lab" zmap -q --disable-syslog -p "$p" -i s0 \
+    read -r wall user sys < <(timed "$lab" scan "$work/lab" zmap --disable-syslog -p "$p" -i s0 \
       -G "$gw_mac" -S 203.0.113.1 -s 61000-65535 -B 10G -c $cooldown -b /dev/null \
       -o "$work/zmap_$p.txt" 198.18.0.0/15)
     sed "s/\$/,$p/" "$work/zmap_$p.txt" >> "$work/zmap_open.csv"
     zw=$(awk "BEGIN{print $zw+$wall}"); zc=$(awk "BEGIN{print $zc+$user+$sys}")
-    zsend=$(awk "BEGIN{print $zsend+$wall-$cooldown}")
+    zsend=$(awk "BEGIN{print $zsend + 131072 / $(zmap_rate "$work/stderr")}")
   done
   read -r found extra < <(coverage "$work/zmap_open.csv")
   json "{\"round\":$round,\"tool\":\"zmap\",\"probes\":$probes,\"pps\":$(awk "BEGIN{printf \"%.0f\", $probes/$zsend}"),\"wall_s\":$zw,\"cpu_s\":$zc,\"open_expected\":$expected,\"open_found\":$found,\"extra\":$extra,\"coverage\":$(awk "BEGIN{printf \"%.5f\", $found/$expected}")}"
@@ -129,6 +141,6 @@ for round in $(seq 1 "$rounds"); do
     --adapter-port 61440-62463 --wait $cooldown -oL "$work/masscan.txt")
   awk '$1=="open" {print $4","$3}' "$work/masscan.txt" > "$work/masscan_open.csv"
   read -r found extra < <(coverage "$work/masscan_open.csv")
-  json "{\"round\":$round,\"tool\":\"masscan\",\"probes\":$probes,\"pps\":$(awk "BEGIN{printf \"%.0f\", $probes/($wall-$cooldown)}"),\"wall_s\":$wall,\"cpu_s\":$(awk "BEGIN{print $user+$sys}"),\"open_expected\":$expected,\"open_found\":$found,\"extra\":$extra,\"coverage\":$(awk "BEGIN{printf \"%.5f\", $found/$expected}")}"
+  json "{\"round\":$round,\"tool\":\"masscan\",\"probes\":$probes,\"pps\":$(masscan_rate "$work/stderr"),\"wall_s\":$wall,\"cpu_s\":$(awk "BEGIN{print $user+$sys}"),\"open_expected\":$expected,\"open_found\":$found,\"extra\":$extra,\"coverage\":$(awk "BEGIN{printf \"%.5f\", $found/$expected}")}"
   "$lab" down "$work/lab"
 done

@@ -87,7 +87,7 @@ struct SweeperConfig {
   uint32_t source_port_count = 4536;
   uint8_t ttl = 64;
 
-  SendMethod send_method = SendMethod::kSendmmsg;
+  SendMethod send_method = SendMethod::kTxRing;
   bool qdisc_bypass = false;
   std::string dryrun_pcap;  // set: write frames to this pcap file, send and receive nothing
   int pcap_buffer_bytes = 64 << 20;
