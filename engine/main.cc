@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "engine/sweep_command.h"
 #include "engine/targets_command.h"
 
 namespace {
@@ -16,6 +17,8 @@ struct Command {
 constexpr Command kCommands[] = {
     {"targets", "print the targets of a sweep in walk order (preview, shards, blocklists)",
      mailsweep::engine::RunTargetsCommand},
+    {"sweep", "find open ports with a raw-socket SYN sweep (CSV of open/closed/unreachable)",
+     mailsweep::engine::RunSweepCommand},
 };
 
 void PrintUsage(FILE* out) {

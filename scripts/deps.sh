@@ -13,7 +13,7 @@ packages=(
   iproute2 nftables ethtool openssl dovecot-imapd dovecot-pop3d postfix mmdb-bin procps
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(zmap masscan nmap hyperfine)
+  packages+=(zmap masscan nmap hyperfine time)
 fi
 
 missing=()

@@ -1,0 +1,14 @@
+# The lab (tests/lab/): the helper binary lab.sh drives, and the sweeper's integration tests,
+# which build a simulated Internet in network namespaces (needs root) and sweep it.
+add_library(mailsweep_lab_model STATIC ${CMAKE_CURRENT_LIST_DIR}/lab_model.cc)
+target_link_libraries(mailsweep_lab_model PUBLIC mailsweep_base PRIVATE mailsweep_warnings)
+add_executable(mailsweep_lab ${CMAKE_CURRENT_LIST_DIR}/lab_tool.cc)
+target_link_libraries(mailsweep_lab PRIVATE mailsweep_lab_model mailsweep_targets mailsweep_warnings)
+
+foreach(case full paths)
+  add_test(NAME "integration: sweep lab ${case}"
+           COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/sweep_test.sh $<TARGET_FILE:mailsweep>
+                   $<TARGET_FILE:mailsweep_lab> ${case})
+  set_tests_properties("integration: sweep lab ${case}" PROPERTIES LABELS "integration" TIMEOUT 240 SKIP_RETURN_CODE 77
+                       RUN_SERIAL TRUE)
+endforeach()
