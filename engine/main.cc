@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "engine/probe_command.h"
 #include "engine/targets_command.h"
 
 namespace {
@@ -16,6 +17,8 @@ struct Command {
 constexpr Command kCommands[] = {
     {"targets", "print the targets of a sweep in walk order (preview, shards, blocklists)",
      mailsweep::engine::RunTargetsCommand},
+    {"probe", "talk POP3/IMAP/SMTP (+STARTTLS/TLS) to targets from a list; one record each",
+     mailsweep::engine::RunProbeCommand},
 };
 
 void PrintUsage(FILE* out) {
