@@ -151,6 +151,7 @@ CONF
 if [[ "$profile" == plain ]]; then
   sed -i '/^ssl_cert\|^ssl_key/d' "$dv/dovecot.conf"
 fi
+ulimit -n 65536 2>/dev/null || true
 # -F: stay in the foreground so the PID we record is the master's.
 dovecot -F -c "$dv/dovecot.conf" >"$dv/stdout" 2>&1 &
 dovecot_pid=$!
