@@ -151,10 +151,11 @@ async def main():
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(args.chain, args.key)
             servers.append(await asyncio.start_server(huge_chain_handler, bind, int(port),
-                                                      ssl=ctx, reuse_address=True))
+                                                      ssl=ctx, reuse_address=True, backlog=1024))
         else:
             servers.append(await asyncio.start_server(make_handler(mode, args), bind,
-                                                      int(port), reuse_address=True))
+                                                      int(port), reuse_address=True,
+                                                      backlog=1024))
     print("ready", flush=True)
     await asyncio.gather(*(s.serve_forever() for s in servers))
 
