@@ -5,6 +5,7 @@
 #include <openssl/objects.h>
 
 #include <ctime>
+#include <optional>
 
 namespace mailsweep::probes {
 namespace {
@@ -59,13 +60,24 @@ const char* KeyAlgorithmName(int id) {
 
 }  // namespace
 
-void ExtractCertificateFacts(X509* cert, bool keep_der, results::CertificateFacts* facts) {
-  Digest(cert, EVP_sha256(), &facts->sha256);
-  Digest(cert, EVP_sha1(), &facts->sha1);
-  // MD5 may be missing under a FIPS provider; the field then stays zero.
-  EVP_MD* md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
-  Digest(cert, md5, &facts->md5);
+CertificateDigests::CertificateDigests()
+    : sha256(EVP_MD_fetch(nullptr, "SHA256", nullptr)),
+      sha1(EVP_MD_fetch(nullptr, "SHA1", nullptr)),
+      md5(EVP_MD_fetch(nullptr, "MD5", nullptr)) {}
+
+CertificateDigests::~CertificateDigests() {
+  EVP_MD_free(sha256);
+  EVP_MD_free(sha1);
   EVP_MD_free(md5);
+}
+
+void ExtractCertificateFacts(X509* cert, bool keep_der, results::CertificateFacts* facts,
+                             const CertificateDigests* digests) {
+  std::optional<CertificateDigests> local;
+  if (digests == nullptr) digests = &local.emplace();
+  Digest(cert, digests->sha256, &facts->sha256);
+  Digest(cert, digests->sha1, &facts->sha1);
+  Digest(cert, digests->md5, &facts->md5);
 
   const X509_NAME* subject = X509_get_subject_name(cert);
   const X509_NAME* issuer = X509_get_issuer_name(cert);

@@ -145,7 +145,8 @@ void TlsClient::FillFacts(results::TlsFacts* facts) const {
   facts->chain_length = static_cast<uint8_t>(n > 255 ? 255 : n);
   if (X509* leaf = SSL_get0_peer_certificate(ssl_)) {
     facts->leaf.emplace();
-    ExtractCertificateFacts(leaf, context_->options().keep_der, &*facts->leaf);
+    ExtractCertificateFacts(leaf, context_->options().keep_der, &*facts->leaf,
+                            &context_->digests());
   }
 }
 

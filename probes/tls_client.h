@@ -25,6 +25,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "probes/certificate_facts.h"
 #include "results/records.h"
 
 namespace mailsweep::probes {
@@ -45,11 +46,13 @@ class TlsContext {
 
   SSL_CTX* get() const { return ctx_; }
   const TlsOptions& options() const { return options_; }
+  const CertificateDigests& digests() const { return digests_; }
 
  private:
   TlsContext(SSL_CTX* ctx, TlsOptions options) : ctx_(ctx), options_(std::move(options)) {}
   SSL_CTX* ctx_;
   TlsOptions options_;
+  CertificateDigests digests_;
 };
 
 class TlsClient {
