@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -150,13 +151,19 @@ int RunProbeCommand(int argc, const char* const* argv) {
   }
 
   const Clock::time_point start = Clock::now();
-  Clock::time_point last_status = start;
-  auto maybe_status = [&] {
-    if (status && Clock::now() - last_status >= std::chrono::seconds(1)) {
-      last_status = Clock::now();
-      PrintStatus((*pool)->Stats(), start, false);
-    }
-  };
+  // The status line comes from its own thread: the reader may block on a slow pipe.
+  std::atomic<bool> reporting{status};
+  std::thread reporter;
+  if (status) {
+    reporter = std::thread([&] {
+      while (reporting.load()) {
+        for (int i = 0; i < 100 && reporting.load(); ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        if (reporting.load()) PrintStatus((*pool)->Stats(), start, false);
+      }
+    });
+  }
   ProbeTargetReader reader(ports);
   std::vector<ProbeTarget> batch;
   char* line = nullptr;
@@ -178,10 +185,8 @@ int RunProbeCommand(int argc, const char* const* argv) {
       // Back-pressure: the queues are full, wait for the loops to take work.
       while (!(*pool)->TrySubmit(t.address, t.port)) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        maybe_status();
       }
     }
-    maybe_status();
   }
   free(line);
   if (in != stdin) fclose(in);
@@ -197,9 +202,10 @@ int RunProbeCommand(int argc, const char* const* argv) {
     ProberStats s = (*pool)->Stats();
     if (s.in_flight == 0 && s.queued == 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    maybe_status();
   }
   absl::Status drained = (*pool)->Drain(absl::Milliseconds(100));
+  reporting = false;
+  if (reporter.joinable()) reporter.join();
   ProberStats final_stats = (*pool)->Stats();
   if (status) PrintStatus(final_stats, start, true);
   if (final_stats.abandoned > 0) {
