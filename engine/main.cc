@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "engine/probe_command.h"
 #include "engine/sweep_command.h"
 #include "engine/targets_command.h"
 
@@ -19,6 +20,8 @@ constexpr Command kCommands[] = {
      mailsweep::engine::RunTargetsCommand},
     {"sweep", "find open ports with a raw-socket SYN sweep (CSV of open/closed/unreachable)",
      mailsweep::engine::RunSweepCommand},
+    {"probe", "talk POP3/IMAP/SMTP (+STARTTLS/TLS) to targets from a list; one record each",
+     mailsweep::engine::RunProbeCommand},
 };
 
 void PrintUsage(FILE* out) {

@@ -1,0 +1,223 @@
+#include "engine/probe_command.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "base/flag_set.h"
+#include "base/strings.h"
+#include "engine/probe_target_reader.h"
+#include "engine/prober_pool.h"
+#include "engine/text_record_sink.h"
+#include "targets/ipv4.h"
+#include "targets/port_list.h"
+
+namespace mailsweep::engine {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+void PrintStatus(const ProberStats& s, Clock::time_point start, bool final) {
+  double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  auto o = [&](results::ProbeOutcome x) { return s.outcomes[static_cast<size_t>(x)]; };
+  uint64_t tls_ok = o(results::ProbeOutcome::kStartTlsOk) + o(results::ProbeOutcome::kImplicitTlsOk);
+  uint64_t refused = o(results::ProbeOutcome::kConnectRefused);
+  uint64_t timeouts = o(results::ProbeOutcome::kConnectTimeout) +
+                      o(results::ProbeOutcome::kIoTimeout) + o(results::ProbeOutcome::kNoGreeting);
+  absl::FPrintF(stderr,
+                "%d:%02d probe: done %d (%.0f/s); in flight %d/%d; queued %d; tls %d; plaintext "
+                "only %d; refused %d; timeouts %d%s\n",
+                static_cast<int>(secs) / 60, static_cast<int>(secs) % 60, s.done,
+                secs > 0 ? static_cast<double>(s.done) / secs : 0.0, s.in_flight, s.capacity,
+                s.queued, tls_ok, o(results::ProbeOutcome::kPlaintextOnly), refused, timeouts,
+                final ? " (done)" : "");
+}
+
+}  // namespace
+
+int RunProbeCommand(int argc, const char* const* argv) {
+  ProberOptions opt;
+  opt.max_connections = 1000;
+  std::string input = "-";
+  std::string output = "-";
+  std::string format_name = "json";
+  std::string ports_text;
+  std::string source_ip;
+  bool status = false;
+  uint32_t drain_timeout_s = 0;
+  FlagSet flags("mailsweep probe", "[flags]",
+                "Talks POP3, IMAP and SMTP to each target (STARTTLS/STLS or implicit TLS as the "
+                "port implies)\nand writes one record per target: outcome, banner, capabilities "
+                "before and inside TLS,\nTLS version, cipher and certificate facts.");
+  flags.String("-i,--input", "FILE", "targets, one per line ('-': stdin)", &input);
+  flags.String("-o,--output", "FILE", "where records go ('-': stdout)", &output);
+  flags.String("-f,--format", "FMT", "output format: json (JSON lines) or csv", &format_name);
+  flags.String("-p,--ports", "LIST",
+               "ports for input lines without a port (ZMap saddr lists): 110,143,...",
+               &ports_text);
+  flags.Uint32("-t,--threads", "N", "prober threads (one epoll loop each)", &opt.threads);
+  flags.Uint32("-c,--concurrency", "N", "concurrent connections, all threads together",
+               &opt.max_connections);
+  flags.Uint32("-r,--rate", "N", "new connections per second (0: unlimited)", &opt.connect_rate);
+  flags.Uint32("--connect-timeout", "MS", "deadline for the TCP handshake", &opt.connect_timeout_ms);
+  flags.Uint32("--read-timeout", "MS", "deadline for each reply and for the TLS handshake",
+               &opt.read_timeout_ms);
+  flags.Uint32("--target-timeout", "MS", "deadline for a whole target", &opt.target_timeout_ms);
+  flags.String("--ehlo", "NAME", "SMTP EHLO name", &opt.session.ehlo_name);
+  flags.String("--sni", "NAME", "TLS server_name to send (default: none)", &opt.sni);
+  flags.Bool("--starttls-blind", "also try STARTTLS/STLS when not advertised",
+             &opt.session.starttls_blind);
+  flags.Bool("--injection-check",
+             "send STARTTLS plus a second command in one segment; record whether the second is "
+             "answered inside TLS",
+             &opt.session.injection_check);
+  flags.Uint32("--injection-wait", "MS", "how long to wait for an answer to the injected command",
+               &opt.session.injection_wait_ms);
+  flags.Uint32("--banner-cap", "BYTES", "greeting bytes kept per record", &opt.session.banner_cap);
+  flags.String("--source-ip", "IP", "bind connections to this local address", &source_ip);
+  flags.Uint32("--queue", "N", "hand-off queue slots per thread", &opt.queue_capacity);
+  flags.Uint32("--drain-timeout", "S",
+               "after the input ends, wait at most this long for targets in flight (0: target "
+               "timeout + connect timeout)",
+               &drain_timeout_s);
+  flags.Bool("--status", "print a status line to stderr every second", &status);
+  flags.Epilog(
+      "Input formats: \"ip,port\"; \"ip\" (with -p); ZMap CSV with a header naming saddr (and "
+      "sport);\nZGrab2 CSV \"ip, domain, tag, port\". '#' starts a comment line.\n"
+      "Example: mailsweep targets -p 110,143 198.18.0.0/24 | mailsweep probe -c 5000 -o out.jsonl\n"
+      "Exit status: 0 done, 1 output failed, 2 bad usage or input.");
+  std::vector<std::string> positional;
+  if (absl::Status s = flags.Parse(argc, argv, &positional); !s.ok()) {
+    absl::FPrintF(stderr, "mailsweep probe: %s\n", s.message());
+    return 2;
+  }
+  if (flags.help_requested()) {
+    fputs(flags.Help().c_str(), stdout);
+    return 0;
+  }
+  if (!positional.empty()) {
+    absl::FPrintF(stderr, "mailsweep probe: unexpected argument '%s' (targets come from -i)\n",
+                  positional[0]);
+    return 2;
+  }
+  auto format = ParseTextFormat(format_name);
+  if (!format.ok()) {
+    absl::FPrintF(stderr, "mailsweep probe: %s\n", format.status().message());
+    return 2;
+  }
+  std::vector<uint16_t> ports;
+  if (!ports_text.empty()) {
+    auto p = targets::ParsePortList(ports_text);
+    if (!p.ok()) {
+      absl::FPrintF(stderr, "mailsweep probe: -p: %s\n", p.status().message());
+      return 2;
+    }
+    ports = *p;
+  }
+  if (!source_ip.empty()) {
+    auto a = targets::ParseIpv4(source_ip);
+    if (!a.ok()) {
+      absl::FPrintF(stderr, "mailsweep probe: --source-ip: %s\n", a.status().message());
+      return 2;
+    }
+    opt.source_address = *a;
+  }
+  if (absl::Status s = opt.Validate(); !s.ok()) {
+    absl::FPrintF(stderr, "mailsweep probe: %s\n", s.message());
+    return 2;
+  }
+
+  FILE* in = input == "-" ? stdin : fopen(input.c_str(), "r");
+  if (in == nullptr) {
+    absl::FPrintF(stderr, "mailsweep probe: cannot open %s: %s\n", input, strerror(errno));
+    return 2;
+  }
+  FILE* out = output == "-" ? stdout : fopen(output.c_str(), "w");
+  if (out == nullptr) {
+    absl::FPrintF(stderr, "mailsweep probe: cannot create %s: %s\n", output, strerror(errno));
+    return 1;
+  }
+  TextRecordSinkFactory sinks(out, *format);
+  auto pool = ProberPool::Create(opt, &sinks);
+  if (!pool.ok()) {
+    absl::FPrintF(stderr, "mailsweep probe: %s\n", pool.status().message());
+    return 2;
+  }
+
+  const Clock::time_point start = Clock::now();
+  // The status line comes from its own thread: the reader may block on a slow pipe.
+  std::atomic<bool> reporting{status};
+  std::thread reporter;
+  if (status) {
+    reporter = std::thread([&] {
+      while (reporting.load()) {
+        for (int i = 0; i < 100 && reporting.load(); ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        if (reporting.load()) PrintStatus((*pool)->Stats(), start, false);
+      }
+    });
+  }
+  ProbeTargetReader reader(ports);
+  std::vector<ProbeTarget> batch;
+  char* line = nullptr;
+  size_t cap = 0;
+  ssize_t len;
+  uint64_t line_no = 0;
+  int exit_code = 0;
+  while ((len = getline(&line, &cap, in)) >= 0) {
+    ++line_no;
+    batch.clear();
+    absl::Status s = reader.ParseLine(std::string_view(line, static_cast<size_t>(len)), &batch);
+    if (!s.ok()) {
+      absl::FPrintF(stderr, "mailsweep probe: %s:%d: %s\n", input == "-" ? "stdin" : input,
+                    line_no, s.message());
+      exit_code = 2;
+      break;
+    }
+    for (const ProbeTarget& t : batch) {
+      // Back-pressure: the queues are full, wait for the loops to take work.
+      while (!(*pool)->TrySubmit(t.address, t.port)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    }
+  }
+  free(line);
+  if (in != stdin) fclose(in);
+  if (reader.skipped_ipv6() > 0) {
+    absl::FPrintF(stderr, "mailsweep probe: skipped %d IPv6 targets\n", reader.skipped_ipv6());
+  }
+
+  uint64_t drain_ms = drain_timeout_s != 0
+                          ? uint64_t{drain_timeout_s} * 1000
+                          : uint64_t{opt.target_timeout_ms} + opt.connect_timeout_ms + 1000;
+  const Clock::time_point drain_deadline = Clock::now() + std::chrono::milliseconds(drain_ms);
+  while (Clock::now() < drain_deadline) {
+    ProberStats s = (*pool)->Stats();
+    if (s.in_flight == 0 && s.queued == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  absl::Status drained = (*pool)->Drain(absl::Milliseconds(100));
+  reporting = false;
+  if (reporter.joinable()) reporter.join();
+  ProberStats final_stats = (*pool)->Stats();
+  if (status) PrintStatus(final_stats, start, true);
+  if (final_stats.abandoned > 0) {
+    absl::FPrintF(stderr, "mailsweep probe: %d queued targets abandoned at the drain deadline\n",
+                  final_stats.abandoned);
+  }
+  if (!drained.ok()) {
+    absl::FPrintF(stderr, "mailsweep probe: %s\n", drained.message());
+    exit_code = 1;
+  }
+  if (out != stdout && fclose(out) != 0) exit_code = 1;
+  return exit_code;
+}
+
+}  // namespace mailsweep::engine

@@ -1,0 +1,526 @@
+#include "engine/prober_loop.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "base/strings.h"
+
+namespace mailsweep::engine {
+namespace {
+
+using results::ProbeOutcome;
+
+constexpr uint64_t kWakeTag = ~uint64_t{0};
+constexpr uint32_t kChunk = 1024;
+constexpr int kMaxEvents = 256;
+constexpr size_t kScratch = 64 * 1024;
+
+uint64_t NowMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
+}
+uint64_t MonoUs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000 + static_cast<uint64_t>(ts.tv_nsec) / 1000;
+}
+int64_t UnixUs() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+}  // namespace
+
+// One connection. Lives in the slab; `generation` changes every time the slot is reused so a
+// stale epoll event or timer for an earlier occupant is recognised and dropped.
+struct ProberLoop::Conn {
+  enum class Phase : uint8_t { kFree, kConnecting, kActive };
+  int fd = -1;
+  uint32_t slot = 0;  // fixed for the Conn's lifetime
+  uint32_t generation = 0;
+  Phase phase = Phase::kFree;
+  bool handshake_done = false;
+  uint32_t events = 0;
+  uint32_t tls_bytes = 0;
+  uint64_t start_mono_us = 0;
+  uint64_t read_deadline_ms = 0;
+  uint64_t target_deadline_ms = 0;
+  results::ProbeRecord record;
+  std::optional<probes::Session> session;
+  std::unique_ptr<probes::TlsClient> tls;
+  std::string pending_out;  // ciphertext/plaintext the socket did not take yet
+};
+
+absl::StatusOr<std::unique_ptr<ProberLoop>> ProberLoop::Create(
+    const ProberOptions* options, const probes::TlsContext* tls,
+    std::unique_ptr<results::RecordSink> sink, uint32_t max_connections, double connect_rate) {
+  std::unique_ptr<ProberLoop> loop(
+      new ProberLoop(options, tls, std::move(sink), max_connections, connect_rate));
+  loop->epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  if (loop->epoll_fd_ < 0) return absl::InternalError(StrCat("epoll_create1: ", strerror(errno)));
+  loop->event_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (loop->event_fd_ < 0) return absl::InternalError(StrCat("eventfd: ", strerror(errno)));
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = kWakeTag;
+  if (epoll_ctl(loop->epoll_fd_, EPOLL_CTL_ADD, loop->event_fd_, &ev) != 0) {
+    return absl::InternalError(StrCat("epoll_ctl(eventfd): ", strerror(errno)));
+  }
+  return loop;
+}
+
+ProberLoop::ProberLoop(const ProberOptions* options, const probes::TlsContext* tls,
+                       std::unique_ptr<results::RecordSink> sink, uint32_t max_connections,
+                       double connect_rate)
+    : options_(options),
+      tls_(tls),
+      sink_(std::move(sink)),
+      max_connections_(std::max<uint32_t>(1, max_connections)),
+      connect_rate_(connect_rate),
+      queue_(options->queue_capacity),
+      wheel_(10, 4096, NowMs()),
+      scratch_(kScratch) {}
+
+ProberLoop::~ProberLoop() {
+  for (auto& chunk : chunks_) {
+    for (uint32_t i = 0; i < kChunk; ++i) {
+      if (chunk[i].fd >= 0) close(chunk[i].fd);
+    }
+  }
+  if (event_fd_ >= 0) close(event_fd_);
+  if (epoll_fd_ >= 0) close(epoll_fd_);
+}
+
+bool ProberLoop::Submit(const ProbeTarget& t) {
+  if (!queue_.TryPush(t)) return false;
+  counters_.submitted.fetch_add(1, std::memory_order_relaxed);
+  if (sleeping_.exchange(false, std::memory_order_seq_cst)) Wake();
+  return true;
+}
+
+void ProberLoop::Wake() {
+  uint64_t one = 1;
+  ssize_t n = write(event_fd_, &one, sizeof(one));
+  (void)n;  // EAGAIN means a wake-up is already pending
+}
+
+void ProberLoop::RequestStop() {
+  stop_.store(true, std::memory_order_seq_cst);
+  Wake();
+}
+
+void ProberLoop::Run() noexcept {
+  epoll_event events[kMaxEvents];
+  while (!stop_.load(std::memory_order_acquire)) {
+    uint64_t now = NowMs();
+    StartTargets(now);
+    int timeout = wheel_.NextTimeoutMs(now);
+    const bool can_start = in_flight_ < max_connections_;
+    if (can_start && queue_.ApproxSize() > 0) {
+      // Only the rate limit holds us back: sleep until the next token.
+      timeout = connect_rate_ > 0 ? std::max(1, static_cast<int>(1000.0 / connect_rate_)) : 0;
+      if (connect_rate_ > 0 && timeout > 10) timeout = 10;
+    } else if (timeout < 0 || timeout > 1000) {
+      timeout = 1000;  // periodic sink flush
+    }
+    if (timeout != 0) {
+      sleeping_.store(true, std::memory_order_seq_cst);
+      if (can_start && queue_.ApproxSize() > 0 && connect_rate_ == 0) timeout = 0;
+    }
+    int n = epoll_wait(epoll_fd_, events, kMaxEvents, timeout);
+    sleeping_.store(false, std::memory_order_relaxed);
+    for (int i = 0; i < n; ++i) OnEvent(events[i].data.u64, events[i].events);
+    now = NowMs();
+    wheel_.Advance(now, [this](uint32_t slot) { OnDeadline(slot); });
+    if (records_since_flush_ > 0 && (records_since_flush_ >= 4096 || now - last_flush_ms_ >= 1000)) {
+      absl::Status s = sink_->Flush();
+      if (!s.ok() && sink_status_.ok()) sink_status_ = s;
+      records_since_flush_ = 0;
+      last_flush_ms_ = now;
+    }
+  }
+  AbortAll();
+  absl::Status s = sink_->Flush();
+  if (!s.ok() && sink_status_.ok()) sink_status_ = s;
+}
+
+void ProberLoop::StartTargets(uint64_t now_ms) {
+  if (connect_rate_ > 0) {
+    double elapsed = static_cast<double>(now_ms - tokens_at_ms_) / 1000.0;
+    tokens_at_ms_ = now_ms;
+    double burst = std::max(1.0, connect_rate_ / 100.0);  // at most 10 ms worth at once
+    tokens_ = std::min(burst, tokens_ + elapsed * connect_rate_);
+  }
+  ProbeTarget t;
+  while (in_flight_ < max_connections_ && (connect_rate_ == 0 || tokens_ >= 1.0) &&
+         queue_.TryPop(&t)) {
+    if (connect_rate_ > 0) tokens_ -= 1.0;
+    StartOne(t, now_ms);
+  }
+}
+
+uint32_t ProberLoop::AllocSlot() {
+  if (free_slots_.empty()) {
+    chunks_.push_back(std::make_unique<Conn[]>(kChunk));
+    for (uint32_t i = 0; i < kChunk; ++i) chunks_.back()[i].slot = slots_ + i;
+    for (uint32_t i = kChunk; i > 0; --i) free_slots_.push_back(slots_ + i - 1);
+    slots_ += kChunk;
+    wheel_.Resize(slots_);
+  }
+  uint32_t slot = free_slots_.back();
+  free_slots_.pop_back();
+  return slot;
+}
+
+void ProberLoop::SetEvents(Conn& c, uint32_t events) {
+  if (c.events == events) return;
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.u64 = (uint64_t{c.generation} << 32) | c.slot;
+  epoll_ctl(epoll_fd_, c.events == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, c.fd, &ev);
+  c.events = events;
+}
+
+ProberLoop::Conn* ProberLoop::Lookup(uint64_t data) {
+  uint32_t slot = static_cast<uint32_t>(data);
+  uint32_t generation = static_cast<uint32_t>(data >> 32);
+  if (slot >= slots_) return nullptr;
+  Conn& c = chunks_[slot / kChunk][slot % kChunk];
+  if (c.phase == Conn::Phase::kFree || c.generation != generation) return nullptr;
+  return &c;
+}
+
+void ProberLoop::StartOne(const ProbeTarget& t, uint64_t now_ms) {
+  uint32_t slot = AllocSlot();
+  Conn& c = chunks_[slot / kChunk][slot % kChunk];
+  ++c.generation;
+  c.phase = Conn::Phase::kConnecting;
+  c.handshake_done = false;
+  c.events = 0;
+  c.tls_bytes = 0;
+  c.tls.reset();
+  c.pending_out.clear();
+  c.record = results::ProbeRecord{};
+  c.record.address = t.address;
+  c.record.port = t.port;
+  c.record.protocol = results::ProtocolForPort(t.port);
+  c.record.tls_mode = results::TlsModeForPort(t.port);
+  c.record.start_us = UnixUs();
+  c.start_mono_us = MonoUs();
+  c.target_deadline_ms = now_ms + options_->target_timeout_ms;
+  c.session.emplace(&c.record, &options_->session);
+  ++in_flight_;
+  counters_.in_flight.store(in_flight_, std::memory_order_release);
+  counters_.started.fetch_add(1, std::memory_order_relaxed);
+
+  c.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (c.fd < 0) {
+    counters_.local_errors.fetch_add(1, std::memory_order_relaxed);
+    FinishWithOutcome(c, ProbeOutcome::kConnectTimeout);
+    return;
+  }
+  if (options_->source_address != 0) {
+    sockaddr_in src{};
+    src.sin_family = AF_INET;
+    src.sin_addr.s_addr = htonl(options_->source_address);
+    if (bind(c.fd, reinterpret_cast<sockaddr*>(&src), sizeof(src)) != 0) {
+      counters_.local_errors.fetch_add(1, std::memory_order_relaxed);
+      FinishWithOutcome(c, ProbeOutcome::kConnectTimeout);
+      return;
+    }
+  }
+  int one = 1;
+  setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  sockaddr_in dst{};
+  dst.sin_family = AF_INET;
+  dst.sin_port = htons(t.port);
+  dst.sin_addr.s_addr = htonl(t.address);
+  int rc = connect(c.fd, reinterpret_cast<sockaddr*>(&dst), sizeof(dst));
+  int err = rc == 0 ? 0 : errno;
+  if (rc == 0 || err == EINPROGRESS) {
+    SetEvents(c, EPOLLOUT);
+    c.read_deadline_ms = now_ms + options_->connect_timeout_ms;
+    wheel_.Schedule(slot, std::min(c.read_deadline_ms, c.target_deadline_ms));
+    return;
+  }
+  if (err == ECONNREFUSED) {
+    FinishWithOutcome(c, ProbeOutcome::kConnectRefused);
+  } else if (err == ENETUNREACH || err == EHOSTUNREACH || err == ETIMEDOUT) {
+    FinishWithOutcome(c, ProbeOutcome::kConnectTimeout);
+  } else {
+    counters_.local_errors.fetch_add(1, std::memory_order_relaxed);
+    FinishWithOutcome(c, ProbeOutcome::kConnectTimeout);
+  }
+}
+
+void ProberLoop::OnEvent(uint64_t data, uint32_t events) {
+  if (data == kWakeTag) {
+    uint64_t v;
+    ssize_t n = read(event_fd_, &v, sizeof(v));
+    (void)n;
+    return;
+  }
+  Conn* c = Lookup(data);
+  if (c == nullptr) return;
+  if (c->phase == Conn::Phase::kConnecting) {
+    OnConnected(*c);
+    return;
+  }
+  if (events & EPOLLOUT) {
+    OnWritable(*c);
+    if (c->phase == Conn::Phase::kFree) return;
+  }
+  if (events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)) OnReadable(*c);
+}
+
+void ProberLoop::OnConnected(Conn& c) {
+  int err = 0;
+  socklen_t len = sizeof(err);
+  getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+  if (err != 0) {
+    FinishWithOutcome(c, err == ECONNREFUSED ? ProbeOutcome::kConnectRefused
+                                             : ProbeOutcome::kConnectTimeout);
+    return;
+  }
+  c.record.connect_us = static_cast<uint32_t>(MonoUs() - c.start_mono_us);
+  c.phase = Conn::Phase::kActive;
+  SetEvents(c, EPOLLIN | EPOLLRDHUP);
+  ArmRead(c, options_->read_timeout_ms);
+  Apply(c, c.session->Start());
+}
+
+void ProberLoop::ArmRead(Conn& c, uint32_t ms) {
+  if (c.phase == Conn::Phase::kFree) return;
+  c.read_deadline_ms = NowMs() + ms;
+  wheel_.Schedule(c.slot, std::min(c.read_deadline_ms, c.target_deadline_ms));
+}
+
+void ProberLoop::Apply(Conn& c, probes::Action a) {
+  for (int guard = 0; guard < 8; ++guard) {
+    switch (a.step) {
+      case probes::Step::kWait:
+        ArmRead(c, a.wait_ms != 0 ? a.wait_ms : options_->read_timeout_ms);
+        return;
+      case probes::Step::kSend:
+        SendPlain(c, a.bytes);
+        if (c.phase == Conn::Phase::kFree) return;
+        ArmRead(c, options_->read_timeout_ms);
+        a = c.session->OnBytes(std::span<const uint8_t>());  // a reply may already be buffered
+        if (a.step == probes::Step::kWait && a.wait_ms == 0) return;
+        continue;
+      case probes::Step::kStartTls:
+        BeginTls(c);
+        return;
+      case probes::Step::kDone:
+        if (!a.bytes.empty()) SendPlain(c, a.bytes);
+        if (c.phase != Conn::Phase::kFree) Finish(c);
+        return;
+    }
+  }
+}
+
+void ProberLoop::BeginTls(Conn& c) {
+  c.tls = std::make_unique<probes::TlsClient>(tls_, options_->sni);
+  c.handshake_done = false;
+  ArmRead(c, options_->read_timeout_ms);
+  probes::TlsClient::Status st = c.tls->Handshake();
+  FlushTls(c);
+  if (st == probes::TlsClient::Status::kFailed && c.phase != Conn::Phase::kFree) {
+    c.tls->FillFacts(&c.record.tls);
+    Apply(c, c.session->OnTlsFailed());
+  }
+}
+
+void ProberLoop::FlushTls(Conn& c) {
+  if (!c.tls) return;
+  auto out = c.tls->pending_output();
+  if (out.empty()) return;
+  size_t n = out.size();
+  SendRaw(c, out.data(), n);
+  if (c.tls) c.tls->ConsumeOutput(n);
+}
+
+void ProberLoop::SendPlain(Conn& c, std::string_view bytes) {
+  if (c.tls && c.handshake_done) {
+    c.tls->WritePlain(bytes);
+    FlushTls(c);
+    return;
+  }
+  SendRaw(c, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+}
+
+void ProberLoop::SendRaw(Conn& c, const uint8_t* data, size_t n) {
+  if (c.fd < 0 || n == 0) return;
+  if (!c.pending_out.empty()) {
+    c.pending_out.append(reinterpret_cast<const char*>(data), n);
+    return;
+  }
+  ssize_t sent = send(c.fd, data, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (sent < 0) {
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return;  // the read side sees the reset
+    sent = 0;
+  }
+  if (static_cast<size_t>(sent) < n) {
+    c.pending_out.assign(reinterpret_cast<const char*>(data) + sent, n - sent);
+    SetEvents(c, EPOLLIN | EPOLLRDHUP | EPOLLOUT);
+  }
+}
+
+void ProberLoop::OnWritable(Conn& c) {
+  while (!c.pending_out.empty()) {
+    ssize_t sent = send(c.fd, c.pending_out.data(), c.pending_out.size(),
+                        MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (sent <= 0) {
+      if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+      c.pending_out.clear();
+      break;
+    }
+    c.pending_out.erase(0, static_cast<size_t>(sent));
+  }
+  std::string().swap(c.pending_out);
+  SetEvents(c, EPOLLIN | EPOLLRDHUP);
+}
+
+void ProberLoop::OnReadable(Conn& c) {
+  // Level-triggered: one read per wake-up keeps loops fair between connections.
+  ssize_t n = recv(c.fd, scratch_.data(), scratch_.size(), MSG_DONTWAIT);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+  if (n <= 0) {
+    Apply(c, c.session->OnClosed());
+    return;
+  }
+  std::span<const uint8_t> data(scratch_.data(), static_cast<size_t>(n));
+  if (!c.tls) {
+    Apply(c, c.session->OnBytes(data));
+    return;
+  }
+  c.tls_bytes += static_cast<uint32_t>(n);
+  if (c.tls_bytes > options_->tls_max_bytes) {
+    c.record.tls.failure = "too many bytes";
+    if (!c.handshake_done) {
+      Apply(c, c.session->OnTlsFailed());
+    } else {
+      Apply(c, c.session->OnClosed());
+    }
+    return;
+  }
+  c.tls->FeedInput(data);
+  AfterTlsInput(c);
+}
+
+void ProberLoop::AfterTlsInput(Conn& c) {
+  if (!c.handshake_done) {
+    probes::TlsClient::Status st = c.tls->Handshake();
+    FlushTls(c);
+    if (c.phase == Conn::Phase::kFree) return;
+    if (st == probes::TlsClient::Status::kInProgress) return;
+    c.tls->FillFacts(&c.record.tls);
+    if (st == probes::TlsClient::Status::kFailed) {
+      Apply(c, c.session->OnTlsFailed());
+      return;
+    }
+    c.handshake_done = true;
+    Apply(c, c.session->OnTlsEstablished());
+  }
+  uint8_t plain[16 * 1024];
+  while (c.phase != Conn::Phase::kFree && c.session && !c.session->done()) {
+    int n = c.tls->ReadPlain(plain, sizeof(plain));
+    if (n == 0) break;
+    if (n < 0) {
+      Apply(c, c.session->OnClosed());
+      return;
+    }
+    Apply(c, c.session->OnBytes(std::span<const uint8_t>(plain, static_cast<size_t>(n))));
+  }
+  FlushTls(c);  // post-handshake messages (TLS 1.3 key updates) and alerts
+}
+
+void ProberLoop::OnDeadline(uint32_t slot) {
+  Conn& c = chunks_[slot / kChunk][slot % kChunk];
+  if (c.phase == Conn::Phase::kFree) return;
+  uint64_t now = NowMs();
+  if (c.phase == Conn::Phase::kConnecting) {
+    FinishWithOutcome(c, ProbeOutcome::kConnectTimeout);
+    return;
+  }
+  if (now >= c.target_deadline_ms) {
+    // The whole target is out of time: a session may still want one more step (the injection
+    // window), so ask until it is done, then end it regardless.
+    for (int i = 0; i < 3 && c.phase != Conn::Phase::kFree; ++i) {
+      probes::Action a = c.session->OnTimeout();
+      if (a.step == probes::Step::kDone) {
+        Apply(c, a);
+        return;
+      }
+    }
+    if (c.phase != Conn::Phase::kFree) Finish(c);
+    return;
+  }
+  if (now >= c.read_deadline_ms) {
+    if (c.tls && !c.handshake_done) c.tls->FillFacts(&c.record.tls);
+    Apply(c, c.session->OnTimeout());
+    return;
+  }
+  wheel_.Schedule(slot, std::min(c.read_deadline_ms, c.target_deadline_ms));
+}
+
+void ProberLoop::FinishWithOutcome(Conn& c, ProbeOutcome outcome) {
+  c.record.outcome = outcome;
+  Finish(c);
+}
+
+void ProberLoop::Finish(Conn& c) {
+  const uint32_t slot = c.slot;
+  wheel_.Cancel(slot);
+  if (c.tls && c.record.tls.version == 0 && c.record.tls.failure.empty()) {
+    c.tls->FillFacts(&c.record.tls);
+  }
+  c.record.duration_us = static_cast<uint32_t>(MonoUs() - c.start_mono_us);
+  if (c.fd >= 0) {
+    close(c.fd);  // also removes it from the epoll set
+    c.fd = -1;
+  }
+  sink_->Add(c.record);
+  ++records_since_flush_;
+  uint8_t o = static_cast<uint8_t>(c.record.outcome);
+  counters_.outcomes[o & 15].fetch_add(1, std::memory_order_relaxed);
+  counters_.done.fetch_add(1, std::memory_order_relaxed);
+  c.phase = Conn::Phase::kFree;
+  c.session.reset();
+  c.tls.reset();
+  std::string().swap(c.pending_out);
+  c.record = results::ProbeRecord{};
+  free_slots_.push_back(slot);
+  --in_flight_;
+  counters_.in_flight.store(in_flight_, std::memory_order_release);
+}
+
+void ProberLoop::AbortAll() {
+  for (uint32_t slot = 0; slot < slots_; ++slot) {
+    Conn& c = chunks_[slot / kChunk][slot % kChunk];
+    if (c.phase == Conn::Phase::kFree) continue;
+    if (c.phase == Conn::Phase::kConnecting) {
+      FinishWithOutcome(c, ProbeOutcome::kConnectTimeout);
+      continue;
+    }
+    c.target_deadline_ms = 0;
+    OnDeadline(slot);
+    if (c.phase != Conn::Phase::kFree) Finish(c);
+  }
+  ProbeTarget t;
+  while (queue_.TryPop(&t)) counters_.abandoned.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace mailsweep::engine

@@ -1,0 +1,127 @@
+// One prober thread's event loop (see prober_pool.h for the whole): epoll, a slab of Conn
+// addressed by (slot, generation) packed into epoll_event.data.u64, a timer wheel with each
+// connection's nearest deadline, a token bucket for new connections, a hand-off queue fed by
+// other threads and an eventfd to wake the loop when it sleeps.
+//
+// Thread rules: Run() is the loop thread; Submit(), Wake(), RequestStop() and the counters are
+// for any thread. Everything else belongs to the loop thread.
+#ifndef MAILSWEEP_ENGINE_PROBER_LOOP_H_
+#define MAILSWEEP_ENGINE_PROBER_LOOP_H_
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "engine/handoff_queue.h"
+#include "engine/prober_pool.h"
+#include "engine/timer_wheel.h"
+#include "probes/session.h"
+#include "probes/tls_client.h"
+#include "results/record_sink.h"
+
+namespace mailsweep::engine {
+
+struct ProbeTarget {
+  uint32_t address;
+  uint16_t port;
+};
+
+// Counters a loop publishes for Stats(): written by the loop thread only, read by anyone.
+struct alignas(64) LoopCounters {
+  std::atomic<uint64_t> submitted{0};
+  std::atomic<uint64_t> started{0};
+  std::atomic<uint64_t> done{0};
+  std::atomic<uint64_t> in_flight{0};
+  std::atomic<uint64_t> abandoned{0};
+  std::atomic<uint64_t> local_errors{0};
+  std::array<std::atomic<uint64_t>, 16> outcomes{};
+};
+
+class ProberLoop {
+ public:
+  // `options`, `tls` and `sink`'s factory must outlive the loop. `max_connections` and
+  // `connect_rate` are this loop's share.
+  static absl::StatusOr<std::unique_ptr<ProberLoop>> Create(const ProberOptions* options,
+                                                            const probes::TlsContext* tls,
+                                                            std::unique_ptr<results::RecordSink> sink,
+                                                            uint32_t max_connections,
+                                                            double connect_rate);
+  ~ProberLoop();
+
+  void Run() noexcept;  // until RequestStop(); then ends what is in flight and returns
+
+  bool Submit(const ProbeTarget& t);  // any thread
+  void RequestStop();                 // any thread
+  bool idle() const {                 // nothing queued, nothing in flight (any thread)
+    return queue_.ApproxSize() == 0 &&
+           counters_.in_flight.load(std::memory_order_acquire) == 0;
+  }
+  size_t queued() const { return queue_.ApproxSize(); }
+  size_t queue_capacity() const { return queue_.capacity(); }
+  uint32_t max_connections() const { return max_connections_; }
+  const LoopCounters& counters() const { return counters_; }
+  absl::Status sink_status() const { return sink_status_; }  // after Run() returned
+
+ private:
+  struct Conn;
+  ProberLoop(const ProberOptions* options, const probes::TlsContext* tls,
+             std::unique_ptr<results::RecordSink> sink, uint32_t max_connections,
+             double connect_rate);
+
+  void Wake();
+  void StartTargets(uint64_t now_ms);
+  void StartOne(const ProbeTarget& t, uint64_t now_ms);
+  void OnEvent(uint64_t data, uint32_t events);
+  void OnConnected(Conn& c);
+  void OnReadable(Conn& c);
+  void OnWritable(Conn& c);
+  void OnDeadline(uint32_t slot);
+  void Apply(Conn& c, probes::Action a);
+  void BeginTls(Conn& c);
+  void AfterTlsInput(Conn& c);
+  void SendPlain(Conn& c, std::string_view bytes);
+  void SendRaw(Conn& c, const uint8_t* data, size_t n);
+  void FlushTls(Conn& c);
+  void ArmRead(Conn& c, uint32_t ms);
+  void Finish(Conn& c);
+  void FinishWithOutcome(Conn& c, results::ProbeOutcome outcome);
+  void AbortAll();
+  Conn* Lookup(uint64_t data);
+  uint32_t AllocSlot();
+  void SetEvents(Conn& c, uint32_t events);
+
+  const ProberOptions* options_;
+  const probes::TlsContext* tls_;
+  std::unique_ptr<results::RecordSink> sink_;
+  uint32_t max_connections_;
+  double connect_rate_;  // per second; 0 = unlimited
+  double tokens_ = 0;
+  uint64_t tokens_at_ms_ = 0;
+
+  int epoll_fd_ = -1;
+  int event_fd_ = -1;
+  HandoffQueue<ProbeTarget> queue_;
+  std::atomic<bool> sleeping_{false};
+  std::atomic<bool> stop_{false};
+  LoopCounters counters_;
+  absl::Status sink_status_;
+
+  // The slab: chunks of Conn, never moved (sessions point into their record).
+  std::vector<std::unique_ptr<Conn[]>> chunks_;
+  std::vector<uint32_t> free_slots_;
+  uint32_t slots_ = 0;
+  uint32_t in_flight_ = 0;
+  TimerWheel wheel_;
+  std::vector<uint8_t> scratch_;
+  uint64_t records_since_flush_ = 0;
+  uint64_t last_flush_ms_ = 0;
+};
+
+}  // namespace mailsweep::engine
+
+#endif  // MAILSWEEP_ENGINE_PROBER_LOOP_H_

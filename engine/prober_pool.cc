@@ -1,0 +1,111 @@
+#include "engine/prober_pool.h"
+
+#include <chrono>
+
+#include "base/strings.h"
+#include "engine/prober_loop.h"
+
+namespace mailsweep::engine {
+
+absl::Status ProberOptions::Validate() const {
+  if (threads == 0 || threads > 256) return absl::InvalidArgumentError("threads: 1..256");
+  if (max_connections < threads) {
+    return absl::InvalidArgumentError(
+        StrCat("max connections (", max_connections, ") below the thread count (", threads, ")"));
+  }
+  if (connect_timeout_ms == 0 || read_timeout_ms == 0 || target_timeout_ms == 0) {
+    return absl::InvalidArgumentError("timeouts must be positive");
+  }
+  if (queue_capacity == 0) return absl::InvalidArgumentError("queue capacity must be positive");
+  if (session.ehlo_name.empty() || session.ehlo_name.find_first_of(" \r\n") != std::string::npos) {
+    return absl::InvalidArgumentError("EHLO name must be one word");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<ProberPool>> ProberPool::Create(const ProberOptions& options,
+                                                               results::RecordSinkFactory* sinks) {
+  if (absl::Status s = options.Validate(); !s.ok()) return s;
+  std::unique_ptr<ProberPool> pool(new ProberPool());
+  pool->options_ = options;
+  auto tls = probes::TlsContext::Create(options.tls);
+  if (!tls.ok()) return tls.status();
+  pool->tls_ = std::move(*tls);
+  const uint32_t n = options.threads;
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t cap = options.max_connections / n + (i < options.max_connections % n ? 1 : 0);
+    double rate = options.connect_rate == 0 ? 0.0 : static_cast<double>(options.connect_rate) / n;
+    auto loop = ProberLoop::Create(&pool->options_, pool->tls_.get(), sinks->NewSink(), cap, rate);
+    if (!loop.ok()) return loop.status();
+    pool->loops_.push_back(std::move(*loop));
+  }
+  for (auto& loop : pool->loops_) {
+    ProberLoop* l = loop.get();
+    pool->threads_.emplace_back([l] { l->Run(); });
+  }
+  return pool;
+}
+
+ProberPool::~ProberPool() {
+  if (!joined_) (void)Drain(absl::ZeroDuration());
+}
+
+bool ProberPool::TrySubmit(uint32_t address, uint16_t port) {
+  if (draining_.load(std::memory_order_relaxed)) return false;
+  const size_t n = loops_.size();
+  uint64_t first = next_loop_.fetch_add(1, std::memory_order_relaxed);
+  for (size_t i = 0; i < n; ++i) {
+    if (loops_[(first + i) % n]->Submit({address, port})) return true;
+  }
+  return false;
+}
+
+ProberStats ProberPool::Stats() const {
+  ProberStats s;
+  for (const auto& loop : loops_) {
+    const LoopCounters& c = loop->counters();
+    s.submitted += c.submitted.load(std::memory_order_relaxed);
+    s.started += c.started.load(std::memory_order_relaxed);
+    s.done += c.done.load(std::memory_order_relaxed);
+    s.in_flight += c.in_flight.load(std::memory_order_relaxed);
+    s.abandoned += c.abandoned.load(std::memory_order_relaxed);
+    s.local_errors += c.local_errors.load(std::memory_order_relaxed);
+    for (size_t i = 0; i < s.outcomes.size(); ++i) {
+      s.outcomes[i] += c.outcomes[i].load(std::memory_order_relaxed);
+    }
+    s.queued += loop->queued();
+    s.capacity += loop->max_connections();
+    s.queue_capacity += loop->queue_capacity();
+  }
+  return s;
+}
+
+double ProberPool::Saturation() const {
+  ProberStats s = Stats();
+  double a = s.capacity ? static_cast<double>(s.in_flight) / s.capacity : 0.0;
+  double b = s.queue_capacity ? static_cast<double>(s.queued) / s.queue_capacity : 0.0;
+  return a > b ? a : b;
+}
+
+absl::Status ProberPool::Drain(absl::Duration timeout) {
+  if (joined_) return absl::OkStatus();
+  draining_.store(true);
+  const auto deadline = std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(timeout);
+  for (;;) {
+    bool idle = true;
+    for (const auto& loop : loops_) idle = idle && loop->idle();
+    if (idle || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  for (auto& loop : loops_) loop->RequestStop();
+  for (auto& t : threads_) t.join();
+  joined_ = true;
+  absl::Status first;
+  for (const auto& loop : loops_) {
+    absl::Status s = loop->sink_status();
+    if (!s.ok() && first.ok()) first = s;
+  }
+  return first;
+}
+
+}  // namespace mailsweep::engine

@@ -1,0 +1,104 @@
+// The prober pool: threads that each own one epoll loop, a slab of connections addressed by
+// (slot, generation) in epoll_event.data.u64, a timer wheel and a per-loop RecordSink, and that
+// talk POP3/IMAP/SMTP (+TLS) to every submitted (address, port) through probes::Session. Work
+// arrives through TrySubmit() (a lock-free bounded hand-off queue per loop plus an eventfd
+// wake-up); one ProbeRecord per target leaves through the sink.
+//
+// Limits: a global cap on concurrent connections (split evenly over the loops), a cap on new
+// connections per second (token bucket per loop), deadlines for connect, each read and the whole
+// target. Back-pressure: TrySubmit() returns false when the loop queues are full; Stats()
+// reports in-flight vs cap and queue depth.
+//
+// Thread rules: TrySubmit(), Stats(), Drain() and the destructor may be called from any thread
+// (Drain()/destructor from one at a time). The sink factory must outlive the pool.
+//
+// Example:
+//   auto pool = ProberPool::Create(options, &sinks);
+//   for (const auto& t : targets) while (!(*pool)->TrySubmit(t.address, t.port)) Sleep(1ms);
+//   (*pool)->Drain(absl::Seconds(60));
+#ifndef MAILSWEEP_ENGINE_PROBER_POOL_H_
+#define MAILSWEEP_ENGINE_PROBER_POOL_H_
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "probes/session.h"
+#include "probes/tls_client.h"
+#include "results/record_sink.h"
+
+namespace mailsweep::engine {
+
+struct ProberOptions {
+  uint32_t threads = 1;
+  uint32_t max_connections = 10000;  // concurrent, all loops together
+  uint32_t connect_rate = 0;         // new connections per second, all loops; 0 = unlimited
+  uint32_t queue_capacity = 1 << 16;  // per loop
+  uint32_t connect_timeout_ms = 5000;
+  uint32_t read_timeout_ms = 10000;   // each reply, and the TLS handshake
+  uint32_t target_timeout_ms = 30000; // the whole conversation
+  uint32_t tls_max_bytes = 256 * 1024;  // ciphertext accepted per target
+  uint32_t source_address = 0;          // bind() to this IPv4 (host order); 0 = kernel's choice
+  std::string sni;                      // TLS server_name; empty = none
+  probes::SessionOptions session;
+  probes::TlsOptions tls;
+
+  absl::Status Validate() const;
+};
+
+struct ProberStats {
+  uint64_t submitted = 0;
+  uint64_t started = 0;   // connections begun
+  uint64_t done = 0;      // records written
+  uint64_t in_flight = 0;
+  uint64_t queued = 0;
+  uint64_t abandoned = 0;  // queued targets dropped by a Drain() that ran out of time
+  uint64_t local_errors = 0;  // socket()/connect() failed on our side (EMFILE, no ports)
+  uint32_t capacity = 0;   // max concurrent connections
+  uint64_t queue_capacity = 0;
+  std::array<uint64_t, 16> outcomes{};  // indexed by results::ProbeOutcome value
+};
+
+class ProberLoop;
+
+class ProberPool {
+ public:
+  // Starts the threads. Each loop gets its own sink from `sinks` (borrowed).
+  static absl::StatusOr<std::unique_ptr<ProberPool>> Create(const ProberOptions& options,
+                                                            results::RecordSinkFactory* sinks);
+  ~ProberPool();  // Drain(0): in-flight targets are ended as timed out
+  ProberPool(const ProberPool&) = delete;
+  ProberPool& operator=(const ProberPool&) = delete;
+
+  // Queues one target; false when every loop's queue is full or the pool is draining.
+  bool TrySubmit(uint32_t address, uint16_t port);
+  ProberStats Stats() const;
+  // max(in-flight / cap, queued / queue capacity), 0..1: the producer's brake pedal.
+  double Saturation() const;
+  // Stops accepting, waits until everything queued is done or `timeout` passes, then ends the
+  // remaining connections (their records say what they reached, as on a timeout), drops what is
+  // still queued (counted as abandoned), flushes the sinks and joins the threads. Returns the
+  // first sink error.
+  absl::Status Drain(absl::Duration timeout);
+
+ private:
+  ProberPool() = default;
+  ProberOptions options_;
+  std::unique_ptr<probes::TlsContext> tls_;
+  std::vector<std::unique_ptr<ProberLoop>> loops_;
+  std::vector<std::thread> threads_;
+  std::atomic<uint64_t> next_loop_{0};
+  std::atomic<bool> draining_{false};
+  bool joined_ = false;
+};
+
+}  // namespace mailsweep::engine
+
+#endif  // MAILSWEEP_ENGINE_PROBER_POOL_H_

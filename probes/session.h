@@ -1,0 +1,140 @@
+// The sans-I/O conversation with one mail server: POP3 (110/995), IMAP (143/993) or SMTP
+// (25/587/465), with STARTTLS/STLS or implicit TLS. Bytes in, actions out: the caller (the prober
+// pool's connection, or a transcript test) owns the socket and the TLS layer, feeds the plaintext
+// it receives and performs what the session asks. The session fills a caller-owned ProbeRecord
+// (banner, capabilities, flags, outcome); the caller adds timings and TLS facts.
+//
+// Flow (STARTTLS ports): greeting -> CAPA/CAPABILITY/EHLO -> STLS/STARTTLS when advertised (or
+// blindly, opt-in) -> kStartTls -> [injection wait] -> capabilities again inside TLS -> done.
+// Implicit ports: kStartTls first, then greeting and capabilities inside TLS. Nothing is ever
+// pipelined after STARTTLS except the opt-in injection probe; plaintext that arrives after the
+// STARTTLS reply is recorded (kPlaintextLeftover) and dropped, never fed to TLS.
+//
+// One owner thread; no allocation beyond the line buffer, the record's strings and one command.
+//
+// Example:
+//   results::ProbeRecord rec; rec.port = 143; rec.protocol = kImap; rec.tls_mode = kStartTls;
+//   Session s(&rec, &options);
+//   Action a = s.Start();                  // kWait: the greeting comes first
+//   a = s.OnBytes(received);               // kSend "a001 CAPABILITY\r\n" ...
+//   ... kStartTls: run the handshake, then s.OnTlsEstablished() or s.OnTlsFailed() ...
+//   until a.step == Step::kDone (a.bytes: a polite QUIT/LOGOUT to send before closing).
+#ifndef MAILSWEEP_PROBES_SESSION_H_
+#define MAILSWEEP_PROBES_SESSION_H_
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "probes/line_buffer.h"
+#include "results/records.h"
+
+namespace mailsweep::probes {
+
+struct SessionOptions {
+  std::string ehlo_name = "mailsweep.invalid";  // SMTP EHLO argument
+  bool starttls_blind = false;    // send STARTTLS/STLS even when not advertised
+  bool injection_check = false;   // STARTTLS + a second command in one segment
+  uint32_t injection_wait_ms = 1000;  // how long to wait for an answer to the injected command
+  uint32_t max_line = 4096;       // longest line accepted
+  uint32_t max_reply = 32 * 1024;   // bytes of one (multi-line) reply
+  uint32_t max_bytes = 128 * 1024;  // plaintext bytes per target
+  uint32_t banner_cap = 8 * 1024;   // bytes of greeting stored in the record
+};
+
+enum class Step : uint8_t {
+  kWait,      // wait for more bytes (wait_ms != 0: use that read deadline instead of the default)
+  kSend,      // send `bytes`, then wait for the reply
+  kStartTls,  // begin the TLS handshake; then OnTlsEstablished()/OnTlsFailed()
+  kDone,      // the record is complete; send `bytes` (may be empty) and close
+};
+
+struct Action {
+  Step step = Step::kWait;
+  std::string_view bytes;  // valid until the next call into the session
+  uint32_t wait_ms = 0;
+};
+
+class Session {
+ public:
+  // `record` (protocol, tls_mode, port set) and `options` are borrowed and must outlive the
+  // session. Protocol kUnknown is treated by port as results::ProtocolForPort() says.
+  Session(results::ProbeRecord* record, const SessionOptions* options);
+
+  Action Start();
+  // Plaintext from the server (decrypted when inside TLS). After kSend, the caller may call this
+  // again with an empty span: a reply might already be buffered.
+  Action OnBytes(std::span<const uint8_t> data);
+  Action OnBytes(std::string_view data) {
+    return OnBytes(std::span(reinterpret_cast<const uint8_t*>(data.data()), data.size()));
+  }
+  Action OnTlsEstablished();
+  Action OnTlsFailed();  // the caller fills record->tls.failure
+  // The current read deadline (or the target deadline) expired.
+  Action OnTimeout();
+  // EOF or RST from the server.
+  Action OnClosed();
+
+  bool done() const { return state_ == State::kDone; }
+  bool in_tls() const { return in_tls_; }
+  // True while the handshake runs: received bytes belong to TLS, not to the session.
+  bool awaiting_tls() const { return state_ == State::kTlsHandshake; }
+
+ private:
+  enum class State : uint8_t {
+    kGreeting,
+    kCaps,
+    kStartTlsReply,
+    kTlsHandshake,
+    kInjectionWait,
+    kDone,
+  };
+
+  Action HandleLine(std::string_view line, bool* have_action);
+  Action Pop3Line(std::string_view line, bool* have_action);
+  Action ImapLine(std::string_view line, bool* have_action);
+  Action SmtpLine(std::string_view line, bool* have_action);
+
+  Action AfterGreeting();
+  Action AfterCaps();
+  Action SendCapsCommand();
+  Action SendStartTls();
+  Action StartTlsAccepted();
+  Action StartTlsRejected();
+  Action Finish(results::ProbeOutcome outcome);
+  Action Send(std::string_view command);
+
+  bool GreetingPrefixPlausible() const;
+  void AddBannerLine(std::string_view line);
+  void AddCapability(std::string_view token);
+  void AddAuthMechanism(std::string_view mech);
+  void ParseImapCapabilities(std::string_view list);
+  void NextTag();  // tag_ = "a001", "a002", ...
+  results::ProbeOutcome SuccessOutcome() const;
+  results::ProbeOutcome HandshakeFailedOutcome() const;
+  std::string_view Quit() const;
+
+  results::ProbeRecord* rec_;
+  const SessionOptions* opt_;
+  results::Protocol proto_;
+  bool implicit_;
+  State state_ = State::kGreeting;
+  bool in_tls_ = false;
+  bool reply_started_ = false;  // a multi-line reply has begun
+  bool reply_ok_ = false;       // ... with a positive first line
+  bool caps_in_greeting_ = false;
+  uint32_t reply_bytes_ = 0;
+  uint32_t total_bytes_ = 0;
+  uint16_t tag_number_ = 0;
+  char tag_[8] = {};
+  std::string out_;  // the command being sent
+  LineBuffer lines_;
+};
+
+// Short names for the ProbeFlag bits, for tests and text output.
+std::string FlagNames(uint32_t flags);
+
+}  // namespace mailsweep::probes
+
+#endif  // MAILSWEEP_PROBES_SESSION_H_

@@ -1,0 +1,223 @@
+// ProberPool against tiny in-process servers. These open sockets, so they are hidden from the
+// unit run ([.netns]) and run by tests/probes/integration.cmake inside a namespace of their own
+// (tests/lab/in_netns.sh): all traffic stays on that namespace's loopback.
+#include "engine/prober_pool.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace mailsweep::engine {
+namespace {
+
+using namespace std::chrono_literals;
+using results::ProbeOutcome;
+
+constexpr uint32_t kLocal1 = 0x7F000001;  // 127.0.0.1
+constexpr uint32_t kLocal2 = 0x7F000002;  // 127.0.0.2: nothing listens
+
+class CollectingSinks : public results::RecordSinkFactory {
+ public:
+  class Sink : public results::RecordSink {
+   public:
+    explicit Sink(CollectingSinks* owner) : owner_(owner) {}
+    void Add(const results::SweepRecord&) override {}
+    void Add(const results::ProbeRecord& r) override {
+      std::lock_guard<std::mutex> lock(owner_->mu);
+      owner_->records.push_back(r);
+    }
+    absl::Status Flush() override { return absl::OkStatus(); }
+
+   private:
+    CollectingSinks* owner_;
+  };
+  std::unique_ptr<results::RecordSink> NewSink() override { return std::make_unique<Sink>(this); }
+  std::mutex mu;
+  std::vector<results::ProbeRecord> records;
+};
+
+int Listen(uint32_t address, uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(address);
+  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
+  REQUIRE(listen(fd, 4096) == 0);
+  return fd;
+}
+
+// A sequential POP3 server without STLS: greeting, CAPA, QUIT.
+class Pop3Server {
+ public:
+  Pop3Server() : fd_(Listen(kLocal1, 110)), thread_([this] { Serve(); }) {}
+  ~Pop3Server() {
+    stop_ = true;
+    thread_.join();
+    close(fd_);
+  }
+
+ private:
+  void Serve() {
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      int c = accept(fd_, nullptr, nullptr);
+      if (c < 0) continue;
+      timeval tv{2, 0};
+      setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+      Write(c, "+OK test ready.\r\n");
+      char buf[512];
+      std::string in;
+      while (in.find("QUIT") == std::string::npos) {
+        ssize_t n = read(c, buf, sizeof(buf));
+        if (n <= 0) break;
+        in.append(buf, static_cast<size_t>(n));
+        if (in.find("CAPA\r\n") != std::string::npos && !capa_sent_) {
+          Write(c, "+OK\r\nUSER\r\nSASL PLAIN\r\n.\r\n");
+          capa_sent_ = true;
+        }
+      }
+      capa_sent_ = false;
+      close(c);
+    }
+  }
+  static void Write(int c, const char* s) { (void)!write(c, s, strlen(s)); }
+  int fd_;
+  std::atomic<bool> stop_{false};
+  bool capa_sent_ = false;
+  std::thread thread_;
+};
+
+ProberOptions SmallOptions() {
+  ProberOptions o;
+  o.threads = 2;
+  o.max_connections = 20;
+  o.connect_timeout_ms = 2000;
+  o.read_timeout_ms = 5000;
+  o.target_timeout_ms = 20000;
+  return o;
+}
+
+void SubmitAll(ProberPool* pool, uint32_t address, uint16_t port, int n) {
+  for (int i = 0; i < n; ++i) {
+    while (!pool->TrySubmit(address, port)) std::this_thread::sleep_for(1ms);
+  }
+}
+
+TEST_CASE("PoolProbesEveryTargetOnceAndCountsOutcomes", "[.netns]") {
+  Pop3Server server;
+  CollectingSinks sinks;
+  auto pool = ProberPool::Create(SmallOptions(), &sinks);
+  REQUIRE(pool.ok());
+  SubmitAll(pool->get(), kLocal1, 110, 200);
+  SubmitAll(pool->get(), kLocal2, 143, 100);
+  // Generous bound; Drain returns as soon as everything is done.
+  REQUIRE((*pool)->Drain(absl::Seconds(60)).ok());
+  ProberStats s = (*pool)->Stats();
+  CHECK(s.submitted == 300);
+  CHECK(s.done == 300);
+  CHECK(s.in_flight == 0);
+  CHECK(s.abandoned == 0);
+  CHECK(s.outcomes[static_cast<size_t>(ProbeOutcome::kPlaintextOnly)] == 200);
+  CHECK(s.outcomes[static_cast<size_t>(ProbeOutcome::kConnectRefused)] == 100);
+  REQUIRE(sinks.records.size() == 300);
+  for (const auto& r : sinks.records) {
+    if (r.port == 110) {
+      CHECK(r.outcome == ProbeOutcome::kPlaintextOnly);
+      CHECK(r.banner == "+OK test ready.\r\n");
+      CHECK(r.auth_mechanisms == "PLAIN");
+      CHECK((r.flags & results::kPlaintextLoginOffered) != 0);
+    } else {
+      CHECK(r.outcome == ProbeOutcome::kConnectRefused);
+    }
+  }
+}
+
+TEST_CASE("PoolHoldsTheConnectionCapAndReportsSaturation", "[.netns]") {
+  int silent = Listen(kLocal1, 143);  // completes handshakes, never says a word
+  CollectingSinks sinks;
+  ProberOptions o = SmallOptions();
+  o.max_connections = 10;
+  o.read_timeout_ms = 60000;
+  o.target_timeout_ms = 60000;
+  auto pool = ProberPool::Create(o, &sinks);
+  REQUIRE(pool.ok());
+  SubmitAll(pool->get(), kLocal1, 143, 50);
+  ProberStats s;
+  for (int i = 0; i < 500; ++i) {
+    s = (*pool)->Stats();
+    if (s.in_flight == 10 && s.queued == 40) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  CHECK(s.in_flight == 10);
+  CHECK(s.queued == 40);
+  CHECK(s.capacity == 10);
+  CHECK((*pool)->Saturation() == Approx(1.0));
+  // The drain bound is honoured: in-flight targets end as timed out, the queued are abandoned.
+  auto t0 = std::chrono::steady_clock::now();
+  REQUIRE((*pool)->Drain(absl::Milliseconds(200)).ok());
+  CHECK(std::chrono::steady_clock::now() - t0 < 10s);
+  s = (*pool)->Stats();
+  CHECK(s.done == 10);
+  CHECK(s.abandoned == 40);
+  CHECK(s.outcomes[static_cast<size_t>(ProbeOutcome::kNoGreeting)] == 10);
+  CHECK_FALSE((*pool)->TrySubmit(kLocal1, 143));  // draining: no new work
+  close(silent);
+}
+
+TEST_CASE("PoolTrySubmitFailsWhenQueuesAreFull", "[.netns]") {
+  int silent = Listen(kLocal1, 143);
+  CollectingSinks sinks;
+  ProberOptions o = SmallOptions();
+  o.threads = 1;
+  o.max_connections = 1;
+  o.queue_capacity = 4;
+  o.read_timeout_ms = 60000;
+  auto pool = ProberPool::Create(o, &sinks);
+  REQUIRE(pool.ok());
+  int accepted = 0;
+  for (int i = 0; i < 100; ++i) accepted += (*pool)->TrySubmit(kLocal1, 143) ? 1 : 0;
+  CHECK(accepted >= 4);
+  CHECK(accepted <= 5);  // the queue plus the one connection it may already have started
+  REQUIRE((*pool)->Drain(absl::ZeroDuration()).ok());
+  close(silent);
+}
+
+TEST_CASE("PoolPacesNewConnections", "[.netns]") {
+  CollectingSinks sinks;
+  ProberOptions o = SmallOptions();
+  o.connect_rate = 40;  // per second, both loops together
+  auto pool = ProberPool::Create(o, &sinks);
+  REQUIRE(pool.ok());
+  auto t0 = std::chrono::steady_clock::now();
+  SubmitAll(pool->get(), kLocal2, 110, 40);  // refused at once: only the pacing takes time
+  REQUIRE((*pool)->Drain(absl::Seconds(30)).ok());
+  auto elapsed = std::chrono::steady_clock::now() - t0;
+  CHECK((*pool)->Stats().done == 40);
+  CHECK(elapsed >= 700ms);  // 40 at 40/s with a burst of at most 10 ms worth
+}
+
+TEST_CASE("PoolRejectsBadOptions") {
+  CollectingSinks sinks;
+  ProberOptions o;
+  o.threads = 0;
+  CHECK_FALSE(ProberPool::Create(o, &sinks).ok());
+  o = ProberOptions();
+  o.session.ehlo_name = "two words";
+  CHECK_FALSE(ProberPool::Create(o, &sinks).ok());
+}
+
+}  // namespace
+}  // namespace mailsweep::engine

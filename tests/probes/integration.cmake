@@ -1,0 +1,12 @@
+# probes: integration tests against real Dovecot/Postfix and hostile fixture servers, each in a
+# network namespace it creates (needs root, dovecot, postfix, nft, python3).
+add_test(NAME "probes: real servers"
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/real_servers_test.sh $<TARGET_FILE:mailsweep>)
+set_tests_properties("probes: real servers" PROPERTIES LABELS "integration" TIMEOUT 180)
+add_test(NAME "probes: hostile fixtures"
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/hostile_fixtures_test.sh $<TARGET_FILE:mailsweep>)
+set_tests_properties("probes: hostile fixtures" PROPERTIES LABELS "integration" TIMEOUT 180)
+# The prober pool's own tests open sockets: run them inside a fresh namespace.
+add_test(NAME "engine: prober pool in a namespace"
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/../lab/in_netns.sh $<TARGET_FILE:engine_test> "[netns]")
+set_tests_properties("engine: prober pool in a namespace" PROPERTIES LABELS "integration" TIMEOUT 120)
