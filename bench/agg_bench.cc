@@ -201,26 +201,29 @@ END {
   for (size_t i = 0; i < runs.size(); ++i) {
     const Run& r = runs[i];
     double rate = static_cast<double>(truth.records) / r.seconds;
-    printf("    {\"threads\": %d, \"per_host_details\": %s, \"seconds\": %.3f, "
-           "\"records_per_s\": %.0f, \"records_per_s_per_core\": %.0f, "
-           "\"speedup_vs_awk\": %.1f, \"pop3_without_tls\": %llu}%s\n",
-           r.threads, r.hosts ? "true" : "false", r.seconds, rate, rate / r.threads,
-           awk_s / r.seconds, static_cast<unsigned long long>(r.without_tls),
-           i + 1 < runs.size() ? "," : "");
+    printf(
+        "    {\"threads\": %d, \"per_host_details\": %s, \"seconds\": %.3f, "
+        "\"records_per_s\": %.0f, \"records_per_s_per_core\": %.0f, "
+        "\"speedup_vs_awk\": %.1f, \"pop3_without_tls\": %llu}%s\n",
+        r.threads, r.hosts ? "true" : "false", r.seconds, rate, rate / r.threads, awk_s / r.seconds,
+        static_cast<unsigned long long>(r.without_tls), i + 1 < runs.size() ? "," : "");
   }
-  printf("  ],\n  \"baseline_awk\": {\"seconds\": %.3f, \"records_per_s\": %.0f, \"exit\": %d, "
-         "\"pop3_without_tls\": %llu, \"agrees\": %s},\n",
-         awk_s, static_cast<double>(truth.records) / awk_s, rc,
-         static_cast<unsigned long long>(awk_pop3_no_tls),
-         awk_pop3_no_tls == one.without_tls && one.without_tls == truth.without_tls[0] ? "true"
-                                                                                       : "false");
-  printf("  \"baseline_sort_uniq\": {\"seconds\": %.3f, \"exit\": %d, \"note\": \"per-record "
-         "counts only, no join\"},\n",
-         sort_s, rc2);
-  printf("  \"bytes_per_record\": {\"mailsweep\": %.2f, \"masscan_style_binary\": %.2f, "
-         "\"json_lines\": %.2f}\n}\n",
-         our_bytes, static_cast<double>(masscan_bytes) / static_cast<double>(sampled),
-         static_cast<double>(json_bytes) / static_cast<double>(sampled));
+  printf(
+      "  ],\n  \"baseline_awk\": {\"seconds\": %.3f, \"records_per_s\": %.0f, \"exit\": %d, "
+      "\"pop3_without_tls\": %llu, \"agrees\": %s},\n",
+      awk_s, static_cast<double>(truth.records) / awk_s, rc,
+      static_cast<unsigned long long>(awk_pop3_no_tls),
+      awk_pop3_no_tls == one.without_tls && one.without_tls == truth.without_tls[0] ? "true"
+                                                                                    : "false");
+  printf(
+      "  \"baseline_sort_uniq\": {\"seconds\": %.3f, \"exit\": %d, \"note\": \"per-record "
+      "counts only, no join\"},\n",
+      sort_s, rc2);
+  printf(
+      "  \"bytes_per_record\": {\"mailsweep\": %.2f, \"masscan_style_binary\": %.2f, "
+      "\"json_lines\": %.2f}\n}\n",
+      our_bytes, static_cast<double>(masscan_bytes) / static_cast<double>(sampled),
+      static_cast<double>(json_bytes) / static_cast<double>(sampled));
   if (!keep) {
     for (const std::string& f : {file, geo_file, csv, awk_out, awk_script, dir + "/sort.out"}) {
       unlink(f.c_str());

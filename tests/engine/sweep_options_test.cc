@@ -1,4 +1,4 @@
-#include "engine/sweep_command.h"
+#include "engine/sweep_options.h"
 
 #include <catch2/catch.hpp>
 
@@ -7,7 +7,7 @@
 
 namespace mailsweep::engine {
 
-TEST_CASE("Default source ports avoid the kernel's ephemeral range", "[sweep_command]") {
+TEST_CASE("Default source ports avoid the kernel's ephemeral range", "[sweep_options]") {
   PortRange r = DefaultSourcePorts(32768, 60999);
   CHECK(r.first == 61000);
   CHECK(r.count == 4536);
@@ -19,7 +19,7 @@ TEST_CASE("Default source ports avoid the kernel's ephemeral range", "[sweep_com
   CHECK(r.count == 8976);
 }
 
-TEST_CASE("ParseSourcePorts", "[sweep_command]") {
+TEST_CASE("ParseSourcePorts", "[sweep_options]") {
   auto r = ParseSourcePorts("40000-40999");
   REQUIRE(r.ok());
   CHECK(r->first == 40000);
@@ -33,7 +33,7 @@ TEST_CASE("ParseSourcePorts", "[sweep_command]") {
   CHECK_FALSE(ParseSourcePorts("a-b").ok());
 }
 
-TEST_CASE("CsvRecordSink formats ip,port,status,ttl,window,ts", "[sweep_command]") {
+TEST_CASE("CsvRecordSink formats ip,port,status,ttl,window,ts", "[sweep_options]") {
   char line[128];
   const size_t n = CsvRecordSink::FormatLine({.address = 0xC6120A0B,
                                               .port = 143,
@@ -45,7 +45,7 @@ TEST_CASE("CsvRecordSink formats ip,port,status,ttl,window,ts", "[sweep_command]
   CHECK(std::string(line, n) == "198.18.10.11,143,open,64,65483,1764403200.123456\n");
 }
 
-TEST_CASE("Status line and JSON carry the counters", "[sweep_command]") {
+TEST_CASE("Status line and JSON carry the counters", "[sweep_options]") {
   SweepStats prev, now;
   now.elapsed_s = 2;
   prev.elapsed_s = 1;
