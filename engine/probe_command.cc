@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "base/flag_set.h"
 #include "base/strings.h"
+#include "engine/probe_options.h"
 #include "engine/probe_target_reader.h"
 #include "engine/prober_pool.h"
 #include "engine/text_record_sink.h"
@@ -43,13 +44,11 @@ void PrintStatus(const ProberStats& s, Clock::time_point start, bool final) {
 }  // namespace
 
 int RunProbeCommand(int argc, const char* const* argv) {
-  ProberOptions opt;
-  opt.max_connections = 1000;
+  ProbeFlags probe;
   std::string input = "-";
   std::string output = "-";
   std::string format_name = "json";
   std::string ports_text;
-  std::string source_ip;
   bool status = false;
   uint32_t drain_timeout_s = 0;
   FlagSet flags("mailsweep probe", "[flags]",
@@ -61,28 +60,7 @@ int RunProbeCommand(int argc, const char* const* argv) {
   flags.String("-f,--format", "FMT", "output format: json (JSON lines) or csv", &format_name);
   flags.String("-p,--ports", "LIST",
                "ports for input lines without a port (ZMap saddr lists): 110,143,...", &ports_text);
-  flags.Uint32("-t,--threads", "N", "prober threads (one epoll loop each)", &opt.threads);
-  flags.Uint32("-c,--concurrency", "N", "concurrent connections, all threads together",
-               &opt.max_connections);
-  flags.Uint32("-r,--rate", "N", "new connections per second (0: unlimited)", &opt.connect_rate);
-  flags.Uint32("--connect-timeout", "MS", "deadline for the TCP handshake",
-               &opt.connect_timeout_ms);
-  flags.Uint32("--read-timeout", "MS", "deadline for each reply and for the TLS handshake",
-               &opt.read_timeout_ms);
-  flags.Uint32("--target-timeout", "MS", "deadline for a whole target", &opt.target_timeout_ms);
-  flags.String("--ehlo", "NAME", "SMTP EHLO name", &opt.session.ehlo_name);
-  flags.String("--sni", "NAME", "TLS server_name to send (default: none)", &opt.sni);
-  flags.Bool("--starttls-blind", "also try STARTTLS/STLS when not advertised",
-             &opt.session.starttls_blind);
-  flags.Bool("--injection-check",
-             "send STARTTLS plus a second command in one segment; record whether the second is "
-             "answered inside TLS",
-             &opt.session.injection_check);
-  flags.Uint32("--injection-wait", "MS", "how long to wait for an answer to the injected command",
-               &opt.session.injection_wait_ms);
-  flags.Uint32("--banner-cap", "BYTES", "greeting bytes kept per record", &opt.session.banner_cap);
-  flags.String("--source-ip", "IP", "bind connections to this local address", &source_ip);
-  flags.Uint32("--queue", "N", "hand-off queue slots per thread", &opt.queue_capacity);
+  probe.Register(&flags, ProbeFlags::kStandalone);
   flags.Uint32("--drain-timeout", "S",
                "after the input ends, wait at most this long for targets in flight (0: target "
                "timeout + connect timeout)",
@@ -121,18 +99,12 @@ int RunProbeCommand(int argc, const char* const* argv) {
     }
     ports = *p;
   }
-  if (!source_ip.empty()) {
-    auto a = targets::ParseIpv4(source_ip);
-    if (!a.ok()) {
-      absl::FPrintF(stderr, "mailsweep probe: --source-ip: %s\n", a.status().message());
-      return 2;
-    }
-    opt.source_address = *a;
-  }
-  if (absl::Status s = opt.Validate(); !s.ok()) {
-    absl::FPrintF(stderr, "mailsweep probe: %s\n", s.message());
+  auto finished = probe.Finish();
+  if (!finished.ok()) {
+    absl::FPrintF(stderr, "mailsweep probe: %s\n", finished.status().message());
     return 2;
   }
+  const ProberOptions& opt = *finished;
 
   FILE* in = input == "-" ? stdin : fopen(input.c_str(), "r");
   if (in == nullptr) {

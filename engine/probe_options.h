@@ -1,0 +1,37 @@
+// The prober pool's command-line flags (threads, connection caps, deadlines, EHLO name, SNI,
+// STARTTLS options, ...) and how they become ProberOptions. Shared by `mailsweep probe` and
+// `mailsweep scan`; in scan some names carry a prefix because the sweep already uses the short
+// ones (-r is the SYN rate there, -c the cooldown, -i the interface). Set-up code.
+//
+// Example:
+//   ProbeFlags probe;
+//   probe.Register(&flags, ProbeFlags::kStandalone);
+//   ... flags.Parse(...);
+//   absl::StatusOr<ProberOptions> options = probe.Finish();
+#ifndef MAILSWEEP_ENGINE_PROBE_OPTIONS_H_
+#define MAILSWEEP_ENGINE_PROBE_OPTIONS_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "base/flag_set.h"
+#include "engine/prober_pool.h"
+
+namespace mailsweep::engine {
+
+struct ProbeFlags {
+  enum Names { kStandalone, kInScan };
+
+  ProberOptions options;
+  std::string source_ip;
+
+  ProbeFlags() { options.max_connections = 1000; }
+  // `this` must outlive flags->Parse().
+  void Register(FlagSet* flags, Names names);
+  // Parses what needs parsing and validates; kInvalidArgument names the flag.
+  absl::StatusOr<ProberOptions> Finish() const;
+};
+
+}  // namespace mailsweep::engine
+
+#endif  // MAILSWEEP_ENGINE_PROBE_OPTIONS_H_
