@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "engine/probe_command.h"
+#include "engine/scan_command.h"
 #include "engine/sweep_command.h"
 #include "engine/targets_command.h"
 
@@ -16,6 +17,8 @@ struct Command {
 };
 
 constexpr Command kCommands[] = {
+    {"scan", "sweep + probe + record in one process: the whole survey (checkpoints, --resume)",
+     mailsweep::engine::RunScanCommand},
     {"targets", "print the targets of a sweep in walk order (preview, shards, blocklists)",
      mailsweep::engine::RunTargetsCommand},
     {"sweep", "find open ports with a raw-socket SYN sweep (CSV of open/closed/unreachable)",

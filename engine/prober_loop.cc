@@ -508,10 +508,32 @@ void ProberLoop::Finish(Conn& c) {
   counters_.in_flight.store(in_flight_, std::memory_order_release);
 }
 
+void ProberLoop::Discard(Conn& c) {
+  const uint32_t slot = c.slot;
+  wheel_.Cancel(slot);
+  if (c.fd >= 0) {
+    close(c.fd);
+    c.fd = -1;
+  }
+  counters_.abandoned.fetch_add(1, std::memory_order_relaxed);
+  c.phase = Conn::Phase::kFree;
+  c.session.reset();
+  c.tls.reset();
+  std::string().swap(c.pending_out);
+  c.record = results::ProbeRecord{};
+  free_slots_.push_back(slot);
+  --in_flight_;
+  counters_.in_flight.store(in_flight_, std::memory_order_release);
+}
+
 void ProberLoop::AbortAll() {
   for (uint32_t slot = 0; slot < slots_; ++slot) {
     Conn& c = chunks_[slot / kChunk][slot % kChunk];
     if (c.phase == Conn::Phase::kFree) continue;
+    if (!options_->record_abandoned) {
+      Discard(c);
+      continue;
+    }
     if (c.phase == Conn::Phase::kConnecting) {
       FinishWithOutcome(c, ProbeOutcome::kConnectTimeout);
       continue;

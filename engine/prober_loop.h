@@ -86,6 +86,7 @@ class ProberLoop {
   void FlushTls(Conn& c);
   void ArmRead(Conn& c, uint32_t ms);
   void Finish(Conn& c);
+  void Discard(Conn& c);  // ends a connection without a record (abandoned)
   void FinishWithOutcome(Conn& c, results::ProbeOutcome outcome);
   void AbortAll();
   Conn* Lookup(uint64_t data);

@@ -47,6 +47,10 @@ struct ProberOptions {
   uint32_t tls_max_bytes = 256 * 1024;  // ciphertext accepted per target
   uint32_t source_address = 0;          // bind() to this IPv4 (host order); 0 = kernel's choice
   std::string sni;                      // TLS server_name; empty = none
+  // What Drain() does with connections still in flight at its deadline: true writes their
+  // records with what they reached (as on a timeout); false drops them without a record and
+  // counts them as abandoned, so a resumed scan probes them again.
+  bool record_abandoned = true;
   probes::SessionOptions session;
   probes::TlsOptions tls;
 

@@ -46,7 +46,8 @@ class Sweeper::ReceiverThread {
         dedup_(*config.space),
         sink_(sink),
         handler_(handler),
-        counters_(counters) {}
+        counters_(counters),
+        flush_interval_ns_(static_cast<int64_t>(config.sink_flush_interval_s * 1e9)) {}
 
   void Start() {
     thread_ = std::thread([this] { Main(); });
@@ -60,6 +61,7 @@ class Sweeper::ReceiverThread {
  private:
   void Main() noexcept {
     int64_t last_stats = MonotonicNs();
+    int64_t last_flush = last_stats;
     while (!stop_.load(std::memory_order_relaxed)) {
       absl::StatusOr<int> n = pcap_->Poll(50, &ReceiverThread::OnFrame, this);
       if (!n.ok()) {
@@ -70,6 +72,10 @@ class Sweeper::ReceiverThread {
       if (now - last_stats > 250'000'000) {
         PublishCaptureStats();
         last_stats = now;
+      }
+      if (sink_ != nullptr && flush_interval_ns_ > 0 && now - last_flush >= flush_interval_ns_) {
+        if (absl::Status s = sink_->Flush(); !s.ok() && status_.ok()) status_ = s;
+        last_flush = now;
       }
     }
     // Whatever arrived before the stop is still in the buffer: take it.
@@ -137,6 +143,7 @@ class Sweeper::ReceiverThread {
   results::RecordSink* sink_;
   LiveHostHandler* handler_;
   ReceiverCounters* counters_;
+  const int64_t flush_interval_ns_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
   absl::Status status_;

@@ -91,6 +91,9 @@ struct SweeperConfig {
   bool qdisc_bypass = false;
   std::string dryrun_pcap;  // set: write frames to this pcap file, send and receive nothing
   int pcap_buffer_bytes = 64 << 20;
+  // The receive thread flushes the sink this often (0: only at the end), so a checkpoint can
+  // count on the records of replies older than the last flush (see LastSinkFlush in the sink).
+  double sink_flush_interval_s = 0;
 };
 
 // A snapshot for status lines and summaries. Counters are totals since Run() started.
