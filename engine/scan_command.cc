@@ -47,7 +47,8 @@ int RunScanCommand(int argc, const char* const* argv) {
   flags.String("-o,--output", "FILE",
                "record file (results/FORMAT.md); a resumed run writes FILE.1, FILE.2, ...",
                &scan.output);
-  flags.String("--checkpoint", "FILE", "where to keep the resume point (default: FILE.ckpt)",
+  flags.String("--checkpoint", "FILE",
+               "where to keep the resume point (default: FILE with .msr replaced by .ckpt)",
                &scan.checkpoint_path);
   flags.Double("--checkpoint-interval", "SECONDS", "how often the checkpoint is renewed",
                &scan.checkpoint_interval_s);
@@ -78,7 +79,10 @@ int RunScanCommand(int argc, const char* const* argv) {
   }
   if (scan.output.empty()) return Usage("-o FILE is required: where the records go");
   if (scan.checkpoint_path.empty()) {
-    scan.checkpoint_path = !scan.resume_path.empty() ? scan.resume_path : scan.output + ".ckpt";
+    // OUTPUT.msr -> OUTPUT.ckpt, so `mailsweep-agg report OUTPUT.msr*` takes only record files.
+    std::string base = scan.output;
+    if (base.size() > 4 && base.ends_with(".msr")) base.resize(base.size() - 4);
+    scan.checkpoint_path = !scan.resume_path.empty() ? scan.resume_path : base + ".ckpt";
   }
   if (scan.checkpoint_interval_s <= 0) return Usage("--checkpoint-interval must be positive");
   auto walk = ResolveWalk(walk_options, positional);

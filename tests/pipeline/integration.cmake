@@ -1,0 +1,18 @@
+# The whole pipeline on the lab (needs root, network namespaces, Dovecot and Postfix):
+# scan -> record files -> mailsweep-agg report, checked against the lab's ground truth.
+set(_pipeline ${CMAKE_CURRENT_LIST_DIR})
+set(_pipeline_bins $<TARGET_FILE:mailsweep> $<TARGET_FILE:mailsweep-agg> $<TARGET_FILE:mailsweep_lab>)
+add_test(NAME "pipeline: scan equals ground truth"
+         COMMAND bash ${_pipeline}/scan_truth.sh ${_pipeline_bins})
+add_test(NAME "pipeline: 3 shards equal one run"
+         COMMAND bash ${_pipeline}/scan_shards.sh ${_pipeline_bins})
+add_test(NAME "pipeline: resume after SIGKILL"
+         COMMAND bash ${_pipeline}/scan_resume.sh ${_pipeline_bins} KILL)
+add_test(NAME "pipeline: resume after SIGINT"
+         COMMAND bash ${_pipeline}/scan_resume.sh ${_pipeline_bins} INT)
+add_test(NAME "pipeline: throttled probers slow the sweep"
+         COMMAND bash ${_pipeline}/scan_backpressure.sh ${_pipeline_bins})
+set_tests_properties("pipeline: scan equals ground truth" "pipeline: 3 shards equal one run"
+                     "pipeline: resume after SIGKILL" "pipeline: resume after SIGINT"
+                     "pipeline: throttled probers slow the sweep"
+                     PROPERTIES LABELS "integration" TIMEOUT 600 RUN_SERIAL TRUE)
