@@ -10,7 +10,7 @@ packages=(
   cmake ninja-build g++ pkg-config ccache clang-format
   libpcap-dev libssl-dev libabsl-dev libfmt-dev catch2 libmaxminddb-dev
   # lab: namespaces, firewall, real mail servers, certificates, geo databases
-  iproute2 nftables ethtool openssl dovecot-imapd dovecot-pop3d postfix mmdb-bin procps
+  iproute2 nftables ethtool openssl dovecot-imapd dovecot-pop3d postfix mmdb-bin procps python3
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(zmap masscan nmap hyperfine time)
