@@ -171,7 +171,35 @@ absl::Status FlagSet::Parse(int argc, const char* const* argv,
   return absl::OkStatus();
 }
 
+namespace {
+
+// Appends `text` wrapped to `width` columns, every line after the first indented by `indent`.
+void AppendWrapped(std::string* out, std::string_view text, size_t indent, size_t width) {
+  size_t column = indent;
+  bool first = true;
+  while (!text.empty()) {
+    const size_t space = text.find(' ');
+    const std::string_view word = text.substr(0, space);
+    text = space == std::string_view::npos ? std::string_view() : text.substr(space + 1);
+    if (!first && column + 1 + word.size() > width) {
+      StrAppend(out, "\n", std::string(indent, ' '));
+      column = indent;
+    } else if (!first) {
+      StrAppend(out, " ");
+      ++column;
+    }
+    StrAppend(out, word);
+    column += word.size();
+    first = false;
+  }
+  StrAppend(out, "\n");
+}
+
+}  // namespace
+
 std::string FlagSet::Help() const {
+  constexpr size_t kIndent = 28;
+  constexpr size_t kWidth = 100;
   std::string out = StrCat("Usage: ", command_, " ", synopsis_, "\n\n", description_, "\n");
   if (!flags_.empty()) StrAppend(&out, "\nFlags:\n");
   for (const Flag& f : flags_) {
@@ -184,14 +212,15 @@ std::string FlagSet::Help() const {
     if (!f.default_text.empty() && f.default_text != "0" && !f.value_name.empty()) {
       StrAppend(&text, " [default: ", f.default_text, "]");
     }
-    if (left.size() < 28) {
-      left.resize(28, ' ');
-      StrAppend(&out, left, text, "\n");
+    if (left.size() < kIndent) {
+      left.resize(kIndent, ' ');
+      StrAppend(&out, left);
     } else {
-      StrAppend(&out, left, "\n", std::string(28, ' '), text, "\n");
+      StrAppend(&out, left, "\n", std::string(kIndent, ' '));
     }
+    AppendWrapped(&out, text, kIndent, kWidth);
   }
-  StrAppend(&out, "  -h, --help                  this text\n");
+  StrAppend(&out, "  -h, --help                this text\n");
   if (!epilog_.empty()) StrAppend(&out, "\n", epilog_, "\n");
   return out;
 }
