@@ -13,7 +13,7 @@ packages=(
   iproute2 nftables ethtool openssl dovecot-imapd dovecot-pop3d postfix mmdb-bin procps python3
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(zmap masscan nmap hyperfine time)
+  packages+=(zmap masscan nmap hyperfine time bc)
 fi
 
 missing=()
