@@ -102,7 +102,7 @@ for round in $(seq 1 "$rounds"); do
     sink_rates+="\"mailsweep_${variant%%:*}_pps\":$(tail -1 "$work/sink.json" | sed -E 's/.*"send_rate_avg":([0-9]+).*/\1/'),"
   done
   read -r wall user sys < <(timed ip netns exec "$sink_s" zmap --disable-syslog -p 110 -i s0 \
-    -G "$gw_mac" -S 203.0.113.1 -B 10G -c 0 -b /dev/null -o /dev/null 198.18.0.0/15)
+    -G "$gw_mac" -S 203.0.113.1 -B 10G -c 1 -b /dev/null -o /dev/null 198.18.0.0/15)
   json "{\"round\":$round,\"bench\":\"sink\",${sink_rates}\"zmap_pps\":$(zmap_rate "$work/stderr")}"
 
   # --- The lab: all three tools against the same simulated Internet ---
