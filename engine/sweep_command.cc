@@ -1,5 +1,6 @@
 #include "engine/sweep_command.h"
 
+#include <net/if.h>
 #include <signal.h>
 #include <time.h>
 
@@ -125,7 +126,8 @@ int RunSweepCommand(int argc, const char* const* argv) {
   uint32_t probes = 1, threads = 1, batch = 64, pcap_buffer_mb = 64;
   double cooldown = 8, probe_spacing = 0.5;
   uint64_t start_position = 0;
-  bool quiet = false, qdisc_bypass = false;
+  bool quiet = false;
+  std::string qdisc_bypass = "auto";
 
   FlagSet flags(kName, "[flags] CIDR...",
                 "Finds open TCP ports by sending one SYN per (address, port) in a pseudo-random "
@@ -160,8 +162,10 @@ int RunSweepCommand(int argc, const char* const* argv) {
   flags.Uint32("--batch", "N", "packets per send system call (1-1024)", &batch);
   flags.String("--send-method", "M",
                "txring (PACKET_TX_RING, the faster on the lab veth) or sendmmsg", &send_method);
-  flags.Bool("--qdisc-bypass", "send with PACKET_QDISC_BYPASS (skips the interface's qdisc)",
-             &qdisc_bypass);
+  flags.String("--qdisc-bypass", "auto|on|off",
+               "PACKET_QDISC_BYPASS: frames skip the interface's qdisc. auto: on when the qdisc "
+               "is noqueue (veth, tunnels: nothing to skip but the code path)",
+               &qdisc_bypass);
   flags.Uint32("--pcap-buffer-mb", "MB", "capture buffer size", &pcap_buffer_mb);
   flags.Uint64("--start-position", "P",
                "resume: first position of the walk to send (a watermark printed by an earlier "
@@ -216,7 +220,6 @@ int RunSweepCommand(int argc, const char* const* argv) {
   config.probes = probes;
   config.probe_spacing_s = probe_spacing;
   config.cooldown_s = cooldown;
-  config.qdisc_bypass = qdisc_bypass;
   config.dryrun_pcap = dryrun;
   config.pcap_buffer_bytes = static_cast<int>(std::min<uint32_t>(pcap_buffer_mb, 2047)) << 20;
   auto method = ParseSendMethod(send_method);
@@ -286,6 +289,16 @@ int RunSweepCommand(int argc, const char* const* argv) {
     return 1;
   }
 
+  if (qdisc_bypass == "on") {
+    config.qdisc_bypass = true;
+  } else if (qdisc_bypass == "auto") {
+    const unsigned ifindex = config.interface.empty() ? 0 : if_nametoindex(config.interface.c_str());
+    auto kind = ifindex ? InterfaceQdisc(static_cast<int>(ifindex)) : absl::StatusOr<std::string>("");
+    config.qdisc_bypass = kind.ok() && *kind == "noqueue";
+  } else if (qdisc_bypass != "off") {
+    return usage("--qdisc-bypass: auto, on or off");
+  }
+
   std::unique_ptr<CsvRecordSink> sink;
   if (!output.empty()) {
     auto s = CsvRecordSink::Open(output);
@@ -321,7 +334,7 @@ int RunSweepCommand(int argc, const char* const* argv) {
     absl::FPrintF(stderr,
                   "%s: %d targets (%d addresses x %d ports: %s), seed %d%s, shard %d of %d, "
                   "positions [%d, %d); %s; interface %s, source %s, next hop %s, source ports "
-                  "%d-%d, %s, %d thread(s), %d probe(s)\n",
+                  "%d-%d, %s%s, %d thread(s), %d probe(s)\n",
                   kName, walk->space.size(), walk->space.address_count(),
                   walk->space.ports().size(), targets::FormatPortList(walk->space.ports()),
                   walk->seed, walk->seed_was_random ? " (random)" : "", walk_options.shard,
@@ -332,7 +345,8 @@ int RunSweepCommand(int argc, const char* const* argv) {
                   dry ? "(dry run)" : config.interface, targets::FormatIpv4(config.sources[0]),
                   FormatMac(config.gateway_mac), config.first_source_port,
                   config.first_source_port + config.source_port_count - 1,
-                  dry ? "pcap file" : SendMethodName(config.send_method), config.threads,
+                  dry ? "pcap file" : SendMethodName(config.send_method),
+                  config.qdisc_bypass ? " + qdisc bypass" : "", config.threads,
                   config.probes);
   }
 
