@@ -63,8 +63,12 @@ std::vector<uint8_t> Frames(const mailsweep::engine::MacAddress& src,
   mailsweep::engine::SynTemplate tpl(src, dst);
   std::vector<uint8_t> frames(4096 * kSynFrameSize);
   for (uint32_t i = 0; i < 4096; ++i) {
-    tpl.Write({.source = 0xCB007101, .destination = 0xC6120000 + i * 31, .source_port = 61000,
-               .port = 110, .seq = i, .ip_id = static_cast<uint16_t>(i)},
+    tpl.Write({.source = 0xCB007101,
+               .destination = 0xC6120000 + i * 31,
+               .source_port = 61000,
+               .port = 110,
+               .seq = i,
+               .ip_id = static_cast<uint16_t>(i)},
               &frames[i * kSynFrameSize]);
   }
   return frames;
@@ -121,7 +125,8 @@ double RunTxRing(int ifindex, const std::vector<uint8_t>& frames, double secs, b
     exit(1);
   }
   const size_t size = size_t{req.tp_block_size} * req.tp_block_nr;
-  auto* ring = static_cast<uint8_t*>(mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
+  auto* ring =
+      static_cast<uint8_t*>(mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
   const size_t data = TPACKET_ALIGN(sizeof(tpacket2_hdr));
   uint64_t sent = 0, next = 0;
   uint32_t slot = 0;

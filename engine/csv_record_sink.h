@@ -32,7 +32,8 @@ class CsvRecordSink final : public results::RecordSink {
   static size_t FormatLine(const results::SweepRecord& record, char* out);
 
  private:
-  CsvRecordSink(FILE* f, std::string path, bool owned) : f_(f), path_(std::move(path)), owned_(owned) {}
+  CsvRecordSink(FILE* f, std::string path, bool owned)
+      : f_(f), path_(std::move(path)), owned_(owned) {}
   void WriteBuffer();
 
   FILE* f_;

@@ -40,10 +40,10 @@ class DedupBitmap {
   static constexpr uint64_t kPageBits = 1 << 15;  // 4 KiB
 
  private:
-  std::vector<uint32_t> range_first_;      // sorted first addresses of the allowed ranges
+  std::vector<uint32_t> range_first_;  // sorted first addresses of the allowed ranges
   std::vector<uint32_t> range_last_;
-  std::vector<uint64_t> range_index_;      // address index of each range's first address
-  std::vector<uint16_t> port_index_;       // port -> index + 1 (0: not a swept port), 65536 entries
+  std::vector<uint64_t> range_index_;  // address index of each range's first address
+  std::vector<uint16_t> port_index_;   // port -> index + 1 (0: not a swept port), 65536 entries
   uint64_t ports_ = 1;
   std::vector<std::unique_ptr<uint64_t[]>> pages_;
   uint64_t pages_allocated_ = 0;

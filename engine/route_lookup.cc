@@ -3,8 +3,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/neighbour.h>
-#include <linux/pkt_sched.h>
 #include <linux/netlink.h>
+#include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -85,9 +85,10 @@ absl::StatusOr<MacAddress> ParseMac(std::string_view text) {
   unsigned b[6];
   char tail;
   std::string s(text);
-  if (sscanf(s.c_str(), "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-             &tail) != 6) {
-    return absl::InvalidArgumentError(StrCat("'", text, "' is not a MAC address (aa:bb:cc:dd:ee:ff)"));
+  if (sscanf(s.c_str(), "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) !=
+      6) {
+    return absl::InvalidArgumentError(
+        StrCat("'", text, "' is not a MAC address (aa:bb:cc:dd:ee:ff)"));
   }
   for (int i = 0; i < 6; ++i) {
     if (b[i] > 255) return absl::InvalidArgumentError(StrCat("'", text, "' is not a MAC address"));

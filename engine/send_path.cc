@@ -146,8 +146,8 @@ class TxRingWriter final : public PacketWriter {
       close(*fd);
       return Errno("mmap PACKET_TX_RING", err);
     }
-    return std::unique_ptr<PacketWriter>(new TxRingWriter(
-        *fd, address, static_cast<uint8_t*>(ring), size, req.tp_frame_nr));
+    return std::unique_ptr<PacketWriter>(
+        new TxRingWriter(*fd, address, static_cast<uint8_t*>(ring), size, req.tp_frame_nr));
   }
 
   ~TxRingWriter() override {
@@ -163,8 +163,7 @@ class TxRingWriter final : public PacketWriter {
       auto* header = reinterpret_cast<tpacket2_hdr*>(slot);
       // Wait for the kernel to hand the slot back (it is full when the NIC lags behind).
       for (int spins = 0;
-           __atomic_load_n(&header->tp_status, __ATOMIC_ACQUIRE) != TP_STATUS_AVAILABLE;
-           ++spins) {
+           __atomic_load_n(&header->tp_status, __ATOMIC_ACQUIRE) != TP_STATUS_AVAILABLE; ++spins) {
         if (__atomic_load_n(&header->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_WRONG_FORMAT) {
           ++counters->errors;
           __atomic_store_n(&header->tp_status, TP_STATUS_AVAILABLE, __ATOMIC_RELEASE);
@@ -239,9 +238,9 @@ class PcapFile {
     clock_gettime(CLOCK_REALTIME, &now);
     std::lock_guard<std::mutex> lock(mu_);
     for (size_t i = 0; i < count; ++i) {
-      const uint32_t rec[4] = {static_cast<uint32_t>(now.tv_sec),
-                               static_cast<uint32_t>(now.tv_nsec / 1000),
-                               static_cast<uint32_t>(frame_size), static_cast<uint32_t>(frame_size)};
+      const uint32_t rec[4] = {
+          static_cast<uint32_t>(now.tv_sec), static_cast<uint32_t>(now.tv_nsec / 1000),
+          static_cast<uint32_t>(frame_size), static_cast<uint32_t>(frame_size)};
       uint8_t le[16];
       for (int w = 0; w < 4; ++w)
         for (int b = 0; b < 4; ++b) le[w * 4 + b] = static_cast<uint8_t>(rec[w] >> (8 * b));
@@ -274,9 +273,12 @@ class PcapFileWriter final : public PacketWriter {
 
 const char* SendMethodName(SendMethod m) {
   switch (m) {
-    case SendMethod::kSendmmsg: return "sendmmsg";
-    case SendMethod::kTxRing: return "txring";
-    case SendMethod::kPcapFile: return "pcap-file";
+    case SendMethod::kSendmmsg:
+      return "sendmmsg";
+    case SendMethod::kTxRing:
+      return "txring";
+    case SendMethod::kPcapFile:
+      return "pcap-file";
   }
   return "?";
 }
@@ -313,7 +315,7 @@ absl::StatusOr<std::shared_ptr<PcapFile>> CreatePcapFile(const std::string& path
     return absl::UnavailableError(StrCat(path, ": ", strerror(err)));
   }
   // Classic pcap global header, little-endian, microsecond stamps, Ethernet link type.
-  const uint8_t header[24] = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0,
+  const uint8_t header[24] = {0xd4, 0xc3, 0xb2, 0xa1, 2,    0,    4, 0, 0, 0, 0, 0,
                               0,    0,    0,    0,    0xff, 0xff, 0, 0, 1, 0, 0, 0};
   if (fwrite(header, 1, sizeof(header), f) != sizeof(header)) {
     fclose(f);

@@ -34,8 +34,8 @@ absl::StatusOr<SendMethod> ParseSendMethod(std::string_view text);
 
 struct SendPathOptions {
   SendMethod method = SendMethod::kSendmmsg;
-  std::string interface;   // AF_PACKET paths
-  std::string pcap_path;   // kPcapFile
+  std::string interface;  // AF_PACKET paths
+  std::string pcap_path;  // kPcapFile
   bool qdisc_bypass = false;
   uint32_t max_batch = 256;
 };

@@ -24,7 +24,8 @@ double HitRate(const SweepStats& s) {
 std::string FormatDuration(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return "-";
   const long total = static_cast<long>(seconds);
-  if (total >= 3600) return fmt::format("{}:{:02}:{:02}", total / 3600, total / 60 % 60, total % 60);
+  if (total >= 3600)
+    return fmt::format("{}:{:02}:{:02}", total / 3600, total / 60 % 60, total % 60);
   return fmt::format("{}:{:02}", total / 60, total % 60);
 }
 
@@ -66,7 +67,10 @@ std::string FormatStatusJson(const SweepStats& now, const SweepStats& prev) {
       "\"pcap_dropped\":{},\"if_dropped\":{},\"paused_ms\":{},\"positions_done\":{},"
       "\"positions_total\":{},\"watermark\":{}}}\n",
       now.elapsed_s, Percent(now),
-      now.done ? "done" : now.cooling_down ? "cooldown" : now.sending ? "sending" : "starting",
+      now.done           ? "done"
+      : now.cooling_down ? "cooldown"
+      : now.sending      ? "sending"
+                         : "starting",
       now.sent, Rate(double(now.sent - prev.sent), dt), Rate(double(now.sent), now.send_elapsed_s),
       now.send_retries, now.send_errors, now.refused, now.replies, now.open, now.closed,
       now.unreachable, now.duplicates, now.invalid, HitRate(now) / 100.0, now.pcap_received,

@@ -64,7 +64,8 @@ absl::StatusOr<PortRange> ParseSourcePorts(std::string_view text) {
     hi = *h;
   }
   if (*lo == 0 || hi < *lo) {
-    return absl::InvalidArgumentError(StrCat("'", text, "' is not a port range LO-HI within 1-65535"));
+    return absl::InvalidArgumentError(
+        StrCat("'", text, "' is not a port range LO-HI within 1-65535"));
   }
   return PortRange{static_cast<uint16_t>(*lo), hi - *lo + 1};
 }
@@ -156,8 +157,10 @@ int RunSweepCommand(int argc, const char* const* argv) {
                &probe_spacing);
   flags.Double("-c,--cooldown", "SECONDS", "how long to wait for replies after the last SYN",
                &cooldown);
-  flags.String("-o,--output", "FILE", "CSV of responding (address, port): ip,port,status,ttl,"
-               "window,ts ('-': stdout)", &output);
+  flags.String("-o,--output", "FILE",
+               "CSV of responding (address, port): ip,port,status,ttl,"
+               "window,ts ('-': stdout)",
+               &output);
   flags.Uint32("-T,--sender-threads", "N", "sender threads", &threads);
   flags.Uint32("--batch", "N", "packets per send system call (1-1024)", &batch);
   flags.String("--send-method", "M",
@@ -171,9 +174,12 @@ int RunSweepCommand(int argc, const char* const* argv) {
                "resume: first position of the walk to send (a watermark printed by an earlier "
                "run)",
                &start_position);
-  flags.String("--dryrun", "FILE.pcap", "build the packets and write them to a pcap file; send "
-               "nothing", &dryrun);
-  flags.String("--status-json", "FILE", "write the status as JSON lines, once a second", &status_json);
+  flags.String("--dryrun", "FILE.pcap",
+               "build the packets and write them to a pcap file; send "
+               "nothing",
+               &dryrun);
+  flags.String("--status-json", "FILE", "write the status as JSON lines, once a second",
+               &status_json);
   flags.Bool("-q,--quiet", "no status line or summary", &quiet);
   flags.Epilog(
       "Example (in the lab's scanner namespace):\n"
@@ -239,7 +245,8 @@ int RunSweepCommand(int argc, const char* const* argv) {
     auto r = targets::ParseIpv4Range(s);
     if (!r.ok()) return usage(StrCat("-S: ", r.status().message()));
     if (r->size() > 256) return usage("-S: at most 256 source addresses");
-    for (uint64_t a = r->first; a <= r->last; ++a) config.sources.push_back(static_cast<uint32_t>(a));
+    for (uint64_t a = r->first; a <= r->last; ++a)
+      config.sources.push_back(static_cast<uint32_t>(a));
   }
 
   // Interface, source and next hop from the kernel unless given.
@@ -284,16 +291,17 @@ int RunSweepCommand(int argc, const char* const* argv) {
     absl::FPrintF(stderr,
                   "%s: no neighbour entry for the next hop %s on %s: give -G MAC (or let the "
                   "kernel resolve it first, e.g. one ping to the gateway)\n",
-                  kName, route.ok() ? targets::FormatIpv4(route->next_hop) : "?",
-                  config.interface);
+                  kName, route.ok() ? targets::FormatIpv4(route->next_hop) : "?", config.interface);
     return 1;
   }
 
   if (qdisc_bypass == "on") {
     config.qdisc_bypass = true;
   } else if (qdisc_bypass == "auto") {
-    const unsigned ifindex = config.interface.empty() ? 0 : if_nametoindex(config.interface.c_str());
-    auto kind = ifindex ? InterfaceQdisc(static_cast<int>(ifindex)) : absl::StatusOr<std::string>("");
+    const unsigned ifindex =
+        config.interface.empty() ? 0 : if_nametoindex(config.interface.c_str());
+    auto kind =
+        ifindex ? InterfaceQdisc(static_cast<int>(ifindex)) : absl::StatusOr<std::string>("");
     config.qdisc_bypass = kind.ok() && *kind == "noqueue";
   } else if (qdisc_bypass != "off") {
     return usage("--qdisc-bypass: auto, on or off");
@@ -346,8 +354,7 @@ int RunSweepCommand(int argc, const char* const* argv) {
                   FormatMac(config.gateway_mac), config.first_source_port,
                   config.first_source_port + config.source_port_count - 1,
                   dry ? "pcap file" : SendMethodName(config.send_method),
-                  config.qdisc_bypass ? " + qdisc bypass" : "", config.threads,
-                  config.probes);
+                  config.qdisc_bypass ? " + qdisc bypass" : "", config.threads, config.probes);
   }
 
   absl::Status run_status;

@@ -48,7 +48,9 @@ class Sweeper::ReceiverThread {
         handler_(handler),
         counters_(counters) {}
 
-  void Start() { thread_ = std::thread([this] { Main(); }); }
+  void Start() {
+    thread_ = std::thread([this] { Main(); });
+  }
   absl::Status StopAndJoin() {
     stop_.store(true, std::memory_order_relaxed);
     if (thread_.joinable()) thread_.join();
@@ -195,16 +197,16 @@ absl::StatusOr<std::unique_ptr<Sweeper>> Sweeper::Create(const SweeperConfig& co
 
   if (c.interface.empty()) return absl::InvalidArgumentError("no interface");
   // Capture first, so no reply to the first probes can slip past.
-  PcapReceiverOptions rx{.interface = c.interface,
-                         .addresses = c.sources,
-                         .first_port = c.first_source_port,
-                         .last_port = static_cast<uint16_t>(c.first_source_port +
-                                                            c.source_port_count - 1),
-                         .buffer_bytes = c.pcap_buffer_bytes};
+  PcapReceiverOptions rx{
+      .interface = c.interface,
+      .addresses = c.sources,
+      .first_port = c.first_source_port,
+      .last_port = static_cast<uint16_t>(c.first_source_port + c.source_port_count - 1),
+      .buffer_bytes = c.pcap_buffer_bytes};
   auto pcap = PcapReceiver::Open(rx);
   if (!pcap.ok()) return pcap.status();
-  s->receiver_ = std::make_unique<ReceiverThread>(c, *std::move(pcap), sink, handler,
-                                                  &s->rx_counters_);
+  s->receiver_ =
+      std::make_unique<ReceiverThread>(c, *std::move(pcap), sink, handler, &s->rx_counters_);
   for (uint32_t t = 0; t < c.threads; ++t) {
     auto w = OpenPacketWriter({.method = c.send_method,
                                .interface = c.interface,

@@ -65,7 +65,7 @@ class SendThrottle {
 };
 
 struct SweeperConfig {
-  const targets::TargetSpace* space = nullptr;       // borrowed; outlives the Sweeper
+  const targets::TargetSpace* space = nullptr;        // borrowed; outlives the Sweeper
   const targets::Permutation* permutation = nullptr;  // borrowed; over space->size()
   targets::PositionRange range;                       // this shard's positions
   uint64_t start_position = 0;  // resume: first position to send (in range; 0 = range.begin)
@@ -179,13 +179,13 @@ class Sweeper {
   SendThrottle* throttle_ = nullptr;
 
   std::vector<std::unique_ptr<PacketWriter>> writers_;  // one per sender thread
-  std::unique_ptr<ReceiverThread> receiver_;             // null for dry runs
+  std::unique_ptr<ReceiverThread> receiver_;            // null for dry runs
 
   uint64_t first_position_ = 0;
   uint64_t chunk_count_ = 0;
   std::atomic<uint64_t> next_chunk_{0};
   std::unique_ptr<std::atomic<uint8_t>[]> chunk_done_;  // all copies sent
-  mutable std::atomic<uint64_t> watermark_chunk_{0};     // chunks below are all done
+  mutable std::atomic<uint64_t> watermark_chunk_{0};    // chunks below are all done
 
   std::unique_ptr<SenderCounters[]> sender_counters_;
   ReceiverCounters rx_counters_;

@@ -64,10 +64,10 @@ struct Reply {
 };
 
 enum class ReplyVerdict {
-  kValid,     // *reply filled
-  kIgnored,   // not a reply kind we classify (other protocols, our own SYNs, ...)
-  kMalformed, // truncated or inconsistent headers
-  kInvalid,   // looks like a reply but fails validation (wrong ack, port, or quoted probe)
+  kValid,      // *reply filled
+  kIgnored,    // not a reply kind we classify (other protocols, our own SYNs, ...)
+  kMalformed,  // truncated or inconsistent headers
+  kInvalid,    // looks like a reply but fails validation (wrong ack, port, or quoted probe)
 };
 
 // Classifies one Ethernet frame. `len` is the captured length.

@@ -55,9 +55,9 @@ SynTemplate::SynTemplate(const MacAddress& source_mac, const MacAddress& gateway
 
   uint8_t* tcp = f + kTcp;
   // tcp[0..3] ports, tcp[4..7] seq: per target
-  Put32(tcp + 8, 0);                  // ack
-  tcp[12] = (kTcpLength / 4) << 4;    // data offset 8 words
-  tcp[13] = 0x02;                     // SYN
+  Put32(tcp + 8, 0);                // ack
+  tcp[12] = (kTcpLength / 4) << 4;  // data offset 8 words
+  tcp[13] = 0x02;                   // SYN
   Put16(tcp + 14, window);
   // tcp[16..17] checksum, tcp[18..19] urgent pointer 0
   static constexpr uint8_t kOptions[kSynOptionsSize] = {

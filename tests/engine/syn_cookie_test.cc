@@ -93,12 +93,11 @@ TEST_CASE("ParseReply accepts a SYN-ACK with ack = seq + 1 only", "[syn_cookie]"
 
   auto wrong_ack = TcpReply(kThem, kUs, 143, p.source_port, 0x12, p.seq);
   CHECK(ParseReply(wrong_ack.data(), wrong_ack.size(), cookie, &r) == ReplyVerdict::kInvalid);
-  auto wrong_port = TcpReply(kThem, kUs, 143, static_cast<uint16_t>(p.source_port ^ 1), 0x12,
-                             p.seq + 1);
+  auto wrong_port =
+      TcpReply(kThem, kUs, 143, static_cast<uint16_t>(p.source_port ^ 1), 0x12, p.seq + 1);
   CHECK(ParseReply(wrong_port.data(), wrong_port.size(), cookie, &r) == ReplyVerdict::kInvalid);
   auto other_target = TcpReply(kThem + 1, kUs, 143, p.source_port, 0x12, p.seq + 1);
-  CHECK(ParseReply(other_target.data(), other_target.size(), cookie, &r) ==
-        ReplyVerdict::kInvalid);
+  CHECK(ParseReply(other_target.data(), other_target.size(), cookie, &r) == ReplyVerdict::kInvalid);
   auto other_service = TcpReply(kThem, kUs, 110, p.source_port, 0x12, p.seq + 1);
   CHECK(ParseReply(other_service.data(), other_service.size(), cookie, &r) ==
         ReplyVerdict::kInvalid);

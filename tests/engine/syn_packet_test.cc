@@ -28,8 +28,12 @@ const MacAddress kGwMac = {0x02, 0, 0, 0, 0, 2};
 TEST_CASE("SynTemplate writes a 66-byte SYN with the Windows-like options", "[syn_packet]") {
   SynTemplate tpl(kSrcMac, kGwMac, 64, 65535);
   uint8_t f[kSynFrameSize];
-  tpl.Write({.source = 0xCB007101, .destination = 0xC6120A0B, .source_port = 61234, .port = 143,
-             .seq = 0xDEADBEEF, .ip_id = 0x1234},
+  tpl.Write({.source = 0xCB007101,
+             .destination = 0xC6120A0B,
+             .source_port = 61234,
+             .port = 143,
+             .seq = 0xDEADBEEF,
+             .ip_id = 0x1234},
             f);
   CHECK(memcmp(f, kGwMac.data(), 6) == 0);
   CHECK(memcmp(f + 6, kSrcMac.data(), 6) == 0);
@@ -67,8 +71,12 @@ TEST_CASE("SynTemplate checksums match an independent computation", "[syn_packet
     for (uint32_t dst : addrs) {
       for (uint32_t seq : seqs) {
         for (uint16_t port : ports) {
-          tpl.Write({.source = src, .destination = dst, .source_port = port, .port = port,
-                     .seq = seq, .ip_id = static_cast<uint16_t>(seq)},
+          tpl.Write({.source = src,
+                     .destination = dst,
+                     .source_port = port,
+                     .port = port,
+                     .seq = seq,
+                     .ip_id = static_cast<uint16_t>(seq)},
                     f);
           std::vector<uint8_t> ip(f + 14, f + 34);
           const uint16_t ip_sum = At16(f + 24);

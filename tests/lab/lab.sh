@@ -152,9 +152,9 @@ cmd_down() {
   fi
   # Only processes we started, then whatever still runs inside our own namespaces.
   if [[ -f "$state/server.pids" ]]; then
-    while read -r pid _; do
+    for pid in $(cat "$state/server.pids"); do
       [[ "$pid" =~ ^[0-9]+$ ]] && kill "$pid" 2>/dev/null || true
-    done < "$state/server.pids"
+    done
   fi
   for ns in "$SCAN_NS" "$INET_NS"; do
     local pids; pids=$(ip netns pids "$ns" 2>/dev/null || true)

@@ -1,9 +1,10 @@
 // The lab's simulated Internet as pure functions of a seed: which address of 198.18.0.0/15 is a
 // mail host (and with which profile), a closed host (every port answers RST), dark (drops
-// everything) or, when asked for, unreachable (ICMP host-unreachable), which single (address, port) pairs of mail hosts are closed, and which country a
-// block belongs to. The lab tool (lab_tool.cc) turns this into nftables sets, ground truth and
-// a geo CSV; tests recompute the same truth. Host classes come from our SipHash keyed by the
-// seed (not nft's jhash), so the ground truth is exact. Pure; thread-safe.
+// everything) or, when asked for, unreachable (ICMP host-unreachable), which single (address, port)
+// pairs of mail hosts are closed, and which country a block belongs to. The lab tool (lab_tool.cc)
+// turns this into nftables sets, ground truth and a geo CSV; tests recompute the same truth. Host
+// classes come from our SipHash keyed by the seed (not nft's jhash), so the ground truth is exact.
+// Pure; thread-safe.
 //
 // Example:
 //   LabModel lab({.seed = 7});
@@ -25,9 +26,9 @@ inline constexpr uint32_t kLabCount = 1u << 17;    // /15
 
 struct LabParams {
   uint64_t seed = 1;
-  double mail_share = 0.03;     // of all addresses
-  double closed_share = 0.10;   // closed hosts (RST on every port)
-  double pair_closed = 0.02;    // of a mail host's open ports, closed on their own
+  double mail_share = 0.03;      // of all addresses
+  double closed_share = 0.10;    // closed hosts (RST on every port)
+  double pair_closed = 0.02;     // of a mail host's open ports, closed on their own
   double unreachable_share = 0;  // hosts answering ICMP host-unreachable (off by default)
   // Shares of the mail-host profiles 0..3 (starttls, plain, implicit, legacy).
   double profile_share[4] = {0.45, 0.35, 0.10, 0.10};

@@ -4,8 +4,9 @@
 //   mailsweep_lab geo   --seed S                           geo CSV: first_ip,last_ip,country
 //   mailsweep_lab hosts --seed S [model flags]             ip,class,profile of every non-dark host
 //   mailsweep_lab listen PORT...                           plain listeners until killed
-// Model flags: --mail-share F --closed-share F --pair-closed F --unreachable-share F. Everything is a pure function of
-// the seed and the flags (see lab_model.h), so the same call always prints the same lines.
+// Model flags: --mail-share F --closed-share F --pair-closed F --unreachable-share F. Everything is
+// a pure function of the seed and the flags (see lab_model.h), so the same call always prints the
+// same lines.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -138,7 +139,9 @@ int Truth(const LabModel& lab, const std::vector<uint16_t>& ports) {
       const char answer = lab.Answer(a, p);
       if (answer == 0) continue;
       printf("%s,%u,%s,%s\n", Ip(a).c_str(), p,
-             answer == 'o' ? "open" : answer == 'c' ? "closed" : "unreachable",
+             answer == 'o'   ? "open"
+             : answer == 'c' ? "closed"
+                             : "unreachable",
              answer == 'o' ? ProfileName(c.profile) : "");
     }
   }
