@@ -228,14 +228,14 @@ void Sweeper::SenderMain(uint32_t thread) noexcept {
   const uint32_t source_count = static_cast<uint32_t>(c.sources.size());
 
   // Pacing: each thread owns rate/T. A batch is at most ~1 ms of traffic, so low rates are not
-  // sent in bursts; the bucket may hold a few ms of credit to absorb sleep overshoot.
+  // sent in bursts; the bucket may hold 10 ms of credit to absorb sleep overshoot and preemption.
   const double thread_rate = c.rate / c.threads;
   uint32_t batch = c.batch;
   if (thread_rate > 0) {
     batch = static_cast<uint32_t>(std::clamp(thread_rate / 1000.0, 1.0, double(c.batch)));
   }
   const uint64_t burst =
-      std::max<uint64_t>(2 * uint64_t{batch}, static_cast<uint64_t>(thread_rate * 0.004));
+      std::max<uint64_t>(2 * uint64_t{batch}, static_cast<uint64_t>(thread_rate * 0.010));
   TokenBucket bucket(thread_rate, burst, MonotonicNs());
 
   std::vector<uint8_t> frames(size_t{c.batch} * kSynFrameSize);
