@@ -109,6 +109,7 @@ ENV
     plain) start_plain "$state" ;;
     real)
       [[ -x "$here/servers/start.sh" ]] || die "--servers real: $here/servers/start.sh missing"
+      mkdir -p "$state/servers"
       for k in 0 1 2 3; do
         ip netns exec "$INET_NS" "$here/servers/start.sh" "$state/servers" "$k" $((20000 + 1000 * k)) \
           >> "$state/server.pids"
@@ -153,7 +154,9 @@ cmd_down() {
   # Only processes we started, then whatever still runs inside our own namespaces.
   if [[ -f "$state/server.pids" ]]; then
     for pid in $(cat "$state/server.pids"); do
-      [[ "$pid" =~ ^[0-9]+$ ]] && kill "$pid" 2>/dev/null || true
+      # Only if it still runs in our internet namespace (a PID may have been reused since).
+      [[ "$pid" =~ ^[0-9]+$ && "$(ip netns identify "$pid" 2>/dev/null)" == "$INET_NS" ]] &&
+        kill "$pid" 2>/dev/null || true
     done
   fi
   for ns in "$SCAN_NS" "$INET_NS"; do
