@@ -1,5 +1,6 @@
 #include "engine/sweeper.h"
 
+#include <net/if.h>
 #include <time.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include "base/strings.h"
 #include "engine/dedup_bitmap.h"
 #include "engine/pcap_receiver.h"
+#include "engine/route_lookup.h"
 #include "engine/syn_cookie.h"
 #include "engine/token_bucket.h"
 
@@ -207,10 +209,16 @@ absl::StatusOr<std::unique_ptr<Sweeper>> Sweeper::Create(const SweeperConfig& co
   if (!pcap.ok()) return pcap.status();
   s->receiver_ =
       std::make_unique<ReceiverThread>(c, *std::move(pcap), sink, handler, &s->rx_counters_);
+  if (!s->config_.qdisc_bypass && c.qdisc_bypass_if_noqueue) {
+    const unsigned ifindex = if_nametoindex(c.interface.c_str());
+    auto kind =
+        ifindex ? InterfaceQdisc(static_cast<int>(ifindex)) : absl::StatusOr<std::string>("");
+    s->config_.qdisc_bypass = kind.ok() && *kind == "noqueue";
+  }
   for (uint32_t t = 0; t < c.threads; ++t) {
     auto w = OpenPacketWriter({.method = c.send_method,
                                .interface = c.interface,
-                               .qdisc_bypass = c.qdisc_bypass,
+                               .qdisc_bypass = s->config_.qdisc_bypass,
                                .max_batch = c.batch});
     if (!w.ok()) return w.status();
     s->writers_.push_back(*std::move(w));

@@ -39,7 +39,6 @@ expect_usage "-G" --dryrun "$tmp/x.pcap" -S 192.0.2.1 -G nonsense --allow-reserv
 expect_usage "-B" "${d[@]}" -B fast 198.18.0.0/30
 expect_usage "--source-ports" "${d[@]}" --source-ports 9-2 198.18.0.0/30
 expect_usage "--send-method" "${d[@]}" --send-method carrier-pigeon 198.18.0.0/30
-expect_usage "--qdisc-bypass" "${d[@]}" --qdisc-bypass maybe 198.18.0.0/30
 expect_usage "--probes" "${d[@]}" --probes 0 198.18.0.0/30
 expect_usage "start position" "${d[@]}" --start-position 99 198.18.0.0/30
 expect_usage "no targets left" "${d[@]}" 10.0.0.0/30

@@ -1,4 +1,4 @@
-#include "engine/sweep_options.h"
+#include "engine/sweep_command.h"
 
 #include <catch2/catch.hpp>
 

@@ -26,12 +26,14 @@ inline constexpr uint32_t kLabCount = 1u << 17;    // /15
 
 struct LabParams {
   uint64_t seed = 1;
-  double mail_share = 0.03;      // of all addresses
-  double closed_share = 0.10;    // closed hosts (RST on every port)
-  double pair_closed = 0.02;     // of a mail host's open ports, closed on their own
-  double unreachable_share = 0;  // hosts answering ICMP host-unreachable (off by default)
+  double mail_share = 0.03;    // of all addresses
+  double closed_share = 0.10;  // closed hosts (RST on every port)
+  double pair_closed = 0.02;   // of a mail host's open ports, closed on their own
   // Shares of the mail-host profiles 0..3 (starttls, plain, implicit, legacy).
   double profile_share[4] = {0.45, 0.35, 0.10, 0.10};
+
+  // Hosts answering ICMP host-unreachable to every SYN (off by default).
+  double unreachable_share = 0;
 };
 
 enum class HostKind { kDark, kClosed, kMail, kUnreachable };
