@@ -198,6 +198,12 @@ absl::StatusOr<std::unique_ptr<Sweeper>> Sweeper::Create(const SweeperConfig& co
   }
 
   if (c.interface.empty()) return absl::InvalidArgumentError("no interface");
+  if (!s->config_.qdisc_bypass && c.qdisc_bypass_if_noqueue) {
+    const unsigned ifindex = if_nametoindex(c.interface.c_str());
+    auto kind =
+        ifindex ? InterfaceQdisc(static_cast<int>(ifindex)) : absl::StatusOr<std::string>("");
+    s->config_.qdisc_bypass = kind.ok() && *kind == "noqueue";
+  }
   // Capture first, so no reply to the first probes can slip past.
   PcapReceiverOptions rx{
       .interface = c.interface,
@@ -209,12 +215,6 @@ absl::StatusOr<std::unique_ptr<Sweeper>> Sweeper::Create(const SweeperConfig& co
   if (!pcap.ok()) return pcap.status();
   s->receiver_ =
       std::make_unique<ReceiverThread>(c, *std::move(pcap), sink, handler, &s->rx_counters_);
-  if (!s->config_.qdisc_bypass && c.qdisc_bypass_if_noqueue) {
-    const unsigned ifindex = if_nametoindex(c.interface.c_str());
-    auto kind =
-        ifindex ? InterfaceQdisc(static_cast<int>(ifindex)) : absl::StatusOr<std::string>("");
-    s->config_.qdisc_bypass = kind.ok() && *kind == "noqueue";
-  }
   for (uint32_t t = 0; t < c.threads; ++t) {
     auto w = OpenPacketWriter({.method = c.send_method,
                                .interface = c.interface,
