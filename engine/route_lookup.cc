@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <linux/neighbour.h>
 #include <linux/netlink.h>
+#include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -162,6 +163,31 @@ absl::StatusOr<std::optional<MacAddress>> LookupNeighbour(int ifindex, uint32_t 
   });
   if (!s.ok()) return s;
   return found;
+}
+
+absl::StatusOr<std::string> InterfaceQdisc(int ifindex) {
+  struct {
+    nlmsghdr h;
+    tcmsg tc;
+  } req{};
+  req.h.nlmsg_len = NLMSG_LENGTH(sizeof(tcmsg));
+  req.h.nlmsg_type = RTM_GETQDISC;
+  req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  req.tc.tcm_family = AF_UNSPEC;
+  std::string kind;
+  absl::Status s = NetlinkExchange(&req, req.h.nlmsg_len, [&](const nlmsghdr* h) {
+    if (h->nlmsg_type != RTM_NEWQDISC) return;
+    const auto* tc = static_cast<const tcmsg*>(NLMSG_DATA(h));
+    if (tc->tcm_ifindex != ifindex || tc->tcm_parent != TC_H_ROOT) return;
+    int len = static_cast<int>(h->nlmsg_len - NLMSG_LENGTH(sizeof(tcmsg)));
+    for (auto* a = reinterpret_cast<const rtattr*>(reinterpret_cast<const char*>(tc) +
+                                                   NLMSG_ALIGN(sizeof(tcmsg)));
+         RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+      if (a->rta_type == TCA_KIND) kind = static_cast<const char*>(RTA_DATA(a));
+    }
+  });
+  if (!s.ok()) return s;
+  return kind;
 }
 
 absl::StatusOr<RouteInfo> LookupRoute(uint32_t destination) {

@@ -39,6 +39,9 @@ absl::StatusOr<uint32_t> InterfaceAddress(const std::string& interface);
 // The neighbour table entry (reachable, stale, permanent, ...) for `address` on `ifindex`.
 absl::StatusOr<std::optional<MacAddress>> LookupNeighbour(int ifindex, uint32_t address);
 
+// The kind of the interface's root qdisc ("noqueue", "mq", "fq_codel", ...), "" if none found.
+absl::StatusOr<std::string> InterfaceQdisc(int ifindex);
+
 // "aa:bb:cc:dd:ee:ff".
 absl::StatusOr<MacAddress> ParseMac(std::string_view text);
 std::string FormatMac(const MacAddress& mac);

@@ -173,7 +173,10 @@ class TxRingWriter final : public PacketWriter {
         ++counters->retries;
         pollfd p{fd_, POLLOUT, 0};
         poll(&p, 1, 1);
-        if (spins > 10000) return;  // the interface is gone; give up on the batch
+        if (spins > 10000) {  // ~10 s without a free slot: the interface is gone
+          counters->errors += count - i;
+          return;
+        }
       }
       memcpy(slot + kData, frames + i * frame_size, frame_size);
       header->tp_len = static_cast<uint32_t>(frame_size);

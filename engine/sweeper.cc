@@ -1,5 +1,6 @@
 #include "engine/sweeper.h"
 
+#include <net/if.h>
 #include <time.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include "base/strings.h"
 #include "engine/dedup_bitmap.h"
 #include "engine/pcap_receiver.h"
+#include "engine/route_lookup.h"
 #include "engine/syn_cookie.h"
 #include "engine/token_bucket.h"
 
@@ -203,6 +205,12 @@ absl::StatusOr<std::unique_ptr<Sweeper>> Sweeper::Create(const SweeperConfig& co
   }
 
   if (c.interface.empty()) return absl::InvalidArgumentError("no interface");
+  if (!s->config_.qdisc_bypass && c.qdisc_bypass_if_noqueue) {
+    const unsigned ifindex = if_nametoindex(c.interface.c_str());
+    auto kind =
+        ifindex ? InterfaceQdisc(static_cast<int>(ifindex)) : absl::StatusOr<std::string>("");
+    s->config_.qdisc_bypass = kind.ok() && *kind == "noqueue";
+  }
   // Capture first, so no reply to the first probes can slip past.
   PcapReceiverOptions rx{
       .interface = c.interface,
@@ -217,7 +225,7 @@ absl::StatusOr<std::unique_ptr<Sweeper>> Sweeper::Create(const SweeperConfig& co
   for (uint32_t t = 0; t < c.threads; ++t) {
     auto w = OpenPacketWriter({.method = c.send_method,
                                .interface = c.interface,
-                               .qdisc_bypass = c.qdisc_bypass,
+                               .qdisc_bypass = s->config_.qdisc_bypass,
                                .max_batch = c.batch});
     if (!w.ok()) return w.status();
     s->writers_.push_back(*std::move(w));
@@ -235,14 +243,14 @@ void Sweeper::SenderMain(uint32_t thread) noexcept {
   const uint32_t source_count = static_cast<uint32_t>(c.sources.size());
 
   // Pacing: each thread owns rate/T. A batch is at most ~1 ms of traffic, so low rates are not
-  // sent in bursts; the bucket may hold a few ms of credit to absorb sleep overshoot.
+  // sent in bursts; the bucket may hold 10 ms of credit to absorb sleep overshoot and preemption.
   const double thread_rate = c.rate / c.threads;
   uint32_t batch = c.batch;
   if (thread_rate > 0) {
     batch = static_cast<uint32_t>(std::clamp(thread_rate / 1000.0, 1.0, double(c.batch)));
   }
   const uint64_t burst =
-      std::max<uint64_t>(2 * uint64_t{batch}, static_cast<uint64_t>(thread_rate * 0.004));
+      std::max<uint64_t>(2 * uint64_t{batch}, static_cast<uint64_t>(thread_rate * 0.010));
   TokenBucket bucket(thread_rate, burst, MonotonicNs());
 
   std::vector<uint8_t> frames(size_t{c.batch} * kSynFrameSize);

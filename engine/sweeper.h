@@ -89,6 +89,9 @@ struct SweeperConfig {
 
   SendMethod send_method = SendMethod::kTxRing;
   bool qdisc_bypass = false;
+  // Also bypass when the interface's root qdisc is noqueue (veth, tunnels): there is no queue to
+  // skip there, only code, so the behaviour is the same and sending is faster.
+  bool qdisc_bypass_if_noqueue = true;
   std::string dryrun_pcap;  // set: write frames to this pcap file, send and receive nothing
   int pcap_buffer_bytes = 64 << 20;
   // The receive thread flushes the sink this often (0: only at the end), so a checkpoint can

@@ -12,3 +12,12 @@ foreach(case full paths)
   set_tests_properties("integration: sweep lab ${case}" PROPERTIES LABELS "integration" TIMEOUT 240 SKIP_RETURN_CODE 77
                        RUN_SERIAL TRUE)
 endforeach()
+
+# The Sweeper class in-process (handler, throttle, stop, resume), as the pipeline uses it.
+add_executable(sweeper_lab_test ${CMAKE_CURRENT_LIST_DIR}/sweeper_lab_test.cc)
+target_link_libraries(sweeper_lab_test PRIVATE mailsweep_engine mailsweep_warnings)
+add_test(NAME "integration: sweeper in-process stop and resume"
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/sweeper_lab_test.sh $<TARGET_FILE:sweeper_lab_test>
+                 $<TARGET_FILE:mailsweep_lab>)
+set_tests_properties("integration: sweeper in-process stop and resume" PROPERTIES
+                     LABELS "integration" TIMEOUT 240 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)

@@ -8,7 +8,7 @@
 #
 # Commands (STATE is a directory the lab owns while it is up):
 #   lab.sh up STATE --seed S [--servers none|plain|real] [--mail-share F] [--closed-share F]
-#                            [--pair-closed F]
+#                            [--pair-closed F] [--unreachable-share F]
 #   lab.sh down STATE                  remove namespaces and servers (idempotent)
 #   lab.sh truth STATE [PORTS]         ground truth: ip,port,status,profile (default: mail ports)
 #   lab.sh hosts STATE                 ip,class,profile of every non-dark address
@@ -35,11 +35,14 @@ load() {
   # shellcheck disable=SC1091
   source "$1/lab.env"
 }
-model_args() { echo --seed "$SEED" --mail-share "$MAIL_SHARE" --closed-share "$CLOSED_SHARE" --pair-closed "$PAIR_CLOSED"; }
+model_args() {
+  echo --seed "$SEED" --mail-share "$MAIL_SHARE" --closed-share "$CLOSED_SHARE" \
+    --pair-closed "$PAIR_CLOSED" --unreachable-share "${UNREACHABLE_SHARE:-0}"
+}
 
 cmd_up() {
   local state=$1; shift
-  local seed=1 servers=plain mail=0.03 closed=0.10 pair=0.02
+  local seed=1 servers=plain mail=0.03 closed=0.10 pair=0.02 unreachable=0
   while [[ $# -gt 0 ]]; do
     case $1 in
       --seed) seed=$2; shift 2 ;;
@@ -47,6 +50,7 @@ cmd_up() {
       --mail-share) mail=$2; shift 2 ;;
       --closed-share) closed=$2; shift 2 ;;
       --pair-closed) pair=$2; shift 2 ;;
+      --unreachable-share) unreachable=$2; shift 2 ;;
       *) die "up: unknown flag $1" ;;
     esac
   done
@@ -68,6 +72,7 @@ SEED=$seed
 MAIL_SHARE=$mail
 CLOSED_SHARE=$closed
 PAIR_CLOSED=$pair
+UNREACHABLE_SHARE=$unreachable
 SERVERS=$servers
 STATE=$state
 ENV
@@ -93,7 +98,8 @@ ENV
   ip -n "$INET_NS" neigh replace "$SCAN_ADDR" lladdr "$SCAN_MAC" dev i0 nud permanent
   # The internet answers every SYN the sweep sends, so its TCP must not throttle itself.
   ip netns exec "$INET_NS" sysctl -qw net.ipv4.tcp_max_syn_backlog=65536 net.core.somaxconn=65535 \
-    net.ipv4.tcp_syncookies=1 net.ipv4.icmp_ratelimit=0 >/dev/null
+    net.ipv4.tcp_syncookies=1 net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_msgs_per_sec=1000000 \
+    net.ipv4.icmp_msgs_burst=1000000 >/dev/null
   ip netns exec "$INET_NS" sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_syn_recv=5 >/dev/null 2>&1 || true
   # The simulated Internet's classes, as explicit sets (ground truth = these sets).
   "$tool" nft $(model_args) --iface i0 > "$state/lab.nft"
@@ -103,6 +109,7 @@ ENV
     plain) start_plain "$state" ;;
     real)
       [[ -x "$here/servers/start.sh" ]] || die "--servers real: $here/servers/start.sh missing"
+      mkdir -p "$state/servers"
       for k in 0 1 2 3; do
         ip netns exec "$INET_NS" "$here/servers/start.sh" "$state/servers" "$k" $((20000 + 1000 * k)) \
           >> "$state/server.pids"
@@ -146,9 +153,11 @@ cmd_down() {
   fi
   # Only processes we started, then whatever still runs inside our own namespaces.
   if [[ -f "$state/server.pids" ]]; then
-    while read -r pid _; do
-      [[ "$pid" =~ ^[0-9]+$ ]] && kill "$pid" 2>/dev/null || true
-    done < "$state/server.pids"
+    for pid in $(cat "$state/server.pids"); do
+      # Only if it still runs in our internet namespace (a PID may have been reused since).
+      [[ "$pid" =~ ^[0-9]+$ && "$(ip netns identify "$pid" 2>/dev/null)" == "$INET_NS" ]] &&
+        kill "$pid" 2>/dev/null || true
+    done
   fi
   for ns in "$SCAN_NS" "$INET_NS"; do
     local pids; pids=$(ip netns pids "$ns" 2>/dev/null || true)

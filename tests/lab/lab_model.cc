@@ -63,6 +63,9 @@ HostClass LabModel::Classify(uint32_t address) const {
     }
   }
   if (u < params_.mail_share + params_.closed_share) return {HostKind::kClosed, -1};
+  if (u < params_.mail_share + params_.closed_share + params_.unreachable_share) {
+    return {HostKind::kUnreachable, -1};
+  }
   return {};
 }
 
@@ -77,6 +80,8 @@ char LabModel::Answer(uint32_t address, uint16_t port) const {
       return 0;
     case HostKind::kClosed:
       return 'c';
+    case HostKind::kUnreachable:
+      return 'u';
     case HostKind::kMail: {
       const auto& ports = ProfilePorts(c.profile);
       const bool served = std::find(ports.begin(), ports.end(), port) != ports.end();

@@ -1,9 +1,10 @@
 // The lab's simulated Internet as pure functions of a seed: which address of 198.18.0.0/15 is a
-// mail host (and with which profile), a closed host (every port answers RST) or dark (drops
-// everything), which single (address, port) pairs of mail hosts are closed, and which country a
-// block belongs to. The lab tool (lab_tool.cc) turns this into nftables sets, ground truth and
-// a geo CSV; tests recompute the same truth. Host classes come from our SipHash keyed by the
-// seed (not nft's jhash), so the ground truth is exact. Pure; thread-safe.
+// mail host (and with which profile), a closed host (every port answers RST), dark (drops
+// everything) or, when asked for, unreachable (ICMP host-unreachable), which single (address, port)
+// pairs of mail hosts are closed, and which country a block belongs to. The lab tool (lab_tool.cc)
+// turns this into nftables sets, ground truth and a geo CSV; tests recompute the same truth. Host
+// classes come from our SipHash keyed by the seed (not nft's jhash), so the ground truth is exact.
+// Pure; thread-safe.
 //
 // Example:
 //   LabModel lab({.seed = 7});
@@ -30,9 +31,12 @@ struct LabParams {
   double pair_closed = 0.02;   // of a mail host's open ports, closed on their own
   // Shares of the mail-host profiles 0..3 (starttls, plain, implicit, legacy).
   double profile_share[4] = {0.45, 0.35, 0.10, 0.10};
+
+  // Hosts answering ICMP host-unreachable to every SYN (off by default).
+  double unreachable_share = 0;
 };
 
-enum class HostKind { kDark, kClosed, kMail };
+enum class HostKind { kDark, kClosed, kMail, kUnreachable };
 
 struct HostClass {
   HostKind kind = HostKind::kDark;
@@ -54,7 +58,8 @@ class LabModel {
 
   HostClass Classify(uint32_t address) const;
   bool PairClosed(uint32_t address, uint16_t port) const;
-  // What a SYN to (address, port) draws: 'o' open, 'c' closed (RST), 0 nothing.
+  // What a SYN to (address, port) draws: 'o' open, 'c' closed (RST), 'u' ICMP unreachable,
+  // 0 nothing.
   char Answer(uint32_t address, uint16_t port) const;
 
   // Country blocks: /24s of the lab range assigned to countries in published proportions,

@@ -4,8 +4,9 @@
 //   mailsweep_lab geo   --seed S                           geo CSV: first_ip,last_ip,country
 //   mailsweep_lab hosts --seed S [model flags]             ip,class,profile of every non-dark host
 //   mailsweep_lab listen PORT...                           plain listeners until killed
-// Model flags: --mail-share F --closed-share F --pair-closed F. Everything is a pure function of
-// the seed and the flags (see lab_model.h), so the same call always prints the same lines.
+// Model flags: --mail-share F --closed-share F --pair-closed F --unreachable-share F. Everything is
+// a pure function of the seed and the flags (see lab_model.h), so the same call always prints the
+// same lines.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -29,7 +30,7 @@ namespace {
 int Usage() {
   fputs(
       "usage: mailsweep_lab nft|truth|geo|hosts --seed S [--mail-share F] [--closed-share F]\n"
-      "                     [--pair-closed F] [--iface IF] [-p PORTS]\n"
+      "                     [--pair-closed F] [--unreachable-share F] [--iface IF] [-p PORTS]\n"
       "       mailsweep_lab listen PORT...\n",
       stderr);
   return 2;
@@ -59,11 +60,12 @@ std::string PortSet(const std::vector<uint16_t>& ports) {
 }
 
 int Nft(const LabModel& lab, const std::string& iface) {
-  std::vector<std::string> mail[kProfiles], mail_all, closed, pairs;
+  std::vector<std::string> mail[kProfiles], mail_all, closed, unreachable, pairs;
   for (uint32_t i = 0; i < kLabCount; ++i) {
     const uint32_t a = kLabFirst + i;
     const HostClass c = lab.Classify(a);
     if (c.kind == HostKind::kClosed) closed.push_back(Ip(a));
+    if (c.kind == HostKind::kUnreachable) unreachable.push_back(Ip(a));
     if (c.kind != HostKind::kMail) continue;
     mail[c.profile].push_back(Ip(a));
     mail_all.push_back(Ip(a));
@@ -78,6 +80,7 @@ int Nft(const LabModel& lab, const std::string& iface) {
   }
   PrintSet(o, "mail_all", "ipv4_addr", mail_all);
   PrintSet(o, "closed_hosts", "ipv4_addr", closed);
+  PrintSet(o, "unreachable_hosts", "ipv4_addr", unreachable);
   PrintSet(o, "closed_pairs", "ipv4_addr . inet_service", pairs);
   fputs("  set watch {\n    type ipv4_addr\n    flags interval\n  }\n", o);
   fputs("  counter watched {\n  }\n  counter swept {\n  }\n", o);
@@ -103,6 +106,7 @@ int Nft(const LabModel& lab, const std::string& iface) {
   fputs(
       "    ip daddr @mail_all meta mark set 2 accept\n"
       "    ip daddr @closed_hosts meta mark set 2 accept\n"
+      "    ip daddr @unreachable_hosts meta mark set 3 accept\n"
       "    drop\n  }\n",
       o);
   fputs("  chain nat {\n    type nat hook prerouting priority dstnat; policy accept;\n", o);
@@ -120,7 +124,8 @@ int Nft(const LabModel& lab, const std::string& iface) {
   fputs("  }\n", o);
   fputs(
       "  chain input {\n    type filter hook input priority filter; policy accept;\n"
-      "    meta mark 2 reject with tcp reset\n  }\n}\n",
+      "    meta mark 2 reject with tcp reset\n"
+      "    meta mark 3 reject with icmp type host-unreachable\n  }\n}\n",
       o);
   return ferror(o) ? 1 : 0;
 }
@@ -133,7 +138,10 @@ int Truth(const LabModel& lab, const std::vector<uint16_t>& ports) {
     for (uint16_t p : ports) {
       const char answer = lab.Answer(a, p);
       if (answer == 0) continue;
-      printf("%s,%u,%s,%s\n", Ip(a).c_str(), p, answer == 'o' ? "open" : "closed",
+      printf("%s,%u,%s,%s\n", Ip(a).c_str(), p,
+             answer == 'o'   ? "open"
+             : answer == 'c' ? "closed"
+                             : "unreachable",
              answer == 'o' ? ProfileName(c.profile) : "");
     }
   }
@@ -145,7 +153,10 @@ int Hosts(const LabModel& lab) {
     const uint32_t a = kLabFirst + i;
     const HostClass c = lab.Classify(a);
     if (c.kind == HostKind::kDark) continue;
-    printf("%s,%s,%s\n", Ip(a).c_str(), c.kind == HostKind::kMail ? "mail" : "closed",
+    const char* kind = c.kind == HostKind::kMail     ? "mail"
+                       : c.kind == HostKind::kClosed ? "closed"
+                                                     : "unreachable";
+    printf("%s,%s,%s\n", Ip(a).c_str(), kind,
            c.kind == HostKind::kMail ? ProfileName(c.profile) : "");
   }
   return 0;
@@ -208,6 +219,8 @@ int main(int argc, char** argv) {
       params.mail_share = atof(argv[++i]);
     } else if (a == "--closed-share" && has_value) {
       params.closed_share = atof(argv[++i]);
+    } else if (a == "--unreachable-share" && has_value) {
+      params.unreachable_share = atof(argv[++i]);
     } else if (a == "--pair-closed" && has_value) {
       params.pair_closed = atof(argv[++i]);
     } else if (a == "--iface" && has_value) {

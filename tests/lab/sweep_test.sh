@@ -4,7 +4,8 @@
 # (counted by nftables on the internet side).
 #   tests/lab/sweep_test.sh MAILSWEEP MAILSWEEP_LAB CASE
 # CASE: full   -- /15 x 5 ports, one sender thread, sendmmsg, -b one /24 and one /20
-#       paths  -- /17 x 3 ports, two threads, PACKET_TX_RING, --probes 2 (duplicates removed)
+#       paths  -- /17 x 3 ports, two threads, PACKET_TX_RING + qdisc bypass, --probes 2
+#                 (duplicates removed), 2% of hosts answering ICMP host-unreachable
 # The rate leaves room for a loaded 2-core machine: correctness, not speed, is tested here.
 set -euo pipefail
 mailsweep=$1
@@ -25,7 +26,9 @@ if ! ip netns add "$probe_ns" 2>/dev/null; then echo "SKIP: cannot create networ
 ip netns del "$probe_ns"
 
 seed=$((RANDOM % 1000 + 1))
-"$lab" up "$work/lab" --seed "$seed" --servers plain
+lab_flags=()
+[[ $case_name == paths ]] && lab_flags=(--unreachable-share 0.02)
+"$lab" up "$work/lab" --seed "$seed" --servers plain "${lab_flags[@]}"
 
 case $case_name in
   full)
@@ -80,6 +83,7 @@ case $case_name in
     ;;
   paths)
     [[ "$sent" == $(( 32768 * 3 * 2 )) ]] || fail "sent $sent probes, want two per target"
+    grep -q '"unreachable":0,' <<< "$last" && fail "no ICMP unreachable classified"
     grep -q '"duplicates":0,' <<< "$last" && fail "--probes 2 drew no duplicate replies"
     ;;
 esac
