@@ -152,5 +152,5 @@ for h in $(cat "$work/nmap_hosts.txt"); do echo "$h,110"; echo "$h,143"; echo "$
 read -r wall user sys rss <"$work/nmap_time.txt"
 certs=$(grep -c "ssl-cert: Subject" "$work/nmap.txt" || true)
 caps=$(grep -c -e "pop3-capabilities:" -e "imap-capabilities:" "$work/nmap.txt" || true)
-echo "{\"bench\":\"nmap_scripts\",\"targets\":48,\"wall_s\":$wall,\"cpu_s\":$(echo "$user + $sys" | bc),\"certs\":$certs,\"capability_reports\":$caps}"
+echo "{\"bench\":\"nmap_scripts\",\"targets\":48,\"wall_s\":$wall,\"cpu_s\":$(python3 -c "print(round($user + $sys, 2))"),\"certs\":$certs,\"capability_reports\":$caps}"
 run_probe mailsweep_same_48 48 "$work/nmap_targets.txt"

@@ -39,7 +39,8 @@ Server MakeServer(int max_version) {
   X509_set_pubkey(s.cert, s.key);
   X509_NAME* name = X509_get_subject_name(s.cert);
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("bench.lab.example"), -1, -1, 0);
+                             reinterpret_cast<const unsigned char*>("bench.lab.example"), -1, -1,
+                             0);
   X509_set_issuer_name(s.cert, name);
   X509_sign(s.cert, s.key, EVP_sha256());
   s.ctx = SSL_CTX_new(TLS_server_method());

@@ -144,7 +144,8 @@ void ProberLoop::Run() noexcept {
     for (int i = 0; i < n; ++i) OnEvent(events[i].data.u64, events[i].events);
     now = NowMs();
     wheel_.Advance(now, [this](uint32_t slot) { OnDeadline(slot); });
-    if (records_since_flush_ > 0 && (records_since_flush_ >= 4096 || now - last_flush_ms_ >= 1000)) {
+    if (records_since_flush_ > 0 &&
+        (records_since_flush_ >= 4096 || now - last_flush_ms_ >= 1000)) {
       absl::Status s = sink_->Flush();
       if (!s.ok() && sink_status_.ok()) sink_status_ = s;
       records_since_flush_ = 0;
@@ -290,8 +291,8 @@ void ProberLoop::OnConnected(Conn& c) {
   socklen_t len = sizeof(err);
   getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
   if (err != 0) {
-    FinishWithOutcome(c, err == ECONNREFUSED ? ProbeOutcome::kConnectRefused
-                                             : ProbeOutcome::kConnectTimeout);
+    FinishWithOutcome(
+        c, err == ECONNREFUSED ? ProbeOutcome::kConnectRefused : ProbeOutcome::kConnectTimeout);
     return;
   }
   c.record.connect_us = static_cast<uint32_t>(MonoUs() - c.start_mono_us);
@@ -380,8 +381,8 @@ void ProberLoop::SendRaw(Conn& c, const uint8_t* data, size_t n) {
 
 void ProberLoop::OnWritable(Conn& c) {
   while (!c.pending_out.empty()) {
-    ssize_t sent = send(c.fd, c.pending_out.data(), c.pending_out.size(),
-                        MSG_NOSIGNAL | MSG_DONTWAIT);
+    ssize_t sent =
+        send(c.fd, c.pending_out.data(), c.pending_out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (sent <= 0) {
       if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
       c.pending_out.clear();

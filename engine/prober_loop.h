@@ -46,11 +46,9 @@ class ProberLoop {
  public:
   // `options`, `tls` and `sink`'s factory must outlive the loop. `max_connections` and
   // `connect_rate` are this loop's share.
-  static absl::StatusOr<std::unique_ptr<ProberLoop>> Create(const ProberOptions* options,
-                                                            const probes::TlsContext* tls,
-                                                            std::unique_ptr<results::RecordSink> sink,
-                                                            uint32_t max_connections,
-                                                            double connect_rate);
+  static absl::StatusOr<std::unique_ptr<ProberLoop>> Create(
+      const ProberOptions* options, const probes::TlsContext* tls,
+      std::unique_ptr<results::RecordSink> sink, uint32_t max_connections, double connect_rate);
   ~ProberLoop();
 
   void Run() noexcept;  // until RequestStop(); then ends what is in flight and returns
@@ -58,8 +56,7 @@ class ProberLoop {
   bool Submit(const ProbeTarget& t);  // any thread
   void RequestStop();                 // any thread
   bool idle() const {                 // nothing queued, nothing in flight (any thread)
-    return queue_.ApproxSize() == 0 &&
-           counters_.in_flight.load(std::memory_order_acquire) == 0;
+    return queue_.ApproxSize() == 0 && counters_.in_flight.load(std::memory_order_acquire) == 0;
   }
   size_t queued() const { return queue_.ApproxSize(); }
   size_t queue_capacity() const { return queue_.capacity(); }

@@ -38,12 +38,12 @@ namespace mailsweep::engine {
 
 struct ProberOptions {
   uint32_t threads = 1;
-  uint32_t max_connections = 10000;  // concurrent, all loops together
-  uint32_t connect_rate = 0;         // new connections per second, all loops; 0 = unlimited
+  uint32_t max_connections = 10000;   // concurrent, all loops together
+  uint32_t connect_rate = 0;          // new connections per second, all loops; 0 = unlimited
   uint32_t queue_capacity = 1 << 16;  // per loop
   uint32_t connect_timeout_ms = 5000;
-  uint32_t read_timeout_ms = 10000;   // each reply, and the TLS handshake
-  uint32_t target_timeout_ms = 30000; // the whole conversation
+  uint32_t read_timeout_ms = 10000;     // each reply, and the TLS handshake
+  uint32_t target_timeout_ms = 30000;   // the whole conversation
   uint32_t tls_max_bytes = 256 * 1024;  // ciphertext accepted per target
   uint32_t source_address = 0;          // bind() to this IPv4 (host order); 0 = kernel's choice
   std::string sni;                      // TLS server_name; empty = none
@@ -55,13 +55,13 @@ struct ProberOptions {
 
 struct ProberStats {
   uint64_t submitted = 0;
-  uint64_t started = 0;   // connections begun
-  uint64_t done = 0;      // records written
+  uint64_t started = 0;  // connections begun
+  uint64_t done = 0;     // records written
   uint64_t in_flight = 0;
   uint64_t queued = 0;
-  uint64_t abandoned = 0;  // queued targets dropped by a Drain() that ran out of time
+  uint64_t abandoned = 0;     // queued targets dropped by a Drain() that ran out of time
   uint64_t local_errors = 0;  // socket()/connect() failed on our side (EMFILE, no ports)
-  uint32_t capacity = 0;   // max concurrent connections
+  uint32_t capacity = 0;      // max concurrent connections
   uint64_t queue_capacity = 0;
   std::array<uint64_t, 16> outcomes{};  // indexed by results::ProbeOutcome value
 };

@@ -144,8 +144,8 @@ std::string JoinBanner(std::string_view banner) {
   size_t start = 0;
   while (start < banner.size()) {
     size_t nl = banner.find("\r\n", start);
-    std::string_view line = banner.substr(start, nl == std::string_view::npos ? banner.npos
-                                                                               : nl - start);
+    std::string_view line =
+        banner.substr(start, nl == std::string_view::npos ? banner.npos : nl - start);
     if (!out.empty()) out.push_back('|');
     for (char c : line) out.push_back(c == '\r' || c == '\n' ? ' ' : c);
     if (nl == std::string_view::npos) break;

@@ -106,8 +106,8 @@ void ExtractCertificateFacts(X509* cert, bool keep_der, results::CertificateFact
     if (facts->key_algorithm.empty()) facts->key_algorithm = OBJ_nid2sn(EVP_PKEY_get_base_id(key));
     facts->key_bits = static_cast<uint32_t>(EVP_PKEY_get_bits(key));
   }
-  facts->self_signed = X509_NAME_cmp(subject, issuer) == 0 && key != nullptr &&
-                       X509_verify(cert, key) == 1;
+  facts->self_signed =
+      X509_NAME_cmp(subject, issuer) == 0 && key != nullptr && X509_verify(cert, key) == 1;
   int sig_nid = X509_get_signature_nid(cert);
   facts->signature_algorithm = sig_nid != NID_undef ? OBJ_nid2ln(sig_nid) : "";
 

@@ -33,15 +33,16 @@ std::string_view NextWord(std::string_view* rest) {
     return {};
   }
   size_t e = rest->find(' ', b);
-  std::string_view word = rest->substr(b, e == std::string_view::npos ? std::string_view::npos
-                                                                      : e - b);
+  std::string_view word =
+      rest->substr(b, e == std::string_view::npos ? std::string_view::npos : e - b);
   *rest = e == std::string_view::npos ? std::string_view() : rest->substr(e);
   return word;
 }
 
 void AppendUpperWord(std::string* out, std::string_view word) {
   if (!out->empty()) out->push_back(' ');
-  for (char c : word) out->push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  for (char c : word)
+    out->push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
 }
 
 bool ContainsWord(std::string_view list, std::string_view word) {
@@ -66,8 +67,8 @@ bool SmtpLineShape(std::string_view line, int* code, bool* last) {
 
 Session::Session(results::ProbeRecord* record, const SessionOptions* options)
     : rec_(record), opt_(options), lines_(options->max_line) {
-  proto_ = rec_->protocol != Protocol::kUnknown ? rec_->protocol
-                                                 : results::ProtocolForPort(rec_->port);
+  proto_ =
+      rec_->protocol != Protocol::kUnknown ? rec_->protocol : results::ProtocolForPort(rec_->port);
   rec_->protocol = proto_;
   implicit_ = rec_->tls_mode == results::TlsMode::kImplicit;
 }

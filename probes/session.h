@@ -34,13 +34,13 @@ namespace mailsweep::probes {
 
 struct SessionOptions {
   std::string ehlo_name = "mailsweep.invalid";  // SMTP EHLO argument
-  bool starttls_blind = false;    // send STARTTLS/STLS even when not advertised
-  bool injection_check = false;   // STARTTLS + a second command in one segment
+  bool starttls_blind = false;                  // send STARTTLS/STLS even when not advertised
+  bool injection_check = false;                 // STARTTLS + a second command in one segment
   uint32_t injection_wait_ms = 1000;  // how long to wait for an answer to the injected command
-  uint32_t max_line = 4096;       // longest line accepted
-  uint32_t max_reply = 32 * 1024;   // bytes of one (multi-line) reply
-  uint32_t max_bytes = 128 * 1024;  // plaintext bytes per target
-  uint32_t banner_cap = 8 * 1024;   // bytes of greeting stored in the record
+  uint32_t max_line = 4096;           // longest line accepted
+  uint32_t max_reply = 32 * 1024;     // bytes of one (multi-line) reply
+  uint32_t max_bytes = 128 * 1024;    // plaintext bytes per target
+  uint32_t banner_cap = 8 * 1024;     // bytes of greeting stored in the record
 };
 
 enum class Step : uint8_t {

@@ -11,6 +11,8 @@ packages=(
   libpcap-dev libssl-dev libabsl-dev libfmt-dev catch2 libmaxminddb-dev
   # lab: namespaces, firewall, real mail servers, certificates, geo databases
   iproute2 nftables ethtool openssl dovecot-imapd dovecot-pop3d postfix mmdb-bin procps
+  # probe tests: fixture servers and result checks in Python, peak memory with GNU time
+  python3 time
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(zmap masscan nmap hyperfine)

@@ -37,7 +37,8 @@ TEST_CASE("TimerWheelHandlesDeadlinesBeyondOneRevolution") {
   wheel.Resize(4);
   wheel.Schedule(3, 1000);
   std::vector<uint32_t> fired;
-  for (uint64_t t = 0; t < 1000; t += 7) wheel.Advance(t, [&](uint32_t id) { fired.push_back(id); });
+  for (uint64_t t = 0; t < 1000; t += 7)
+    wheel.Advance(t, [&](uint32_t id) { fired.push_back(id); });
   CHECK(fired.empty());
   wheel.Advance(1003, [&](uint32_t id) { fired.push_back(id); });
   CHECK(fired == std::vector<uint32_t>{3});

@@ -154,15 +154,16 @@ TEST_CASE("Pop3CourierErrToStlsIsRefused") {
 }
 
 TEST_CASE("Pop3CyrusGreeting") {
-  Run r = PlayAll(110, {{"",
-                         "+OK mail.example.org Cyrus POP3 v2.4.17-Debian-2.4.17+caldav~beta9-3 "
-                         "server ready <1896.1699999999@mail.example.org>\r\n"},
-                        {"CAPA\r\n",
-                         "+OK List of capabilities follows\r\nSASL PLAIN\r\nSTLS\r\nEXPIRE NEVER\r\n"
-                         "LOGIN-DELAY 0\r\nTOP\r\nUIDL\r\nPIPELINING\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\n"
-                         "USER\r\nIMPLEMENTATION Cyrus POP3 v2.4.17\r\n.\r\n"},
-                        {"STLS\r\n", "+OK Begin TLS negotiation\r\n"},
-                        {"<TLS-FAIL>", ""}});
+  Run r = PlayAll(110,
+                  {{"",
+                    "+OK mail.example.org Cyrus POP3 v2.4.17-Debian-2.4.17+caldav~beta9-3 "
+                    "server ready <1896.1699999999@mail.example.org>\r\n"},
+                   {"CAPA\r\n",
+                    "+OK List of capabilities follows\r\nSASL PLAIN\r\nSTLS\r\nEXPIRE NEVER\r\n"
+                    "LOGIN-DELAY 0\r\nTOP\r\nUIDL\r\nPIPELINING\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\n"
+                    "USER\r\nIMPLEMENTATION Cyrus POP3 v2.4.17\r\n.\r\n"},
+                   {"STLS\r\n", "+OK Begin TLS negotiation\r\n"},
+                   {"<TLS-FAIL>", ""}});
   CHECK(r.rec.outcome == ProbeOutcome::kStartTlsHandshakeFailed);
   CHECK(Has(r.rec, results::kStartTlsAccepted));
   CHECK_FALSE(Has(r.rec, results::kTlsHandshakeOk));
@@ -170,8 +171,7 @@ TEST_CASE("Pop3CyrusGreeting") {
 }
 
 TEST_CASE("Pop3ExchangeEnglishAndLocalised") {
-  const char* capa =
-      "+OK\r\nTOP\r\nUIDL\r\nSASL NTLM GSSAPI PLAIN\r\nUSER\r\nSTLS\r\n.\r\n";
+  const char* capa = "+OK\r\nTOP\r\nUIDL\r\nSASL NTLM GSSAPI PLAIN\r\nUSER\r\nSTLS\r\n.\r\n";
   for (const char* greeting : {"+OK The Microsoft Exchange POP3 service is ready.\r\n",
                                "+OK Der Microsoft Exchange POP3-Dienst ist bereit.\r\n",
                                "+OK Le service POP3 Microsoft Exchange est pr\xc3\xaat.\r\n"}) {
@@ -385,11 +385,12 @@ TEST_CASE("ImapCourierGreeting") {
 }
 
 TEST_CASE("ImapCyrusGreeting") {
-  Run r = PlayAll(143, {{"",
-                         "* OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE STARTTLS AUTH=PLAIN "
-                         "SASL-IR] mail.example.org Cyrus IMAP v3.2.6-Debian-3.2.6-2+deb11u2 server "
-                         "ready\r\n"},
-                        {"a001 STARTTLS\r\n", "a001 BAD Unknown command\r\n"}});
+  Run r =
+      PlayAll(143, {{"",
+                     "* OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE STARTTLS AUTH=PLAIN "
+                     "SASL-IR] mail.example.org Cyrus IMAP v3.2.6-Debian-3.2.6-2+deb11u2 server "
+                     "ready\r\n"},
+                    {"a001 STARTTLS\r\n", "a001 BAD Unknown command\r\n"}});
   CHECK(r.rec.outcome == ProbeOutcome::kStartTlsRefused);
 }
 
@@ -448,8 +449,9 @@ TEST_CASE("ImapImplicitTls993") {
 }
 
 TEST_CASE("ImapImplicitTlsWithoutCapabilityInGreeting") {
-  Run r = PlayAll(993, {{"<TLS>", "* OK ready\r\n"},
-                        {"a001 CAPABILITY\r\n", "* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\na001 OK\r\n"}});
+  Run r =
+      PlayAll(993, {{"<TLS>", "* OK ready\r\n"},
+                    {"a001 CAPABILITY\r\n", "* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\na001 OK\r\n"}});
   CHECK(r.rec.outcome == ProbeOutcome::kImplicitTlsOk);
   CHECK(r.rec.capabilities_tls == "IMAP4REV1 AUTH=PLAIN");
 }
@@ -488,8 +490,8 @@ TEST_CASE("SmtpPostfixStartTls") {
 TEST_CASE("SmtpEhloNameIsConfigurable") {
   SessionOptions opt;
   opt.ehlo_name = "probe.example.net";
-  Run r = PlayAll(587,
-                  {{"", "220 mx ESMTP\r\n"}, {"EHLO probe.example.net\r\n", "250 mx\r\n"}}, opt);
+  Run r =
+      PlayAll(587, {{"", "220 mx ESMTP\r\n"}, {"EHLO probe.example.net\r\n", "250 mx\r\n"}}, opt);
   CHECK(r.rec.outcome == ProbeOutcome::kPlaintextOnly);
 }
 
@@ -538,9 +540,10 @@ TEST_CASE("SmtpRefusingGreetings") {
 }
 
 TEST_CASE("SmtpWithoutStartTlsIsPlaintextOnly") {
-  Run r = PlayAll(25, {{"", "220 mx.example.org ESMTP Postfix\r\n"},
-                       {"EHLO mailsweep.invalid\r\n",
-                        "250-mx.example.org\r\n250-PIPELINING\r\n250-AUTH PLAIN\r\n250 8BITMIME\r\n"}});
+  Run r =
+      PlayAll(25, {{"", "220 mx.example.org ESMTP Postfix\r\n"},
+                   {"EHLO mailsweep.invalid\r\n",
+                    "250-mx.example.org\r\n250-PIPELINING\r\n250-AUTH PLAIN\r\n250 8BITMIME\r\n"}});
   CHECK(r.rec.outcome == ProbeOutcome::kPlaintextOnly);
   CHECK(Has(r.rec, results::kPlaintextLoginOffered));
 }
