@@ -2,8 +2,9 @@
 // handshake with probes::TlsClient's settings (the cost a STARTTLS probe cannot avoid), against
 // an in-process server over memory BIOs. Only the client's calls are timed (thread CPU clock).
 // Prints one JSON object per configuration.
-//   tls_handshake_bench [handshakes]
+//   tls_handshake_bench [handshakes [CERT.pem KEY.pem]]
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <time.h>
@@ -28,8 +29,30 @@ struct Server {
   X509* cert;
 };
 
-Server MakeServer(int max_version) {
+// `cert_file`/`key_file` non-null: the server presents that certificate (the lab's, to compare
+// with probes of the lab servers); else a fresh RSA-2048 certificate without extensions.
+Server MakeServer(int max_version, const char* cert_file, const char* key_file) {
   Server s;
+  if (cert_file != nullptr) {
+    FILE* f = fopen(cert_file, "r");
+    FILE* k = fopen(key_file, "r");
+    s.cert = f ? PEM_read_X509(f, nullptr, nullptr, nullptr) : nullptr;
+    s.key = k ? PEM_read_PrivateKey(k, nullptr, nullptr, nullptr) : nullptr;
+    if (f) fclose(f);
+    if (k) fclose(k);
+    if (s.cert == nullptr || s.key == nullptr) {
+      fprintf(stderr, "tls_handshake_bench: cannot read %s / %s\n", cert_file, key_file);
+      exit(1);
+    }
+    s.ctx = SSL_CTX_new(TLS_server_method());
+    SSL_CTX_set_security_level(s.ctx, 0);
+    SSL_CTX_set_min_proto_version(s.ctx, TLS1_VERSION);
+    SSL_CTX_set_max_proto_version(s.ctx, max_version);
+    SSL_CTX_set_cipher_list(s.ctx, "ALL:@SECLEVEL=0");
+    SSL_CTX_use_certificate(s.ctx, s.cert);
+    SSL_CTX_use_PrivateKey(s.ctx, s.key);
+    return s;
+  }
   s.key = EVP_RSA_gen(2048);
   s.cert = X509_new();
   X509_set_version(s.cert, 2);
@@ -114,6 +137,8 @@ double OneHandshake(const mailsweep::probes::TlsContext* ctx, SSL_CTX* server_ct
 
 int main(int argc, char** argv) {
   int n = argc > 1 ? atoi(argv[1]) : 2000;
+  const char* cert_file = argc > 3 ? argv[2] : nullptr;
+  const char* key_file = argc > 3 ? argv[3] : nullptr;
   auto ctx = mailsweep::probes::TlsContext::Create({});
   if (!ctx.ok()) return 1;
   struct Config {
@@ -127,7 +152,7 @@ int main(int argc, char** argv) {
                  {"tls1.2", TLS1_2_VERSION, false, false},
                  {"tls1.0", TLS1_VERSION, false, false}};
   for (const Config& c : configs) {
-    Server s = MakeServer(c.max_version);
+    Server s = MakeServer(c.max_version, cert_file, key_file);
     double total = 0;
     int ok = 0;
     for (int i = 0; i < n; ++i) {
