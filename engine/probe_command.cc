@@ -26,8 +26,7 @@ using Clock = std::chrono::steady_clock;
 void PrintStatus(const ProberStats& s, Clock::time_point start, bool final) {
   double secs = std::chrono::duration<double>(Clock::now() - start).count();
   auto o = [&](results::ProbeOutcome x) { return s.outcomes[static_cast<size_t>(x)]; };
-  uint64_t tls_ok =
-      o(results::ProbeOutcome::kStartTlsOk) + o(results::ProbeOutcome::kImplicitTlsOk);
+  uint64_t tls_ok = o(results::ProbeOutcome::kStartTlsOk) + o(results::ProbeOutcome::kImplicitTlsOk);
   uint64_t refused = o(results::ProbeOutcome::kConnectRefused);
   uint64_t timeouts = o(results::ProbeOutcome::kConnectTimeout) +
                       o(results::ProbeOutcome::kIoTimeout) + o(results::ProbeOutcome::kNoGreeting);
@@ -60,13 +59,13 @@ int RunProbeCommand(int argc, const char* const* argv) {
   flags.String("-o,--output", "FILE", "where records go ('-': stdout)", &output);
   flags.String("-f,--format", "FMT", "output format: json (JSON lines) or csv", &format_name);
   flags.String("-p,--ports", "LIST",
-               "ports for input lines without a port (ZMap saddr lists): 110,143,...", &ports_text);
+               "ports for input lines without a port (ZMap saddr lists): 110,143,...",
+               &ports_text);
   flags.Uint32("-t,--threads", "N", "prober threads (one epoll loop each)", &opt.threads);
   flags.Uint32("-c,--concurrency", "N", "concurrent connections, all threads together",
                &opt.max_connections);
   flags.Uint32("-r,--rate", "N", "new connections per second (0: unlimited)", &opt.connect_rate);
-  flags.Uint32("--connect-timeout", "MS", "deadline for the TCP handshake",
-               &opt.connect_timeout_ms);
+  flags.Uint32("--connect-timeout", "MS", "deadline for the TCP handshake", &opt.connect_timeout_ms);
   flags.Uint32("--read-timeout", "MS", "deadline for each reply and for the TLS handshake",
                &opt.read_timeout_ms);
   flags.Uint32("--target-timeout", "MS", "deadline for a whole target", &opt.target_timeout_ms);
@@ -178,8 +177,8 @@ int RunProbeCommand(int argc, const char* const* argv) {
     batch.clear();
     absl::Status s = reader.ParseLine(std::string_view(line, static_cast<size_t>(len)), &batch);
     if (!s.ok()) {
-      absl::FPrintF(stderr, "mailsweep probe: %s:%d: %s\n", input == "-" ? "stdin" : input, line_no,
-                    s.message());
+      absl::FPrintF(stderr, "mailsweep probe: %s:%d: %s\n", input == "-" ? "stdin" : input,
+                    line_no, s.message());
       exit_code = 2;
       break;
     }
