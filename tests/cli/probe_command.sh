@@ -27,7 +27,7 @@ expect 2 "cannot open" -- "$bin" probe -i "$tmp/missing.txt"
 expect 2 "unexpected argument" -- "$bin" probe 198.18.0.1
 expect 2 "threads" -- "$bin" probe -t 0 -i /dev/null
 expect 2 "EHLO name" -- "$bin" probe --ehlo "two words" -i /dev/null
-expect 2 "source-ip" -- "$bin" probe --source-ip 1.2.3 -i /dev/null
+expect 2 "'1.2.3'" -- "$bin" probe --source-ip 1.2.3 -i /dev/null
 echo "198.18.0.1,99999" >"$tmp/bad_port.txt"
 expect 2 "bad_port.txt:1: bad port" -- "$bin" probe -i "$tmp/bad_port.txt"
 echo "198.18.0.1" >"$tmp/no_port.txt"
