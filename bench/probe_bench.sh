@@ -34,10 +34,11 @@ trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)"
 ip route add local 198.18.0.0/15 dev lo
 sysctl -qw net.core.somaxconn=65535 net.ipv4.tcp_max_syn_backlog=65535 \
-  net.ipv4.ip_local_port_range="10000 65000" net.ipv4.tcp_tw_reuse=1
+  net.ipv4.ip_local_port_range="30000 65000" net.ipv4.tcp_tw_reuse=1
 
 # Lab style: profile 0 (starttls) on base 20000 for 198.18.0.0/17, profile 1 (plain) on base
-# 21000 for 198.18.128.0/17; the prober sends from 198.19.255.1 (not a server address).
+# 21000 for 198.18.128.0/17; the prober sends from 198.19.255.1 (not a server address). Server
+# and listener ports (20000-24999) stay below the ephemeral range (30000-65000).
 "$servers/start.sh" "$state" starttls 20000 >/dev/null
 "$servers/start.sh" "$state" plain 21000 >/dev/null
 nft -f - <<'NFT'
@@ -93,7 +94,8 @@ if [[ -z "${SKIP_THROUGHPUT:-}" ]]; then
   done
   run_probe plain_imap 500 "$work/plain_imap.txt"
   run_probe starttls_imap 500 "$work/starttls_imap.txt"
-  "$hs_bench" 500
+  "$hs_bench" 500  # fresh certificate without extensions
+  "$hs_bench" 500 "$state/cert.pem" "$state/key.pem"  # the lab servers' certificate
 fi
 
 # 2. Memory per idle connection at 50,000 concurrent connections.
@@ -152,5 +154,5 @@ for h in $(cat "$work/nmap_hosts.txt"); do echo "$h,110"; echo "$h,143"; echo "$
 read -r wall user sys rss <"$work/nmap_time.txt"
 certs=$(grep -c "ssl-cert: Subject" "$work/nmap.txt" || true)
 caps=$(grep -c -e "pop3-capabilities:" -e "imap-capabilities:" "$work/nmap.txt" || true)
-echo "{\"bench\":\"nmap_scripts\",\"targets\":48,\"wall_s\":$wall,\"cpu_s\":$(echo "$user + $sys" | bc),\"certs\":$certs,\"capability_reports\":$caps}"
+echo "{\"bench\":\"nmap_scripts\",\"targets\":48,\"wall_s\":$wall,\"cpu_s\":$(python3 -c "print(round($user + $sys, 2))"),\"certs\":$certs,\"capability_reports\":$caps}"
 run_probe mailsweep_same_48 48 "$work/nmap_targets.txt"

@@ -2,8 +2,9 @@
 // handshake with probes::TlsClient's settings (the cost a STARTTLS probe cannot avoid), against
 // an in-process server over memory BIOs. Only the client's calls are timed (thread CPU clock).
 // Prints one JSON object per configuration.
-//   tls_handshake_bench [handshakes]
+//   tls_handshake_bench [handshakes [CERT.pem KEY.pem]]
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <time.h>
@@ -28,8 +29,30 @@ struct Server {
   X509* cert;
 };
 
-Server MakeServer(int max_version) {
+// `cert_file`/`key_file` non-null: the server presents that certificate (the lab's, to compare
+// with probes of the lab servers); else a fresh RSA-2048 certificate without extensions.
+Server MakeServer(int max_version, const char* cert_file, const char* key_file) {
   Server s;
+  if (cert_file != nullptr) {
+    FILE* f = fopen(cert_file, "r");
+    FILE* k = fopen(key_file, "r");
+    s.cert = f ? PEM_read_X509(f, nullptr, nullptr, nullptr) : nullptr;
+    s.key = k ? PEM_read_PrivateKey(k, nullptr, nullptr, nullptr) : nullptr;
+    if (f) fclose(f);
+    if (k) fclose(k);
+    if (s.cert == nullptr || s.key == nullptr) {
+      fprintf(stderr, "tls_handshake_bench: cannot read %s / %s\n", cert_file, key_file);
+      exit(1);
+    }
+    s.ctx = SSL_CTX_new(TLS_server_method());
+    SSL_CTX_set_security_level(s.ctx, 0);
+    SSL_CTX_set_min_proto_version(s.ctx, TLS1_VERSION);
+    SSL_CTX_set_max_proto_version(s.ctx, max_version);
+    SSL_CTX_set_cipher_list(s.ctx, "ALL:@SECLEVEL=0");
+    SSL_CTX_use_certificate(s.ctx, s.cert);
+    SSL_CTX_use_PrivateKey(s.ctx, s.key);
+    return s;
+  }
   s.key = EVP_RSA_gen(2048);
   s.cert = X509_new();
   X509_set_version(s.cert, 2);
@@ -54,8 +77,8 @@ Server MakeServer(int max_version) {
 }
 
 // One handshake; returns the client's CPU seconds, or -1 on failure.
-double OneHandshake(const mailsweep::probes::TlsContext* ctx, SSL_CTX* server_ctx,
-                    bool with_facts) {
+double OneHandshake(const mailsweep::probes::TlsContext* ctx, SSL_CTX* server_ctx, bool with_facts,
+                    bool with_reply) {
   SSL* server = SSL_new(server_ctx);
   BIO* in = BIO_new(BIO_s_mem());
   BIO* out = BIO_new(BIO_s_mem());
@@ -82,6 +105,23 @@ double OneHandshake(const mailsweep::probes::TlsContext* ctx, SSL_CTX* server_ct
     st = client->Handshake();
     cpu += ThreadCpuSeconds() - t0;
   }
+  if (with_reply && st == mailsweep::probes::TlsClient::Status::kOk) {
+    // One reply inside TLS, as a probe reads its capabilities: the client also processes the
+    // TLS 1.3 session tickets the server sent after the handshake.
+    auto o = client->pending_output();
+    BIO_write(in, o.data(), static_cast<int>(o.size()));
+    client->ConsumeOutput(o.size());
+    SSL_write(server, "+OK\r\n", 5);
+    int n;
+    t0 = ThreadCpuSeconds();
+    while ((n = BIO_read(out, buf, sizeof(buf))) > 0) {
+      client->FeedInput({reinterpret_cast<uint8_t*>(buf), static_cast<size_t>(n)});
+    }
+    uint8_t plain[64];
+    for (int i = 0; i < 4 && client->ReadPlain(plain, sizeof(plain)) == 0; ++i) {
+    }
+    cpu += ThreadCpuSeconds() - t0;
+  }
   t0 = ThreadCpuSeconds();
   if (with_facts) {
     mailsweep::results::TlsFacts facts;
@@ -97,22 +137,26 @@ double OneHandshake(const mailsweep::probes::TlsContext* ctx, SSL_CTX* server_ct
 
 int main(int argc, char** argv) {
   int n = argc > 1 ? atoi(argv[1]) : 2000;
+  const char* cert_file = argc > 3 ? argv[2] : nullptr;
+  const char* key_file = argc > 3 ? argv[3] : nullptr;
   auto ctx = mailsweep::probes::TlsContext::Create({});
   if (!ctx.ok()) return 1;
   struct Config {
     const char* name;
     int max_version;
     bool facts;
-  } configs[] = {{"tls1.3", TLS1_3_VERSION, false},
-                 {"tls1.3+facts", TLS1_3_VERSION, true},
-                 {"tls1.2", TLS1_2_VERSION, false},
-                 {"tls1.0", TLS1_VERSION, false}};
+    bool reply;
+  } configs[] = {{"tls1.3", TLS1_3_VERSION, false, false},
+                 {"tls1.3+facts", TLS1_3_VERSION, true, false},
+                 {"tls1.3+facts+reply", TLS1_3_VERSION, true, true},
+                 {"tls1.2", TLS1_2_VERSION, false, false},
+                 {"tls1.0", TLS1_VERSION, false, false}};
   for (const Config& c : configs) {
-    Server s = MakeServer(c.max_version);
+    Server s = MakeServer(c.max_version, cert_file, key_file);
     double total = 0;
     int ok = 0;
     for (int i = 0; i < n; ++i) {
-      double cpu = OneHandshake(ctx->get(), s.ctx, c.facts);
+      double cpu = OneHandshake(ctx->get(), s.ctx, c.facts, c.reply);
       if (cpu >= 0) {
         total += cpu;
         ++ok;

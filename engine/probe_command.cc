@@ -69,7 +69,8 @@ int RunProbeCommand(int argc, const char* const* argv) {
   flags.Epilog(
       "Input formats: \"ip,port\"; \"ip\" (with -p); ZMap CSV with a header naming saddr (and "
       "sport);\nZGrab2 CSV \"ip, domain, tag, port\". '#' starts a comment line.\n"
-      "Example: mailsweep targets -p 110,143 198.18.0.0/24 | mailsweep probe -c 5000 -o out.jsonl\n"
+      "Example: mailsweep targets -q -p 110,143 --allow-reserved 198.18.0.0/15 198.18.0.0/24 |\n"
+      "           mailsweep probe -c 5000 -o out.jsonl\n"
       "Exit status: 0 done, 1 output failed, 2 bad usage or input.");
   std::vector<std::string> positional;
   if (absl::Status s = flags.Parse(argc, argv, &positional); !s.ok()) {

@@ -26,11 +26,6 @@
 
 namespace mailsweep::engine {
 
-struct ProbeTarget {
-  uint32_t address;
-  uint16_t port;
-};
-
 // Counters a loop publishes for Stats(): written by the loop thread only, read by anyone.
 struct alignas(64) LoopCounters {
   std::atomic<uint64_t> submitted{0};

@@ -60,6 +60,12 @@ bool ProberPool::TrySubmit(uint32_t address, uint16_t port) {
   return false;
 }
 
+size_t ProberPool::TrySubmitBatch(std::span<const ProbeTarget> targets) {
+  size_t n = 0;
+  while (n < targets.size() && TrySubmit(targets[n].address, targets[n].port)) ++n;
+  return n;
+}
+
 ProberStats ProberPool::Stats() const {
   ProberStats s;
   for (const auto& loop : loops_) {

@@ -23,6 +23,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -57,6 +58,12 @@ struct ProberOptions {
   absl::Status Validate() const;
 };
 
+// One (address, port) to probe; address in host order.
+struct ProbeTarget {
+  uint32_t address;
+  uint16_t port;
+};
+
 struct ProberStats {
   uint64_t submitted = 0;
   uint64_t started = 0;  // connections begun
@@ -83,6 +90,8 @@ class ProberPool {
 
   // Queues one target; false when every loop's queue is full or the pool is draining.
   bool TrySubmit(uint32_t address, uint16_t port);
+  // Queues a prefix of `targets`; returns how many were taken (stops at the first refusal).
+  size_t TrySubmitBatch(std::span<const ProbeTarget> targets);
   ProberStats Stats() const;
   // max(in-flight / cap, queued / queue capacity), 0..1: the producer's brake pedal.
   double Saturation() const;

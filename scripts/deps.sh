@@ -10,7 +10,9 @@ packages=(
   cmake ninja-build g++ pkg-config ccache clang-format
   libpcap-dev libssl-dev libabsl-dev libfmt-dev catch2 libmaxminddb-dev
   # lab: namespaces, firewall, real mail servers, certificates, geo databases
-  iproute2 nftables ethtool openssl dovecot-imapd dovecot-pop3d postfix mmdb-bin procps python3
+  iproute2 nftables ethtool openssl dovecot-imapd dovecot-pop3d postfix mmdb-bin procps
+  # tests: fixture servers and result checks in Python, peak memory with GNU time
+  python3 time
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(zmap masscan nmap hyperfine time bc)

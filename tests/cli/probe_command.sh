@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# `mailsweep probe` usage and input errors. Runs in the root namespace, so every case here must
+# fail before a single connection is made (bad flags, unreadable input, a bad first line, an
+# empty input); connections are tested in namespaces by tests/probes/integration.cmake.
+#   probe_command.sh MAILSWEEP_BINARY
+set -uo pipefail
+bin=$1
+fail=0
+expect() {  # expect STATUS PATTERN -- ARGS...
+  local want=$1 pattern=$2
+  shift 3
+  local out rc
+  out=$("$@" 2>&1)
+  rc=$?
+  if [[ $rc != "$want" ]] || ! grep -q -- "$pattern" <<<"$out"; then
+    echo "FAIL: $* -> status $rc (want $want), output: $out"
+    fail=1
+  fi
+}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+expect 0 "Talks POP3, IMAP and SMTP" -- "$bin" probe --help
+expect 0 "--injection-check" -- "$bin" probe --help
+expect 2 "unknown output format" -- "$bin" probe -f xml -i /dev/null
+expect 2 "cannot open" -- "$bin" probe -i "$tmp/missing.txt"
+expect 2 "unexpected argument" -- "$bin" probe 198.18.0.1
+expect 2 "threads" -- "$bin" probe -t 0 -i /dev/null
+expect 2 "EHLO name" -- "$bin" probe --ehlo "two words" -i /dev/null
+expect 2 "'1.2.3'" -- "$bin" probe --source-ip 1.2.3 -i /dev/null
+echo "198.18.0.1,99999" >"$tmp/bad_port.txt"
+expect 2 "bad_port.txt:1: bad port" -- "$bin" probe -i "$tmp/bad_port.txt"
+echo "198.18.0.1" >"$tmp/no_port.txt"
+expect 2 "no default ports" -- "$bin" probe -i "$tmp/no_port.txt"
+# An empty input (and a CSV header alone) is a successful run with no records.
+expect 0 "" -- "$bin" probe -i /dev/null
+out=$("$bin" probe -f csv -i /dev/null)
+[[ "$out" == timestamp,ip,port,protocol,outcome* ]] || { echo "FAIL: csv header: $out"; fail=1; }
+exit $fail
