@@ -54,7 +54,7 @@ echo "{\"run\":\"scan\",\"targets\":$targets,\"open\":$open,\"probes\":$done_pro
 
 # 2. The sweep alone, same flags.
 t0=$(now)
-$lab scan "$work/lab" "$ms" sweep -q "${common[@]}" -o "$work/sweep.csv" "$target"
+$lab scan "$work/lab" "$ms" sweep -q "${common[@]}" -f csv -o "$work/sweep.csv" "$target"
 t1=$(now)
 sweep_s=$(echo "$t1 - $t0" | bc -l)
 sweep_open=$(grep -c ',open,' "$work/sweep.csv" || true)
@@ -63,7 +63,7 @@ echo "{\"run\":\"sweep_only\",\"targets\":$targets,\"open\":$sweep_open,\"second
 # 3. The probes alone, on the open list.
 grep ',open,' "$work/sweep.csv" | cut -d, -f1,2 > "$work/open.txt"
 t0=$(now)
-$lab scan "$work/lab" "$ms" probe -i "$work/open.txt" -o /dev/null -c "$concurrency" -t "$threads" \
+$lab scan "$work/lab" "$ms" probe -f json -i "$work/open.txt" -o /dev/null -c "$concurrency" -t "$threads" \
   --drain-timeout 60
 t1=$(now)
 probe_s=$(echo "$t1 - $t0" | bc -l)

@@ -65,7 +65,7 @@ run_probe() {  # run_probe NAME CONCURRENCY TARGET_FILE
   local name=$1 c=$2 file=$3
   local count
   count=$(wc -l <"$file")
-  /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "$bin" probe -i "$file" -o "$work/out.jsonl" \
+  /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "$bin" probe -f json -i "$file" -o "$work/out.jsonl" \
     -c "$c" --source-ip 198.19.255.1 --read-timeout 10000 --target-timeout 30000
   read -r wall user sys rss <"$work/time.txt"
   local ok
@@ -116,7 +116,7 @@ for i in range(int(sys.argv[1])):
     print(f"198.19.{i >> 8 & 255}.{i & 255},143")
 PY
 mkfifo "$work/fifo"
-"$bin" probe -i "$work/fifo" -o /dev/null -c 60000 -t 1 --queue 65536 --read-timeout 600000 \
+"$bin" probe -f json -i "$work/fifo" -o /dev/null -c 60000 -t 1 --queue 65536 --read-timeout 600000 \
   --target-timeout 600000 --connect-timeout 60000 --status 2>"$work/idle.status" &
 probe_pid=$!
 exec 7>"$work/fifo"

@@ -59,7 +59,7 @@ d.update(json.loads(sys.argv[6])); print(json.dumps(d))" "$@"
 
 # mailsweep
 ip netns exec "$scan" /usr/bin/time -f "%e %U %S" -o "$work/t1" "$bin" probe -i "$work/targets.txt" \
-  -o "$work/ms.jsonl" -c 256 --read-timeout 5000
+  -f json -o "$work/ms.jsonl" -c 256 --read-timeout 5000
 read -r w u s <"$work/t1"
 ms=$(python3 - "$work/ms.jsonl" <<'PY'
 import json, sys

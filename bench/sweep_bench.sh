@@ -120,7 +120,7 @@ for round in $(seq 1 "$rounds"); do
     sink_rates+="\"mailsweep_${variant%%:*}_pps\":$(tail -1 "$work/sink.json" | sed -E 's/.*"send_rate_avg":([0-9]+).*/\1/'),"
   done
   read -r wall user sys < <(timed ip netns exec "$sink_s" zmap --disable-syslog -p 110 -i s0 \
-    -G "$gw_mac" -S 203.0.113.1 -B 10G -c 1 -b /dev/null -o /dev/null 198.18.0.0/15)
+    -G "$gw_mac" -S 203.0.113.1 -B 10G -c 1 -b /dev/null -f csv -o /dev/null 198.18.0.0/15)
   json "{\"round\":$round,\"bench\":\"sink\",${sink_rates}\"zmap_pps\":$(zmap_rate "$work/stderr")}"
 
   # --- The lab: all three tools against the same simulated Internet ---
@@ -133,7 +133,7 @@ for round in $(seq 1 "$rounds"); do
     name=${variant%%:*}; extra_flags=${variant#*:}
     read -r wall user sys < <(timed "$lab" scan "$work/lab" "$mailsweep" sweep -q -r 0 -p "$ports" \
       $extra_flags --seed $((round + 10)) --allow-reserved 198.18.0.0/15 -c $cooldown \
-      -o "$work/ms.csv" --status-json "$work/ms.json" 198.18.0.0/15)
+      -f csv -o "$work/ms.csv" --status-json "$work/ms.json" 198.18.0.0/15)
     tail -n +2 "$work/ms.csv" | awk -F, '$3=="open" {print $1","$2}' > "$work/ms_open.csv"
     read -r found extra < <(coverage "$work/ms_open.csv")
     pps=$(tail -1 "$work/ms.json" | sed -E 's/.*"send_rate_avg":([0-9]+).*/\1/')

@@ -15,6 +15,8 @@
 #include "engine/probe_options.h"
 #include "engine/probe_target_reader.h"
 #include "engine/prober_pool.h"
+#include "engine/run_header.h"
+#include "results/record_writer.h"
 #include "engine/text_record_sink.h"
 #include "targets/ipv4.h"
 #include "targets/port_list.h"
@@ -47,7 +49,7 @@ int RunProbeCommand(int argc, const char* const* argv) {
   ProbeFlags probe;
   std::string input = "-";
   std::string output = "-";
-  std::string format_name = "json";
+  std::string format_name;  // default: json to stdout, msr to a file
   std::string ports_text;
   bool status = false;
   uint32_t drain_timeout_s = 0;
@@ -57,7 +59,10 @@ int RunProbeCommand(int argc, const char* const* argv) {
                 "before and inside TLS,\nTLS version, cipher and certificate facts.");
   flags.String("-i,--input", "FILE", "targets, one per line ('-': stdin)", &input);
   flags.String("-o,--output", "FILE", "where records go ('-': stdout)", &output);
-  flags.String("-f,--format", "FMT", "output format: json (JSON lines) or csv", &format_name);
+  flags.String("-f,--format", "FMT",
+               "msr (record file, results/FORMAT.md; the default for a file), json (JSON lines, "
+               "ZGrab2-like names; the default for stdout) or csv",
+               &format_name);
   flags.String("-p,--ports", "LIST",
                "ports for input lines without a port (ZMap saddr lists): 110,143,...", &ports_text);
   probe.Register(&flags, ProbeFlags::kStandalone);
@@ -86,9 +91,16 @@ int RunProbeCommand(int argc, const char* const* argv) {
                   positional[0]);
     return 2;
   }
-  auto format = ParseTextFormat(format_name);
+  if (format_name.empty()) format_name = output == "-" ? "json" : "msr";
+  const bool binary = format_name == "msr";
+  auto format = binary ? absl::StatusOr<TextFormat>(TextFormat::kJsonLines)
+                       : ParseTextFormat(format_name);
   if (!format.ok()) {
-    absl::FPrintF(stderr, "mailsweep probe: %s\n", format.status().message());
+    absl::FPrintF(stderr, "mailsweep probe: %s (or msr)\n", format.status().message());
+    return 2;
+  }
+  if (binary && output == "-") {
+    absl::FPrintF(stderr, "mailsweep probe: -f msr writes a file (-o FILE); stdout takes json or csv\n");
     return 2;
   }
   std::vector<uint16_t> ports;
@@ -112,13 +124,30 @@ int RunProbeCommand(int argc, const char* const* argv) {
     absl::FPrintF(stderr, "mailsweep probe: cannot open %s: %s\n", input, strerror(errno));
     return 2;
   }
-  FILE* out = output == "-" ? stdout : fopen(output.c_str(), "w");
-  if (out == nullptr) {
-    absl::FPrintF(stderr, "mailsweep probe: cannot create %s: %s\n", output, strerror(errno));
-    return 1;
+  // Records: a record file, or text through stdio.
+  FILE* out = nullptr;
+  std::unique_ptr<results::RecordFileWriter> writer;
+  std::unique_ptr<TextRecordSinkFactory> text_sinks;
+  results::RecordSinkFactory* sinks = nullptr;
+  if (binary) {
+    auto w = results::RecordFileWriter::Create(
+        output, MakeFileHeader(0, 1, 0, ports, argc, argv));
+    if (!w.ok()) {
+      absl::FPrintF(stderr, "mailsweep probe: %s\n", w.status().message());
+      return 1;
+    }
+    writer = *std::move(w);
+    sinks = writer.get();
+  } else {
+    out = output == "-" ? stdout : fopen(output.c_str(), "w");
+    if (out == nullptr) {
+      absl::FPrintF(stderr, "mailsweep probe: cannot create %s: %s\n", output, strerror(errno));
+      return 1;
+    }
+    text_sinks = std::make_unique<TextRecordSinkFactory>(out, *format);
+    sinks = text_sinks.get();
   }
-  TextRecordSinkFactory sinks(out, *format);
-  auto pool = ProberPool::Create(opt, &sinks);
+  auto pool = ProberPool::Create(opt, sinks);
   if (!pool.ok()) {
     absl::FPrintF(stderr, "mailsweep probe: %s\n", pool.status().message());
     return 2;
@@ -190,7 +219,14 @@ int RunProbeCommand(int argc, const char* const* argv) {
     absl::FPrintF(stderr, "mailsweep probe: %s\n", drained.message());
     exit_code = 1;
   }
-  if (out != stdout && fclose(out) != 0) exit_code = 1;
+  pool->reset();  // its sinks go before the file they write to
+  if (writer) {
+    if (absl::Status s = writer->Close(); !s.ok()) {
+      absl::FPrintF(stderr, "mailsweep probe: %s\n", s.message());
+      exit_code = 1;
+    }
+  }
+  if (out != nullptr && out != stdout && fclose(out) != 0) exit_code = 1;
   return exit_code;
 }
 

@@ -1,6 +1,5 @@
 #include "engine/scan_pipeline.h"
 
-#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -15,6 +14,7 @@
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "engine/handoff_queue.h"
+#include "engine/run_header.h"
 #include "results/record_reader.h"
 #include "results/record_writer.h"
 
@@ -35,12 +35,6 @@ int64_t NowNs() { return MonotonicNs(); }
 bool FileExists(const std::string& path) {
   struct stat st;
   return stat(path.c_str(), &st) == 0;
-}
-
-std::string RandomScanId() {
-  uint64_t v = 0;
-  if (getrandom(&v, sizeof(v), 0) != sizeof(v)) v = static_cast<uint64_t>(NowNs());
-  return absl::StrFormat("%016x", v);
 }
 
 // What earlier runs of a resumed scan recorded, read from OUTPUT, OUTPUT.1, ...
@@ -358,16 +352,9 @@ absl::StatusOr<ScanSummary> RunScan(const ScanConfig& cfg, SignalFd* signals) {
   }
   checkpoint.position = start;
 
-  results::FileHeader header;
-  header.tool_version = MAILSWEEP_VERSION;
-  header.scan_id = checkpoint.scan_id;
-  header.seed = walk.seed;
-  header.shards = static_cast<uint32_t>(cfg.shards);
-  header.shard = static_cast<uint32_t>(cfg.shard);
-  header.ports = walk.space.ports();
-  header.start_time_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
+  results::FileHeader header =
+      MakeFileHeader(walk.seed, cfg.shards, cfg.shard, walk.space.ports(), 0, nullptr,
+                     checkpoint.scan_id);
   header.command_line = cfg.command_line;
   MAILSWEEP_ASSIGN_OR_RETURN(auto writer, results::RecordFileWriter::Create(file, header));
   // Written at once, so a crash before the first periodic one still leaves a resumable scan.

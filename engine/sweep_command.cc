@@ -15,6 +15,8 @@
 #include "base/flag_set.h"
 #include "base/strings.h"
 #include "engine/csv_record_sink.h"
+#include "engine/run_header.h"
+#include "results/record_writer.h"
 #include "engine/signal_fd.h"
 #include "engine/status_line.h"
 #include "engine/sweep_options.h"
@@ -34,6 +36,7 @@ int RunSweepCommand(int argc, const char* const* argv) {
   WalkOptions walk_options;
   SweepFlags sweep;
   std::string output, status_json;
+  std::string format = "msr";
   uint64_t start_position = 0;
   bool quiet = false;
 
@@ -45,9 +48,12 @@ int RunSweepCommand(int argc, const char* const* argv) {
   walk_options.Register(&flags);
   sweep.Register(&flags);
   flags.String("-o,--output", "FILE",
-               "CSV of responding (address, port): ip,port,status,ttl,"
-               "window,ts ('-': stdout)",
+               "records of the responding (address, port), one each ('-': stdout, with -f csv)",
                &output);
+  flags.String("-f,--format", "FMT",
+               "msr (record file, results/FORMAT.md; read it with mailsweep-agg) or csv "
+               "(ip,port,status,ttl,window,ts)",
+               &format);
   flags.Uint64("--start-position", "P",
                "resume: first position of the walk to send (a watermark printed by an earlier "
                "run)",
@@ -91,14 +97,32 @@ int RunSweepCommand(int argc, const char* const* argv) {
   }
   const SweeperConfig& config = *built;
 
-  std::unique_ptr<CsvRecordSink> sink;
-  if (!output.empty()) {
+  // Records: a record file (default) or CSV.
+  std::unique_ptr<CsvRecordSink> csv;
+  std::unique_ptr<results::RecordFileWriter> writer;
+  std::unique_ptr<results::RecordSink> file_sink;
+  results::RecordSink* sink = nullptr;
+  if (format != "msr" && format != "csv") return usage("-f: the formats are msr and csv");
+  if (!output.empty() && format == "csv") {
     auto s = CsvRecordSink::Open(output);
     if (!s.ok()) {
       absl::FPrintF(stderr, "%s: %s\n", kName, s.status().message());
       return 1;
     }
-    sink = *std::move(s);
+    csv = *std::move(s);
+    sink = csv.get();
+  } else if (!output.empty()) {
+    if (output == "-") return usage("-f msr writes a file; use -f csv for stdout");
+    auto w = results::RecordFileWriter::Create(
+        output, MakeFileHeader(walk->seed, walk_options.shards, walk_options.shard,
+                               walk->space.ports(), argc, argv));
+    if (!w.ok()) {
+      absl::FPrintF(stderr, "%s: %s\n", kName, w.status().message());
+      return 1;
+    }
+    writer = *std::move(w);
+    file_sink = writer->NewSink();
+    sink = file_sink.get();
   }
   FILE* json = nullptr;
   if (!status_json.empty()) {
@@ -112,7 +136,7 @@ int RunSweepCommand(int argc, const char* const* argv) {
   // SIGINT/SIGTERM arrive on this fd; created before any thread starts so all inherit the mask.
   SignalFd signals;
 
-  auto sweeper = Sweeper::Create(config, sink.get(), nullptr, nullptr);
+  auto sweeper = Sweeper::Create(config, sink, nullptr, nullptr);
   if (!sweeper.ok()) {
     absl::FPrintF(stderr, "%s: %s\n", kName, sweeper.status().message());
     if (json) fclose(json);
@@ -167,6 +191,10 @@ int RunSweepCommand(int argc, const char* const* argv) {
       absl::FPrintF(stderr, "%s: stopped early; resume with --start-position %d\n", kName,
                     final_stats.watermark);
     }
+  }
+  if (writer) {
+    file_sink.reset();
+    run_status.Update(writer->Close());
   }
   if (!run_status.ok()) {
     absl::FPrintF(stderr, "%s: %s\n", kName, run_status.message());

@@ -53,7 +53,7 @@ esac
 [[ -s "$work/truth.csv" ]] || fail "empty ground truth"
 
 "$lab" scan "$work/lab" "$mailsweep" sweep -p "$ports" --seed 11 --allow-reserved 198.18.0.0/15 \
-  "${flags[@]}" -c 3 -o "$work/out.csv" --status-json "$work/status.json" "$targets"
+  "${flags[@]}" -c 3 -f csv -o "$work/out.csv" --status-json "$work/status.json" "$targets"
 
 head -1 "$work/out.csv" | grep -qx 'ip,port,status,ttl,window,ts' || fail "CSV header"
 tail -n +2 "$work/out.csv" | cut -d, -f1-3 | sort > "$work/got.csv"

@@ -64,7 +64,7 @@ cat >"$work/targets.txt" <<'T'
 198.18.3.11,110
 T
 # Deadlines: connect 1 s, each read 1.5 s, whole target 4 s.
-timeout 60 "$bin" probe -i "$work/targets.txt" -o "$work/out.jsonl" --connect-timeout 1000 \
+timeout 60 "$bin" probe -f json -i "$work/targets.txt" -o "$work/out.jsonl" --connect-timeout 1000 \
   --read-timeout 1500 --target-timeout 4000 --injection-check --injection-wait 500
 cat >"$work/expect.txt" <<'E'
 198.18.3.1 110 outcome=no_greeting max_ms=4500
@@ -92,7 +92,7 @@ for _ in $(seq 1 300); do
   echo "198.18.3.7,995" >>"$work/many.txt"
 done
 timeout 90 /usr/bin/time -f "%M" -o "$work/rss.txt" "$bin" probe -i "$work/many.txt" \
-  -o "$work/many.jsonl" -c 600 --read-timeout 5000 --target-timeout 20000
+  -f json -o "$work/many.jsonl" -c 600 --read-timeout 5000 --target-timeout 20000
 rss_kb=$(tail -1 "$work/rss.txt")
 n=$(wc -l <"$work/many.jsonl")
 # Endless banners end as protocol errors; when the (single-threaded Python) fixture is too busy

@@ -43,7 +43,7 @@ for a in 10 11 12 13 21; do
 done >"$work/targets.txt"
 
 # A source address other than the servers' own: Dovecot treats same-address clients as secure.
-"$bin" probe -i "$work/targets.txt" -o "$work/out.jsonl" --source-ip 198.18.1.200 -c 64 \
+"$bin" probe -f json -i "$work/targets.txt" -o "$work/out.jsonl" --source-ip 198.18.1.200 -c 64 \
   --read-timeout 5000 --target-timeout 20000
 
 fp=$(openssl x509 -in "$state/cert.pem" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : |
