@@ -98,7 +98,7 @@ struct Aggregator::Worker final : public RecordVisitor {
     o.flags = static_cast<uint16_t>(v.flags);
     o.version_code = TlsVersionCode(v.tls_version);
     o.outcome = outcome;
-    o.worker = id;
+    o.worker_plus_one = static_cast<uint8_t>(id + 1);
     if (collect) {
       o.banner = banners.Intern(v.banner);
       o.cipher = static_cast<uint16_t>(ciphers.Intern(v.tls_cipher));
@@ -126,7 +126,7 @@ struct Aggregator::Worker final : public RecordVisitor {
 
 Aggregator::Aggregator(AggregateOptions options) : options_(options) {
   if (options_.threads < 1) options_.threads = 1;
-  if (options_.threads > 200) options_.threads = 200;
+  if (options_.threads > 254) options_.threads = 254;
   summary_.policy = options_.policy;
 }
 
@@ -309,18 +309,20 @@ void Aggregator::Run() {
 }
 
 std::string_view Aggregator::Banner(const PortObs& o) const {
-  if (!o.present() || o.worker >= workers_.size()) return {};
-  return workers_[o.worker]->banners.Get(o.banner);
+  if (!o.present() || static_cast<size_t>(o.worker()) >= workers_.size()) return {};
+  return workers_[o.worker()]->banners.Get(o.banner);
 }
 
 std::string_view Aggregator::Cipher(const PortObs& o) const {
-  if (!o.present() || o.worker >= workers_.size()) return {};
-  return workers_[o.worker]->ciphers.Get(o.cipher);
+  if (!o.present() || static_cast<size_t>(o.worker()) >= workers_.size()) return {};
+  return workers_[o.worker()]->ciphers.Get(o.cipher);
 }
 
 const CertificateFacts* Aggregator::Certificate(const PortObs& o) const {
-  if (!o.present() || o.worker >= workers_.size() || o.cert == 0) return nullptr;
-  auto it = certs_.find(ToAbsl(workers_[o.worker]->cert_ids.Get(o.cert)));
+  if (!o.present() || static_cast<size_t>(o.worker()) >= workers_.size() || o.cert == 0) {
+    return nullptr;
+  }
+  auto it = certs_.find(ToAbsl(workers_[o.worker()]->cert_ids.Get(o.cert)));
   return it == certs_.end() ? nullptr : &it->second;
 }
 
