@@ -219,29 +219,33 @@ END {
   for (size_t i = 0; i < runs.size(); ++i) {
     const Run& r = runs[i];
     double rate = static_cast<double>(truth.records) / r.seconds;
-    printf("    {\"threads\": %d, \"per_host_details\": %s, \"seconds\": %.3f, "
-           "\"cpu_seconds\": %.3f, \"records_per_s\": %.0f, \"records_per_cpu_s\": %.0f, "
-           "\"speedup_vs_awk_wall\": %.1f, \"speedup_vs_awk_cpu\": %.1f, "
-           "\"pop3_without_tls\": %llu}%s\n",
-           r.threads, r.hosts ? "true" : "false", r.seconds, r.cpu_seconds, rate,
-           static_cast<double>(truth.records) / r.cpu_seconds, awk_s / r.seconds,
-           awk_cpu / r.cpu_seconds, static_cast<unsigned long long>(r.without_tls),
-           i + 1 < runs.size() ? "," : "");
+    printf(
+        "    {\"threads\": %d, \"per_host_details\": %s, \"seconds\": %.3f, "
+        "\"cpu_seconds\": %.3f, \"records_per_s\": %.0f, \"records_per_cpu_s\": %.0f, "
+        "\"speedup_vs_awk_wall\": %.1f, \"speedup_vs_awk_cpu\": %.1f, "
+        "\"pop3_without_tls\": %llu}%s\n",
+        r.threads, r.hosts ? "true" : "false", r.seconds, r.cpu_seconds, rate,
+        static_cast<double>(truth.records) / r.cpu_seconds, awk_s / r.seconds,
+        awk_cpu / r.cpu_seconds, static_cast<unsigned long long>(r.without_tls),
+        i + 1 < runs.size() ? "," : "");
   }
-  printf("  ],\n  \"baseline_awk\": {\"seconds\": %.3f, \"cpu_seconds\": %.3f, "
-         "\"records_per_s\": %.0f, \"exit\": %d, \"pop3_without_tls\": %llu, \"agrees\": %s},\n",
-         awk_s, awk_cpu, static_cast<double>(truth.records) / awk_s, rc,
-         static_cast<unsigned long long>(awk_pop3_no_tls),
-         awk_pop3_no_tls == one.without_tls && one.without_tls == truth.without_tls[0] ? "true"
-                                                                                       : "false");
-  printf("  \"baseline_sort_uniq\": {\"seconds\": %.3f, \"cpu_seconds\": %.3f, \"exit\": %d, "
-         "\"note\": \"per-record counts only, no join\"},\n",
-         sort_s, sort_cpu, rc2);
-  printf("  \"bytes_per_record\": {\"mailsweep\": %.2f, \"masscan_style_binary\": %.2f, "
-         "\"masscan_style_binary_without_certificates\": %.2f, \"json_lines\": %.2f}\n}\n",
-         our_bytes, static_cast<double>(masscan_bytes) / static_cast<double>(sampled),
-         static_cast<double>(masscan_no_cert_bytes) / static_cast<double>(sampled),
-         static_cast<double>(json_bytes) / static_cast<double>(sampled));
+  printf(
+      "  ],\n  \"baseline_awk\": {\"seconds\": %.3f, \"cpu_seconds\": %.3f, "
+      "\"records_per_s\": %.0f, \"exit\": %d, \"pop3_without_tls\": %llu, \"agrees\": %s},\n",
+      awk_s, awk_cpu, static_cast<double>(truth.records) / awk_s, rc,
+      static_cast<unsigned long long>(awk_pop3_no_tls),
+      awk_pop3_no_tls == one.without_tls && one.without_tls == truth.without_tls[0] ? "true"
+                                                                                    : "false");
+  printf(
+      "  \"baseline_sort_uniq\": {\"seconds\": %.3f, \"cpu_seconds\": %.3f, \"exit\": %d, "
+      "\"note\": \"per-record counts only, no join\"},\n",
+      sort_s, sort_cpu, rc2);
+  printf(
+      "  \"bytes_per_record\": {\"mailsweep\": %.2f, \"masscan_style_binary\": %.2f, "
+      "\"masscan_style_binary_without_certificates\": %.2f, \"json_lines\": %.2f}\n}\n",
+      our_bytes, static_cast<double>(masscan_bytes) / static_cast<double>(sampled),
+      static_cast<double>(masscan_no_cert_bytes) / static_cast<double>(sampled),
+      static_cast<double>(json_bytes) / static_cast<double>(sampled));
   if (!keep) {
     for (const std::string& f : {file, geo_file, csv, awk_out, awk_script, dir + "/sort.out"}) {
       unlink(f.c_str());

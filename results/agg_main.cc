@@ -162,7 +162,8 @@ int RunReport(int argc, const char* const* argv) {
       "Rolls probe records up into ShadowServer-style statistics: joins per address the related\n"
       "ports (POP3 110+995, IMAP 143+993, SMTP 25/587+465), classifies each host x protocol\n"
       "(starttls, plaintext_and_implicit, no_tls, implicit_only, no_service), counts country x\n"
-      "protocol x class and the hosts \"without TLS\" under the chosen policy. Any number of files\n"
+      "protocol x class and the hosts \"without TLS\" under the chosen policy. Any number of "
+      "files\n"
       "(shards, machines, runs); the latest probe of an (address, port) wins.");
   flags.String("-g,--geo", "FILE",
                "country database: a MaxMind DB (*.mmdb: GeoLite2-Country, DB-IP, "
@@ -251,9 +252,10 @@ constexpr Command kCommands[] = {
 };
 
 void Usage(FILE* out) {
-  fputs("Usage: mailsweep-agg COMMAND [flags] FILE...\n\nReads mailsweep record files (no "
-        "privileges needed).\n\nCommands:\n",
-        out);
+  fputs(
+      "Usage: mailsweep-agg COMMAND [flags] FILE...\n\nReads mailsweep record files (no "
+      "privileges needed).\n\nCommands:\n",
+      out);
   for (const Command& c : kCommands) fprintf(out, "  %-8s %s\n", c.name, c.summary);
   fputs("\n`mailsweep-agg COMMAND --help` explains every flag of a command.\n", out);
 }

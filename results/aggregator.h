@@ -82,7 +82,7 @@ struct Summary {
   Policy policy = Policy::kShadowServer;
   std::vector<std::string> files;
   ReadStats read;
-  std::vector<Corruption> corruptions;  // the first 1000
+  std::vector<Corruption> corruptions;   // the first 1000
   std::vector<std::string> file_errors;  // files that could not be opened
   uint64_t other_port_records = 0;
   // key: (country key << 8) | protocol index

@@ -73,14 +73,22 @@ constexpr uint16_t kMailPortNumbers[kMailPorts] = {110, 995, 143, 993, 25, 587, 
 // Slot of a port in kMailPortNumbers, or -1.
 inline int MailPortSlot(uint16_t port) {
   switch (port) {
-    case 110: return 0;
-    case 995: return 1;
-    case 143: return 2;
-    case 993: return 3;
-    case 25: return 4;
-    case 587: return 5;
-    case 465: return 6;
-    default: return -1;
+    case 110:
+      return 0;
+    case 995:
+      return 1;
+    case 143:
+      return 2;
+    case 993:
+      return 3;
+    case 25:
+      return 4;
+    case 587:
+      return 5;
+    case 465:
+      return 6;
+    default:
+      return -1;
   }
 }
 // Slots [first, first + n_plain) are plaintext, then n_implicit implicit, per protocol index.

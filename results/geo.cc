@@ -178,8 +178,7 @@ absl::StatusOr<std::unique_ptr<GeoDb>> GeoDb::FromCsvText(std::string_view text,
             [](const CsvGeo::Range& x, const CsvGeo::Range& y) { return x.first < y.first; });
   for (size_t i = 1; i < ranges.size(); ++i) {
     if (ranges[i].first <= ranges[i - 1].last) {
-      return absl::InvalidArgumentError(StrCat(name, ": overlapping ranges at ",
-                                               ranges[i].first));
+      return absl::InvalidArgumentError(StrCat(name, ": overlapping ranges at ", ranges[i].first));
     }
   }
   return std::unique_ptr<GeoDb>(std::make_unique<CsvGeo>(std::string(name), std::move(ranges)));

@@ -26,8 +26,12 @@ namespace mailsweep::results {
 struct CountryCode {
   std::array<char, 2> c{'Z', 'Z'};
   std::string_view view() const { return {c.data(), 2}; }
-  uint16_t key() const { return static_cast<uint16_t>(static_cast<uint8_t>(c[0]) << 8 | static_cast<uint8_t>(c[1])); }
-  static CountryCode FromKey(uint16_t k) { return {{static_cast<char>(k >> 8), static_cast<char>(k)}}; }
+  uint16_t key() const {
+    return static_cast<uint16_t>(static_cast<uint8_t>(c[0]) << 8 | static_cast<uint8_t>(c[1]));
+  }
+  static CountryCode FromKey(uint16_t k) {
+    return {{static_cast<char>(k >> 8), static_cast<char>(k)}};
+  }
   static CountryCode From(std::string_view s);  // "ZZ" unless two ASCII letters
   friend bool operator==(const CountryCode&, const CountryCode&) = default;
 };

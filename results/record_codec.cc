@@ -169,9 +169,9 @@ void ChunkEncoder::Add(const ProbeRecord& r) {
       buf_.append(sha);
       buf_.append(reinterpret_cast<const char*>(c.sha1.data()), c.sha1.size());
       buf_.append(reinterpret_cast<const char*>(c.md5.data()), c.md5.size());
-      for (const std::string* s : {&c.subject_cn, &c.subject_o, &c.subject_ou, &c.subject_c,
-                                   &c.issuer_cn, &c.issuer_o, &c.issuer_ou, &c.issuer_c,
-                                   &c.serial_hex}) {
+      for (const std::string* s :
+           {&c.subject_cn, &c.subject_o, &c.subject_ou, &c.subject_c, &c.issuer_cn, &c.issuer_o,
+            &c.issuer_ou, &c.issuer_c, &c.serial_hex}) {
         PutString(*s);
       }
       PutVarint64(&buf_, ZigZag(c.not_before));
@@ -366,9 +366,9 @@ bool ChunkDecoder::Decode(std::string_view chunk, RecordVisitor* visitor, std::s
              st.String(&s[9]) && st.in.Varint64(&bits) && bits <= 0xffffffffu &&
              st.String(&s[10]) && st.in.LengthPrefixed(&der);
         if (!ok) return fail("truncated certificate");
-        std::string* fields[] = {&c.subject_cn, &c.subject_o,  &c.subject_ou,
-                                 &c.subject_c,  &c.issuer_cn,  &c.issuer_o,
-                                 &c.issuer_ou,  &c.issuer_c,   &c.serial_hex,
+        std::string* fields[] = {&c.subject_cn,    &c.subject_o,          &c.subject_ou,
+                                 &c.subject_c,     &c.issuer_cn,          &c.issuer_o,
+                                 &c.issuer_ou,     &c.issuer_c,           &c.serial_hex,
                                  &c.key_algorithm, &c.signature_algorithm};
         for (int i = 0; i < 11; ++i) fields[i]->assign(s[i]);
         c.not_before = UnZigZag(nb);

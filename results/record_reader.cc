@@ -22,13 +22,12 @@ namespace {
 // first fragment starts before end_offset. Every step advances the position, so it terminates.
 class LogReader {
  public:
-  LogReader(std::string_view data, uint64_t begin_block, uint64_t end_block, const std::string* name,
-            const CorruptionFn* report, ReadStats* stats)
+  LogReader(std::string_view data, uint64_t begin_block, uint64_t end_block,
+            const std::string* name, const CorruptionFn* report, ReadStats* stats)
       : data_(data),
-        pos_(std::min<uint64_t>(begin_block, data.size() / log::kBlockSize + 1) *
-             log::kBlockSize),
+        pos_(std::min<uint64_t>(begin_block, data.size() / log::kBlockSize + 1) * log::kBlockSize),
         end_offset_(end_block >= data.size() / log::kBlockSize + 1 ? UINT64_MAX
-                                                                    : end_block * log::kBlockSize),
+                                                                   : end_block * log::kBlockSize),
         resyncing_(begin_block > 0),
         name_(name),
         report_(report),

@@ -29,9 +29,9 @@ namespace mailsweep::results {
 
 struct Corruption {
   std::string file;
-  uint64_t offset = 0;  // file offset where the dropped bytes start
-  uint64_t bytes = 0;   // how many bytes were dropped
-  std::string reason;   // "checksum mismatch", "truncated tail", ...
+  uint64_t offset = 0;     // file offset where the dropped bytes start
+  uint64_t bytes = 0;      // how many bytes were dropped
+  std::string reason;      // "checksum mismatch", "truncated tail", ...
   bool torn_tail = false;  // the end of a file whose writer died: expected after kill -9
 };
 using CorruptionFn = std::function<void(const Corruption&)>;
@@ -55,7 +55,7 @@ class RecordFileReader {
   static absl::StatusOr<std::unique_ptr<RecordFileReader>> Open(const std::string& path);
   // The same over bytes in memory (fuzzing, tests); `name` is used in reports.
   static absl::StatusOr<std::unique_ptr<RecordFileReader>> FromBuffer(std::string name,
-                                                                       std::string data);
+                                                                      std::string data);
   ~RecordFileReader();
   RecordFileReader(const RecordFileReader&) = delete;
   RecordFileReader& operator=(const RecordFileReader&) = delete;

@@ -96,10 +96,9 @@ const char* ZgrabStatus(ProbeOutcome o) {
 
 std::string FlagNames(uint32_t flags, const char* sep) {
   static const char* kNames[] = {
-      "starttls_advertised", "starttls_accepted",    "tls_handshake_ok",
-      "plaintext_login_offered", "login_disabled",   "starttls_tried_blind",
-      "injection_tested",    "injection_vulnerable", "plaintext_leftover",
-      "banner_truncated",    "capabilities_read",    "capabilities_read_tls"};
+      "starttls_advertised", "starttls_accepted",    "tls_handshake_ok",  "plaintext_login_offered",
+      "login_disabled",      "starttls_tried_blind", "injection_tested",  "injection_vulnerable",
+      "plaintext_leftover",  "banner_truncated",     "capabilities_read", "capabilities_read_tls"};
   std::string out;
   for (int i = 0; i < 32; ++i) {
     if (!(flags & (1u << i))) continue;
@@ -114,9 +113,10 @@ std::string SweepToJson(const SweepRecord& r) {
                     : r.status == SweepStatus::kClosed ? "rst"
                                                        : "unreach";
   return StrCat("{\"type\":\"sweep\",\"saddr\":\"", FormatIpv4(r.address), "\",\"sport\":", r.port,
-                ",\"classification\":\"", cls, "\",\"success\":",
-                r.status == SweepStatus::kOpen ? "true" : "false", ",\"ttl\":", r.ttl,
-                ",\"window\":", r.window, ",\"timestamp\":\"", FormatTimeUs(r.time_us), "\"}");
+                ",\"classification\":\"", cls,
+                "\",\"success\":", r.status == SweepStatus::kOpen ? "true" : "false",
+                ",\"ttl\":", r.ttl, ",\"window\":", r.window, ",\"timestamp\":\"",
+                FormatTimeUs(r.time_us), "\"}");
 }
 
 std::string CertificateToJson(const CertificateFacts& c) {
@@ -133,19 +133,20 @@ std::string CertificateToJson(const CertificateFacts& c) {
                 FormatTimeUs(c.not_before * 1000000).substr(0, 19), "Z\",\"end\":\"",
                 FormatTimeUs(c.not_after * 1000000).substr(0, 19),
                 "Z\"},\"subject_key_info\":{\"key_algorithm\":{\"name\":", Json(c.key_algorithm),
-                "},\"key_bits\":", c.key_bits, "},\"signature_algorithm\":{\"name\":",
-                Json(c.signature_algorithm), "},\"self_signed\":",
-                c.self_signed ? "true" : "false", "},\"fingerprint_sha256\":\"",
-                Hex(c.sha256.data(), 32), "\",\"fingerprint_sha1\":\"", Hex(c.sha1.data(), 20),
-                "\",\"fingerprint_md5\":\"", Hex(c.md5.data(), 16), "\",\"der_bytes\":", c.der.size(),
-                "}");
+                "},\"key_bits\":", c.key_bits,
+                "},\"signature_algorithm\":{\"name\":", Json(c.signature_algorithm),
+                "},\"self_signed\":", c.self_signed ? "true" : "false",
+                "},\"fingerprint_sha256\":\"", Hex(c.sha256.data(), 32),
+                "\",\"fingerprint_sha1\":\"", Hex(c.sha1.data(), 20), "\",\"fingerprint_md5\":\"",
+                Hex(c.md5.data(), 16), "\",\"der_bytes\":", c.der.size(), "}");
 }
 
 std::string ProbeToJson(const ProbeRecord& r) {
   std::string proto = ProtocolName(r.protocol);
   std::string data = StrCat("{\"banner\":", Json(r.banner));
   if (!r.capabilities.empty()) StrAppend(&data, ",\"capabilities\":", Json(r.capabilities));
-  if (!r.auth_mechanisms.empty()) StrAppend(&data, ",\"auth_mechanisms\":", Json(r.auth_mechanisms));
+  if (!r.auth_mechanisms.empty())
+    StrAppend(&data, ",\"auth_mechanisms\":", Json(r.auth_mechanisms));
   if (!r.capabilities_tls.empty()) {
     StrAppend(&data, ",\"capabilities_tls\":", Json(r.capabilities_tls));
   }
@@ -169,10 +170,9 @@ std::string ProbeToJson(const ProbeRecord& r) {
   if (r.flags) flags = StrCat("\"", FlagNames(r.flags, "\",\""), "\"");
   return StrCat("{\"type\":\"probe\",\"ip\":\"", FormatIpv4(r.address), "\",\"port\":", r.port,
                 ",\"protocol\":\"", proto, "\",\"tls_mode\":\"",
-                r.tls_mode == TlsMode::kImplicit ? "implicit" : "starttls",
-                "\",\"timestamp\":\"", FormatTimeUs(r.start_us), "\",\"status\":\"",
-                ZgrabStatus(r.outcome), "\",\"outcome\":\"", OutcomeName(r.outcome),
-                "\",\"flags\":[", flags,
+                r.tls_mode == TlsMode::kImplicit ? "implicit" : "starttls", "\",\"timestamp\":\"",
+                FormatTimeUs(r.start_us), "\",\"status\":\"", ZgrabStatus(r.outcome),
+                "\",\"outcome\":\"", OutcomeName(r.outcome), "\",\"flags\":[", flags,
                 "],\"connect_us\":", r.connect_us, ",\"duration_us\":", r.duration_us,
                 ",\"data\":{\"", proto, "\":", data, "}}");
 }

@@ -57,8 +57,9 @@ RecordFileWriter::RecordFileWriter(std::string path, int fd, WriterOptions optio
 
 RecordFileWriter::~RecordFileWriter() { (void)Close(); }
 
-absl::StatusOr<std::unique_ptr<RecordFileWriter>> RecordFileWriter::Create(
-    const std::string& path, const FileHeader& header, WriterOptions options) {
+absl::StatusOr<std::unique_ptr<RecordFileWriter>> RecordFileWriter::Create(const std::string& path,
+                                                                           const FileHeader& header,
+                                                                           WriterOptions options) {
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
     int err = errno;

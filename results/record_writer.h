@@ -78,11 +78,11 @@ class RecordFileWriter final : public RecordSinkFactory {
   const WriterOptions options_;
 
   mutable std::mutex mu_;
-  int fd_;                    // guarded by mu_; -1 once closed
-  std::string pending_;       // bytes not yet written
-  size_t block_offset_ = 0;   // position inside the current block
-  uint64_t written_ = 0;      // bytes handed to the kernel
-  absl::Status status_;       // first error
+  int fd_;                   // guarded by mu_; -1 once closed
+  std::string pending_;      // bytes not yet written
+  size_t block_offset_ = 0;  // position inside the current block
+  uint64_t written_ = 0;     // bytes handed to the kernel
+  absl::Status status_;      // first error
   WriterStats stats_;
 };
 

@@ -18,7 +18,7 @@ namespace {
 
 constexpr const char* kProtocolNames[kMailProtocols] = {"pop3", "imap", "smtp"};
 constexpr const char* kProtocolLabels[kMailProtocols] = {"POP3", "IMAP", "SMTP"};
-constexpr const char* kVersionLabels[6] = {"SSLv3", "TLS 1.0", "TLS 1.1",
+constexpr const char* kVersionLabels[6] = {"SSLv3",   "TLS 1.0", "TLS 1.1",
                                            "TLS 1.2", "TLS 1.3", "other"};
 
 // /work/shared/data/shadowserver/scan_{pop3,imap}.csv-header and scan_smtp.csv-header.
@@ -73,8 +73,7 @@ std::string Hex(const uint8_t* p, size_t n) {
 }
 
 std::string Base64(std::string_view in) {
-  static const char* kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
@@ -116,11 +115,20 @@ std::string HtmlEscape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out.push_back(c);
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -215,32 +223,77 @@ const std::vector<std::string_view>& ShadowServerColumns(int protocol) {
 namespace {
 
 enum class Col {
-  kEmpty, kTimestamp, kSeverity, kIp, kProtocol, kPort, kTag, kGeo, kBanner, kCipher, kVersion,
-  kTls13Support, kTls13Cipher, kCertExpired,
+  kEmpty,
+  kTimestamp,
+  kSeverity,
+  kIp,
+  kProtocol,
+  kPort,
+  kTag,
+  kGeo,
+  kBanner,
+  kCipher,
+  kVersion,
+  kTls13Support,
+  kTls13Cipher,
+  kCertExpired,
   // Columns from the certificate alone (cached per certificate):
-  kCertExpiration, kCertIssue, kCertLength, kSerial, kIssuerCn, kIssuerC, kIssuerO, kIssuerOu,
-  kSubjectCn, kSubjectC, kSubjectO, kSubjectOu, kKeyAlgorithm, kSignatureAlgorithm, kSelfSigned,
-  kMd5, kSha1, kSha256, kRawCert,
+  kCertExpiration,
+  kCertIssue,
+  kCertLength,
+  kSerial,
+  kIssuerCn,
+  kIssuerC,
+  kIssuerO,
+  kIssuerOu,
+  kSubjectCn,
+  kSubjectC,
+  kSubjectO,
+  kSubjectOu,
+  kKeyAlgorithm,
+  kSignatureAlgorithm,
+  kSelfSigned,
+  kMd5,
+  kSha1,
+  kSha256,
+  kRawCert,
 };
 
 Col ColumnOf(std::string_view c) {
   static const std::pair<std::string_view, Col> kMap[] = {
-      {"timestamp", Col::kTimestamp}, {"severity", Col::kSeverity}, {"ip", Col::kIp},
-      {"protocol", Col::kProtocol}, {"port", Col::kPort}, {"tag", Col::kTag}, {"geo", Col::kGeo},
-      {"banner", Col::kBanner}, {"cipher_suite", Col::kCipher}, {"handshake", Col::kVersion},
-      {"ssl_version", Col::kVersion}, {"tlsv13_support", Col::kTls13Support},
-      {"tlsv13_cipher", Col::kTls13Cipher}, {"cert_expired", Col::kCertExpired},
-      {"cert_expiration_date", Col::kCertExpiration}, {"cert_issue_date", Col::kCertIssue},
-      {"cert_length", Col::kCertLength}, {"cert_serial_number", Col::kSerial},
-      {"issuer_common_name", Col::kIssuerCn}, {"issuer_country", Col::kIssuerC},
+      {"timestamp", Col::kTimestamp},
+      {"severity", Col::kSeverity},
+      {"ip", Col::kIp},
+      {"protocol", Col::kProtocol},
+      {"port", Col::kPort},
+      {"tag", Col::kTag},
+      {"geo", Col::kGeo},
+      {"banner", Col::kBanner},
+      {"cipher_suite", Col::kCipher},
+      {"handshake", Col::kVersion},
+      {"ssl_version", Col::kVersion},
+      {"tlsv13_support", Col::kTls13Support},
+      {"tlsv13_cipher", Col::kTls13Cipher},
+      {"cert_expired", Col::kCertExpired},
+      {"cert_expiration_date", Col::kCertExpiration},
+      {"cert_issue_date", Col::kCertIssue},
+      {"cert_length", Col::kCertLength},
+      {"cert_serial_number", Col::kSerial},
+      {"issuer_common_name", Col::kIssuerCn},
+      {"issuer_country", Col::kIssuerC},
       {"issuer_organization_name", Col::kIssuerO},
       {"issuer_organization_unit_name", Col::kIssuerOu},
-      {"subject_common_name", Col::kSubjectCn}, {"subject_country", Col::kSubjectC},
+      {"subject_common_name", Col::kSubjectCn},
+      {"subject_country", Col::kSubjectC},
       {"subject_organization_name", Col::kSubjectO},
-      {"subject_organization_unit_name", Col::kSubjectOu}, {"key_algorithm", Col::kKeyAlgorithm},
-      {"signature_algorithm", Col::kSignatureAlgorithm}, {"self_signed", Col::kSelfSigned},
-      {"md5_fingerprint", Col::kMd5}, {"sha1_fingerprint", Col::kSha1},
-      {"sha256_fingerprint", Col::kSha256}, {"raw_cert", Col::kRawCert}};
+      {"subject_organization_unit_name", Col::kSubjectOu},
+      {"key_algorithm", Col::kKeyAlgorithm},
+      {"signature_algorithm", Col::kSignatureAlgorithm},
+      {"self_signed", Col::kSelfSigned},
+      {"md5_fingerprint", Col::kMd5},
+      {"sha1_fingerprint", Col::kSha1},
+      {"sha256_fingerprint", Col::kSha256},
+      {"raw_cert", Col::kRawCert}};
   for (const auto& [name, col] : kMap) {
     if (name == c) return col;
   }
@@ -249,26 +302,46 @@ Col ColumnOf(std::string_view c) {
 
 std::string CertValue(Col col, const CertificateFacts& c) {
   switch (col) {
-    case Col::kCertExpiration: return FormatUtc(c.not_after);
-    case Col::kCertIssue: return FormatUtc(c.not_before);
-    case Col::kCertLength: return c.key_bits ? std::to_string(c.key_bits) : "";
-    case Col::kSerial: return c.serial_hex;
-    case Col::kIssuerCn: return c.issuer_cn;
-    case Col::kIssuerC: return c.issuer_c;
-    case Col::kIssuerO: return c.issuer_o;
-    case Col::kIssuerOu: return c.issuer_ou;
-    case Col::kSubjectCn: return c.subject_cn;
-    case Col::kSubjectC: return c.subject_c;
-    case Col::kSubjectO: return c.subject_o;
-    case Col::kSubjectOu: return c.subject_ou;
-    case Col::kKeyAlgorithm: return c.key_algorithm;
-    case Col::kSignatureAlgorithm: return c.signature_algorithm;
-    case Col::kSelfSigned: return c.self_signed ? "Y" : "N";
-    case Col::kMd5: return Hex(c.md5.data(), c.md5.size());
-    case Col::kSha1: return Hex(c.sha1.data(), c.sha1.size());
-    case Col::kSha256: return Hex(c.sha256.data(), c.sha256.size());
-    case Col::kRawCert: return Base64(c.der);
-    default: return "";
+    case Col::kCertExpiration:
+      return FormatUtc(c.not_after);
+    case Col::kCertIssue:
+      return FormatUtc(c.not_before);
+    case Col::kCertLength:
+      return c.key_bits ? std::to_string(c.key_bits) : "";
+    case Col::kSerial:
+      return c.serial_hex;
+    case Col::kIssuerCn:
+      return c.issuer_cn;
+    case Col::kIssuerC:
+      return c.issuer_c;
+    case Col::kIssuerO:
+      return c.issuer_o;
+    case Col::kIssuerOu:
+      return c.issuer_ou;
+    case Col::kSubjectCn:
+      return c.subject_cn;
+    case Col::kSubjectC:
+      return c.subject_c;
+    case Col::kSubjectO:
+      return c.subject_o;
+    case Col::kSubjectOu:
+      return c.subject_ou;
+    case Col::kKeyAlgorithm:
+      return c.key_algorithm;
+    case Col::kSignatureAlgorithm:
+      return c.signature_algorithm;
+    case Col::kSelfSigned:
+      return c.self_signed ? "Y" : "N";
+    case Col::kMd5:
+      return Hex(c.md5.data(), c.md5.size());
+    case Col::kSha1:
+      return Hex(c.sha1.data(), c.sha1.size());
+    case Col::kSha256:
+      return Hex(c.sha256.data(), c.sha256.size());
+    case Col::kRawCert:
+      return Base64(c.der);
+    default:
+      return "";
   }
 }
 
@@ -442,8 +515,8 @@ std::string SummaryJson(const Summary& s) {
     bool first = true;
     for (int o = 1; o < 16; ++o) {
       if (!s.outcomes[p][o]) continue;
-      out += StrCat(first ? "" : ", ", JsonString(OutcomeName(static_cast<ProbeOutcome>(o))),
-                    ": ", s.outcomes[p][o]);
+      out += StrCat(first ? "" : ", ", JsonString(OutcomeName(static_cast<ProbeOutcome>(o))), ": ",
+                    s.outcomes[p][o]);
       first = false;
     }
     out += "}";
@@ -454,8 +527,8 @@ std::string SummaryJson(const Summary& s) {
   for (const auto& [key, c] : s.counts) {
     auto cc = static_cast<uint16_t>(key >> 8);
     if (first_country || cc != last) {
-      out += StrCat(first_country ? "\n    " : "},\n    ", "\"",
-                    CountryCode::FromKey(cc).view(), "\": {");
+      out += StrCat(first_country ? "\n    " : "},\n    ", "\"", CountryCode::FromKey(cc).view(),
+                    "\": {");
       first_country = false;
       last = cc;
     } else {
@@ -478,9 +551,10 @@ std::string ReportHtml(const Summary& s) {
       "font-weight:bold}.cards{display:flex;gap:2em}.card{padding:1em;border:1px solid #ddd;"
       "border-radius:8px}svg text{font-size:12px}</style></head><body>\n";
   h += "<h1>Mail servers without TLS</h1>\n";
-  h += StrCat("<p>Policy <b>", PolicyName(s.policy), "</b>: ", HtmlEscape(PolicyDescription(s.policy)),
-              ". ", Grouped(s.read.probe_records), " probe records from ", s.files.size(),
-              " file(s).</p>\n<div class=\"cards\">");
+  h +=
+      StrCat("<p>Policy <b>", PolicyName(s.policy),
+             "</b>: ", HtmlEscape(PolicyDescription(s.policy)), ". ", Grouped(s.read.probe_records),
+             " probe records from ", s.files.size(), " file(s).</p>\n<div class=\"cards\">");
   for (int p = 0; p < kMailProtocols; ++p) {
     uint64_t hosts = 0;
     for (int c = 0; c < kHostClassCount; ++c) {
@@ -500,8 +574,8 @@ std::string ReportHtml(const Summary& s) {
   for (const auto& c : countries) max_total = std::max(max_total, c.total);
   const int bar_w = 700, row_h = 22, left = 50;
   h += "<h2>Hosts without TLS per country</h2>\n";
-  h += StrCat("<svg width=\"", left + bar_w + 120, "\" height=\"",
-              row_h * countries.size() + 40, "\" role=\"img\">\n");
+  h += StrCat("<svg width=\"", left + bar_w + 120, "\" height=\"", row_h * countries.size() + 40,
+              "\" role=\"img\">\n");
   for (size_t i = 0; i < countries.size(); ++i) {
     const CountryTotal& c = countries[i];
     double x = left;
@@ -529,7 +603,8 @@ std::string ReportHtml(const Summary& s) {
 
   // Chart 2: class breakdown per protocol (100% stacked bars).
   h += "<h2>What hosts offer, per protocol</h2>\n";
-  h += StrCat("<svg width=\"", left + bar_w + 20, "\" height=\"", 3 * 30 + 40, "\" role=\"img\">\n");
+  h +=
+      StrCat("<svg width=\"", left + bar_w + 20, "\" height=\"", 3 * 30 + 40, "\" role=\"img\">\n");
   for (int p = 0; p < kMailProtocols; ++p) {
     uint64_t sum = 0;
     for (int c = 0; c < kHostClassCount; ++c) sum += s.totals[p].classes[c];
@@ -559,7 +634,8 @@ std::string ReportHtml(const Summary& s) {
   }
   h += "<h2>Negotiated TLS versions (hosts with working TLS)</h2>\n";
   const int chart_h = 160, group_w = 200;
-  h += StrCat("<svg width=\"", 3 * group_w + 60, "\" height=\"", chart_h + 60, "\" role=\"img\">\n");
+  h +=
+      StrCat("<svg width=\"", 3 * group_w + 60, "\" height=\"", chart_h + 60, "\" role=\"img\">\n");
   for (int p = 0; p < kMailProtocols; ++p) {
     int gx = 40 + p * group_w;
     for (int v = 0; v < 6; ++v) {
@@ -587,7 +663,8 @@ std::string ReportHtml(const Summary& s) {
   for (int o = 1; o < 16; ++o) {
     if (!s.outcomes[0][o] && !s.outcomes[1][o] && !s.outcomes[2][o]) continue;
     h += StrCat("<tr><td>", OutcomeName(static_cast<ProbeOutcome>(o)), "</td>");
-    for (int p = 0; p < kMailProtocols; ++p) h += StrCat("<td>", Grouped(s.outcomes[p][o]), "</td>");
+    for (int p = 0; p < kMailProtocols; ++p)
+      h += StrCat("<td>", Grouped(s.outcomes[p][o]), "</td>");
     h += "</tr>\n";
   }
   h += "</table>\n";
@@ -598,7 +675,8 @@ std::string ReportHtml(const Summary& s) {
   h += "</tr>\n";
   for (const CountryTotal& c : CountriesByWithoutTls(s)) {
     h += StrCat("<tr><td>", CountryCode::FromKey(c.country).view(), "</td>");
-    for (int p = 0; p < kMailProtocols; ++p) h += StrCat("<td>", Grouped(c.without_tls[p]), "</td>");
+    for (int p = 0; p < kMailProtocols; ++p)
+      h += StrCat("<td>", Grouped(c.without_tls[p]), "</td>");
     h += "</tr>\n";
   }
   h += "</table>\n<p>Generated by mailsweep-agg " MAILSWEEP_VERSION ".</p></body></html>\n";

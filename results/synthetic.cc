@@ -16,10 +16,9 @@ struct Share {
   int percent;
 };
 // Roughly the shares of the published "without TLS" figures.
-constexpr Share kShares[] = {{"US", 30}, {"DE", 15}, {"PL", 10}, {"JP", 8}, {"FR", 7},
-                             {"GB", 5},  {"NL", 5},  {"RU", 4},  {"IT", 4}, {"CN", 3},
-                             {"BR", 2},  {"CA", 2},  {"ES", 2},  {"SE", 1}, {"CZ", 1},
-                             {"UA", 1}};
+constexpr Share kShares[] = {{"US", 30}, {"DE", 15}, {"PL", 10}, {"JP", 8}, {"FR", 7}, {"GB", 5},
+                             {"NL", 5},  {"RU", 4},  {"IT", 4},  {"CN", 3}, {"BR", 2}, {"CA", 2},
+                             {"ES", 2},  {"SE", 1},  {"CZ", 1},  {"UA", 1}};
 
 uint64_t Mix(uint64_t x) {
   x ^= x >> 33;

@@ -17,9 +17,9 @@ TEST_CASE("geo: MMDB lookups through libmaxminddb in both layouts, unknown is ZZ
   for (bool geolite : {false, true}) {
     TempDir dir;
     MmdbWriter w(geolite);
-    w.Add(0xc6120000, 16, "US");   // 198.18.0.0/16
-    w.Add(0xc6130000, 17, "de");   // 198.19.0.0/17 (lower case is normalised)
-    w.Add(0x08080800, 24, "US");   // 8.8.8.0/24
+    w.Add(0xc6120000, 16, "US");  // 198.18.0.0/16
+    w.Add(0xc6130000, 17, "de");  // 198.19.0.0/17 (lower case is normalised)
+    w.Add(0x08080800, 24, "US");  // 8.8.8.0/24
     WriteAll(dir.File("t.mmdb"), w.Build());
     auto geo = GeoDb::Open(dir.File("t.mmdb"));
     REQUIRE(geo.ok());

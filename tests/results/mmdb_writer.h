@@ -16,7 +16,9 @@ namespace mailsweep::results::testing {
 
 class MmdbWriter {
  public:
-  explicit MmdbWriter(bool geolite_layout) : geolite_(geolite_layout) { nodes_.push_back({kEmpty, kEmpty}); }
+  explicit MmdbWriter(bool geolite_layout) : geolite_(geolite_layout) {
+    nodes_.push_back({kEmpty, kEmpty});
+  }
 
   // Maps address/prefix_len (1..32) to `country`.
   void Add(uint32_t address, int prefix_len, const std::string& country) {
@@ -43,7 +45,7 @@ class MmdbWriter {
     std::string out;
     for (const auto& n : nodes_) {
       for (uint32_t r : n) {
-        uint32_t v = r == kEmpty ? node_count
+        uint32_t v = r == kEmpty      ? node_count
                      : r >= kDataBase ? node_count + 16 + (r - kDataBase)
                                       : r;
         out.push_back(static_cast<char>(v >> 16));

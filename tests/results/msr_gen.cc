@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
   printf("records %llu\n", static_cast<unsigned long long>(truth.records));
   const char* names[] = {"pop3", "imap", "smtp"};
   for (int p = 0; p < kMailProtocols; ++p) {
-    printf("without_tls %s %llu\n", names[p], static_cast<unsigned long long>(truth.without_tls[p]));
+    printf("without_tls %s %llu\n", names[p],
+           static_cast<unsigned long long>(truth.without_tls[p]));
   }
   return 0;
 }

@@ -66,7 +66,8 @@ Layout WriteOnePerChunk(const std::string& path, int n) {
   return layout;
 }
 
-std::vector<SweepRecord> Expected(const Layout& l, const std::function<bool(uint64_t, uint64_t)>& lost) {
+std::vector<SweepRecord> Expected(const Layout& l,
+                                  const std::function<bool(uint64_t, uint64_t)>& lost) {
   std::vector<SweepRecord> out;
   for (size_t i = 0; i < l.records.size(); ++i) {
     if (!lost(l.chunks[i].first, l.chunks[i].second)) out.push_back(l.records[i]);
@@ -207,9 +208,8 @@ TEST_CASE("record file: FlippedBitDropsTheRestOfItsBlockOnly") {
   auto c = ReadBufferContents("f.msr", data);
   REQUIRE(c.ok());
   const uint64_t block_end = 2 * log::kBlockSize;
-  CHECK(c->sweeps == Expected(l, [&](uint64_t s, uint64_t) {
-          return s >= fragment_start && s < block_end;
-        }));
+  CHECK(c->sweeps ==
+        Expected(l, [&](uint64_t s, uint64_t) { return s >= fragment_start && s < block_end; }));
   REQUIRE(c->corruptions.size() >= 1);
   CHECK(c->corruptions[0].offset == fragment_start);
   CHECK(c->corruptions[0].bytes == block_end - fragment_start);
@@ -296,8 +296,8 @@ TEST_CASE("record file: MalformedChunkWithValidChecksumIsReportedAndSkipped") {
   Reseal(&data, at);
   auto c = ReadBufferContents("m.msr", data);
   REQUIRE(c.ok());
-  CHECK(c->sweeps == std::vector<SweepRecord>{l.records[0], l.records[1], l.records[3],
-                                              l.records[4]});
+  CHECK(c->sweeps ==
+        std::vector<SweepRecord>{l.records[0], l.records[1], l.records[3], l.records[4]});
   REQUIRE(c->corruptions.size() == 1);
   CHECK(c->corruptions[0].offset == at);
   CHECK(c->corruptions[0].reason.find("malformed chunk") == 0);

@@ -37,7 +37,8 @@ TEST_CASE("robustness: 3000 mutated files never crash and never invent records")
         break;
       case 2: {
         size_t at = rng() % data.size(), n = rng() % 200;
-        for (size_t k = at; k < std::min(data.size(), at + n); ++k) data[k] = static_cast<char>(rng());
+        for (size_t k = at; k < std::min(data.size(), at + n); ++k)
+          data[k] = static_cast<char>(rng());
         break;
       }
       case 3: {

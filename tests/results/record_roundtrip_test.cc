@@ -62,8 +62,8 @@ TEST_CASE("round trip: random sweep and probe records, interleaved, any chunk si
     std::vector<SweepRecord> sweeps;
     std::vector<ProbeRecord> probes;
     {
-      auto w = RecordFileWriter::Create(dir.File("p.msr"), TestHeader(),
-                                        {.chunk_bytes = chunk_bytes});
+      auto w =
+          RecordFileWriter::Create(dir.File("p.msr"), TestHeader(), {.chunk_bytes = chunk_bytes});
       REQUIRE(w.ok());
       auto sink = (*w)->NewSink();
       for (int i = 0; i < 3000; ++i) {
@@ -172,9 +172,11 @@ TEST_CASE("size: a probe record without a new certificate takes at most 64 bytes
   std::vector<CertificateFacts> certs;
   for (int i = 0; i < 4; ++i) certs.push_back(RandomCertificate(rng));
   const uint16_t ports[] = {25, 110, 143, 465, 587, 993, 995};
-  const char* banners[] = {"+OK Dovecot (Debian) ready.", "* OK [CAPABILITY IMAP4rev1 SASL-IR "
+  const char* banners[] = {"+OK Dovecot (Debian) ready.",
+                           "* OK [CAPABILITY IMAP4rev1 SASL-IR "
                            "LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ STARTTLS AUTH=PLAIN] Dovecot "
-                           "(Debian) ready.", "220 mail.lab.example ESMTP Postfix (Debian/GNU)"};
+                           "(Debian) ready.",
+                           "220 mail.lab.example ESMTP Postfix (Debian/GNU)"};
   constexpr int kRecords = 50000;
   uint64_t bytes;
   {

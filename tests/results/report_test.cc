@@ -62,7 +62,8 @@ TEST_CASE("classification: policies decide who is without TLS") {
   PortOutcome starttls_login = Port(ProbeOutcome::kStartTlsOk, kPlaintextLoginOffered);
   PortOutcome starttls = Port(ProbeOutcome::kStartTlsOk);
   CHECK(WithoutTls(Policy::kShadowServer, HostClass::kNoTls, {&plain_login, 1}));
-  CHECK_FALSE(WithoutTls(Policy::kShadowServer, HostClass::kPlaintextAndImplicit, {&plain_login, 1}));
+  CHECK_FALSE(
+      WithoutTls(Policy::kShadowServer, HostClass::kPlaintextAndImplicit, {&plain_login, 1}));
   CHECK(WithoutTls(Policy::kNoStartTls, HostClass::kPlaintextAndImplicit, {&plain_login, 1}));
   CHECK_FALSE(WithoutTls(Policy::kNoStartTls, HostClass::kStartTls, {&starttls_login, 1}));
   CHECK(WithoutTls(Policy::kPlaintextLogin, HostClass::kStartTls, {&starttls_login, 1}));
@@ -106,7 +107,9 @@ struct Fixture {
 TEST_CASE("report: counts per country x protocol x class equal the synthetic truth") {
   Fixture f(3000);
   for (int threads : {1, 3}) {
-    Aggregator agg({.policy = Policy::kShadowServer, .geo = f.geo.get(), .threads = threads,
+    Aggregator agg({.policy = Policy::kShadowServer,
+                    .geo = f.geo.get(),
+                    .threads = threads,
                     .blocks_per_task = 2});
     REQUIRE(agg.AddFile(f.dir.File("a.msr")).ok());
     agg.Run();
@@ -118,7 +121,8 @@ TEST_CASE("report: counts per country x protocol x class equal the synthetic tru
            static_cast<int>(key & 0xff)}] = c.classes;
     }
     CHECK(got == f.truth.counts);
-    for (int p = 0; p < kMailProtocols; ++p) CHECK(s.totals[p].without_tls == f.truth.without_tls[p]);
+    for (int p = 0; p < kMailProtocols; ++p)
+      CHECK(s.totals[p].without_tls == f.truth.without_tls[p]);
     // One row per host and protocol that speaks it.
     CHECK(agg.hosts().size() == 3 * f.options.hosts);
   }
