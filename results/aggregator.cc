@@ -159,13 +159,14 @@ void Aggregator::Run() {
   // Presize the tables: a probe record takes ~30 bytes, and a host x protocol has 2-3 records.
   uint64_t bytes = 0;
   for (const auto& r : readers_) bytes += r->size();
-  const uint64_t expected_keys = bytes / 30 / 2;
+  // Capped: several runs over the same hosts would overestimate; the tables grow as needed.
+  const uint64_t expected_keys = std::min<uint64_t>(bytes / 30 / 2, uint64_t{1} << 21);
   workers_.clear();
   for (int i = 0; i < n; ++i) {
     auto w = std::make_unique<Worker>();
     w->id = static_cast<uint8_t>(i);
     w->collect = options_.collect_hosts;
-    w->table.Reserve(std::min<uint64_t>(expected_keys, uint64_t{1} << 26));
+    w->table.Reserve(expected_keys);
     workers_.push_back(std::move(w));
   }
 
@@ -218,7 +219,7 @@ void Aggregator::Run() {
     HostTable<HostState> own;
     const HostTable<HostState>* merged = &workers_[0]->table;
     if (n > 1) {
-      own.Reserve(std::min<uint64_t>(workers_[0]->table.size() / n, uint64_t{1} << 26));
+      own.Reserve(workers_[0]->table.size() / n);
       for (int w = 0; w < n; ++w) {
         workers_[w]->table.ForEach([&](uint64_t key, const HostState& state) {
           uint64_t hash = HostTable<HostState>::Hash(key);
