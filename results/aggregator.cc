@@ -323,6 +323,7 @@ void Aggregator::Run() {
       row.cls = cls;
       row.without_tls = vulnerable;
       row.country = cc;
+      if (options_.asn) row.asn = options_.asn->Asn(address);
       row.port = kMailPortNumbers[ps.first + rep];
       row.obs = state.obs[rep];
       if (tls >= 0) {

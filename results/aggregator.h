@@ -33,6 +33,7 @@ namespace mailsweep::results {
 struct AggregateOptions {
   Policy policy = Policy::kShadowServer;
   const GeoDb* geo = nullptr;  // borrowed; nullptr: every address is ZZ
+  const AsnDb* asn = nullptr;  // borrowed, optional: fills HostRow::asn
   int threads = 1;
   bool collect_hosts = true;  // keep per-host details for the per-host CSVs
   uint64_t blocks_per_task = 64;
@@ -67,6 +68,7 @@ struct HostRow {
   HostClass cls = HostClass::kNoService;
   bool without_tls = false;
   CountryCode country;
+  uint32_t asn = 0;       // 0: unknown
   uint16_t port = 0;      // the port the row describes (the plaintext one when it answers)
   PortObs obs;            // its probe
   uint16_t tls_port = 0;  // where TLS worked (0: nowhere)
