@@ -7,6 +7,7 @@
 // format, of a masscan-style binary record, and of JSON lines. One JSON object on stdout.
 //
 //   build/bench/agg_bench [--records N] [--dir DIR] [--keep]
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include "results/aggregator.h"
 #include "results/geo.h"
 #include "results/record_text.h"
+#include "results/record_writer.h"
 #include "results/synthetic.h"
 
 using namespace mailsweep::results;
@@ -30,14 +32,23 @@ double Seconds(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// CPU seconds (user + system) of this process's threads, or of its waited-for children. The
+// development machine is shared: CPU time measures per-core throughput where wall time cannot.
+double CpuSeconds(int who) {
+  rusage u;
+  getrusage(who, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
 // masscan's binary output (out-binary.c): per banner record a type byte, a length, then
 // timestamp (4), address (4), port (2), app protocol (2), TTL (1) and the banner text; a
 // certificate is a banner record of its own (base64 of the DER, once per host and port).
-uint64_t MasscanStyleBytes(const ProbeRecord& p) {
+uint64_t MasscanStyleBytes(const ProbeRecord& p, bool with_certificate) {
   auto record = [](uint64_t text) { return 1 + (text + 13 >= 128 ? 2 : 1) + 13 + text; };
   uint64_t bytes = record(p.banner.size());
   if (!p.capabilities.empty()) bytes += record(p.capabilities.size());
-  if (p.tls.leaf) bytes += record((p.tls.leaf->der.size() + 2) / 3 * 4);
+  if (p.tls.leaf && with_certificate) bytes += record((p.tls.leaf->der.size() + 2) / 3 * 4);
   return bytes;
 }
 
@@ -77,13 +88,51 @@ int main(int argc, char** argv) {
     return 1;
   }
   double gen_s = Seconds(t0);
+
+  // Writer throughput for sweep records (one sink, as the sweeper's receive thread has):
+  // 10 million lab-like results.
+  double sweep_write_s = 0, sweep_bytes_per_record = 0;
+  const uint64_t kSweeps = 10'000'000;
+  {
+    const std::string sweep_file = dir + "/sweep.msr";
+    FileHeader header;
+    header.ports = {110, 995, 143, 993, 25, 587, 465};
+    auto writer = RecordFileWriter::Create(sweep_file, header);
+    if (!writer.ok()) return 1;
+    auto sink = (*writer)->NewSink();
+    auto start = std::chrono::steady_clock::now();
+    double cpu_start = CpuSeconds(RUSAGE_SELF);
+    uint64_t x = 88172645463325252ull;
+    int64_t t = 1764403200000000;
+    for (uint64_t i = 0; i < kSweeps; ++i) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      SweepRecord r;
+      r.address = 0x0a000000u + static_cast<uint32_t>(x & 0x1fffff);
+      r.port = header.ports[(x >> 24) % 7];
+      r.status = (x >> 30) % 4 == 0 ? SweepStatus::kClosed : SweepStatus::kOpen;
+      r.ttl = (x >> 33) & 1 ? 64 : 128;
+      r.window = r.status == SweepStatus::kClosed ? 0 : 64240;
+      t += static_cast<int64_t>((x >> 40) % 4);
+      r.time_us = t;
+      sink->Add(r);
+    }
+    sink.reset();
+    if (!(*writer)->Close().ok()) return 1;
+    sweep_write_s = CpuSeconds(RUSAGE_SELF) - cpu_start;
+    (void)Seconds(start);
+    sweep_bytes_per_record =
+        static_cast<double>((*writer)->stats().bytes) / static_cast<double>(kSweeps);
+    unlink(sweep_file.c_str());
+  }
   std::ofstream(geo_file) << SyntheticGeoCsv(o);
   struct stat st;
   stat(file.c_str(), &st);
   const double our_bytes = static_cast<double>(st.st_size) / static_cast<double>(truth.records);
 
   // Baseline input and the other formats' sizes (every 10th record sampled for JSON/masscan).
-  uint64_t json_bytes = 0, masscan_bytes = 0, sampled = 0;
+  uint64_t json_bytes = 0, masscan_bytes = 0, masscan_no_cert_bytes = 0, sampled = 0;
   {
     std::ofstream out(csv);
     std::string buf;
@@ -95,7 +144,8 @@ int main(int argc, char** argv) {
         ProbeRecord p = SyntheticProbe(o, a, port, ++t);
         if (i % 10 == 0) {
           json_bytes += ProbeToJson(p).size() + 1;
-          masscan_bytes += MasscanStyleBytes(p);
+          masscan_bytes += MasscanStyleBytes(p, true);
+          masscan_no_cert_bytes += MasscanStyleBytes(p, false);
           ++sampled;
         }
         buf += FormatIpv4(a);
@@ -122,6 +172,7 @@ int main(int argc, char** argv) {
     int threads;
     bool hosts;
     double seconds;
+    double cpu_seconds;
     uint64_t without_tls;
   };
   std::vector<Run> runs;
@@ -133,15 +184,17 @@ int main(int argc, char** argv) {
                       .collect_hosts = hosts});
       if (!agg.AddFile(file).ok()) return 1;
       auto start = std::chrono::steady_clock::now();
+      double cpu_start = CpuSeconds(RUSAGE_SELF);
       agg.Run();
       double s = Seconds(start);
+      double cpu = CpuSeconds(RUSAGE_SELF) - cpu_start;
       if (agg.summary().read.probe_records != truth.records) {
         fprintf(stderr, "agg_bench: read %llu records, wrote %llu\n",
                 static_cast<unsigned long long>(agg.summary().read.probe_records),
                 static_cast<unsigned long long>(truth.records));
         return 1;
       }
-      runs.push_back({threads, hosts, s, agg.summary().totals[0].without_tls});
+      runs.push_back({threads, hosts, s, cpu, agg.summary().totals[0].without_tls});
       if (threads == cores && cores == 1) break;
     }
   }
@@ -172,9 +225,11 @@ END {
 }
 )AWK";
   auto awk_start = std::chrono::steady_clock::now();
+  double awk_cpu_start = CpuSeconds(RUSAGE_CHILDREN);
   std::string cmd = "LC_ALL=C awk -f '" + awk_script + "' '" + csv + "' > '" + awk_out + "'";
   int rc = system(cmd.c_str());
   double awk_s = Seconds(awk_start);
+  double awk_cpu = CpuSeconds(RUSAGE_CHILDREN) - awk_cpu_start;
   uint64_t awk_pop3_no_tls = 0;
   {
     std::ifstream in(awk_out);
@@ -188,41 +243,52 @@ END {
   // sort | uniq -c on the per-record (country, protocol-port, outcome) triple: no join at all,
   // the cheapest thing a shell pipeline can count.
   auto sort_start = std::chrono::steady_clock::now();
+  double sort_cpu_start = CpuSeconds(RUSAGE_CHILDREN);
   std::string sort_cmd = "LC_ALL=C cut -d, -f2- '" + csv + "' | LC_ALL=C sort -S 1G | uniq -c > '" +
                          dir + "/sort.out'";
   int rc2 = system(sort_cmd.c_str());
   double sort_s = Seconds(sort_start);
+  double sort_cpu = CpuSeconds(RUSAGE_CHILDREN) - sort_cpu_start;
 
   const Run& one = runs[0];
   printf("{\n  \"records\": %llu,\n  \"hosts\": %llu,\n  \"cores\": %d,\n  \"generate_s\": %.2f,\n",
          static_cast<unsigned long long>(truth.records), static_cast<unsigned long long>(o.hosts),
          cores, gen_s);
+  printf(
+      "  \"sweep_writer\": {\"records\": %llu, \"cpu_seconds\": %.3f, "
+      "\"records_per_cpu_s\": %.0f, \"bytes_per_record\": %.2f},\n",
+      static_cast<unsigned long long>(kSweeps), sweep_write_s,
+      static_cast<double>(kSweeps) / sweep_write_s, sweep_bytes_per_record);
   printf("  \"runs\": [\n");
   for (size_t i = 0; i < runs.size(); ++i) {
     const Run& r = runs[i];
     double rate = static_cast<double>(truth.records) / r.seconds;
     printf(
         "    {\"threads\": %d, \"per_host_details\": %s, \"seconds\": %.3f, "
-        "\"records_per_s\": %.0f, \"records_per_s_per_core\": %.0f, "
-        "\"speedup_vs_awk\": %.1f, \"pop3_without_tls\": %llu}%s\n",
-        r.threads, r.hosts ? "true" : "false", r.seconds, rate, rate / r.threads, awk_s / r.seconds,
-        static_cast<unsigned long long>(r.without_tls), i + 1 < runs.size() ? "," : "");
+        "\"cpu_seconds\": %.3f, \"records_per_s\": %.0f, \"records_per_cpu_s\": %.0f, "
+        "\"speedup_vs_awk_wall\": %.1f, \"speedup_vs_awk_cpu\": %.1f, "
+        "\"pop3_without_tls\": %llu}%s\n",
+        r.threads, r.hosts ? "true" : "false", r.seconds, r.cpu_seconds, rate,
+        static_cast<double>(truth.records) / r.cpu_seconds, awk_s / r.seconds,
+        awk_cpu / r.cpu_seconds, static_cast<unsigned long long>(r.without_tls),
+        i + 1 < runs.size() ? "," : "");
   }
   printf(
-      "  ],\n  \"baseline_awk\": {\"seconds\": %.3f, \"records_per_s\": %.0f, \"exit\": %d, "
-      "\"pop3_without_tls\": %llu, \"agrees\": %s},\n",
-      awk_s, static_cast<double>(truth.records) / awk_s, rc,
+      "  ],\n  \"baseline_awk\": {\"seconds\": %.3f, \"cpu_seconds\": %.3f, "
+      "\"records_per_s\": %.0f, \"exit\": %d, \"pop3_without_tls\": %llu, \"agrees\": %s},\n",
+      awk_s, awk_cpu, static_cast<double>(truth.records) / awk_s, rc,
       static_cast<unsigned long long>(awk_pop3_no_tls),
       awk_pop3_no_tls == one.without_tls && one.without_tls == truth.without_tls[0] ? "true"
                                                                                     : "false");
   printf(
-      "  \"baseline_sort_uniq\": {\"seconds\": %.3f, \"exit\": %d, \"note\": \"per-record "
-      "counts only, no join\"},\n",
-      sort_s, rc2);
+      "  \"baseline_sort_uniq\": {\"seconds\": %.3f, \"cpu_seconds\": %.3f, \"exit\": %d, "
+      "\"note\": \"per-record counts only, no join\"},\n",
+      sort_s, sort_cpu, rc2);
   printf(
       "  \"bytes_per_record\": {\"mailsweep\": %.2f, \"masscan_style_binary\": %.2f, "
-      "\"json_lines\": %.2f}\n}\n",
+      "\"masscan_style_binary_without_certificates\": %.2f, \"json_lines\": %.2f}\n}\n",
       our_bytes, static_cast<double>(masscan_bytes) / static_cast<double>(sampled),
+      static_cast<double>(masscan_no_cert_bytes) / static_cast<double>(sampled),
       static_cast<double>(json_bytes) / static_cast<double>(sampled));
   if (!keep) {
     for (const std::string& f : {file, geo_file, csv, awk_out, awk_script, dir + "/sort.out"}) {

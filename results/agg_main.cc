@@ -153,7 +153,7 @@ int RunInfo(int argc, const char* const* argv) {
 }
 
 int RunReport(int argc, const char* const* argv) {
-  std::string geo_path, out_dir = "mailsweep-report", policy_name = "shadowserver", date;
+  std::string geo_path, asn_path, out_dir = "mailsweep-report", policy_name = "shadowserver", date;
   uint32_t threads = std::max(1u, std::thread::hardware_concurrency());
   uint32_t top = 15;
   bool no_hosts = false, quiet = false, strict = false;
@@ -169,6 +169,11 @@ int RunReport(int argc, const char* const* argv) {
                "country database: a MaxMind DB (*.mmdb: GeoLite2-Country, DB-IP, "
                "ip-location-db) or a CSV of first_ip,last_ip,country ranges; unknown: ZZ",
                &geo_path);
+  flags.String("--asn", "FILE",
+               "optional ASN database for the per-host CSVs' asn column: a MaxMind DB "
+               "(*.mmdb with autonomous_system_number: GeoLite2-ASN, ip-location-db asn) or a CSV "
+               "of first_ip,last_ip,asn ranges",
+               &asn_path);
   flags.String("-o,--out", "DIR", "where the report files go (created)", &out_dir);
   flags.String("-P,--policy", "NAME",
                "what counts as \"without TLS\": shadowserver (no working TLS reachable for the "
@@ -207,8 +212,18 @@ int RunReport(int argc, const char* const* argv) {
     }
     geo = *std::move(g);
   }
+  std::unique_ptr<AsnDb> asn;
+  if (!asn_path.empty()) {
+    auto a = AsnDb::Open(asn_path);
+    if (!a.ok()) {
+      fmt::print(stderr, "mailsweep-agg report: {}\n", a.status().message());
+      return 2;
+    }
+    asn = *std::move(a);
+  }
   Aggregator agg({.policy = *policy,
                   .geo = geo.get(),
+                  .asn = asn.get(),
                   .threads = static_cast<int>(threads),
                   .collect_hosts = !no_hosts});
   int rc = 0;

@@ -60,11 +60,24 @@ struct Aggregator::Worker final : public RecordVisitor {
     PortObs obs;
   };
 
+  // Keys are partitioned over the workers by hash: a worker's table holds only its partition,
+  // and observations of other partitions travel in batches to their owner's inbox (one lock per
+  // batch, not per record).
+  static constexpr size_t kBatch = 4096;
+  struct Inbox {
+    std::mutex mu;
+    std::vector<std::vector<Pending>> batches;
+  };
+
   uint8_t id = 0;
+  int partitions = 1;
   bool collect = true;
+  std::vector<Worker*>* all = nullptr;  // every worker, indexed by id
   HostTable<HostState> table;
   Pending pending[kPipeline];
   int pending_head = 0, pending_count = 0;
+  std::vector<std::vector<Pending>> outbox;  // per destination worker
+  Inbox inbox;
   StringPool banners{(1u << 24) - 1};
   StringPool ciphers{0xffff};
   StringPool cert_ids{(1u << 24) - 1};  // sha256 bytes
@@ -84,6 +97,39 @@ struct Aggregator::Worker final : public RecordVisitor {
     }
   }
 
+  static int PartitionOf(uint64_t hash, int n) {
+    return static_cast<int>(((hash & 0xffffffffu) * static_cast<uint64_t>(n)) >> 32);
+  }
+
+  void Send(int dest) {
+    std::vector<Pending> batch;
+    batch.reserve(kBatch);
+    batch.swap(outbox[dest]);
+    Inbox& in = (*all)[dest]->inbox;
+    std::lock_guard<std::mutex> lock(in.mu);
+    in.batches.push_back(std::move(batch));
+  }
+  void SendAll() {
+    for (int d = 0; d < partitions; ++d) {
+      if (d != id && !outbox[d].empty()) Send(d);
+    }
+  }
+  // Applies what other workers sent; prefetches a few entries ahead.
+  void Drain() {
+    std::vector<std::vector<Pending>> batches;
+    {
+      std::lock_guard<std::mutex> lock(inbox.mu);
+      batches.swap(inbox.batches);
+    }
+    constexpr size_t kAhead = 8;
+    for (const auto& batch : batches) {
+      for (size_t i = 0; i < batch.size(); ++i) {
+        if (i + kAhead < batch.size()) table.Prefetch(batch[i + kAhead].hash);
+        Apply(batch[i]);
+      }
+    }
+  }
+
   void OnProbe(const ProbeView& v) override {
     int slot = MailPortSlot(v.port);
     if (slot < 0) {
@@ -98,7 +144,7 @@ struct Aggregator::Worker final : public RecordVisitor {
     o.flags = static_cast<uint16_t>(v.flags);
     o.version_code = TlsVersionCode(v.tls_version);
     o.outcome = outcome;
-    o.worker = id;
+    o.worker_plus_one = static_cast<uint8_t>(id + 1);
     if (collect) {
       o.banner = banners.Intern(v.banner);
       o.cipher = static_cast<uint16_t>(ciphers.Intern(v.tls_cipher));
@@ -108,6 +154,14 @@ struct Aggregator::Worker final : public RecordVisitor {
     }
     uint64_t key = uint64_t{v.address} << 2 | static_cast<uint64_t>(proto);
     uint64_t hash = HostTable<HostState>::Hash(key);
+    if (partitions > 1) {
+      int dest = PartitionOf(hash, partitions);
+      if (dest != id) {
+        outbox[dest].push_back({key, hash, slot - kProtocolSlots[proto].first, o});
+        if (outbox[dest].size() >= kBatch) Send(dest);
+        return;
+      }
+    }
     table.Prefetch(hash);
     if (pending_count == kPipeline) {
       Apply(pending[pending_head]);
@@ -126,7 +180,7 @@ struct Aggregator::Worker final : public RecordVisitor {
 
 Aggregator::Aggregator(AggregateOptions options) : options_(options) {
   if (options_.threads < 1) options_.threads = 1;
-  if (options_.threads > 200) options_.threads = 200;
+  if (options_.threads > 254) options_.threads = 254;
   summary_.policy = options_.policy;
 }
 
@@ -159,17 +213,25 @@ void Aggregator::Run() {
   // Presize the tables: a probe record takes ~30 bytes, and a host x protocol has 2-3 records.
   uint64_t bytes = 0;
   for (const auto& r : readers_) bytes += r->size();
-  const uint64_t expected_keys = bytes / 30 / 2;
+  // Capped: several runs over the same hosts would overestimate; the tables grow as needed.
+  const uint64_t expected_keys = std::min<uint64_t>(bytes / 30 / 2, uint64_t{1} << 21);
   workers_.clear();
   for (int i = 0; i < n; ++i) {
     auto w = std::make_unique<Worker>();
     w->id = static_cast<uint8_t>(i);
+    w->partitions = n;
     w->collect = options_.collect_hosts;
-    w->table.Reserve(std::min<uint64_t>(expected_keys, uint64_t{1} << 26));
+    w->outbox.resize(n);
+    w->table.Reserve(expected_keys / n);
     workers_.push_back(std::move(w));
   }
 
-  // Phase 1: scan block ranges; each worker joins into its own partitioned maps.
+  std::vector<Worker*> all;
+  for (auto& w : workers_) all.push_back(w.get());
+  for (auto& w : workers_) w->all = &all;
+
+  // Phase 1: scan block ranges; each worker joins its partition's keys into its table and
+  // sends the others' to them.
   std::atomic<size_t> next{0};
   auto scan = [&](Worker* w) {
     CorruptionFn report = [w](const Corruption& c) {
@@ -178,14 +240,19 @@ void Aggregator::Run() {
     for (size_t t; (t = next.fetch_add(1)) < tasks.size();) {
       w->stats.Add(tasks[t].reader->Scan(w, report, tasks[t].begin, tasks[t].end));
       w->FlushPending();
+      w->Drain();
     }
+    w->SendAll();
   };
-  {
+  auto in_parallel = [&](auto&& f) {
     std::vector<std::thread> threads;
-    for (int i = 1; i < n; ++i) threads.emplace_back(scan, workers_[i].get());
-    scan(workers_[0].get());
+    for (int i = 1; i < n; ++i) threads.emplace_back(f, i);
+    f(0);
     for (auto& t : threads) t.join();
-  }
+  };
+  in_parallel([&](int i) { scan(workers_[i].get()); });
+  // Everything has been sent once every scan has ended.
+  in_parallel([&](int i) { workers_[i]->Drain(); });
   for (const auto& w : workers_) {
     summary_.read.Add(w->stats);
     summary_.other_port_records += w->other_port;
@@ -199,7 +266,7 @@ void Aggregator::Run() {
     w->certs.clear();
   }
 
-  // Phase 2: partition p of every worker merges into one map, then classify and count.
+  // Phase 2: each partition classifies and counts its keys.
   struct PartResult {
     std::map<uint32_t, CountryCounts> counts;
     std::array<CountryCounts, kMailProtocols> totals{};
@@ -213,24 +280,9 @@ void Aggregator::Run() {
     unknown = GeoDb::Unknown();
     geo = unknown.get();
   }
-  // Partition p takes the keys whose hash falls into it from every worker's table.
+  // Worker p's table holds exactly partition p's keys.
   auto merge = [&](int p) {
-    HostTable<HostState> own;
-    const HostTable<HostState>* merged = &workers_[0]->table;
-    if (n > 1) {
-      own.Reserve(std::min<uint64_t>(workers_[0]->table.size() / n, uint64_t{1} << 26));
-      for (int w = 0; w < n; ++w) {
-        workers_[w]->table.ForEach([&](uint64_t key, const HostState& state) {
-          uint64_t hash = HostTable<HostState>::Hash(key);
-          if ((hash >> 32) % n != static_cast<uint64_t>(p)) return;
-          HostState& into = own.FindOrInsert(key, hash);
-          for (int s = 0; s < 3; ++s) {
-            if (state.obs[s].present()) MergeObs(&into.obs[s], state.obs[s]);
-          }
-        });
-      }
-      merged = &own;
-    }
+    const HostTable<HostState>* merged = &workers_[p]->table;
     PartResult& out = results[p];
     merged->ForEach([&](uint64_t key, const HostState& state) {
       const int proto = static_cast<int>(key & 3);
@@ -271,6 +323,7 @@ void Aggregator::Run() {
       row.cls = cls;
       row.without_tls = vulnerable;
       row.country = cc;
+      if (options_.asn) row.asn = options_.asn->Asn(address);
       row.port = kMailPortNumbers[ps.first + rep];
       row.obs = state.obs[rep];
       if (tls >= 0) {
@@ -309,18 +362,20 @@ void Aggregator::Run() {
 }
 
 std::string_view Aggregator::Banner(const PortObs& o) const {
-  if (!o.present() || o.worker >= workers_.size()) return {};
-  return workers_[o.worker]->banners.Get(o.banner);
+  if (!o.present() || static_cast<size_t>(o.worker()) >= workers_.size()) return {};
+  return workers_[o.worker()]->banners.Get(o.banner);
 }
 
 std::string_view Aggregator::Cipher(const PortObs& o) const {
-  if (!o.present() || o.worker >= workers_.size()) return {};
-  return workers_[o.worker]->ciphers.Get(o.cipher);
+  if (!o.present() || static_cast<size_t>(o.worker()) >= workers_.size()) return {};
+  return workers_[o.worker()]->ciphers.Get(o.cipher);
 }
 
 const CertificateFacts* Aggregator::Certificate(const PortObs& o) const {
-  if (!o.present() || o.worker >= workers_.size() || o.cert == 0) return nullptr;
-  auto it = certs_.find(ToAbsl(workers_[o.worker]->cert_ids.Get(o.cert)));
+  if (!o.present() || static_cast<size_t>(o.worker()) >= workers_.size() || o.cert == 0) {
+    return nullptr;
+  }
+  auto it = certs_.find(ToAbsl(workers_[o.worker()]->cert_ids.Get(o.cert)));
   return it == certs_.end() ? nullptr : &it->second;
 }
 

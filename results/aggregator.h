@@ -33,6 +33,7 @@ namespace mailsweep::results {
 struct AggregateOptions {
   Policy policy = Policy::kShadowServer;
   const GeoDb* geo = nullptr;  // borrowed; nullptr: every address is ZZ
+  const AsnDb* asn = nullptr;  // borrowed, optional: fills HostRow::asn
   int threads = 1;
   bool collect_hosts = true;  // keep per-host details for the per-host CSVs
   uint64_t blocks_per_task = 64;
@@ -41,9 +42,8 @@ struct AggregateOptions {
 // The latest probe of one (address, port), packed so that a host x protocol (three ports and
 // its key) fits one cache line. Strings and certificates are ids into the reading worker's
 // pools (0: none; a pool that reaches 2^24 entries, or 2^16 ciphers, stops adding and new
-// values read as none).
+// values read as none). All zero bytes = no probe.
 struct __attribute__((packed)) PortObs {
-  static constexpr uint8_t kAbsent = 0xff;
   uint32_t time_s = 0;
   uint32_t banner : 24 = 0;
   uint32_t version_code : 8 = 0;  // see TlsVersionCode()
@@ -51,9 +51,10 @@ struct __attribute__((packed)) PortObs {
   uint32_t outcome : 8 = 0;
   uint16_t flags = 0;  // ProbeFlag bits 0..15
   uint16_t cipher = 0;
-  uint8_t worker = kAbsent;
+  uint8_t worker_plus_one = 0;  // the reading worker + 1; 0: absent
 
-  bool present() const { return worker != kAbsent; }
+  bool present() const { return worker_plus_one != 0; }
+  int worker() const { return worker_plus_one - 1; }
   uint16_t tls_version() const;
 };
 static_assert(sizeof(PortObs) == 17);
@@ -67,6 +68,7 @@ struct HostRow {
   HostClass cls = HostClass::kNoService;
   bool without_tls = false;
   CountryCode country;
+  uint32_t asn = 0;       // 0: unknown
   uint16_t port = 0;      // the port the row describes (the plaintext one when it answers)
   PortObs obs;            // its probe
   uint16_t tls_port = 0;  // where TLS worked (0: nowhere)

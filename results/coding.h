@@ -104,11 +104,14 @@ class Cursor {
     p_ += 8;
     return true;
   }
-  bool Varint64(uint64_t* v) {
+  __attribute__((always_inline)) bool Varint64(uint64_t* v) {
     if (p_ != end_ && static_cast<uint8_t>(*p_) < 0x80) {  // the common one-byte case
       *v = static_cast<uint8_t>(*p_++);
       return true;
     }
+    return Varint64Slow(v);
+  }
+  __attribute__((noinline)) bool Varint64Slow(uint64_t* v) {
     uint64_t result = 0;
     for (int shift = 0; shift <= 63 && p_ != end_; shift += 7) {
       uint64_t byte = static_cast<uint8_t>(*p_++);

@@ -54,6 +54,18 @@ class GeoDb {
   virtual std::string Describe() const = 0;
 };
 
+// Autonomous system numbers the same way: MaxMind DB files with `autonomous_system_number`
+// (GeoLite2-ASN, ip-location-db's asn databases) or CSV ranges `first_ip,last_ip,asn[,...]`
+// (ip-location-db's asn CSV; an "AS" prefix is accepted). Unknown is 0. Same thread rules.
+class AsnDb {
+ public:
+  virtual ~AsnDb() = default;
+  static absl::StatusOr<std::unique_ptr<AsnDb>> Open(const std::string& path);
+  static absl::StatusOr<std::unique_ptr<AsnDb>> FromCsvText(std::string_view text,
+                                                            std::string_view name = "csv");
+  virtual uint32_t Asn(uint32_t address) const = 0;
+};
+
 }  // namespace mailsweep::results
 
 #endif  // MAILSWEEP_RESULTS_GEO_H_

@@ -1,7 +1,9 @@
 // An open-addressing hash table from a 64-bit key to a small value, one cache line per slot,
 // with a Prefetch() so a caller can overlap the cache misses of several lookups (the
 // aggregator's join of 10^7 records in random order is bound by those misses). Linear probing,
-// grows at 3/4 load. Used by results/aggregator.cc only. Not thread-safe: one owner thread.
+// grows at 3/4 load. Slots live in anonymous memory mapped with transparent huge pages, so a
+// Value must be trivially copyable and all-zero bytes must be its empty state.
+// Used by results/aggregator.cc only. Not thread-safe: one owner thread.
 //
 // Example:
 //   HostTable<State> t;
@@ -11,9 +13,12 @@
 #ifndef MAILSWEEP_RESULTS_HOST_TABLE_H_
 #define MAILSWEEP_RESULTS_HOST_TABLE_H_
 
+#include <sys/mman.h>
+
 #include <cstddef>
 #include <cstdint>
-#include <vector>
+#include <cstdlib>
+#include <type_traits>
 
 namespace mailsweep::results {
 
@@ -21,6 +26,9 @@ template <typename Value>
 class HostTable {
  public:
   HostTable() { Resize(1 << 12); }
+  ~HostTable() { Unmap(slots_, capacity_); }
+  HostTable(const HostTable&) = delete;
+  HostTable& operator=(const HostTable&) = delete;
 
   static uint64_t Hash(uint64_t key) {
     // Fibonacci hashing: the top bits of key * 2^64/phi index the table.
@@ -29,9 +37,9 @@ class HostTable {
   }
   void Prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[Index(hash)]); }
 
-  // Returns the value of `key`, value-initialised when new.
+  // Returns the value of `key`; all zero when new.
   Value& FindOrInsert(uint64_t key, uint64_t hash) {
-    if (size_ + 1 > (slots_.size() >> 2) * 3) Resize(slots_.size() * 2);
+    if (size_ + 1 > (capacity_ >> 2) * 3) Resize(capacity_ * 2);
     const uint64_t stored = key + 1;  // 0 marks an empty slot
     for (size_t i = Index(hash);; i = (i + 1) & mask_) {
       Slot& s = slots_[i];
@@ -46,45 +54,67 @@ class HostTable {
 
   // Makes room for `n` keys without growing.
   void Reserve(size_t n) {
-    size_t capacity = slots_.size();
+    size_t capacity = capacity_;
     while ((capacity >> 2) * 3 < n) capacity *= 2;
-    if (capacity != slots_.size()) Resize(capacity);
+    if (capacity != capacity_) Resize(capacity);
   }
 
   template <typename F>
   void ForEach(F&& f) const {
-    for (const Slot& s : slots_) {
-      if (s.key != 0) f(s.key - 1, s.value);
+    for (size_t i = 0; i < capacity_; ++i) {
+      if (slots_[i].key != 0) f(slots_[i].key - 1, slots_[i].value);
     }
   }
   size_t size() const { return size_; }
+  // Returns the memory; the table is empty and small afterwards.
   void Clear() {
-    std::vector<Slot>().swap(slots_);
+    Unmap(slots_, capacity_);
+    slots_ = nullptr;
+    capacity_ = 0;
+    size_ = 0;
     Resize(1 << 12);
   }
 
  private:
   struct alignas(64) Slot {
-    uint64_t key = 0;
-    Value value{};
+    uint64_t key;
+    Value value;
   };
   static_assert(sizeof(Value) <= 56, "a slot is one cache line");
+  static_assert(std::is_trivially_copyable_v<Value>);
 
   size_t Index(uint64_t hash) const { return static_cast<size_t>(hash >> shift_); }
 
+  static Slot* Map(size_t capacity) {
+    const size_t bytes = capacity * sizeof(Slot);
+    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) abort();  // out of memory: as operator new would
+    // Random access over hundreds of MB: 2 MiB pages save most TLB misses (a hint only).
+    if (bytes >= (size_t{1} << 21)) madvise(p, bytes, MADV_HUGEPAGE);
+    return static_cast<Slot*>(p);  // zero-filled: every slot empty
+  }
+  static void Unmap(Slot* slots, size_t capacity) {
+    if (slots) munmap(slots, capacity * sizeof(Slot));
+  }
+
   void Resize(size_t capacity) {
-    std::vector<Slot> old;
-    old.swap(slots_);
-    slots_.resize(capacity);
+    Slot* old = slots_;
+    const size_t old_capacity = capacity_;
+    slots_ = Map(capacity);
+    capacity_ = capacity;
     mask_ = capacity - 1;
     shift_ = 64 - static_cast<unsigned>(__builtin_ctzll(capacity));
     size_ = 0;
-    for (const Slot& s : old) {
-      if (s.key != 0) FindOrInsert(s.key - 1, Hash(s.key - 1)) = s.value;
+    for (size_t i = 0; i < old_capacity; ++i) {
+      if (old[i].key != 0) {
+        FindOrInsert(old[i].key - 1, Hash(old[i].key - 1)) = old[i].value;
+      }
     }
+    Unmap(old, old_capacity);
   }
 
-  std::vector<Slot> slots_;
+  Slot* slots_ = nullptr;
+  size_t capacity_ = 0;
   size_t mask_ = 0;
   unsigned shift_ = 64;
   size_t size_ = 0;

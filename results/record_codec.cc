@@ -222,7 +222,7 @@ struct DecodeState {
   std::vector<std::string_view>* strings;
   uint64_t last_time;
 
-  bool String(std::string_view* out) {
+  __attribute__((always_inline)) bool String(std::string_view* out) {
     uint64_t v;
     if (!in.Varint64(&v)) return false;
     if (v == 0) {
@@ -239,7 +239,7 @@ struct DecodeState {
     *out = (*strings)[index];
     return true;
   }
-  bool Time(int64_t* out) {
+  __attribute__((always_inline)) bool Time(int64_t* out) {
     uint64_t v;
     if (!in.Varint64(&v)) return false;
     last_time += static_cast<uint64_t>(UnZigZag(v));

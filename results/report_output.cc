@@ -227,6 +227,7 @@ enum class Col {
   kTimestamp,
   kSeverity,
   kIp,
+  kAsn,
   kProtocol,
   kPort,
   kTag,
@@ -264,6 +265,7 @@ Col ColumnOf(std::string_view c) {
       {"timestamp", Col::kTimestamp},
       {"severity", Col::kSeverity},
       {"ip", Col::kIp},
+      {"asn", Col::kAsn},
       {"protocol", Col::kProtocol},
       {"port", Col::kPort},
       {"tag", Col::kTag},
@@ -387,6 +389,9 @@ std::string ShadowServerCsv(const Aggregator& agg, int protocol, bool vulnerable
           break;
         case Col::kIp:
           out += Ipv4(h.address);
+          break;
+        case Col::kAsn:
+          if (h.asn) StrAppend(&out, h.asn);
           break;
         case Col::kProtocol:
           out += "tcp";

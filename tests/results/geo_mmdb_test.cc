@@ -34,6 +34,26 @@ TEST_CASE("geo: MMDB lookups through libmaxminddb in both layouts, unknown is ZZ
   }
 }
 
+TEST_CASE("geo: ASN from an MMDB and from CSV ranges, unknown is 0") {
+  TempDir dir;
+  MmdbWriter w(true);
+  w.AddAsn(0xc6120000, 16, 64500);
+  w.AddAsn(0xc6130000, 16, 4200000001u);
+  WriteAll(dir.File("asn.mmdb"), w.Build());
+  auto mmdb = AsnDb::Open(dir.File("asn.mmdb"));
+  REQUIRE(mmdb.ok());
+  CHECK((*mmdb)->Asn(0xc6120005) == 64500);
+  CHECK((*mmdb)->Asn(0xc6130005) == 4200000001u);
+  CHECK((*mmdb)->Asn(0x01010101) == 0);
+  auto csv = AsnDb::FromCsvText(
+      "198.18.0.0,198.18.255.255,64500,Example Org\n"
+      "198.19.0.0,198.19.0.255,AS64501\n");
+  REQUIRE(csv.ok());
+  CHECK((*csv)->Asn(0xc6120005) == 64500);
+  CHECK((*csv)->Asn(0xc6130005) == 64501);
+  CHECK((*csv)->Asn(0xc6130105) == 0);
+}
+
 TEST_CASE("geo: a broken MMDB file is an error, not a crash") {
   TempDir dir;
   WriteAll(dir.File("bad.mmdb"), "this is not a maxmind database");

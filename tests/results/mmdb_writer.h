@@ -22,7 +22,10 @@ class MmdbWriter {
 
   // Maps address/prefix_len (1..32) to `country`.
   void Add(uint32_t address, int prefix_len, const std::string& country) {
-    uint32_t data = DataFor(country);
+    Insert(address, prefix_len, DataFor(country));
+  }
+
+  void Insert(uint32_t address, int prefix_len, uint32_t data) {
     size_t node = 0;
     for (int depth = 0; depth < prefix_len; ++depth) {
       int bit = (address >> (31 - depth)) & 1;
@@ -38,6 +41,15 @@ class MmdbWriter {
       }
       node = next;
     }
+  }
+
+  // Maps address/prefix_len to {"autonomous_system_number": asn} (GeoLite2-ASN's layout).
+  void AddAsn(uint32_t address, int prefix_len, uint32_t asn) {
+    uint32_t offset = static_cast<uint32_t>(data_.size());
+    Map(&data_, 1);
+    Str(&data_, "autonomous_system_number");
+    Uint(&data_, 6, asn);
+    Insert(address, prefix_len, offset);
   }
 
   std::string Build() const {

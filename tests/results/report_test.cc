@@ -230,3 +230,33 @@ TEST_CASE("report: ShadowServer CSVs have exactly ShadowServer's header and one 
 
 }  // namespace
 }  // namespace mailsweep::results
+
+namespace mailsweep::results {
+namespace {
+
+TEST_CASE("report: the asn column is filled from an ASN database") {
+  Fixture f(50);
+  auto asn = AsnDb::FromCsvText("198.18.0.0,198.19.255.255,64500,Lab\n");
+  REQUIRE(asn.ok());
+  Aggregator agg({.geo = f.geo.get(), .asn = asn->get()});
+  REQUIRE(agg.AddFile(f.dir.File("a.msr")).ok());
+  agg.Run();
+  std::string csv = ShadowServerCsv(agg, 0, false);
+  std::istringstream lines(csv);
+  std::string line;
+  std::getline(lines, line);
+  size_t rows = 0;
+  while (std::getline(lines, line)) {
+    ++rows;
+    // timestamp,severity,ip,protocol,port,hostname,tag,asn,...
+    std::vector<std::string> fields;
+    std::stringstream ss(line);
+    for (std::string field; std::getline(ss, field, ',');) fields.push_back(field);
+    REQUIRE(fields.size() > 8);
+    CHECK(fields[7] == "64500");
+  }
+  CHECK(rows == 50);
+}
+
+}  // namespace
+}  // namespace mailsweep::results
