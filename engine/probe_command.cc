@@ -16,8 +16,8 @@
 #include "engine/probe_target_reader.h"
 #include "engine/prober_pool.h"
 #include "engine/run_header.h"
-#include "results/record_writer.h"
 #include "engine/text_record_sink.h"
+#include "results/record_writer.h"
 #include "targets/ipv4.h"
 #include "targets/port_list.h"
 
@@ -93,14 +93,15 @@ int RunProbeCommand(int argc, const char* const* argv) {
   }
   if (format_name.empty()) format_name = output == "-" ? "json" : "msr";
   const bool binary = format_name == "msr";
-  auto format = binary ? absl::StatusOr<TextFormat>(TextFormat::kJsonLines)
-                       : ParseTextFormat(format_name);
+  auto format =
+      binary ? absl::StatusOr<TextFormat>(TextFormat::kJsonLines) : ParseTextFormat(format_name);
   if (!format.ok()) {
     absl::FPrintF(stderr, "mailsweep probe: %s (or msr)\n", format.status().message());
     return 2;
   }
   if (binary && output == "-") {
-    absl::FPrintF(stderr, "mailsweep probe: -f msr writes a file (-o FILE); stdout takes json or csv\n");
+    absl::FPrintF(stderr,
+                  "mailsweep probe: -f msr writes a file (-o FILE); stdout takes json or csv\n");
     return 2;
   }
   std::vector<uint16_t> ports;
@@ -130,8 +131,7 @@ int RunProbeCommand(int argc, const char* const* argv) {
   std::unique_ptr<TextRecordSinkFactory> text_sinks;
   results::RecordSinkFactory* sinks = nullptr;
   if (binary) {
-    auto w = results::RecordFileWriter::Create(
-        output, MakeFileHeader(0, 1, 0, ports, argc, argv));
+    auto w = results::RecordFileWriter::Create(output, MakeFileHeader(0, 1, 0, ports, argc, argv));
     if (!w.ok()) {
       absl::FPrintF(stderr, "mailsweep probe: %s\n", w.status().message());
       return 1;

@@ -18,8 +18,8 @@ std::string RandomScanId() {
 }
 
 results::FileHeader MakeFileHeader(uint64_t seed, uint64_t shards, uint64_t shard,
-                                   std::vector<uint16_t> ports, int argc,
-                                   const char* const* argv, std::string scan_id) {
+                                   std::vector<uint16_t> ports, int argc, const char* const* argv,
+                                   std::string scan_id) {
   results::FileHeader h;
   h.tool_version = MAILSWEEP_VERSION;
   h.scan_id = scan_id.empty() ? RandomScanId() : std::move(scan_id);

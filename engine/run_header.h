@@ -17,8 +17,8 @@ std::string RandomScanId();
 
 // `scan_id` empty: a new random one.
 results::FileHeader MakeFileHeader(uint64_t seed, uint64_t shards, uint64_t shard,
-                                   std::vector<uint16_t> ports, int argc,
-                                   const char* const* argv, std::string scan_id = "");
+                                   std::vector<uint16_t> ports, int argc, const char* const* argv,
+                                   std::string scan_id = "");
 
 }  // namespace mailsweep::engine
 

@@ -352,9 +352,8 @@ absl::StatusOr<ScanSummary> RunScan(const ScanConfig& cfg, SignalFd* signals) {
   }
   checkpoint.position = start;
 
-  results::FileHeader header =
-      MakeFileHeader(walk.seed, cfg.shards, cfg.shard, walk.space.ports(), 0, nullptr,
-                     checkpoint.scan_id);
+  results::FileHeader header = MakeFileHeader(walk.seed, cfg.shards, cfg.shard, walk.space.ports(),
+                                              0, nullptr, checkpoint.scan_id);
   header.command_line = cfg.command_line;
   MAILSWEEP_ASSIGN_OR_RETURN(auto writer, results::RecordFileWriter::Create(file, header));
   // Written at once, so a crash before the first periodic one still leaves a resumable scan.

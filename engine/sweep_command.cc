@@ -16,12 +16,12 @@
 #include "base/strings.h"
 #include "engine/csv_record_sink.h"
 #include "engine/run_header.h"
-#include "results/record_writer.h"
 #include "engine/signal_fd.h"
 #include "engine/status_line.h"
 #include "engine/sweep_options.h"
 #include "engine/sweeper.h"
 #include "engine/walk_options.h"
+#include "results/record_writer.h"
 #include "targets/ipv4.h"
 #include "targets/port_list.h"
 
