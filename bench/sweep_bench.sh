@@ -120,7 +120,7 @@ for round in $(seq 1 "$rounds"); do
     sink_rates+="\"mailsweep_${variant%%:*}_pps\":$(tail -1 "$work/sink.json" | sed -E 's/.*"send_rate_avg":([0-9]+).*/\1/'),"
   done
   read -r wall user sys < <(timed ip netns exec "$sink_s" zmap --disable-syslog -p 110 -i s0 \
-    -G "$gw_mac" -S 203.0.113.1 -B 10G -c 1 -b /dev/null -f csv -o /dev/null 198.18.0.0/15)
+    -G "$gw_mac" -S 203.0.113.1 -B 10G -c 1 -b /dev/null -o /dev/null 198.18.0.0/15)
   json "{\"round\":$round,\"bench\":\"sink\",${sink_rates}\"zmap_pps\":$(zmap_rate "$work/stderr")}"
 
   # --- The lab: all three tools against the same simulated Internet ---
@@ -140,19 +140,23 @@ for round in $(seq 1 "$rounds"); do
     json "{\"round\":$round,\"tool\":\"$name\",\"probes\":$probes,\"pps\":$pps,\"wall_s\":$wall,\"cpu_s\":$(awk "BEGIN{print $user+$sys}"),\"open_expected\":$expected,\"open_found\":$found,\"extra\":$extra,\"coverage\":$(awk "BEGIN{printf \"%.5f\", $found/$expected}")}"
   done
 
-  # ZMap 2.1.1 takes one port per run: eight runs, times summed.
-  : > "$work/zmap_open.csv"
-  zw=0; zc=0; zsend=0
-  for p in ${ports//,/ }; do
-    read -r wall user sys < <(timed "$lab" scan "$work/lab" zmap --disable-syslog -p "$p" -i s0 \
-      -G "$gw_mac" -S 203.0.113.1 -s 61000-65535 -B 10G -c $cooldown -b /dev/null \
-      -o "$work/zmap_$p.txt" 198.18.0.0/15)
-    sed "s/\$/,$p/" "$work/zmap_$p.txt" >> "$work/zmap_open.csv"
-    zw=$(awk "BEGIN{print $zw+$wall}"); zc=$(awk "BEGIN{print $zc+$user+$sys}")
-    zsend=$(awk "BEGIN{print $zsend + 131072 / $(zmap_rate "$work/stderr")}")
+  # ZMap 2.1.1 takes one port per run: eight runs, times summed; with its default sender thread
+  # and, like mailsweep -T 2, with both cores sending.
+  for variant in "zmap:" "zmap_T2:-T 2"; do
+    name=${variant%%:*}; extra_flags=${variant#*:}
+    : > "$work/zmap_open.csv"
+    zw=0; zc=0; zsend=0
+    for p in ${ports//,/ }; do
+      read -r wall user sys < <(timed "$lab" scan "$work/lab" zmap --disable-syslog -p "$p" -i s0 \
+        -G "$gw_mac" -S 203.0.113.1 -s 61000-65535 -B 10G -c $cooldown -b /dev/null $extra_flags \
+        -o "$work/zmap_$p.txt" 198.18.0.0/15)
+      sed "s/\$/,$p/" "$work/zmap_$p.txt" >> "$work/zmap_open.csv"
+      zw=$(awk "BEGIN{print $zw+$wall}"); zc=$(awk "BEGIN{print $zc+$user+$sys}")
+      zsend=$(awk "BEGIN{print $zsend + 131072 / $(zmap_rate "$work/stderr")}")
+    done
+    read -r found extra < <(coverage "$work/zmap_open.csv")
+    json "{\"round\":$round,\"tool\":\"$name\",\"probes\":$probes,\"pps\":$(awk "BEGIN{printf \"%.0f\", $probes/$zsend}"),\"wall_s\":$zw,\"cpu_s\":$zc,\"open_expected\":$expected,\"open_found\":$found,\"extra\":$extra,\"coverage\":$(awk "BEGIN{printf \"%.5f\", $found/$expected}")}"
   done
-  read -r found extra < <(coverage "$work/zmap_open.csv")
-  json "{\"round\":$round,\"tool\":\"zmap\",\"probes\":$probes,\"pps\":$(awk "BEGIN{printf \"%.0f\", $probes/$zsend}"),\"wall_s\":$zw,\"cpu_s\":$zc,\"open_expected\":$expected,\"open_found\":$found,\"extra\":$extra,\"coverage\":$(awk "BEGIN{printf \"%.5f\", $found/$expected}")}"
 
   read -r wall user sys < <(timed "$lab" scan "$work/lab" masscan 198.18.0.0/15 -p "$ports" \
     --rate 100000000 -e s0 --router-mac "$gw_mac" --adapter-ip 203.0.113.1 \

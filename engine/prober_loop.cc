@@ -498,32 +498,28 @@ void ProberLoop::Finish(Conn& c) {
   uint8_t o = static_cast<uint8_t>(c.record.outcome);
   counters_.outcomes[o & 15].fetch_add(1, std::memory_order_relaxed);
   counters_.done.fetch_add(1, std::memory_order_relaxed);
+  Release(c);
+}
+
+void ProberLoop::Release(Conn& c) {
   c.phase = Conn::Phase::kFree;
   c.session.reset();
   c.tls.reset();
   std::string().swap(c.pending_out);
   c.record = results::ProbeRecord{};
-  free_slots_.push_back(slot);
+  free_slots_.push_back(c.slot);
   --in_flight_;
   counters_.in_flight.store(in_flight_, std::memory_order_release);
 }
 
 void ProberLoop::Discard(Conn& c) {
-  const uint32_t slot = c.slot;
-  wheel_.Cancel(slot);
+  wheel_.Cancel(c.slot);
   if (c.fd >= 0) {
     close(c.fd);
     c.fd = -1;
   }
   counters_.abandoned.fetch_add(1, std::memory_order_relaxed);
-  c.phase = Conn::Phase::kFree;
-  c.session.reset();
-  c.tls.reset();
-  std::string().swap(c.pending_out);
-  c.record = results::ProbeRecord{};
-  free_slots_.push_back(slot);
-  --in_flight_;
-  counters_.in_flight.store(in_flight_, std::memory_order_release);
+  Release(c);
 }
 
 void ProberLoop::AbortAll() {

@@ -82,6 +82,7 @@ class ProberLoop {
   void ArmRead(Conn& c, uint32_t ms);
   void Finish(Conn& c);
   void Discard(Conn& c);  // ends a connection without a record (abandoned)
+  void Release(Conn& c);  // returns the slot of an ended connection to the free list
   void FinishWithOutcome(Conn& c, results::ProbeOutcome outcome);
   void AbortAll();
   Conn* Lookup(uint64_t data);

@@ -198,25 +198,6 @@ absl::StatusOr<TextFormat> ParseTextFormat(std::string_view name) {
   return absl::InvalidArgumentError(StrCat("unknown output format '", name, "' (json, csv)"));
 }
 
-std::string TlsVersionName(uint16_t version) {
-  switch (version) {
-    case 0x0300:
-      return "SSLv3";
-    case 0x0301:
-      return "TLSv1.0";
-    case 0x0302:
-      return "TLSv1.1";
-    case 0x0303:
-      return "TLSv1.2";
-    case 0x0304:
-      return "TLSv1.3";
-    case 0:
-      return "";
-    default:
-      return StrCat("0x", fmt::format("{:04x}", version));
-  }
-}
-
 const char* CsvHeader() {
   return "timestamp,ip,port,protocol,outcome,starttls_advertised,starttls_accepted,tls_ok,"
          "plaintext_login,handshake,cipher_suite,cert_sha256,subject_common_name,"
@@ -236,7 +217,7 @@ std::string ProbeRecordToCsv(const results::ProbeRecord& r) {
   yn(results::kStartTlsAccepted);
   yn(results::kTlsHandshakeOk);
   yn(results::kPlaintextLoginOffered);
-  CsvCell(&out, TlsVersionName(r.tls.version));
+  CsvCell(&out, results::TlsVersionName(r.tls.version));
   CsvCell(&out, r.tls.cipher);
   const bool leaf = r.tls.leaf.has_value();
   CsvCell(&out, leaf ? Hex(r.tls.leaf->sha256) : "");
@@ -279,7 +260,7 @@ std::string ProbeRecordToJson(const results::ProbeRecord& r) {
   if (r.tls.version != 0 || !r.tls.failure.empty()) {
     Key(&out, "tls");
     out.push_back('{');
-    Field(&out, "version", TlsVersionName(r.tls.version));
+    Field(&out, "version", results::TlsVersionName(r.tls.version));
     Field(&out, "cipher_suite", r.tls.cipher);
     Field(&out, "chain_length", uint64_t{r.tls.chain_length});
     if (!r.tls.failure.empty()) Field(&out, "failure", r.tls.failure);

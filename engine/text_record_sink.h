@@ -49,7 +49,6 @@ std::string ProbeRecordToJson(const results::ProbeRecord& r);
 std::string ProbeRecordToCsv(const results::ProbeRecord& r);
 std::string SweepRecordToJson(const results::SweepRecord& r);
 const char* CsvHeader();
-std::string TlsVersionName(uint16_t version);  // "TLSv1.2", "SSLv3", "" for 0
 
 }  // namespace mailsweep::engine
 

@@ -390,25 +390,6 @@ uint16_t PortObs::tls_version() const {
   return kVersions[version_code < 7 ? version_code : 6];
 }
 
-const char* TlsVersionName(uint16_t version) {
-  switch (version) {
-    case 0:
-      return "";
-    case 0x0300:
-      return "SSLv3";
-    case 0x0301:
-      return "TLSv1.0";
-    case 0x0302:
-      return "TLSv1.1";
-    case 0x0303:
-      return "TLSv1.2";
-    case 0x0304:
-      return "TLSv1.3";
-    case 0xffff:
-      return "other";
-    default:
-      return "unknown";
-  }
 }
 
 }  // namespace mailsweep::results

@@ -125,8 +125,6 @@ class Aggregator {
   std::vector<HostRow> hosts_;
 };
 
-const char* TlsVersionName(uint16_t version);  // "TLSv1.2", "SSLv3", "" for 0
-
 }  // namespace mailsweep::results
 
 #endif  // MAILSWEEP_RESULTS_AGGREGATOR_H_

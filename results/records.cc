@@ -85,4 +85,24 @@ const char* SweepStatusName(SweepStatus s) {
   return "unknown";
 }
 
+const char* TlsVersionName(uint16_t version) {
+  switch (version) {
+    case 0:
+      return "";
+    case 0x0300:
+      return "SSLv3";
+    case 0x0301:
+      return "TLSv1.0";
+    case 0x0302:
+      return "TLSv1.1";
+    case 0x0303:
+      return "TLSv1.2";
+    case 0x0304:
+      return "TLSv1.3";
+    case 0xffff:
+      return "other";
+    default:
+      return "unknown";
+  }
+
 }  // namespace mailsweep::results

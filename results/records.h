@@ -153,6 +153,8 @@ TlsMode TlsModeForPort(uint16_t port);
 const char* ProtocolName(Protocol p);        // "pop3", "imap", "smtp", "unknown"
 const char* OutcomeName(ProbeOutcome o);     // "starttls_ok", ...
 const char* SweepStatusName(SweepStatus s);  // "open", "closed", "unreachable"
+// "TLSv1.2", "SSLv3", ...; "" for 0 (no TLS), "other"/"unknown" for anything else.
+const char* TlsVersionName(uint16_t version);
 
 }  // namespace mailsweep::results
 
