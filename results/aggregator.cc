@@ -390,6 +390,4 @@ uint16_t PortObs::tls_version() const {
   return kVersions[version_code < 7 ? version_code : 6];
 }
 
-}
-
 }  // namespace mailsweep::results

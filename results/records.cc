@@ -104,5 +104,6 @@ const char* TlsVersionName(uint16_t version) {
     default:
       return "unknown";
   }
+}
 
 }  // namespace mailsweep::results
