@@ -43,9 +43,14 @@ $lab scan "$work/lab" "$ms" scan -q "${common[@]}" --concurrency "$concurrency" 
 t1=$(now)
 scan_s=$(echo "$t1 - $t0" | bc -l)
 # When did sending end? The first status line with every position done.
-send_end=$(awk -F'[:,]' '{for (i = 1; i < NF; i++) { if ($i == "\"elapsed\"") e = $(i+1);
-  if ($i == "\"positions_done\"") d = $(i+1); if ($i == "\"positions_total\"") t = $(i+1) }
-  if (d == t && t > 0) { print e; exit } }' "$work/scan.jsonl")
+send_end=$(python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    s = json.loads(line)
+    if s["positions_total"] and s["positions_done"] >= s["positions_total"]:
+        print(s["elapsed"]); break
+else:
+    print("null")' "$work/scan.jsonl")
 last=$(tail -1 "$work/scan.jsonl")
 open=$(sed -n 's/.*"open":\([0-9]*\).*/\1/p' <<< "$last")
 held=$(sed -n 's/.*"paused_ms":\([0-9]*\).*/\1/p' <<< "$last")
