@@ -12,7 +12,7 @@ packages=(
   # lab: namespaces, firewall, real mail servers, certificates, geo databases
   iproute2 nftables ethtool openssl dovecot-imapd dovecot-pop3d postfix mmdb-bin procps
   # tests: fixture servers and result checks in Python, peak memory with GNU time
-  python3 time
+  python3 time tcpdump
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(zmap masscan nmap hyperfine time bc)
