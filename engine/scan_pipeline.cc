@@ -363,7 +363,9 @@ absl::StatusOr<ScanSummary> RunScan(const ScanConfig& cfg, SignalFd* signals) {
   DedupSweepSink dedup(sweep_sink.get(), resuming ? &prior.swept : nullptr);
   MAILSWEEP_ASSIGN_OR_RETURN(std::unique_ptr<ProberPool> pool,
                              ProberPool::Create(cfg.prober, writer.get()));
-  const uint64_t pause_backlog = std::max<uint64_t>(2 * uint64_t{cfg.prober.max_connections}, 1024);
+  const uint64_t pause_backlog =
+      cfg.pause_backlog ? cfg.pause_backlog
+                        : std::max<uint64_t>(2 * uint64_t{cfg.prober.max_connections}, 64);
   auto feeder = std::make_unique<LiveHostFeeder>(pool.get(), resuming ? &prior.claimed : nullptr,
                                                  cfg.feeder_ring, pause_backlog);
   for (const LiveTarget& t : prior.pending) feeder->AddPending(t);

@@ -50,8 +50,9 @@ struct ScanConfig {
   std::string resume_path;     // non-empty: continue from this checkpoint
   std::string command_line;
   uint32_t feeder_ring = 1 << 20;  // live hosts between the receive thread and the pool
-  double pause_above = 0.9;        // pool saturation that pauses the senders
-  double resume_below = 0.6;       // ... and lets them go again
+  // The senders pause while more live hosts wait for a prober than this (0: twice the
+  // connection cap, at least 64) and go on below half of it.
+  uint64_t pause_backlog = 0;
   bool quiet = false;
   std::string status_json;  // status as JSON lines, once a second
 };
