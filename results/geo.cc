@@ -115,13 +115,18 @@ class CsvGeo final : public GeoDb {
   std::vector<Range> ranges_;
 };
 
-class MmdbGeo final : public GeoDb {
+// An open MaxMind DB file (libmaxminddb, memory-mapped). Lookups only read the mapping, so they
+// are safe from several threads.
+class MmdbFile {
  public:
-  explicit MmdbGeo(std::string name) : name_(std::move(name)) {}
-  ~MmdbGeo() override {
+  explicit MmdbFile(std::string name) : name_(std::move(name)) {}
+  ~MmdbFile() {
     if (open_) MMDB_close(&db_);
   }
-  absl::Status Init() {
+  MmdbFile(const MmdbFile&) = delete;
+  MmdbFile& operator=(const MmdbFile&) = delete;
+
+  absl::Status Open() {
     int rc = MMDB_open(name_.c_str(), MMDB_MODE_MMAP, &db_);
     if (rc != MMDB_SUCCESS) {
       return absl::InvalidArgumentError(StrCat(name_, ": ", MMDB_strerror(rc)));
@@ -129,35 +134,52 @@ class MmdbGeo final : public GeoDb {
     open_ = true;
     return absl::OkStatus();
   }
-  CountryCode Country(uint32_t address) const override {
+  // The entry for `address`, or false when the database has none.
+  bool Lookup(uint32_t address, MMDB_entry_s* entry) const {
     sockaddr_in sin{};
     sin.sin_family = AF_INET;
     sin.sin_addr.s_addr = htonl(address);
     int rc = 0;
-    // libmaxminddb lookups only read the mapped file: safe from several threads.
     MMDB_lookup_result_s res =
         MMDB_lookup_sockaddr(&db_, reinterpret_cast<const sockaddr*>(&sin), &rc);
-    if (rc != MMDB_SUCCESS || !res.found_entry) return {};
+    if (rc != MMDB_SUCCESS || !res.found_entry) return false;
+    *entry = res.entry;
+    return true;
+  }
+  const std::string& name() const { return name_; }
+  const char* database_type() const { return db_.metadata.database_type; }
+
+ private:
+  std::string name_;
+  MMDB_s db_{};
+  bool open_ = false;
+};
+
+class MmdbGeo final : public GeoDb {
+ public:
+  explicit MmdbGeo(std::string name) : file_(std::move(name)) {}
+  absl::Status Init() { return file_.Open(); }
+  CountryCode Country(uint32_t address) const override {
+    MMDB_entry_s entry;
+    if (!file_.Lookup(address, &entry)) return {};
     MMDB_entry_data_s data;
     // ip-location-db: {"country_code": "US"}; GeoLite2/DB-IP: {"country": {"iso_code": "US"}}.
-    if (MMDB_get_value(&res.entry, &data, "country_code", nullptr) == MMDB_SUCCESS &&
-        data.has_data && data.type == MMDB_DATA_TYPE_UTF8_STRING) {
+    if (MMDB_get_value(&entry, &data, "country_code", nullptr) == MMDB_SUCCESS && data.has_data &&
+        data.type == MMDB_DATA_TYPE_UTF8_STRING) {
       return CountryCode::From({data.utf8_string, data.data_size});
     }
-    if (MMDB_get_value(&res.entry, &data, "country", "iso_code", nullptr) == MMDB_SUCCESS &&
+    if (MMDB_get_value(&entry, &data, "country", "iso_code", nullptr) == MMDB_SUCCESS &&
         data.has_data && data.type == MMDB_DATA_TYPE_UTF8_STRING) {
       return CountryCode::From({data.utf8_string, data.data_size});
     }
     return {};
   }
   std::string Describe() const override {
-    return StrCat(name_, " (MaxMind DB ", db_.metadata.database_type, ")");
+    return StrCat(file_.name(), " (MaxMind DB ", file_.database_type(), ")");
   }
 
  private:
-  std::string name_;
-  MMDB_s db_{};
-  bool open_ = false;
+  MmdbFile file_;
 };
 
 class UnknownGeo final : public GeoDb {
@@ -183,28 +205,13 @@ class CsvAsn final : public AsnDb {
 
 class MmdbAsn final : public AsnDb {
  public:
-  explicit MmdbAsn(std::string name) : name_(std::move(name)) {}
-  ~MmdbAsn() override {
-    if (open_) MMDB_close(&db_);
-  }
-  absl::Status Init() {
-    int rc = MMDB_open(name_.c_str(), MMDB_MODE_MMAP, &db_);
-    if (rc != MMDB_SUCCESS) {
-      return absl::InvalidArgumentError(StrCat(name_, ": ", MMDB_strerror(rc)));
-    }
-    open_ = true;
-    return absl::OkStatus();
-  }
+  explicit MmdbAsn(std::string name) : file_(std::move(name)) {}
+  absl::Status Init() { return file_.Open(); }
   uint32_t Asn(uint32_t address) const override {
-    sockaddr_in sin{};
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(address);
-    int rc = 0;
-    MMDB_lookup_result_s res =
-        MMDB_lookup_sockaddr(&db_, reinterpret_cast<const sockaddr*>(&sin), &rc);
-    if (rc != MMDB_SUCCESS || !res.found_entry) return 0;
+    MMDB_entry_s entry;
+    if (!file_.Lookup(address, &entry)) return 0;
     MMDB_entry_data_s data;
-    if (MMDB_get_value(&res.entry, &data, "autonomous_system_number", nullptr) != MMDB_SUCCESS ||
+    if (MMDB_get_value(&entry, &data, "autonomous_system_number", nullptr) != MMDB_SUCCESS ||
         !data.has_data) {
       return 0;
     }
@@ -219,9 +226,7 @@ class MmdbAsn final : public AsnDb {
   }
 
  private:
-  std::string name_;
-  MMDB_s db_{};
-  bool open_ = false;
+  MmdbFile file_;
 };
 
 }  // namespace
