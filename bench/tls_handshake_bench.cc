@@ -29,6 +29,18 @@ struct Server {
   X509* cert;
 };
 
+// A server context offering TLS 1.0 up to `max_version` at security level 0 (as the prober does).
+SSL_CTX* ServerContext(int max_version, X509* cert, EVP_PKEY* key) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  SSL_CTX_set_security_level(ctx, 0);
+  SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+  SSL_CTX_set_max_proto_version(ctx, max_version);
+  SSL_CTX_set_cipher_list(ctx, "ALL:@SECLEVEL=0");
+  SSL_CTX_use_certificate(ctx, cert);
+  SSL_CTX_use_PrivateKey(ctx, key);
+  return ctx;
+}
+
 // `cert_file`/`key_file` non-null: the server presents that certificate (the lab's, to compare
 // with probes of the lab servers); else a fresh RSA-2048 certificate without extensions.
 Server MakeServer(int max_version, const char* cert_file, const char* key_file) {
@@ -44,13 +56,7 @@ Server MakeServer(int max_version, const char* cert_file, const char* key_file) 
       fprintf(stderr, "tls_handshake_bench: cannot read %s / %s\n", cert_file, key_file);
       exit(1);
     }
-    s.ctx = SSL_CTX_new(TLS_server_method());
-    SSL_CTX_set_security_level(s.ctx, 0);
-    SSL_CTX_set_min_proto_version(s.ctx, TLS1_VERSION);
-    SSL_CTX_set_max_proto_version(s.ctx, max_version);
-    SSL_CTX_set_cipher_list(s.ctx, "ALL:@SECLEVEL=0");
-    SSL_CTX_use_certificate(s.ctx, s.cert);
-    SSL_CTX_use_PrivateKey(s.ctx, s.key);
+    s.ctx = ServerContext(max_version, s.cert, s.key);
     return s;
   }
   s.key = EVP_RSA_gen(2048);
@@ -66,13 +72,7 @@ Server MakeServer(int max_version, const char* cert_file, const char* key_file) 
                              0);
   X509_set_issuer_name(s.cert, name);
   X509_sign(s.cert, s.key, EVP_sha256());
-  s.ctx = SSL_CTX_new(TLS_server_method());
-  SSL_CTX_set_security_level(s.ctx, 0);
-  SSL_CTX_set_min_proto_version(s.ctx, TLS1_VERSION);
-  SSL_CTX_set_max_proto_version(s.ctx, max_version);
-  SSL_CTX_set_cipher_list(s.ctx, "ALL:@SECLEVEL=0");
-  SSL_CTX_use_certificate(s.ctx, s.cert);
-  SSL_CTX_use_PrivateKey(s.ctx, s.key);
+  s.ctx = ServerContext(max_version, s.cert, s.key);
   return s;
 }
 

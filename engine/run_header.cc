@@ -9,6 +9,12 @@
 
 namespace mailsweep::engine {
 
+std::string JoinCommandLine(int argc, const char* const* argv) {
+  std::string line;
+  for (int i = 0; i < argc; ++i) StrAppend(&line, i ? " " : "", argv[i]);
+  return line;
+}
+
 std::string RandomScanId() {
   uint64_t v = 0;
   if (getrandom(&v, sizeof(v), 0) != sizeof(v)) {
@@ -30,7 +36,7 @@ results::FileHeader MakeFileHeader(uint64_t seed, uint64_t shards, uint64_t shar
   h.start_time_us = std::chrono::duration_cast<std::chrono::microseconds>(
                         std::chrono::system_clock::now().time_since_epoch())
                         .count();
-  for (int i = 0; i < argc; ++i) StrAppend(&h.command_line, i ? " " : "", argv[i]);
+  h.command_line = JoinCommandLine(argc, argv);
   return h;
 }
 

@@ -12,6 +12,9 @@
 
 namespace mailsweep::engine {
 
+// argv joined with spaces, as the header records it.
+std::string JoinCommandLine(int argc, const char* const* argv);
+
 // 16 hex digits from getrandom().
 std::string RandomScanId();
 

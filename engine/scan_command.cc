@@ -8,6 +8,7 @@
 #include "base/flag_set.h"
 #include "base/strings.h"
 #include "engine/probe_options.h"
+#include "engine/run_header.h"
 #include "engine/scan_pipeline.h"
 #include "engine/signal_fd.h"
 #include "engine/sweep_options.h"
@@ -103,7 +104,7 @@ int RunScanCommand(int argc, const char* const* argv) {
   scan.walk = &*walk;
   scan.shards = walk_options.shards;
   scan.shard = walk_options.shard;
-  for (int i = 0; i < argc; ++i) StrAppend(&scan.command_line, i ? " " : "", argv[i]);
+  scan.command_line = JoinCommandLine(argc, argv);
 
   if (!scan.quiet) {
     absl::FPrintF(stderr, "%s: %s; probing with %d thread(s), at most %d connections\n", kName,

@@ -30,8 +30,6 @@ struct LiveTarget {
   uint16_t port;
 };
 
-int64_t NowNs() { return MonotonicNs(); }
-
 bool FileExists(const std::string& path) {
   struct stat st;
   return stat(path.c_str(), &st) == 0;
@@ -115,7 +113,7 @@ class DedupSweepSink final : public results::RecordSink {
   }
   void Add(const results::ProbeRecord& r) override { inner_->Add(r); }
   absl::Status Flush() override {
-    const int64_t start = NowNs();
+    const int64_t start = MonotonicNs();
     absl::Status s = inner_->Flush();
     if (s.ok()) flushed_ns_.store(start, std::memory_order_release);
     return s;
@@ -403,7 +401,7 @@ absl::StatusOr<ScanSummary> RunScan(const ScanConfig& cfg, SignalFd* signals) {
     });
   }
 
-  const int64_t start_ns = NowNs();
+  const int64_t start_ns = MonotonicNs();
   const int64_t cooldown_ns = static_cast<int64_t>(cfg.sweeper.cooldown_s * 1e9);
   std::deque<std::pair<int64_t, uint64_t>> samples;  // (time, sent watermark)
   uint64_t safe_position = start;
@@ -428,12 +426,12 @@ absl::StatusOr<ScanSummary> RunScan(const ScanConfig& cfg, SignalFd* signals) {
       }
       if (sweeper) sweeper->RequestStop();
       if (stops == 1) {
-        stop_deadline = NowNs() + static_cast<int64_t>(cfg.stop_timeout_s * 1e9);
+        stop_deadline = MonotonicNs() + static_cast<int64_t>(cfg.stop_timeout_s * 1e9);
       } else if (sweeper) {
         sweeper->RequestStop();  // skip the cooldown too
       }
     }
-    const int64_t now = NowNs();
+    const int64_t now = MonotonicNs();
     if (stops >= 2 || (stop_deadline != 0 && now > stop_deadline)) feeder->Abandon();
     if (sweep_finished.load() && !input_finished) {
       if (runner.joinable()) runner.join();
@@ -481,7 +479,7 @@ absl::StatusOr<ScanSummary> RunScan(const ScanConfig& cfg, SignalFd* signals) {
   }
   if (runner.joinable()) runner.join();
   feeder->Join();
-  const bool abandoning = stops >= 2 || (stop_deadline != 0 && NowNs() > stop_deadline);
+  const bool abandoning = stops >= 2 || (stop_deadline != 0 && MonotonicNs() > stop_deadline);
   absl::Status drain = pool->Drain(abandoning ? absl::ZeroDuration() : absl::Seconds(1));
   const SweepStats final_sweep = sweep_stats();
   const ProberStats final_probe = pool->Stats();
@@ -503,8 +501,8 @@ absl::StatusOr<ScanSummary> RunScan(const ScanConfig& cfg, SignalFd* signals) {
   pool.reset();
   absl::Status closed = writer->Close();
   if (json) {
-    fputs(FormatScanJson(static_cast<double>(NowNs() - start_ns) / 1e9, final_sweep, final_probe, 0,
-                         checkpoint.position)
+    fputs(FormatScanJson(static_cast<double>(MonotonicNs() - start_ns) / 1e9, final_sweep,
+                         final_probe, 0, checkpoint.position)
               .c_str(),
           json);
     fclose(json);

@@ -95,23 +95,17 @@ std::string Hex(const std::array<uint8_t, N>& bytes) {
   return s;
 }
 
-std::string Rfc3339(int64_t unix_us) {
+// Unix microseconds as UTC in strftime's `format` (whole seconds).
+std::string UtcTime(int64_t unix_us, const char* format) {
   time_t secs = static_cast<time_t>(unix_us / 1000000);
   struct tm tm;
   gmtime_r(&secs, &tm);
   char buf[40];
-  strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  strftime(buf, sizeof(buf), format, &tm);
   return buf;
 }
-
-std::string ShadowTime(int64_t unix_us) {
-  time_t secs = static_cast<time_t>(unix_us / 1000000);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
-  return buf;
-}
+std::string Rfc3339(int64_t unix_us) { return UtcTime(unix_us, "%Y-%m-%dT%H:%M:%SZ"); }
+std::string ShadowTime(int64_t unix_us) { return UtcTime(unix_us, "%Y-%m-%d %H:%M:%S"); }
 
 void Name(std::string* out, const char* key, const std::string& cn, const std::string& o,
           const std::string& ou, const std::string& c) {
