@@ -3,10 +3,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
-#include <mutex>
+#include <memory>
 #include <thread>
 
-#include "absl/hash/hash.h"
 #include "base/strings.h"
 #include "results/host_table.h"
 
@@ -28,12 +27,20 @@ class StringPool {
   explicit StringPool(uint32_t max_id) : max_id_(max_id) {}
   uint32_t Intern(std::string_view s) {
     if (s.empty()) return 0;
-    auto it = index_.find(ToAbsl(s));
-    if (it != index_.end()) return it->second;
-    if (strings_.size() >= max_id_) return 0;
-    strings_.emplace_back(s);
-    uint32_t id = static_cast<uint32_t>(strings_.size());
-    index_.emplace(strings_.back(), id);
+    // The records of a chunk point at the chunk's one copy of a repeated string: a small cache
+    // by address skips the hashing. Contents are compared, so a reused buffer cannot fool it.
+    Recent& r = recent_[(reinterpret_cast<uintptr_t>(s.data()) >> 2) % kRecent];
+    if (r.data == s.data() && r.id != 0 && Get(r.id) == s) return r.id;
+    uint32_t id;
+    if (auto it = index_.find(ToAbsl(s)); it != index_.end()) {
+      id = it->second;
+    } else {
+      if (strings_.size() >= max_id_) return 0;
+      strings_.emplace_back(s);
+      id = static_cast<uint32_t>(strings_.size());
+      index_.emplace(strings_.back(), id);
+    }
+    r = {s.data(), id};
     return id;
   }
   std::string_view Get(uint32_t id) const {
@@ -41,7 +48,13 @@ class StringPool {
   }
 
  private:
+  static constexpr size_t kRecent = 64;
+  struct Recent {
+    const char* data = nullptr;
+    uint32_t id = 0;
+  };
   const uint32_t max_id_;
+  Recent recent_[kRecent];
   absl::flat_hash_map<std::string, uint32_t> index_;
   std::vector<std::string> strings_;
 };
@@ -49,35 +62,123 @@ class StringPool {
 // Summary::tls_versions index of a version code (codes 1..6 -> 0..5).
 int VersionBucket(uint8_t code) { return code == 0 ? 5 : code - 1; }
 
+constexpr uint64_t kRecordsPerPartition = 16384;
+constexpr unsigned kMaxPartitionBits = 12;
+
+// One probe observation on its way from the reading phase to its partition's join.
+struct __attribute__((packed)) Tuple {
+  uint32_t address;
+  uint8_t slot;  // index into kMailPortNumbers
+  PortObs obs;
+  uint16_t unused;
+};
+static_assert(sizeof(Tuple) == 24);
+
+// The tuples of one partition from one worker: a chain of ~8 KiB pages, appended in order.
+class TupleList {
+ public:
+  TupleList() = default;
+  TupleList(TupleList&&) = default;
+  TupleList& operator=(TupleList&&) = default;
+
+  void Add(const Tuple& t) {
+    if (tail_n_ == kPerPage) NewPage();
+    std::memcpy(tail_ + tail_n_ * sizeof(Tuple), &t, sizeof(Tuple));
+    ++tail_n_;
+  }
+  size_t size() const {
+    return pages_.empty() ? 0 : (pages_.size() - 1) * kPerPage + tail_n_;
+  }
+  // Calls ahead(t) for tuple i + kAhead just before f(t) for tuple i (prefetching).
+  template <size_t kAhead = 0, typename F, typename A>
+  void ForEach(F&& f, A&& ahead) const {
+    for (size_t i = 0; i < pages_.size(); ++i) {
+      const size_t n = i + 1 == pages_.size() ? tail_n_ : kPerPage;
+      const unsigned char* page = pages_[i].get();
+      for (size_t k = 0; k < n; ++k) {
+        Tuple t;
+        if (k + kAhead < n) {
+          std::memcpy(&t, page + (k + kAhead) * sizeof(Tuple), sizeof(Tuple));
+          ahead(t);
+        }
+        std::memcpy(&t, page + k * sizeof(Tuple), sizeof(Tuple));
+        f(t);
+      }
+    }
+  }
+  template <typename F>
+  void ForEach(F&& f) const {
+    ForEach(f, [](const Tuple&) {});
+  }
+  void Clear() {
+    pages_.clear();
+    pages_.shrink_to_fit();
+    tail_ = nullptr;
+    tail_n_ = kPerPage;
+  }
+
+ private:
+  static constexpr size_t kPerPage = 340;  // 8160 bytes
+
+  void NewPage() {
+    // make_unique_for_overwrite: the page is written before it is read.
+    pages_.push_back(std::make_unique_for_overwrite<unsigned char[]>(kPerPage * sizeof(Tuple)));
+    tail_ = pages_.back().get();
+    tail_n_ = 0;
+  }
+
+  std::vector<std::unique_ptr<unsigned char[]>> pages_;
+  unsigned char* tail_ = nullptr;
+  size_t tail_n_ = kPerPage;  // the tail is full: the first Add makes a page
+};
+
+// Partitions hold 2^bits slices of the address space chosen by a hash (addresses of a scan are
+// clustered; their hash is not), so a partition's join table stays in the L2 cache. The hash
+// (murmur3's finalizer) must not correlate with the table's Fibonacci hash: keys sharing a
+// partition would then share table slots too.
+uint32_t PartitionOf(uint32_t address, unsigned bits) {
+  uint32_t h = address;
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35u;
+  h ^= h >> 16;
+  return bits == 0 ? 0 : h >> (32 - bits);
+}
+
+// Join tables are keyed by (address, protocol).
+uint64_t JoinKey(const Tuple& t) {
+  return uint64_t{t.address} << 2 | static_cast<uint64_t>(ProtocolIndexOfSlot(t.slot));
+}
+void JoinTuple(HostTable<HostState>* table, const Tuple& t) {
+  const uint64_t key = JoinKey(t);
+  MergeObs(&table->FindOrInsert(key, HostTable<HostState>::Hash(key))
+                .obs[t.slot - kProtocolSlots[key & 3].first],
+           t.obs);
+}
+// Joins a list, prefetching the table slots a few tuples ahead.
+void JoinList(HostTable<HostState>* table, const TupleList& list) {
+  list.ForEach<8>([table](const Tuple& t) { JoinTuple(table, t); },
+                  [table](const Tuple& t) { table->Prefetch(HostTable<HostState>::Hash(JoinKey(t))); });
+}
+
 }  // namespace
 
+// Phase 1 (reading): a worker decodes its share of the blocks and appends each mail-port probe,
+// reduced to a 24-byte tuple, to the list of its partition: sequential writes only, no lookups
+// in a table larger than the caches. Phase 2 (joining): each partition's lists from every worker
+// go through one small table that stays in L2, where the ports of a host meet.
 struct Aggregator::Worker final : public RecordVisitor {
-  // Records wait here for their table slot's cache line to arrive (prefetched on entry).
-  static constexpr int kPipeline = 16;
-  struct Pending {
-    uint64_t key, hash;
-    int slot;
-    PortObs obs;
-  };
-
-  // Keys are partitioned over the workers by hash: a worker's table holds only its partition,
-  // and observations of other partitions travel in batches to their owner's inbox (one lock per
-  // batch, not per record).
-  static constexpr size_t kBatch = 4096;
-  struct Inbox {
-    std::mutex mu;
-    std::vector<std::vector<Pending>> batches;
-  };
-
   uint8_t id = 0;
-  int partitions = 1;
   bool collect = true;
-  std::vector<Worker*>* all = nullptr;  // every worker, indexed by id
-  HostTable<HostState> table;
-  Pending pending[kPipeline];
-  int pending_head = 0, pending_count = 0;
-  std::vector<std::vector<Pending>> outbox;  // per destination worker
-  Inbox inbox;
+  unsigned bits = 0;
+  std::vector<TupleList> parts;
+  // A partition is compacted (one tuple per (address, port): the latest) when it reaches this
+  // size (AggregateOptions::compact_tuples).
+  std::vector<size_t> compact_at;
+  size_t compact_min = 0;
+  size_t held_tuples = 0, peak_tuples = 0;
+  HostTable<HostState> scratch;
   StringPool banners{(1u << 24) - 1};
   StringPool ciphers{0xffff};
   StringPool cert_ids{(1u << 24) - 1};  // sha256 bytes
@@ -87,47 +188,31 @@ struct Aggregator::Worker final : public RecordVisitor {
   ReadStats stats;
   std::vector<Corruption> corruptions;
 
-  void Apply(const Pending& p) { MergeObs(&table.FindOrInsert(p.key, p.hash).obs[p.slot], p.obs); }
-
-  void FlushPending() {
-    while (pending_count > 0) {
-      Apply(pending[pending_head]);
-      pending_head = (pending_head + 1) % kPipeline;
-      --pending_count;
-    }
+  void Init(unsigned partition_bits, size_t compact_tuples) {
+    bits = partition_bits;
+    parts.resize(size_t{1} << bits);
+    compact_min = std::max<size_t>(compact_tuples, 1);
+    compact_at.assign(parts.size(), compact_min);
   }
 
-  static int PartitionOf(uint64_t hash, int n) {
-    return static_cast<int>(((hash & 0xffffffffu) * static_cast<uint64_t>(n)) >> 32);
-  }
-
-  void Send(int dest) {
-    std::vector<Pending> batch;
-    batch.reserve(kBatch);
-    batch.swap(outbox[dest]);
-    Inbox& in = (*all)[dest]->inbox;
-    std::lock_guard<std::mutex> lock(in.mu);
-    in.batches.push_back(std::move(batch));
-  }
-  void SendAll() {
-    for (int d = 0; d < partitions; ++d) {
-      if (d != id && !outbox[d].empty()) Send(d);
-    }
-  }
-  // Applies what other workers sent; prefetches a few entries ahead.
-  void Drain() {
-    std::vector<std::vector<Pending>> batches;
-    {
-      std::lock_guard<std::mutex> lock(inbox.mu);
-      batches.swap(inbox.batches);
-    }
-    constexpr size_t kAhead = 8;
-    for (const auto& batch : batches) {
-      for (size_t i = 0; i < batch.size(); ++i) {
-        if (i + kAhead < batch.size()) table.Prefetch(batch[i + kAhead].hash);
-        Apply(batch[i]);
+  void Compact(uint32_t p) {
+    scratch.Reset();
+    JoinList(&scratch, parts[p]);
+    TupleList out;
+    scratch.ForEach([&](uint64_t key, const HostState& state) {
+      const int proto = static_cast<int>(key & 3);
+      for (int s = 0; s < 3; ++s) {
+        if (!state.obs[s].present()) continue;
+        Tuple t{};
+        t.address = static_cast<uint32_t>(key >> 2);
+        t.slot = static_cast<uint8_t>(kProtocolSlots[proto].first + s);
+        t.obs = state.obs[s];
+        out.Add(t);
       }
-    }
+    });
+    held_tuples -= parts[p].size() - out.size();
+    parts[p] = std::move(out);
+    compact_at[p] = std::max(2 * parts[p].size(), compact_min);
   }
 
   void OnProbe(const ProbeView& v) override {
@@ -139,7 +224,12 @@ struct Aggregator::Worker final : public RecordVisitor {
     int proto = ProtocolIndexOfSlot(slot);
     uint8_t outcome = static_cast<uint8_t>(v.outcome);
     ++outcomes[proto][outcome < 16 ? outcome : 0];
-    PortObs o;
+    Tuple t;
+    t.address = v.address;
+    t.slot = static_cast<uint8_t>(slot);
+    t.unused = 0;
+    PortObs& o = t.obs;
+    o = PortObs();
     o.time_s = static_cast<uint32_t>(v.start_us / 1000000);
     o.flags = static_cast<uint16_t>(v.flags);
     o.version_code = TlsVersionCode(v.tls_version);
@@ -152,25 +242,10 @@ struct Aggregator::Worker final : public RecordVisitor {
         o.cert = cert_ids.Intern({reinterpret_cast<const char*>(v.cert_sha256), 32});
       }
     }
-    uint64_t key = uint64_t{v.address} << 2 | static_cast<uint64_t>(proto);
-    uint64_t hash = HostTable<HostState>::Hash(key);
-    if (partitions > 1) {
-      int dest = PartitionOf(hash, partitions);
-      if (dest != id) {
-        outbox[dest].push_back({key, hash, slot - kProtocolSlots[proto].first, o});
-        if (outbox[dest].size() >= kBatch) Send(dest);
-        return;
-      }
-    }
-    table.Prefetch(hash);
-    if (pending_count == kPipeline) {
-      Apply(pending[pending_head]);
-      pending_head = (pending_head + 1) % kPipeline;
-      --pending_count;
-    }
-    pending[(pending_head + pending_count) % kPipeline] = {key, hash,
-                                                           slot - kProtocolSlots[proto].first, o};
-    ++pending_count;
+    const uint32_t p = PartitionOf(v.address, bits);
+    parts[p].Add(t);
+    if (++held_tuples > peak_tuples) peak_tuples = held_tuples;
+    if (parts[p].size() >= compact_at[p]) Compact(p);
   }
   void OnCertificate(const CertificateFacts& c) override {
     if (!collect) return;
@@ -210,50 +285,44 @@ void Aggregator::Run() {
       tasks.push_back({r.get(), b, std::min(blocks, b + options_.blocks_per_task)});
     }
   }
-  // Presize the tables: a probe record takes ~30 bytes, and a host x protocol has 2-3 records.
+  // Partitions of ~16384 records (a probe record takes ~28 bytes), whose ~7000 keys make a join
+  // table of 512 KiB; at most 4096 partitions, as more write positions than that thrash the TLB
+  // while reading (measured: 4096 partitions of 2400 records ran 20% slower than 1024).
   uint64_t bytes = 0;
   for (const auto& r : readers_) bytes += r->size();
-  // Capped: several runs over the same hosts would overestimate; the tables grow as needed.
-  const uint64_t expected_keys = std::min<uint64_t>(bytes / 30 / 2, uint64_t{1} << 21);
+  const uint64_t expected_records = bytes / 28 + 1;
+  unsigned bits = 0;
+  while (bits < kMaxPartitionBits && (expected_records >> bits) > kRecordsPerPartition) ++bits;
   workers_.clear();
   for (int i = 0; i < n; ++i) {
     auto w = std::make_unique<Worker>();
     w->id = static_cast<uint8_t>(i);
-    w->partitions = n;
     w->collect = options_.collect_hosts;
-    w->outbox.resize(n);
-    w->table.Reserve(expected_keys / n);
+    w->Init(bits, options_.compact_tuples);
     workers_.push_back(std::move(w));
   }
-
-  std::vector<Worker*> all;
-  for (auto& w : workers_) all.push_back(w.get());
-  for (auto& w : workers_) w->all = &all;
-
-  // Phase 1: scan block ranges; each worker joins its partition's keys into its table and
-  // sends the others' to them.
-  std::atomic<size_t> next{0};
-  auto scan = [&](Worker* w) {
-    CorruptionFn report = [w](const Corruption& c) {
-      if (w->corruptions.size() < 1000) w->corruptions.push_back(c);
-    };
-    for (size_t t; (t = next.fetch_add(1)) < tasks.size();) {
-      w->stats.Add(tasks[t].reader->Scan(w, report, tasks[t].begin, tasks[t].end));
-      w->FlushPending();
-      w->Drain();
-    }
-    w->SendAll();
-  };
   auto in_parallel = [&](auto&& f) {
     std::vector<std::thread> threads;
     for (int i = 1; i < n; ++i) threads.emplace_back(f, i);
     f(0);
     for (auto& t : threads) t.join();
   };
-  in_parallel([&](int i) { scan(workers_[i].get()); });
-  // Everything has been sent once every scan has ended.
-  in_parallel([&](int i) { workers_[i]->Drain(); });
+
+  // Phase 1: read block ranges into the workers' partition lists.
+  std::atomic<size_t> next{0};
+  in_parallel([&](int i) {
+    Worker* w = workers_[i].get();
+    CorruptionFn report = [w](const Corruption& c) {
+      if (w->corruptions.size() < 1000) w->corruptions.push_back(c);
+    };
+    for (size_t t; (t = next.fetch_add(1)) < tasks.size();) {
+      w->stats.Add(tasks[t].reader->Scan(w, report, tasks[t].begin, tasks[t].end));
+    }
+  });
+  peak_tuples_ = 0;
+  partitions_ = uint32_t{1} << bits;
   for (const auto& w : workers_) {
+    peak_tuples_ += w->peak_tuples;
     summary_.read.Add(w->stats);
     summary_.other_port_records += w->other_port;
     for (const Corruption& c : w->corruptions) {
@@ -266,7 +335,8 @@ void Aggregator::Run() {
     w->certs.clear();
   }
 
-  // Phase 2: each partition classifies and counts its keys.
+  // Phase 2: each worker takes partitions in turn, joins their lists from every worker in its
+  // scratch table, classifies and counts; a partition's lists are freed once joined.
   struct PartResult {
     std::map<uint32_t, CountryCounts> counts;
     std::array<CountryCounts, kMailProtocols> totals{};
@@ -280,66 +350,69 @@ void Aggregator::Run() {
     unknown = GeoDb::Unknown();
     geo = unknown.get();
   }
-  // Worker p's table holds exactly partition p's keys.
-  auto merge = [&](int p) {
-    const HostTable<HostState>* merged = &workers_[p]->table;
-    PartResult& out = results[p];
-    merged->ForEach([&](uint64_t key, const HostState& state) {
-      const int proto = static_cast<int>(key & 3);
-      const uint32_t address = static_cast<uint32_t>(key >> 2);
-      const ProtocolSlots ps = kProtocolSlots[proto];
-      std::array<PortOutcome, 3> po;
-      for (int s = 0; s < ps.n_plain + ps.n_implicit; ++s) {
-        const PortObs& o = state.obs[s];
-        po[s] = {o.present(), static_cast<ProbeOutcome>(o.outcome), o.flags};
-      }
-      std::span<const PortOutcome> plain(po.data(), ps.n_plain);
-      std::span<const PortOutcome> implicit(po.data() + ps.n_plain, ps.n_implicit);
-      HostClass cls = Classify(plain, implicit);
-      bool vulnerable = WithoutTls(options_.policy, cls, plain);
-      CountryCode cc = geo->Country(address);
-      CountryCounts& c = out.counts[uint32_t{cc.key()} << 8 | static_cast<uint32_t>(proto)];
-      ++c.classes[static_cast<int>(cls)];
-      ++out.totals[proto].classes[static_cast<int>(cls)];
-      if (vulnerable) {
-        ++c.without_tls;
-        ++out.totals[proto].without_tls;
-      }
-      // The row describes the answering plaintext port, else the implicit one.
-      int rep = -1, tls = -1;
-      for (int s = 0; s < ps.n_plain; ++s) {
-        if (rep < 0 && AnswersProtocol(po[s])) rep = s;
-        if (tls < 0 && StartTlsWorks(po[s])) tls = s;
-      }
-      for (int s = ps.n_plain; s < ps.n_plain + ps.n_implicit; ++s) {
-        if (tls < 0 && ImplicitTlsWorks(po[s])) tls = s;
-      }
-      if (rep < 0) rep = tls;
-      if (tls >= 0) ++out.versions[proto][VersionBucket(state.obs[tls].version_code)];
-      if (!options_.collect_hosts || cls == HostClass::kNoService || rep < 0) return;
-      HostRow row;
-      row.address = address;
-      row.protocol = proto;
-      row.cls = cls;
-      row.without_tls = vulnerable;
-      row.country = cc;
-      if (options_.asn) row.asn = options_.asn->Asn(address);
-      row.port = kMailPortNumbers[ps.first + rep];
-      row.obs = state.obs[rep];
-      if (tls >= 0) {
-        row.tls_port = kMailPortNumbers[ps.first + tls];
-        row.tls_obs = state.obs[tls];
-      }
-      out.rows.push_back(row);
-    });
+  auto classify = [&](PartResult& out, uint64_t key, const HostState& state) {
+    const int proto = static_cast<int>(key & 3);
+    const uint32_t address = static_cast<uint32_t>(key >> 2);
+    const ProtocolSlots ps = kProtocolSlots[proto];
+    std::array<PortOutcome, 3> po;
+    for (int s = 0; s < ps.n_plain + ps.n_implicit; ++s) {
+      const PortObs& o = state.obs[s];
+      po[s] = {o.present(), static_cast<ProbeOutcome>(o.outcome), o.flags};
+    }
+    std::span<const PortOutcome> plain(po.data(), ps.n_plain);
+    std::span<const PortOutcome> implicit(po.data() + ps.n_plain, ps.n_implicit);
+    HostClass cls = Classify(plain, implicit);
+    bool vulnerable = WithoutTls(options_.policy, cls, plain);
+    CountryCode cc = geo->Country(address);
+    CountryCounts& c = out.counts[uint32_t{cc.key()} << 8 | static_cast<uint32_t>(proto)];
+    ++c.classes[static_cast<int>(cls)];
+    ++out.totals[proto].classes[static_cast<int>(cls)];
+    if (vulnerable) {
+      ++c.without_tls;
+      ++out.totals[proto].without_tls;
+    }
+    // The row describes the answering plaintext port, else the implicit one.
+    int rep = -1, tls = -1;
+    for (int s = 0; s < ps.n_plain; ++s) {
+      if (rep < 0 && AnswersProtocol(po[s])) rep = s;
+      if (tls < 0 && StartTlsWorks(po[s])) tls = s;
+    }
+    for (int s = ps.n_plain; s < ps.n_plain + ps.n_implicit; ++s) {
+      if (tls < 0 && ImplicitTlsWorks(po[s])) tls = s;
+    }
+    if (rep < 0) rep = tls;
+    if (tls >= 0) ++out.versions[proto][VersionBucket(state.obs[tls].version_code)];
+    if (!options_.collect_hosts || cls == HostClass::kNoService || rep < 0) return;
+    HostRow row;
+    row.address = address;
+    row.protocol = proto;
+    row.cls = cls;
+    row.without_tls = vulnerable;
+    row.country = cc;
+    if (options_.asn) row.asn = options_.asn->Asn(address);
+    row.port = kMailPortNumbers[ps.first + rep];
+    row.obs = state.obs[rep];
+    if (tls >= 0) {
+      row.tls_port = kMailPortNumbers[ps.first + tls];
+      row.tls_obs = state.obs[tls];
+    }
+    out.rows.push_back(row);
   };
-  {
-    std::vector<std::thread> threads;
-    for (int p = 1; p < n; ++p) threads.emplace_back(merge, p);
-    merge(0);
-    for (auto& t : threads) t.join();
-  }
-  for (auto& w : workers_) w->table.Clear();
+  const uint32_t partitions = uint32_t{1} << bits;
+  std::atomic<uint32_t> next_part{0};
+  in_parallel([&](int i) {
+    HostTable<HostState>& table = workers_[i]->scratch;
+    PartResult& out = results[i];
+    for (uint32_t p; (p = next_part.fetch_add(1)) < partitions;) {
+      table.Reset();
+      for (const auto& w : workers_) {
+        JoinList(&table, w->parts[p]);
+        w->parts[p].Clear();
+      }
+      table.ForEach([&](uint64_t key, const HostState& s) { classify(out, key, s); });
+    }
+    table.Clear();
+  });
   for (PartResult& r : results) {
     for (const auto& [key, c] : r.counts) {
       CountryCounts& into = summary_.counts[key];

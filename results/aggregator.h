@@ -1,8 +1,10 @@
 // The roll-up behind `mailsweep-agg report`: reads any number of record files in parallel (work
 // items are block ranges of files), joins per address the related ports of each protocol,
 // classifies every host x protocol (results/classification.h), looks up its country and counts
-// country x protocol x class. Memory grows with distinct (address, protocol) keys and distinct
-// strings/certificates, not with records.
+// country x protocol x class. The join is a radix-partitioned hash join: reading appends 24-byte
+// tuples to per-partition lists (sequential writes), then each partition is joined in a table
+// that fits the L2 cache. Memory grows with distinct (address, port) keys and distinct
+// strings/certificates, not with records (lists are compacted, see compact_tuples).
 //
 // Thread rules: AddFile/Run/accessors from one thread; Run() uses `threads` workers internally.
 //
@@ -37,6 +39,11 @@ struct AggregateOptions {
   int threads = 1;
   bool collect_hosts = true;  // keep per-host details for the per-host CSVs
   uint64_t blocks_per_task = 64;
+  // A reading worker keeps each partition's observations as a list of tuples and compacts a
+  // list (the latest observation per address and port) when it reaches this many tuples and
+  // twice its size after the last compaction: many runs over the same hosts then cost memory
+  // per distinct (address, port), not per record. Tests lower it.
+  size_t compact_tuples = 16384;
 };
 
 // The latest probe of one (address, port), packed so that a host x protocol (three ports and
@@ -109,6 +116,11 @@ class Aggregator {
   // Sorted by address, then protocol. Empty unless collect_hosts.
   const std::vector<HostRow>& hosts() const { return hosts_; }
 
+  // How the join went: its partitions, and the most tuples the reading workers held (the sum
+  // of each worker's peak; 24 bytes each).
+  uint32_t partitions() const { return partitions_; }
+  uint64_t peak_tuples() const { return peak_tuples_; }
+
   // Details of a probe (valid while the aggregator lives).
   std::string_view Banner(const PortObs& o) const;
   std::string_view Cipher(const PortObs& o) const;
@@ -123,6 +135,8 @@ class Aggregator {
   absl::flat_hash_map<std::string, CertificateFacts> certs_;  // by sha256
   Summary summary_;
   std::vector<HostRow> hosts_;
+  uint32_t partitions_ = 0;
+  uint64_t peak_tuples_ = 0;
 };
 
 }  // namespace mailsweep::results

@@ -72,12 +72,36 @@ inline void PutLengthPrefixed(std::string* out, std::string_view s) {
   out->append(s);
 }
 
+// leveldb's GetVarint64Ptr: reads a varint at p, never past `end`; returns the byte after it,
+// or nullptr when [p, end) holds no complete varint of at most 10 bytes. Keeps the position in
+// a register, which a Cursor in memory cannot in a long decoding function.
+inline const char* VarintPtr(const char* p, const char* end, uint64_t* v) {
+  if (p < end && static_cast<uint8_t>(*p) < 0x80) {
+    *v = static_cast<uint8_t>(*p);
+    return p + 1;
+  }
+  uint64_t result = 0;
+  for (int shift = 0; shift <= 63 && p < end; shift += 7) {
+    const uint64_t byte = static_cast<uint8_t>(*p++);
+    result |= (byte & 0x7f) << shift;
+    if (byte < 0x80) {
+      *v = result;
+      return p;
+    }
+  }
+  return nullptr;
+}
+
 // Reads from [p, end). Every method returns false, and leaves the cursor unspecified, when the
 // input is too short or malformed.
 class Cursor {
  public:
   explicit Cursor(std::string_view s) : p_(s.data()), end_(s.data() + s.size()) {}
   bool empty() const { return p_ == end_; }
+  const char* position() const { return p_; }
+  const char* end() const { return end_; }
+  // n <= remaining().
+  void Skip(size_t n) { p_ += n; }
   size_t remaining() const { return static_cast<size_t>(end_ - p_); }
 
   bool Byte(uint8_t* v) {
@@ -111,7 +135,7 @@ class Cursor {
     }
     return Varint64Slow(v);
   }
-  __attribute__((noinline)) bool Varint64Slow(uint64_t* v) {
+  __attribute__((always_inline)) bool Varint64Slow(uint64_t* v) {
     uint64_t result = 0;
     for (int shift = 0; shift <= 63 && p_ != end_; shift += 7) {
       uint64_t byte = static_cast<uint8_t>(*p_++);
@@ -123,7 +147,7 @@ class Cursor {
     }
     return false;
   }
-  bool Varint32(uint32_t* v) {
+  __attribute__((always_inline)) bool Varint32(uint32_t* v) {
     uint64_t w;
     if (!Varint64(&w) || w > 0xffffffffu) return false;
     *v = static_cast<uint32_t>(w);

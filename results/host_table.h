@@ -1,15 +1,15 @@
-// An open-addressing hash table from a 64-bit key to a small value, one cache line per slot,
-// with a Prefetch() so a caller can overlap the cache misses of several lookups (the
-// aggregator's join of 10^7 records in random order is bound by those misses). Linear probing,
-// grows at 3/4 load. Slots live in anonymous memory mapped with transparent huge pages, so a
-// Value must be trivially copyable and all-zero bytes must be its empty state.
+// An open-addressing hash table from a 64-bit key to a small value, one cache line per slot:
+// the aggregator's join table for one partition of the (address, protocol) keys at a time, sized
+// to stay in the L2 cache. Linear probing, grows at 3/4 load; Reset() empties it and keeps its
+// memory for the next partition. Slots live in anonymous memory, so a Value must be trivially
+// copyable and all-zero bytes must be its empty state.
 // Used by results/aggregator.cc only. Not thread-safe: one owner thread.
 //
 // Example:
 //   HostTable<State> t;
-//   uint64_t h = HostTable<State>::Hash(key);
-//   t.Prefetch(h);  ... later ...
-//   State& s = t.FindOrInsert(key, h);
+//   State& s = t.FindOrInsert(key, HostTable<State>::Hash(key));
+//   t.ForEach([](uint64_t key, const State& s) { ... });
+//   t.Reset();
 #ifndef MAILSWEEP_RESULTS_HOST_TABLE_H_
 #define MAILSWEEP_RESULTS_HOST_TABLE_H_
 
@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <type_traits>
 
 namespace mailsweep::results {
@@ -35,6 +36,7 @@ class HostTable {
     uint64_t h = key * 0x9e3779b97f4a7c15ull;
     return h ^ (h >> 29);
   }
+  // Starts loading the slot of `hash` into the cache (a caller several lookups ahead).
   void Prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[Index(hash)]); }
 
   // Returns the value of `key`; all zero when new.
@@ -52,11 +54,11 @@ class HostTable {
     }
   }
 
-  // Makes room for `n` keys without growing.
-  void Reserve(size_t n) {
-    size_t capacity = capacity_;
-    while ((capacity >> 2) * 3 < n) capacity *= 2;
-    if (capacity != capacity_) Resize(capacity);
+  // Empties the table, keeping its capacity.
+  void Reset() {
+    if (size_ == 0) return;
+    std::memset(static_cast<void*>(slots_), 0, capacity_ * sizeof(Slot));
+    size_ = 0;
   }
 
   template <typename F>
@@ -89,8 +91,6 @@ class HostTable {
     const size_t bytes = capacity * sizeof(Slot);
     void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) abort();  // out of memory: as operator new would
-    // Random access over hundreds of MB: 2 MiB pages save most TLB misses (a hint only).
-    if (bytes >= (size_t{1} << 21)) madvise(p, bytes, MADV_HUGEPAGE);
     return static_cast<Slot*>(p);  // zero-filled: every slot empty
   }
   static void Unmap(Slot* slots, size_t capacity) {

@@ -258,6 +258,81 @@ bool Array(Cursor* in, std::array<uint8_t, N>* out) {
 
 }  // namespace
 
+// The hot record kind, with the position in a register. Returns the byte after the record, or
+// nullptr when it is malformed.
+const char* ChunkDecoder::DecodeProbeBody(const char* p, const char* end, uint64_t* last_time,
+                                          ProbeView* out) {
+  uint64_t v;
+  auto varint = [&](uint64_t max) __attribute__((always_inline)) {
+    p = VarintPtr(p, end, &v);
+    return p != nullptr && v <= max;
+  };
+  auto byte = [&](uint8_t* b) __attribute__((always_inline)) {
+    if (p == end) return false;
+    *b = static_cast<uint8_t>(*p++);
+    return true;
+  };
+  auto string = [&](std::string_view* s) __attribute__((always_inline)) {
+    if (!varint(~uint64_t{0})) return false;
+    if (v == 0) {
+      *s = {};
+    } else if (v & 1) {
+      const uint64_t n = v >> 1;
+      if (n > static_cast<uint64_t>(end - p)) return false;
+      *s = std::string_view(p, n);
+      p += n;
+      strings_.push_back(*s);
+    } else {
+      const uint64_t index = (v >> 1) - 1;
+      if (index >= strings_.size()) return false;
+      *s = strings_[index];
+    }
+    return true;
+  };
+  if (end - p < 4) return nullptr;
+  out->address = DecodeFixed32(p);
+  p += 4;
+  uint8_t protocol, mode, outcome;
+  if (!varint(0xffff)) return nullptr;
+  out->port = static_cast<uint16_t>(v);
+  if (!byte(&protocol) || !byte(&mode) || !byte(&outcome) || !varint(0xffffffffu)) {
+    return nullptr;
+  }
+  out->protocol = static_cast<Protocol>(protocol);
+  out->tls_mode = static_cast<TlsMode>(mode);
+  out->outcome = static_cast<ProbeOutcome>(outcome);
+  out->flags = static_cast<uint32_t>(v);
+  if (!varint(~uint64_t{0})) return nullptr;
+  *last_time += static_cast<uint64_t>(UnZigZag(v));
+  out->start_us = static_cast<int64_t>(*last_time);
+  if (!varint(0xffffffffu)) return nullptr;
+  out->connect_us = static_cast<uint32_t>(v);
+  if (!varint(0xffffffffu)) return nullptr;
+  out->duration_us = static_cast<uint32_t>(v);
+  if (!string(&out->banner) || !string(&out->capabilities) || !string(&out->capabilities_tls) ||
+      !string(&out->auth_mechanisms) || !string(&out->auth_mechanisms_tls) || !varint(0xffff)) {
+    return nullptr;
+  }
+  out->tls_version = static_cast<uint16_t>(v);
+  if (!string(&out->tls_cipher) || !byte(&out->chain_length) || !string(&out->tls_failure) ||
+      !varint(~uint64_t{0})) {
+    return nullptr;
+  }
+  if (v == 0) {
+    out->cert_sha256 = nullptr;
+  } else if (v == 1) {
+    if (end - p < 32) return nullptr;
+    out->cert_sha256 = reinterpret_cast<const uint8_t*>(p);
+    certs_.push_back(out->cert_sha256);
+    p += 32;
+  } else {
+    const uint64_t index = (v >> 1) - 1;
+    if ((v & 1) || index >= certs_.size()) return nullptr;
+    out->cert_sha256 = certs_[index];
+  }
+  return p;
+}
+
 bool ChunkDecoder::Decode(std::string_view chunk, RecordVisitor* visitor, std::string* error,
                           uint64_t* sweeps, uint64_t* probes, uint64_t* certs) {
   strings_.clear();
@@ -317,38 +392,9 @@ bool ChunkDecoder::Decode(std::string_view chunk, RecordVisitor* visitor, std::s
       }
       case kProbe: {
         if ((head >> 2) != 0) return fail("bad probe head");
-        uint32_t port, version, connect, duration;
-        uint8_t protocol, mode, outcome;
-        bool ok = st.in.Fixed32(&probe.address) && st.in.Varint32(&port) && port <= 0xffff &&
-                  st.in.Byte(&protocol) && st.in.Byte(&mode) && st.in.Byte(&outcome) &&
-                  st.in.Varint32(&probe.flags) && st.Time(&probe.start_us) &&
-                  st.in.Varint32(&connect) && st.in.Varint32(&duration) &&
-                  st.String(&probe.banner) && st.String(&probe.capabilities) &&
-                  st.String(&probe.capabilities_tls) && st.String(&probe.auth_mechanisms) &&
-                  st.String(&probe.auth_mechanisms_tls) && st.in.Varint32(&version) &&
-                  version <= 0xffff && st.String(&probe.tls_cipher) &&
-                  st.in.Byte(&probe.chain_length) && st.String(&probe.tls_failure);
-        uint64_t cert;
-        if (!ok || !st.in.Varint64(&cert)) return fail("truncated probe record");
-        if (cert == 0) {
-          probe.cert_sha256 = nullptr;
-        } else if (cert == 1) {
-          std::string_view sha;
-          if (!st.in.Bytes(32, &sha)) return fail("truncated certificate reference");
-          probe.cert_sha256 = reinterpret_cast<const uint8_t*>(sha.data());
-          certs_.push_back(probe.cert_sha256);
-        } else {
-          uint64_t index = (cert >> 1) - 1;
-          if ((cert & 1) || index >= certs_.size()) return fail("bad certificate reference");
-          probe.cert_sha256 = certs_[index];
-        }
-        probe.port = static_cast<uint16_t>(port);
-        probe.protocol = static_cast<Protocol>(protocol);
-        probe.tls_mode = static_cast<TlsMode>(mode);
-        probe.outcome = static_cast<ProbeOutcome>(outcome);
-        probe.connect_us = connect;
-        probe.duration_us = duration;
-        probe.tls_version = static_cast<uint16_t>(version);
+        const char* next = DecodeProbeBody(st.in.position(), st.in.end(), &st.last_time, &probe);
+        if (next == nullptr) return fail("malformed probe record");
+        st.in.Skip(static_cast<size_t>(next - st.in.position()));
         ++n_probe;
         visitor->OnProbe(probe);
         break;

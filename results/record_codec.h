@@ -121,6 +121,9 @@ class ChunkDecoder {
               uint64_t* sweeps = nullptr, uint64_t* probes = nullptr, uint64_t* certs = nullptr);
 
  private:
+  const char* DecodeProbeBody(const char* p, const char* end, uint64_t* last_time,
+                              ProbeView* out);
+
   struct Shape {
     uint16_t port;
     SweepStatus status;

@@ -9,6 +9,7 @@
 #define MAILSWEEP_RESULTS_REPORT_OUTPUT_H_
 
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,7 +27,10 @@ void PrintReportTable(const Aggregator& agg, FILE* out, int top_countries = 15);
 std::string SummaryCsv(const Summary& s);
 std::string SummaryJson(const Summary& s);
 std::string ReportHtml(const Summary& s);
-// Rows of `<date>-scan_<protocol>[_vulnerable].csv`, header line included.
+// Rows of `<date>-scan_<protocol>[_vulnerable].csv`, header line included, handed to `sink` in
+// pieces of about 1 MiB (memory stays small however many hosts there are), or as one string.
+void ShadowServerCsv(const Aggregator& agg, int protocol, bool vulnerable,
+                     const std::function<void(std::string_view)>& sink);
 std::string ShadowServerCsv(const Aggregator& agg, int protocol, bool vulnerable);
 
 // Writes summary.csv, summary.json, report.html and the six per-host CSVs into `dir` (created

@@ -142,6 +142,36 @@ TEST_CASE("report: several files (runs) of the same hosts count each host once")
   }
 }
 
+TEST_CASE("report: compacted partition lists give the same counts, memory per key") {
+  // Four runs of the same hosts, read with compaction at 64 tuples: the lists are compacted
+  // again and again, and the roll-up must not change.
+  Fixture f(2000);
+  for (const char* name : {"b.msr", "c.msr", "d.msr"}) {
+    SyntheticTruth again;
+    REQUIRE(WriteSyntheticFile(f.dir.File(name), f.options, &again).ok());
+  }
+  for (int threads : {1, 2}) {
+    Aggregator agg({.geo = f.geo.get(), .threads = threads, .compact_tuples = 64});
+    for (const char* name : {"a.msr", "b.msr", "c.msr", "d.msr"}) {
+      REQUIRE(agg.AddFile(f.dir.File(name)).ok());
+    }
+    agg.Run();
+    CHECK(agg.summary().read.probe_records == 4 * f.truth.records);
+    std::map<std::pair<std::string, int>, std::array<uint64_t, kHostClassCount>> got;
+    for (const auto& [key, c] : agg.summary().counts) {
+      got[{std::string(CountryCode::FromKey(static_cast<uint16_t>(key >> 8)).view()),
+           static_cast<int>(key & 0xff)}] = c.classes;
+    }
+    CHECK(got == f.truth.counts);
+    CHECK(agg.hosts().size() == 3 * f.options.hosts);
+    // A list holds at most twice its distinct (address, port) keys or 64 tuples: per worker
+    // 2 x 7 per host plus 64 per partition. Without compaction: every record, 4 x 7 per host.
+    const uint64_t bound = 2 * 7 * f.options.hosts + 64 * agg.partitions();
+    CHECK(agg.peak_tuples() <= threads * bound);
+    if (threads == 1) CHECK(bound < 4 * 7 * f.options.hosts);
+  }
+}
+
 TEST_CASE("report: the latest probe of a port wins across files") {
   TempDir dir;
   auto write = [&](const std::string& name, ProbeOutcome o, int64_t t) {
