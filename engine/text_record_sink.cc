@@ -6,82 +6,11 @@
 #include <ctime>
 
 #include "base/strings.h"
-#include "probes/session.h"
+#include "results/record_text.h"
 #include "targets/ipv4.h"
 
 namespace mailsweep::engine {
 namespace {
-
-// Appends `s` as a JSON string. Invalid UTF-8 bytes are escaped as \u00XX (read as Latin-1) so
-// the output stays valid JSON whatever a server sends.
-void JsonString(std::string* out, std::string_view s) {
-  out->push_back('"');
-  static const char kHex[] = "0123456789abcdef";
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c == '"' || c == '\\') {
-      out->push_back('\\');
-      out->push_back(static_cast<char>(c));
-      ++i;
-    } else if (c == '\n') {
-      *out += "\\n";
-      ++i;
-    } else if (c == '\r') {
-      *out += "\\r";
-      ++i;
-    } else if (c == '\t') {
-      *out += "\\t";
-      ++i;
-    } else if (c < 0x20 || c == 0x7f) {
-      *out += "\\u00";
-      out->push_back(kHex[c >> 4]);
-      out->push_back(kHex[c & 15]);
-      ++i;
-    } else if (c < 0x80) {
-      out->push_back(static_cast<char>(c));
-      ++i;
-    } else {
-      size_t len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-      bool valid = len > 0 && i + len <= s.size();
-      for (size_t k = 1; valid && k < len; ++k) {
-        valid = (static_cast<unsigned char>(s[i + k]) >> 6) == 2;
-      }
-      if (valid) {
-        out->append(s.substr(i, len));
-        i += len;
-      } else {
-        *out += "\\u00";
-        out->push_back(kHex[c >> 4]);
-        out->push_back(kHex[c & 15]);
-        ++i;
-      }
-    }
-  }
-  out->push_back('"');
-}
-
-void Key(std::string* out, const char* key) {
-  if (out->back() != '{') out->push_back(',');
-  out->push_back('"');
-  *out += key;
-  *out += "\":";
-}
-void Field(std::string* out, const char* key, std::string_view value) {
-  Key(out, key);
-  JsonString(out, value);
-}
-void Field(std::string* out, const char* key, uint64_t value) {
-  Key(out, key);
-  StrAppend(out, value);
-}
-void Field(std::string* out, const char* key, int64_t value) {
-  Key(out, key);
-  StrAppend(out, value);
-}
-void Bool(std::string* out, const char* key, bool value) {
-  Key(out, key);
-  *out += value ? "true" : "false";
-}
 
 template <size_t N>
 std::string Hex(const std::array<uint8_t, N>& bytes) {
@@ -104,19 +33,7 @@ std::string UtcTime(int64_t unix_us, const char* format) {
   strftime(buf, sizeof(buf), format, &tm);
   return buf;
 }
-std::string Rfc3339(int64_t unix_us) { return UtcTime(unix_us, "%Y-%m-%dT%H:%M:%SZ"); }
 std::string ShadowTime(int64_t unix_us) { return UtcTime(unix_us, "%Y-%m-%d %H:%M:%S"); }
-
-void Name(std::string* out, const char* key, const std::string& cn, const std::string& o,
-          const std::string& ou, const std::string& c) {
-  Key(out, key);
-  out->push_back('{');
-  Field(out, "common_name", cn);
-  Field(out, "organization", o);
-  Field(out, "organizational_unit", ou);
-  Field(out, "country", c);
-  out->push_back('}');
-}
 
 // CSV cell: quoted when it holds a comma, quote or line break.
 void CsvCell(std::string* out, std::string_view s) {
@@ -155,12 +72,12 @@ class TextSink : public results::RecordSink {
   ~TextSink() override { (void)Flush(); }
 
   void Add(const results::SweepRecord& r) override {
-    buf_ += SweepRecordToJson(r);
+    buf_ += results::SweepToJson(r);
     buf_.push_back('\n');
     MaybeWrite();
   }
   void Add(const results::ProbeRecord& r) override {
-    buf_ += format_ == TextFormat::kCsv ? ProbeRecordToCsv(r) : ProbeRecordToJson(r);
+    buf_ += format_ == TextFormat::kCsv ? ProbeRecordToCsv(r) : results::ProbeToJson(r);
     buf_.push_back('\n');
     MaybeWrite();
   }
@@ -222,78 +139,10 @@ std::string ProbeRecordToCsv(const results::ProbeRecord& r) {
   CsvCell(&out, r.capabilities);
   CsvCell(&out, r.capabilities_tls);
   CsvCell(&out, r.auth_mechanisms);
-  CsvCell(&out, probes::FlagNames(r.flags));
+  CsvCell(&out, results::FlagNames(r.flags, "|"));
   CsvCell(&out, StrCat(r.connect_us));
   CsvCell(&out, StrCat(r.duration_us));
   CsvCell(&out, JoinBanner(r.banner));
-  return out;
-}
-
-std::string ProbeRecordToJson(const results::ProbeRecord& r) {
-  std::string out = "{";
-  Field(&out, "ip", targets::FormatIpv4(r.address));
-  Field(&out, "port", uint64_t{r.port});
-  Field(&out, "protocol", results::ProtocolName(r.protocol));
-  Field(&out, "tls_mode", r.tls_mode == results::TlsMode::kImplicit ? "implicit" : "starttls");
-  Field(&out, "outcome", results::OutcomeName(r.outcome));
-  Field(&out, "timestamp", Rfc3339(r.start_us));
-  Field(&out, "start_us", r.start_us);
-  Field(&out, "connect_us", uint64_t{r.connect_us});
-  Field(&out, "duration_us", uint64_t{r.duration_us});
-  Bool(&out, "starttls_advertised", r.flags & results::kStartTlsAdvertised);
-  Bool(&out, "starttls_accepted", r.flags & results::kStartTlsAccepted);
-  Bool(&out, "tls_ok", r.flags & results::kTlsHandshakeOk);
-  Bool(&out, "plaintext_login_offered", r.flags & results::kPlaintextLoginOffered);
-  Bool(&out, "login_disabled", r.flags & results::kLoginDisabled);
-  Field(&out, "flags", probes::FlagNames(r.flags));
-  Field(&out, "banner", r.banner);
-  Field(&out, "capabilities", r.capabilities);
-  Field(&out, "capabilities_tls", r.capabilities_tls);
-  Field(&out, "auth_mechanisms", r.auth_mechanisms);
-  Field(&out, "auth_mechanisms_tls", r.auth_mechanisms_tls);
-  if (r.tls.version != 0 || !r.tls.failure.empty()) {
-    Key(&out, "tls");
-    out.push_back('{');
-    Field(&out, "version", results::TlsVersionName(r.tls.version));
-    Field(&out, "cipher_suite", r.tls.cipher);
-    Field(&out, "chain_length", uint64_t{r.tls.chain_length});
-    if (!r.tls.failure.empty()) Field(&out, "failure", r.tls.failure);
-    if (r.tls.leaf) {
-      const results::CertificateFacts& c = *r.tls.leaf;
-      Key(&out, "certificate");
-      out.push_back('{');
-      Field(&out, "fingerprint_sha256", Hex(c.sha256));
-      Field(&out, "fingerprint_sha1", Hex(c.sha1));
-      Field(&out, "fingerprint_md5", Hex(c.md5));
-      Name(&out, "subject", c.subject_cn, c.subject_o, c.subject_ou, c.subject_c);
-      Name(&out, "issuer", c.issuer_cn, c.issuer_o, c.issuer_ou, c.issuer_c);
-      Field(&out, "serial_number", c.serial_hex);
-      Key(&out, "validity");
-      out.push_back('{');
-      Field(&out, "start", Rfc3339(c.not_before * 1000000));
-      Field(&out, "end", Rfc3339(c.not_after * 1000000));
-      out.push_back('}');
-      Bool(&out, "self_signed", c.self_signed);
-      Field(&out, "key_algorithm", c.key_algorithm);
-      Field(&out, "key_bits", uint64_t{c.key_bits});
-      Field(&out, "signature_algorithm", c.signature_algorithm);
-      out.push_back('}');
-    }
-    out.push_back('}');
-  }
-  out.push_back('}');
-  return out;
-}
-
-std::string SweepRecordToJson(const results::SweepRecord& r) {
-  std::string out = "{";
-  Field(&out, "ip", targets::FormatIpv4(r.address));
-  Field(&out, "port", uint64_t{r.port});
-  Field(&out, "status", results::SweepStatusName(r.status));
-  Field(&out, "ttl", uint64_t{r.ttl});
-  Field(&out, "window", uint64_t{r.window});
-  Field(&out, "time_us", r.time_us);
-  out.push_back('}');
   return out;
 }
 

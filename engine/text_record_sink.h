@@ -1,7 +1,6 @@
-// Text outputs for records until the binary record files take over: JSON lines (one object per
-// record, field names after ZGrab2's where they mean the same: ip, port, timestamp, banner,
-// tls.version, cipher_suite, fingerprint_sha256, subject.common_name, ...) and CSV (columns after
-// ShadowServer's reports: Y/N booleans, multi-line banners joined with '|').
+// Text outputs of `mailsweep probe`, `scan` and `sweep` when asked for text: JSON lines in the
+// one schema of results/record_text.h (shared with `mailsweep-agg dump`), and the probe CSV
+// (columns after ShadowServer's reports: Y/N booleans, multi-line banners joined with '|').
 //
 // Thread rules: the factory is thread-safe; each sink it hands out belongs to one thread and
 // buffers its records, writing to the shared FILE under a mutex once per 64 KiB or Flush().
@@ -44,10 +43,8 @@ class TextRecordSinkFactory : public results::RecordSinkFactory {
   bool failed_ = false;
 };
 
-// One record as text (no trailing newline), exposed for tests.
-std::string ProbeRecordToJson(const results::ProbeRecord& r);
+// One probe record as a CSV row (no trailing newline), exposed for tests.
 std::string ProbeRecordToCsv(const results::ProbeRecord& r);
-std::string SweepRecordToJson(const results::SweepRecord& r);
 const char* CsvHeader();
 
 }  // namespace mailsweep::engine

@@ -566,20 +566,4 @@ results::ProbeOutcome Session::HandshakeFailedOutcome() const {
   return implicit_ ? ProbeOutcome::kImplicitTlsFailed : ProbeOutcome::kStartTlsHandshakeFailed;
 }
 
-std::string FlagNames(uint32_t flags) {
-  static constexpr const char* kNames[] = {
-      "starttls_advertised", "starttls_accepted", "tls_handshake_ok", "plaintext_login_offered",
-      "login_disabled",      "starttls_blind",    "injection_tested", "injection_vulnerable",
-      "plaintext_leftover",  "banner_truncated",  "caps_read",        "caps_read_tls",
-  };
-  std::string out;
-  for (size_t i = 0; i < std::size(kNames); ++i) {
-    if (flags & (1u << i)) {
-      if (!out.empty()) out.push_back('|');
-      out += kNames[i];
-    }
-  }
-  return out;
-}
-
 }  // namespace mailsweep::probes

@@ -132,9 +132,6 @@ class Session {
   LineBuffer lines_;
 };
 
-// Short names for the ProbeFlag bits, for tests and text output.
-std::string FlagNames(uint32_t flags);
-
 }  // namespace mailsweep::probes
 
 #endif  // MAILSWEEP_PROBES_SESSION_H_

@@ -9,44 +9,98 @@
 namespace mailsweep::results {
 namespace {
 
-std::string Json(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
+// Appends `s` as a JSON string. Bytes that are not UTF-8 are escaped as \u00XX (read as
+// Latin-1), so the output stays valid JSON whatever a server sends.
+void JsonString(std::string* out, std::string_view s) {
+  out->push_back('"');
+  static const char kHex[] = "0123456789abcdef";
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
     if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
+      out->push_back('\\');
+      out->push_back(static_cast<char>(c));
+      ++i;
     } else if (c == '\n') {
-      out += "\\n";
+      *out += "\\n";
+      ++i;
     } else if (c == '\r') {
-      out += "\\r";
-    } else if (u < 0x20 || u >= 0x7f) {
-      // Banners are bytes, not UTF-8: escape everything outside printable ASCII.
-      out += fmt::format("\\u{:04x}", u);
+      *out += "\\r";
+      ++i;
+    } else if (c == '\t') {
+      *out += "\\t";
+      ++i;
+    } else if (c < 0x20 || c == 0x7f) {
+      *out += "\\u00";
+      out->push_back(kHex[c >> 4]);
+      out->push_back(kHex[c & 15]);
+      ++i;
+    } else if (c < 0x80) {
+      out->push_back(static_cast<char>(c));
+      ++i;
     } else {
-      out.push_back(c);
+      size_t len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+      bool valid = len > 0 && i + len <= s.size();
+      for (size_t k = 1; valid && k < len; ++k) {
+        valid = (static_cast<unsigned char>(s[i + k]) >> 6) == 2;
+      }
+      if (valid) {
+        out->append(s.substr(i, len));
+        i += len;
+      } else {
+        *out += "\\u00";
+        out->push_back(kHex[c >> 4]);
+        out->push_back(kHex[c & 15]);
+        ++i;
+      }
     }
   }
-  out.push_back('"');
-  return out;
+  out->push_back('"');
+}
+
+void Key(std::string* out, const char* key) {
+  if (out->back() != '{') out->push_back(',');
+  out->push_back('"');
+  *out += key;
+  *out += "\":";
+}
+void Field(std::string* out, const char* key, std::string_view value) {
+  Key(out, key);
+  JsonString(out, value);
+}
+void Field(std::string* out, const char* key, uint64_t value) {
+  Key(out, key);
+  StrAppend(out, value);
+}
+void Bool(std::string* out, const char* key, bool value) {
+  Key(out, key);
+  *out += value ? "true" : "false";
+}
+void Name(std::string* out, const char* key, const std::string& cn, const std::string& o,
+          const std::string& ou, const std::string& c) {
+  Key(out, key);
+  out->push_back('{');
+  Field(out, "common_name", cn);
+  Field(out, "organization", o);
+  Field(out, "organizational_unit", ou);
+  Field(out, "country", c);
+  out->push_back('}');
 }
 
 std::string Hex(const uint8_t* p, size_t n) {
+  static const char kHex[] = "0123456789abcdef";
   std::string out;
-  for (size_t i = 0; i < n; ++i) out += fmt::format("{:02x}", p[i]);
+  out.reserve(2 * n);
+  for (size_t i = 0; i < n; ++i) {
+    out.push_back(kHex[p[i] >> 4]);
+    out.push_back(kHex[p[i] & 15]);
+  }
   return out;
 }
 
-std::string Names(std::initializer_list<std::pair<const char*, const std::string*>> fields) {
-  std::string out = "{";
-  bool first = true;
-  for (const auto& [name, value] : fields) {
-    if (value->empty()) continue;
-    out += StrCat(first ? "" : ",", "\"", name, "\":[", Json(*value), "]");
-    first = false;
-  }
-  return out + "}";
-}
+constexpr const char* kFlagNames[] = {
+    "starttls_advertised", "starttls_accepted",    "tls_handshake_ok",  "plaintext_login_offered",
+    "login_disabled",      "starttls_tried_blind", "injection_tested",  "injection_vulnerable",
+    "plaintext_leftover",  "banner_truncated",     "capabilities_read", "capabilities_read_tls"};
 
 }  // namespace
 
@@ -95,15 +149,12 @@ const char* ZgrabStatus(ProbeOutcome o) {
 }
 
 std::string FlagNames(uint32_t flags, const char* sep) {
-  static const char* kNames[] = {
-      "starttls_advertised", "starttls_accepted",    "tls_handshake_ok",  "plaintext_login_offered",
-      "login_disabled",      "starttls_tried_blind", "injection_tested",  "injection_vulnerable",
-      "plaintext_leftover",  "banner_truncated",     "capabilities_read", "capabilities_read_tls"};
   std::string out;
   for (int i = 0; i < 32; ++i) {
     if (!(flags & (1u << i))) continue;
     if (!out.empty()) out += sep;
-    out += i < 12 ? std::string(kNames[i]) : StrCat("bit", i);
+    out += i < static_cast<int>(std::size(kFlagNames)) ? std::string(kFlagNames[i])
+                                                       : StrCat("bit", i);
   }
   return out;
 }
@@ -119,62 +170,72 @@ std::string SweepToJson(const SweepRecord& r) {
                 FormatTimeUs(r.time_us), "\"}");
 }
 
-std::string CertificateToJson(const CertificateFacts& c) {
-  std::string subject = Names({{"common_name", &c.subject_cn},
-                               {"organization", &c.subject_o},
-                               {"organizational_unit", &c.subject_ou},
-                               {"country", &c.subject_c}});
-  std::string issuer = Names({{"common_name", &c.issuer_cn},
-                              {"organization", &c.issuer_o},
-                              {"organizational_unit", &c.issuer_ou},
-                              {"country", &c.issuer_c}});
-  return StrCat("{\"parsed\":{\"subject\":", subject, ",\"issuer\":", issuer,
-                ",\"serial_number\":", Json(c.serial_hex), ",\"validity\":{\"start\":\"",
-                FormatTimeUs(c.not_before * 1000000).substr(0, 19), "Z\",\"end\":\"",
-                FormatTimeUs(c.not_after * 1000000).substr(0, 19),
-                "Z\"},\"subject_key_info\":{\"key_algorithm\":{\"name\":", Json(c.key_algorithm),
-                "},\"key_bits\":", c.key_bits,
-                "},\"signature_algorithm\":{\"name\":", Json(c.signature_algorithm),
-                "},\"self_signed\":", c.self_signed ? "true" : "false",
-                "},\"fingerprint_sha256\":\"", Hex(c.sha256.data(), 32),
-                "\",\"fingerprint_sha1\":\"", Hex(c.sha1.data(), 20), "\",\"fingerprint_md5\":\"",
-                Hex(c.md5.data(), 16), "\",\"der_bytes\":", c.der.size(), "}");
+void AppendCertificateJson(std::string* out, const CertificateFacts& c) {
+  out->push_back('{');
+  Field(out, "fingerprint_sha256", Hex(c.sha256.data(), c.sha256.size()));
+  Field(out, "fingerprint_sha1", Hex(c.sha1.data(), c.sha1.size()));
+  Field(out, "fingerprint_md5", Hex(c.md5.data(), c.md5.size()));
+  Name(out, "subject", c.subject_cn, c.subject_o, c.subject_ou, c.subject_c);
+  Name(out, "issuer", c.issuer_cn, c.issuer_o, c.issuer_ou, c.issuer_c);
+  Field(out, "serial_number", c.serial_hex);
+  Key(out, "validity");
+  out->push_back('{');
+  Field(out, "start", FormatTimeUs(c.not_before * 1000000));
+  Field(out, "end", FormatTimeUs(c.not_after * 1000000));
+  out->push_back('}');
+  Bool(out, "self_signed", c.self_signed);
+  Field(out, "key_algorithm", c.key_algorithm);
+  Field(out, "key_bits", uint64_t{c.key_bits});
+  Field(out, "signature_algorithm", c.signature_algorithm);
+  Field(out, "der_bytes", uint64_t{c.der.size()});
+  out->push_back('}');
 }
 
 std::string ProbeToJson(const ProbeRecord& r) {
-  std::string proto = ProtocolName(r.protocol);
-  std::string data = StrCat("{\"banner\":", Json(r.banner));
-  if (!r.capabilities.empty()) StrAppend(&data, ",\"capabilities\":", Json(r.capabilities));
-  if (!r.auth_mechanisms.empty())
-    StrAppend(&data, ",\"auth_mechanisms\":", Json(r.auth_mechanisms));
-  if (!r.capabilities_tls.empty()) {
-    StrAppend(&data, ",\"capabilities_tls\":", Json(r.capabilities_tls));
+  std::string out = "{";
+  Field(&out, "type", "probe");
+  Field(&out, "ip", FormatIpv4(r.address));
+  Field(&out, "port", uint64_t{r.port});
+  Field(&out, "protocol", ProtocolName(r.protocol));
+  Field(&out, "tls_mode", r.tls_mode == TlsMode::kImplicit ? "implicit" : "starttls");
+  Field(&out, "timestamp", FormatTimeUs(r.start_us));
+  Field(&out, "status", ZgrabStatus(r.outcome));
+  Field(&out, "outcome", OutcomeName(r.outcome));
+  Field(&out, "connect_us", uint64_t{r.connect_us});
+  Field(&out, "duration_us", uint64_t{r.duration_us});
+  Bool(&out, "starttls_advertised", r.flags & kStartTlsAdvertised);
+  Bool(&out, "starttls_accepted", r.flags & kStartTlsAccepted);
+  Bool(&out, "tls_ok", r.flags & kTlsHandshakeOk);
+  Bool(&out, "plaintext_login_offered", r.flags & kPlaintextLoginOffered);
+  Bool(&out, "login_disabled", r.flags & kLoginDisabled);
+  Key(&out, "flags");
+  out.push_back('[');
+  for (int i = 0; i < 32; ++i) {
+    if (!(r.flags & (1u << i))) continue;
+    if (out.back() != '[') out.push_back(',');
+    JsonString(&out, FlagNames(1u << i, ""));
   }
-  if (!r.auth_mechanisms_tls.empty()) {
-    StrAppend(&data, ",\"auth_mechanisms_tls\":", Json(r.auth_mechanisms_tls));
-  }
-  if (r.tls.version || !r.tls.failure.empty() || r.tls.leaf) {
-    StrAppend(&data, ",\"tls\":{\"handshake_log\":{\"server_hello\":{\"version\":{\"name\":\"",
-              TlsVersionName(r.tls.version), "\",\"value\":", r.tls.version,
-              "},\"cipher_suite\":{\"name\":", Json(r.tls.cipher), "}}");
+  out.push_back(']');
+  Field(&out, "banner", r.banner);
+  Field(&out, "capabilities", r.capabilities);
+  Field(&out, "capabilities_tls", r.capabilities_tls);
+  Field(&out, "auth_mechanisms", r.auth_mechanisms);
+  Field(&out, "auth_mechanisms_tls", r.auth_mechanisms_tls);
+  if (r.tls.version != 0 || !r.tls.failure.empty() || r.tls.leaf) {
+    Key(&out, "tls");
+    out.push_back('{');
+    Field(&out, "version", TlsVersionName(r.tls.version));
+    Field(&out, "cipher_suite", r.tls.cipher);
+    Field(&out, "chain_length", uint64_t{r.tls.chain_length});
+    if (!r.tls.failure.empty()) Field(&out, "failure", r.tls.failure);
     if (r.tls.leaf) {
-      StrAppend(&data, ",\"server_certificates\":{\"chain_length\":", r.tls.chain_length,
-                ",\"certificate\":", CertificateToJson(*r.tls.leaf), "}");
+      Key(&out, "certificate");
+      AppendCertificateJson(&out, *r.tls.leaf);
     }
-    StrAppend(&data, "}");
-    if (!r.tls.failure.empty()) StrAppend(&data, ",\"failure\":", Json(r.tls.failure));
-    StrAppend(&data, "}");
+    out.push_back('}');
   }
-  data += "}";
-  std::string flags;
-  if (r.flags) flags = StrCat("\"", FlagNames(r.flags, "\",\""), "\"");
-  return StrCat("{\"type\":\"probe\",\"ip\":\"", FormatIpv4(r.address), "\",\"port\":", r.port,
-                ",\"protocol\":\"", proto, "\",\"tls_mode\":\"",
-                r.tls_mode == TlsMode::kImplicit ? "implicit" : "starttls", "\",\"timestamp\":\"",
-                FormatTimeUs(r.start_us), "\",\"status\":\"", ZgrabStatus(r.outcome),
-                "\",\"outcome\":\"", OutcomeName(r.outcome), "\",\"flags\":[", flags,
-                "],\"connect_us\":", r.connect_us, ",\"duration_us\":", r.duration_us,
-                ",\"data\":{\"", proto, "\":", data, "}}");
+  out.push_back('}');
+  return out;
 }
 
 const char* kRecordCsvHeader() {

@@ -9,6 +9,7 @@
 #include "engine/probe_target_reader.h"
 #include "engine/text_record_sink.h"
 #include "engine/timer_wheel.h"
+#include "results/record_text.h"
 
 namespace mailsweep::engine {
 namespace {
@@ -180,18 +181,6 @@ results::ProbeRecord SampleRecord() {
   return r;
 }
 
-TEST_CASE("JsonRecordEscapesAndNamesFields") {
-  std::string j = ProbeRecordToJson(SampleRecord());
-  CHECK(j.find("\"ip\":\"198.18.0.5\"") != std::string::npos);
-  CHECK(j.find("\"outcome\":\"starttls_ok\"") != std::string::npos);
-  CHECK(j.find("\"timestamp\":\"2023-11-14T22:13:20Z\"") != std::string::npos);
-  CHECK(j.find("\\\"quoted\\\" ready\\r\\n\\u0001\\u00ff") != std::string::npos);
-  CHECK(j.find("\"version\":\"TLSv1.0\"") != std::string::npos);
-  CHECK(j.find("\"fingerprint_sha256\":\"ab00") != std::string::npos);
-  CHECK(j.find("\"starttls_advertised\":true") != std::string::npos);
-  CHECK(j.find('\n') == std::string::npos);
-}
-
 TEST_CASE("CsvRecordQuotesAndJoinsBanner") {
   std::string c = ProbeRecordToCsv(SampleRecord());
   CHECK(c.rfind("2023-11-14 22:13:20,198.18.0.5,143,imap,starttls_ok,Y,N,Y,N,TLSv1.0,", 0) == 0);
@@ -221,7 +210,7 @@ TEST_CASE("SinksFromManyThreadsWriteWholeLines") {
   free(buf);
   size_t lines = 0;
   size_t pos = 0;
-  const std::string one = ProbeRecordToJson(SampleRecord()) + "\n";
+  const std::string one = results::ProbeToJson(SampleRecord()) + "\n";
   while (pos < out.size()) {
     REQUIRE(out.compare(pos, one.size(), one) == 0);
     pos += one.size();

@@ -658,11 +658,5 @@ TEST_CASE("UnknownPortIsNotThisProtocol") {
   CHECK(rec.outcome == ProbeOutcome::kNotThisProtocol);
 }
 
-TEST_CASE("FlagNamesListsSetBits") {
-  CHECK(FlagNames(results::kStartTlsAdvertised | results::kTlsHandshakeOk) ==
-        "starttls_advertised|tls_handshake_ok");
-  CHECK(FlagNames(0).empty());
-}
-
 }  // namespace
 }  // namespace mailsweep::probes

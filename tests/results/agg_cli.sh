@@ -25,7 +25,9 @@ grep -q "0 event(s), 0 bytes dropped, 0 torn-tail bytes" "$tmp/info" || fail "in
 import json, sys
 for line in sys.stdin:
     r = json.loads(line)
-    assert r["type"] == "probe" and r["ip"].startswith("198.1") and "data" in r, r
+    assert r["type"] == "probe" and r["ip"].startswith("198.1"), r
+    assert r["protocol"] in ("pop3", "imap", "smtp") and isinstance(r["flags"], list), r
+    assert r["outcome"] != "starttls_ok" or r["tls"]["version"].startswith("TLSv"), r
 ' || fail "dump json: not JSON with the expected fields"
 [[ $("$agg" dump --format csv "$tmp/s.msr" | wc -l) -eq $((records + 1)) ]] || fail "dump csv"
 [[ $("$agg" dump --kind sweep "$tmp/s.msr" | wc -l) -eq 0 ]] || fail "dump --kind sweep"
