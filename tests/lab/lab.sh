@@ -170,6 +170,8 @@ cmd_down() {
 cmd_check() {
   load "$1"
   ip netns exec "$INET_NS" nft list table ip msw_lab >/dev/null || die "check: nft table missing"
+  ip netns exec "$INET_NS" nft list table netdev msw_lab_edge >/dev/null ||
+    die "check: nft ingress table missing"
   ip -n "$SCAN_NS" route get 198.18.0.1 | grep -q "via $INET_ADDR dev s0" || die "check: route"
   if ip -n "$SCAN_NS" route get 8.8.8.8 >/dev/null 2>&1; then die "check: scanner routes outside the lab"; fi
   echo "lab ok: $SCAN_NS <-> $INET_NS"
@@ -185,9 +187,9 @@ case $command in
   geo) load "$state"; "$tool" geo --seed "$SEED" ;;
   scan) load "$state"; exec ip netns exec "$SCAN_NS" "$@" ;;
   inet) load "$state"; exec ip netns exec "$INET_NS" "$@" ;;
-  watch) load "$state"; ip netns exec "$INET_NS" nft add element ip msw_lab watch "{ $1 }" ;;
-  watched) load "$state"; ip netns exec "$INET_NS" nft list counter ip msw_lab watched | awk '/packets/ {print $2}' ;;
-  swept) load "$state"; ip netns exec "$INET_NS" nft list counter ip msw_lab swept | awk '/packets/ {print $2}' ;;
+  watch) load "$state"; ip netns exec "$INET_NS" nft add element netdev msw_lab_edge watch "{ $1 }" ;;
+  watched) load "$state"; ip netns exec "$INET_NS" nft list counter netdev msw_lab_edge watched | awk '/packets/ {print $2}' ;;
+  swept) load "$state"; ip netns exec "$INET_NS" nft list counter netdev msw_lab_edge swept | awk '/packets/ {print $2}' ;;
   check) cmd_check "$state" ;;
   env) load "$state"; cat "$state/lab.env" ;;
   *) die "unknown command $command" ;;
