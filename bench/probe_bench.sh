@@ -109,7 +109,7 @@ nft add chain ip msw_idle out '{ type nat hook output priority -101; }'
 nft add rule ip msw_idle out ip daddr 198.19.0.0/16 tcp dport 143 redirect to :24143
 conns=${IDLE_CONNECTIONS:-50000}
 fd_limit=$(ulimit -n)
-if [[ "$conns" -gt $((fd_limit - 200)) ]]; then conns=$((fd_limit - 200)); fi
+if [[ "$conns" -gt $((fd_limit - 300)) ]]; then conns=$((fd_limit - 300)); fi
 python3 - "$conns" >"$work/idle.txt" <<'PY'
 import sys
 for i in range(int(sys.argv[1])):

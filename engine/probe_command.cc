@@ -118,6 +118,9 @@ int RunProbeCommand(int argc, const char* const* argv) {
     absl::FPrintF(stderr, "mailsweep probe: %s\n", finished.status().message());
     return 2;
   }
+  if (std::string note = FitToOpenFileLimit(&*finished); !note.empty()) {
+    absl::FPrintF(stderr, "mailsweep probe: %s\n", note);
+  }
   const ProberOptions& opt = *finished;
 
   FILE* in = input == "-" ? stdin : fopen(input.c_str(), "r");
@@ -214,6 +217,13 @@ int RunProbeCommand(int argc, const char* const* argv) {
   if (final_stats.abandoned > 0) {
     absl::FPrintF(stderr, "mailsweep probe: %d queued targets abandoned at the drain deadline\n",
                   final_stats.abandoned);
+  }
+  if (final_stats.unprobed > 0) {
+    absl::FPrintF(stderr,
+                  "mailsweep probe: %d targets not probed: opening a connection failed on this "
+                  "machine for 10 s (%d local errors; open files, local ports, --source-ip?)\n",
+                  final_stats.unprobed, final_stats.local_errors);
+    exit_code = 1;
   }
   if (!drained.ok()) {
     absl::FPrintF(stderr, "mailsweep probe: %s\n", drained.message());

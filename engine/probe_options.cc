@@ -1,5 +1,9 @@
 #include "engine/probe_options.h"
 
+#include <sys/resource.h>
+
+#include <algorithm>
+
 #include "base/strings.h"
 #include "targets/ipv4.h"
 
@@ -44,6 +48,25 @@ absl::StatusOr<ProberOptions> ProbeFlags::Finish() const {
   }
   if (absl::Status s = o.Validate(); !s.ok()) return s;
   return o;
+}
+
+std::string FitToOpenFileLimit(ProberOptions* o) {
+  rlimit r;
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0) return "";
+  if (r.rlim_cur < r.rlim_max) {
+    rlimit raised = r;
+    raised.rlim_cur = r.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) r = raised;
+  }
+  constexpr rlim_t kReserve = 256;
+  if (r.rlim_cur == RLIM_INFINITY || o->max_connections + kReserve <= r.rlim_cur) return "";
+  const uint32_t fit = std::max<uint32_t>(
+      o->threads, r.rlim_cur > kReserve ? static_cast<uint32_t>(r.rlim_cur - kReserve) : 1);
+  std::string note = StrCat("at most ", fit, " connections, not ", o->max_connections,
+                            ": the open-file limit is ", r.rlim_cur,
+                            " (raise the hard limit, e.g. ulimit -Hn, to allow more)");
+  o->max_connections = fit;
+  return note;
 }
 
 }  // namespace mailsweep::engine

@@ -32,6 +32,11 @@ struct ProbeFlags {
   absl::StatusOr<ProberOptions> Finish() const;
 };
 
+// Raises this process's soft limit on open files to its hard limit (process-wide: call once, at
+// start-up) and lowers o->max_connections to what fits under it, keeping 256 descriptors for
+// everything else. Returns a note for the user when it lowered the cap, else "".
+std::string FitToOpenFileLimit(ProberOptions* o);
+
 }  // namespace mailsweep::engine
 
 #endif  // MAILSWEEP_ENGINE_PROBE_OPTIONS_H_

@@ -24,6 +24,10 @@ constexpr uint64_t kWakeTag = ~uint64_t{0};
 constexpr uint32_t kChunk = 1024;
 constexpr int kMaxEvents = 256;
 constexpr size_t kScratch = 64 * 1024;
+// After a local error with nothing of ours open: the pause before the next try, and how many
+// such failures in a row (100 x 100 ms = 10 s) make the waiting targets given up.
+constexpr uint32_t kRetryPauseMs = 100;
+constexpr uint32_t kGiveUpAfter = 100;
 
 uint64_t NowMs() {
   timespec ts;
@@ -127,8 +131,11 @@ void ProberLoop::Run() noexcept {
     uint64_t now = NowMs();
     StartTargets(now);
     int timeout = wheel_.NextTimeoutMs(now);
-    const bool can_start = in_flight_ < max_connections_;
-    if (can_start && queue_.ApproxSize() > 0) {
+    const bool can_start = !hold_ && in_flight_ < max_connections_;
+    const bool have_work = queue_.ApproxSize() > 0 || !retry_.empty();
+    if (hold_ && in_flight_ == 0) {
+      timeout = std::max<int>(1, static_cast<int>(retry_at_ms_ > now ? retry_at_ms_ - now : 1));
+    } else if (can_start && have_work) {
       // Only the rate limit holds us back: sleep until the next token.
       timeout = connect_rate_ > 0 ? std::max(1, static_cast<int>(1000.0 / connect_rate_)) : 0;
       if (connect_rate_ > 0 && timeout > 10) timeout = 10;
@@ -137,7 +144,7 @@ void ProberLoop::Run() noexcept {
     }
     if (timeout != 0) {
       sleeping_.store(true, std::memory_order_seq_cst);
-      if (can_start && queue_.ApproxSize() > 0 && connect_rate_ == 0) timeout = 0;
+      if (can_start && have_work && connect_rate_ == 0) timeout = 0;
     }
     int n = epoll_wait(epoll_fd_, events, kMaxEvents, timeout);
     sleeping_.store(false, std::memory_order_relaxed);
@@ -164,12 +171,44 @@ void ProberLoop::StartTargets(uint64_t now_ms) {
     double burst = std::max(1.0, connect_rate_ / 100.0);  // at most 10 ms worth at once
     tokens_ = std::min(burst, tokens_ + elapsed * connect_rate_);
   }
+  if (hold_ && now_ms >= retry_at_ms_) hold_ = false;
   ProbeTarget t;
-  while (in_flight_ < max_connections_ && (connect_rate_ == 0 || tokens_ >= 1.0) &&
-         queue_.TryPop(&t)) {
+  while (!hold_ && in_flight_ < max_connections_ && (connect_rate_ == 0 || tokens_ >= 1.0)) {
+    uint32_t attempts = 0;
+    if (!retry_.empty()) {
+      t = retry_.front().target;
+      attempts = retry_.front().attempts;
+      retry_.pop_front();
+      counters_.retrying.store(retry_.size(), std::memory_order_release);
+    } else if (!queue_.TryPop(&t)) {
+      break;
+    }
     if (connect_rate_ > 0) tokens_ -= 1.0;
-    StartOne(t, now_ms);
+    StartOne(t, attempts, now_ms);
   }
+}
+
+void ProberLoop::RetryLater(Conn& c, const ProbeTarget& t, uint32_t attempts, uint64_t now_ms) {
+  if (c.fd >= 0) {
+    close(c.fd);
+    c.fd = -1;
+  }
+  counters_.local_errors.fetch_add(1, std::memory_order_relaxed);
+  Release(c);
+  // Nothing of ours is open and it still fails: the machine is out of something (or misses
+  // --source-ip). Keep trying for kGiveUpAfter pauses, then give the waiting targets up; the
+  // commands report them as not probed.
+  if (in_flight_ == 0 && ++failures_while_idle_ >= kGiveUpAfter) {
+    counters_.unprobed.fetch_add(1 + retry_.size(), std::memory_order_relaxed);
+    retry_.clear();
+    counters_.retrying.store(0, std::memory_order_release);
+    failures_while_idle_ = 0;
+    return;
+  }
+  retry_.push_front({t, attempts + 1});
+  counters_.retrying.store(retry_.size(), std::memory_order_release);
+  hold_ = true;
+  retry_at_ms_ = now_ms + kRetryPauseMs;
 }
 
 uint32_t ProberLoop::AllocSlot() {
@@ -203,7 +242,7 @@ ProberLoop::Conn* ProberLoop::Lookup(uint64_t data) {
   return &c;
 }
 
-void ProberLoop::StartOne(const ProbeTarget& t, uint64_t now_ms) {
+void ProberLoop::StartOne(const ProbeTarget& t, uint32_t attempts, uint64_t now_ms) {
   uint32_t slot = AllocSlot();
   Conn& c = chunks_[slot / kChunk][slot % kChunk];
   ++c.generation;
@@ -227,22 +266,19 @@ void ProberLoop::StartOne(const ProbeTarget& t, uint64_t now_ms) {
   counters_.started.fetch_add(1, std::memory_order_relaxed);
 
   c.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (c.fd < 0) {
-    counters_.local_errors.fetch_add(1, std::memory_order_relaxed);
-    FinishWithOutcome(c, ProbeOutcome::kConnectTimeout);
-    return;
-  }
+  if (c.fd < 0) return RetryLater(c, t, attempts, now_ms);
+  int one = 1;
   if (options_->source_address != 0) {
+    // The local port is chosen at connect(), per destination, not here from the one ephemeral
+    // range shared by every destination (which 28,000 connections would exhaust).
+    setsockopt(c.fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
     sockaddr_in src{};
     src.sin_family = AF_INET;
     src.sin_addr.s_addr = htonl(options_->source_address);
     if (bind(c.fd, reinterpret_cast<sockaddr*>(&src), sizeof(src)) != 0) {
-      counters_.local_errors.fetch_add(1, std::memory_order_relaxed);
-      FinishWithOutcome(c, ProbeOutcome::kConnectTimeout);
-      return;
+      return RetryLater(c, t, attempts, now_ms);
     }
   }
-  int one = 1;
   setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   sockaddr_in dst{};
   dst.sin_family = AF_INET;
@@ -251,6 +287,7 @@ void ProberLoop::StartOne(const ProbeTarget& t, uint64_t now_ms) {
   int rc = connect(c.fd, reinterpret_cast<sockaddr*>(&dst), sizeof(dst));
   int err = rc == 0 ? 0 : errno;
   if (rc == 0 || err == EINPROGRESS) {
+    failures_while_idle_ = 0;
     SetEvents(c, EPOLLOUT);
     c.read_deadline_ms = now_ms + options_->connect_timeout_ms;
     wheel_.Schedule(slot, std::min(c.read_deadline_ms, c.target_deadline_ms));
@@ -258,10 +295,11 @@ void ProberLoop::StartOne(const ProbeTarget& t, uint64_t now_ms) {
   }
   if (err == ECONNREFUSED) {
     FinishWithOutcome(c, ProbeOutcome::kConnectRefused);
-  } else if (err == ENETUNREACH || err == EHOSTUNREACH || err == ETIMEDOUT) {
-    FinishWithOutcome(c, ProbeOutcome::kConnectTimeout);
+  } else if (err == EADDRNOTAVAIL || err == EAGAIN || err == ENOBUFS || err == ENOMEM) {
+    RetryLater(c, t, attempts, now_ms);  // no local port or memory: ours, not the target's
   } else {
-    counters_.local_errors.fetch_add(1, std::memory_order_relaxed);
+    // ENETUNREACH, EHOSTUNREACH, ETIMEDOUT, EACCES (a firewall of ours), ...: the target
+    // cannot be reached from here.
     FinishWithOutcome(c, ProbeOutcome::kConnectTimeout);
   }
 }
@@ -510,6 +548,7 @@ void ProberLoop::Release(Conn& c) {
   free_slots_.push_back(c.slot);
   --in_flight_;
   counters_.in_flight.store(in_flight_, std::memory_order_release);
+  hold_ = false;  // a descriptor and a port are free again (RetryLater sets it back)
 }
 
 void ProberLoop::Discard(Conn& c) {
@@ -540,6 +579,9 @@ void ProberLoop::AbortAll() {
   }
   ProbeTarget t;
   while (queue_.TryPop(&t)) counters_.abandoned.fetch_add(1, std::memory_order_relaxed);
+  counters_.abandoned.fetch_add(retry_.size(), std::memory_order_relaxed);
+  retry_.clear();
+  counters_.retrying.store(0, std::memory_order_release);
 }
 
 }  // namespace mailsweep::engine

@@ -11,6 +11,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +35,8 @@ struct alignas(64) LoopCounters {
   std::atomic<uint64_t> in_flight{0};
   std::atomic<uint64_t> abandoned{0};
   std::atomic<uint64_t> local_errors{0};
+  std::atomic<uint64_t> retrying{0};  // targets waiting to be tried again after a local error
+  std::atomic<uint64_t> unprobed{0};  // targets given up: local errors only, for too long
   std::array<std::atomic<uint64_t>, 16> outcomes{};
 };
 
@@ -50,8 +53,9 @@ class ProberLoop {
 
   bool Submit(const ProbeTarget& t);  // any thread
   void RequestStop();                 // any thread
-  bool idle() const {                 // nothing queued, nothing in flight (any thread)
-    return queue_.ApproxSize() == 0 && counters_.in_flight.load(std::memory_order_acquire) == 0;
+  bool idle() const {  // nothing queued, retrying or in flight (any thread)
+    return queue_.ApproxSize() == 0 && counters_.in_flight.load(std::memory_order_acquire) == 0 &&
+           counters_.retrying.load(std::memory_order_acquire) == 0;
   }
   size_t queued() const { return queue_.ApproxSize(); }
   size_t queue_capacity() const { return queue_.capacity(); }
@@ -67,7 +71,8 @@ class ProberLoop {
 
   void Wake();
   void StartTargets(uint64_t now_ms);
-  void StartOne(const ProbeTarget& t, uint64_t now_ms);
+  void StartOne(const ProbeTarget& t, uint32_t attempts, uint64_t now_ms);
+  void RetryLater(Conn& c, const ProbeTarget& t, uint32_t attempts, uint64_t now_ms);
   void OnEvent(uint64_t data, uint32_t events);
   void OnConnected(Conn& c);
   void OnReadable(Conn& c);
@@ -114,6 +119,18 @@ class ProberLoop {
   std::vector<uint8_t> scratch_;
   uint64_t records_since_flush_ = 0;
   uint64_t last_flush_ms_ = 0;
+
+  // Targets whose socket()/bind()/connect() failed on our side (descriptors, local ports or
+  // memory ran out). Such a failure says nothing about the target, so it gets no record: it is
+  // tried again once one of our connections has ended, or after kRetryPauseMs when none is open.
+  struct Retry {
+    ProbeTarget target;
+    uint32_t attempts;
+  };
+  std::deque<Retry> retry_;
+  bool hold_ = false;  // no new connection until one ends or retry_at_ms_
+  uint64_t retry_at_ms_ = 0;
+  uint32_t failures_while_idle_ = 0;  // local failures in a row with nothing in flight
 };
 
 }  // namespace mailsweep::engine

@@ -76,6 +76,8 @@ ProberStats ProberPool::Stats() const {
     s.in_flight += c.in_flight.load(std::memory_order_relaxed);
     s.abandoned += c.abandoned.load(std::memory_order_relaxed);
     s.local_errors += c.local_errors.load(std::memory_order_relaxed);
+    s.unprobed += c.unprobed.load(std::memory_order_relaxed);
+    s.queued += c.retrying.load(std::memory_order_relaxed);
     for (size_t i = 0; i < s.outcomes.size(); ++i) {
       s.outcomes[i] += c.outcomes[i].load(std::memory_order_relaxed);
     }

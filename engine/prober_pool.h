@@ -71,7 +71,9 @@ struct ProberStats {
   uint64_t in_flight = 0;
   uint64_t queued = 0;
   uint64_t abandoned = 0;     // queued targets dropped by a Drain() that ran out of time
-  uint64_t local_errors = 0;  // socket()/connect() failed on our side (EMFILE, no ports)
+  uint64_t local_errors = 0;  // socket()/bind()/connect() failed on our side (EMFILE, no
+                              // ports): the target waited and was tried again, without a record
+  uint64_t unprobed = 0;      // targets given up after local errors only, for ~10 s: no record
   uint32_t capacity = 0;      // max concurrent connections
   uint64_t queue_capacity = 0;
   std::array<uint64_t, 16> outcomes{};  // indexed by results::ProbeOutcome value

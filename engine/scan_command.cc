@@ -99,6 +99,9 @@ int RunScanCommand(int argc, const char* const* argv) {
   }
   auto prober = probe.Finish();
   if (!prober.ok()) return Usage(ToStd(prober.status().message()));
+  if (std::string note = FitToOpenFileLimit(&*prober); !note.empty()) {
+    absl::FPrintF(stderr, "%s: %s\n", kName, note);
+  }
   scan.sweeper = *config;
   scan.prober = *prober;
   scan.walk = &*walk;

@@ -488,7 +488,8 @@ absl::StatusOr<ScanSummary> RunScan(const ScanConfig& cfg, SignalFd* signals) {
   summary.targets_sent = final_sweep.sent;
   summary.open = final_sweep.open;
   summary.probes_done = final_probe.done;
-  summary.probes_abandoned = feeder->abandoned() + final_probe.abandoned;
+  // Targets given up after local errors have no record either: a resume probes them again.
+  summary.probes_abandoned = feeder->abandoned() + final_probe.abandoned + final_probe.unprobed;
   summary.skipped_known = dedup.skipped() + feeder->skipped();
   summary.reprobed = prior.pending.size();
   summary.paused_ms = final_sweep.paused_ms;

@@ -6,13 +6,19 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstring>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -212,6 +218,68 @@ TEST_CASE("PoolPacesNewConnections", "[.netns]") {
   auto elapsed = std::chrono::steady_clock::now() - t0;
   CHECK((*pool)->Stats().done == 40);
   CHECK(elapsed >= 700ms);  // 40 at 40/s with a burst of at most 10 ms worth
+}
+
+// A POP3 server in a child process (its own descriptors, and the open-file limit it started
+// with): greeting, CAPA, QUIT, one connection at a time, until killed.
+pid_t ForkPop3Server(int listen_fd) {
+  pid_t pid = fork();
+  if (pid != 0) return pid;
+  for (;;) {
+    int c = accept(listen_fd, nullptr, nullptr);
+    if (c < 0) continue;
+    auto write_all = [c](const char* s) { (void)!write(c, s, strlen(s)); };
+    write_all("+OK test ready.\r\n");
+    std::string in;
+    char buf[512];
+    bool capa = false;
+    while (in.find("QUIT") == std::string::npos) {
+      ssize_t n = read(c, buf, sizeof(buf));
+      if (n <= 0) break;
+      in.append(buf, static_cast<size_t>(n));
+      if (!capa && in.find("CAPA\r\n") != std::string::npos) {
+        write_all("+OK\r\nUSER\r\n.\r\n");
+        capa = true;
+      }
+    }
+    close(c);
+  }
+}
+
+TEST_CASE("PoolOutOfDescriptorsWaitsAndWritesNoFakeRecords", "[.netns]") {
+  // The cap (100 connections) is far above what the open-file limit leaves (~24): socket()
+  // fails with EMFILE. Those targets must wait and be probed later, never be recorded as
+  // timed out (which would count a live server as absent).
+  int listen_fd = Listen(kLocal1, 110);
+  pid_t server = ForkPop3Server(listen_fd);
+  REQUIRE(server > 0);
+  close(listen_fd);
+  rlimit saved;
+  REQUIRE(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  int open_now = 0;
+  for (int fd = 0; fd < 4096; ++fd) open_now += fcntl(fd, F_GETFD) != -1 ? 1 : 0;
+  {
+    CollectingSinks sinks;
+    ProberOptions o = SmallOptions();
+    o.max_connections = 100;
+    auto pool = ProberPool::Create(o, &sinks);  // epoll and eventfds first
+    REQUIRE(pool.ok());
+    rlimit low = saved;
+    low.rlim_cur = static_cast<rlim_t>(open_now + 4 + 24);
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
+    SubmitAll(pool->get(), kLocal1, 110, 300);
+    REQUIRE((*pool)->Drain(absl::Seconds(60)).ok());
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &saved) == 0);
+    ProberStats s = (*pool)->Stats();
+    CHECK(s.local_errors > 0);
+    CHECK(s.unprobed == 0);
+    CHECK(s.done == 300);
+    CHECK(s.outcomes[static_cast<size_t>(ProbeOutcome::kPlaintextOnly)] == 300);
+    REQUIRE(sinks.records.size() == 300);
+  }
+  setrlimit(RLIMIT_NOFILE, &saved);
+  kill(server, SIGKILL);
+  waitpid(server, nullptr, 0);
 }
 
 TEST_CASE("PoolRejectsBadOptions") {
