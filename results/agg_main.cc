@@ -2,8 +2,11 @@
 //   dump    records as JSON lines or CSV
 //   info    a file's header and counts
 //   report  ShadowServer-style statistics: table, summary.csv/json, per-host CSVs, report.html
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <ctime>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -19,6 +22,53 @@
 
 namespace mailsweep::results {
 namespace {
+
+// While an Aggregator runs: a progress line on stderr once a second, from its second second on
+// (short runs, such as tests, print none).
+class ProgressLine {
+ public:
+  explicit ProgressLine(const Aggregator* agg) : agg_(agg), thread_([this] { Loop(); }) {}
+  ~ProgressLine() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  static std::string Size(uint64_t bytes) {
+    return bytes >= (uint64_t{1} << 30) ? fmt::format("{:.1f} GB", bytes / 1e9)
+                                         : fmt::format("{:.0f} MB", bytes / 1e6);
+  }
+  void Loop() {
+    const auto start = std::chrono::steady_clock::now();
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!cv_.wait_for(lock, std::chrono::seconds(1), [this] { return done_; })) {
+      const AggregateProgress p = agg_->progress();
+      const double s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (p.phase == AggregateProgress::kReading && p.bytes_total > 0) {
+        const double done = static_cast<double>(p.bytes_read) / static_cast<double>(p.bytes_total);
+        fmt::print(stderr, "mailsweep-agg: reading {:.0f}% ({} of {}), {} records, {:.0f} s{}\n",
+                   100 * done, Size(p.bytes_read), Size(p.bytes_total), p.records, s,
+                   done > 0.01 ? fmt::format(", ETA {:.0f} s", s / done - s) : "");
+      } else if (p.phase == AggregateProgress::kJoining) {
+        fmt::print(stderr, "mailsweep-agg: joining: {} of {} partitions, {:.0f} s\n",
+                   p.partitions_joined, p.partitions, s);
+      } else if (p.phase == AggregateProgress::kSorting) {
+        fmt::print(stderr, "mailsweep-agg: sorting the host rows, {:.0f} s\n", s);
+      }
+    }
+  }
+
+  const Aggregator* agg_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
 
 void PrintCorruption(const Corruption& c) {
   fmt::print(stderr, "mailsweep-agg: {}: {} at offset {}: {} bytes dropped\n", c.file,
@@ -239,11 +289,18 @@ int RunReport(int argc, const char* const* argv) {
     auto r = RecordFileReader::Open(agg.summary().files[0]);
     if (r.ok()) first_start = (*r)->header().start_time_us / 1000000;
   }
-  agg.Run();
+  {
+    ProgressLine progress(&agg);
+    agg.Run();
+  }
   for (const Corruption& c : agg.summary().corruptions) PrintCorruption(c);
   if (strict && agg.summary().read.corruptions) rc = 1;
   if (date.empty()) date = FormatDate(first_start > 0 ? first_start : time(nullptr));
   if (!quiet) PrintReportTable(agg, stdout, static_cast<int>(top));
+  if (agg.hosts().size() >= 1'000'000) {
+    fmt::print(stderr, "mailsweep-agg: writing the per-host CSVs: {} host rows\n",
+               agg.hosts().size());
+  }
   if (absl::Status s = WriteReportFiles(agg, out_dir, date); !s.ok()) {
     fmt::print(stderr, "mailsweep-agg report: {}\n", s.message());
     return 1;

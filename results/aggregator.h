@@ -17,6 +17,7 @@
 #define MAILSWEEP_RESULTS_AGGREGATOR_H_
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -103,6 +104,14 @@ struct Summary {
   std::array<std::array<uint64_t, 6>, kMailProtocols> tls_versions{};
 };
 
+// Where a Run() is, for a progress line: readable from any thread while Run() works.
+struct AggregateProgress {
+  enum Phase { kIdle, kReading, kJoining, kSorting, kDone } phase = kIdle;
+  uint64_t bytes_total = 0, bytes_read = 0;  // of the record files
+  uint64_t records = 0;                      // read so far
+  uint32_t partitions = 0, partitions_joined = 0;
+};
+
 class Aggregator {
  public:
   explicit Aggregator(AggregateOptions options);
@@ -115,6 +124,9 @@ class Aggregator {
   const Summary& summary() const { return summary_; }
   // Sorted by address, then protocol. Empty unless collect_hosts.
   const std::vector<HostRow>& hosts() const { return hosts_; }
+
+  // Thread-safe: another thread may ask while Run() works.
+  AggregateProgress progress() const;
 
   // How the join went: its partitions, and the most tuples the reading workers held (the sum
   // of each worker's peak; 24 bytes each).
@@ -137,6 +149,9 @@ class Aggregator {
   std::vector<HostRow> hosts_;
   uint32_t partitions_ = 0;
   uint64_t peak_tuples_ = 0;
+  std::atomic<int> phase_{AggregateProgress::kIdle};
+  std::atomic<uint64_t> bytes_total_{0}, bytes_read_{0}, records_read_{0};
+  std::atomic<uint32_t> partitions_total_{0}, partitions_joined_{0};
 };
 
 }  // namespace mailsweep::results

@@ -125,6 +125,13 @@ TEST_CASE("report: counts per country x protocol x class equal the synthetic tru
       CHECK(s.totals[p].without_tls == f.truth.without_tls[p]);
     // One row per host and protocol that speaks it.
     CHECK(agg.hosts().size() == 3 * f.options.hosts);
+    // The progress line's source ends complete.
+    const AggregateProgress p = agg.progress();
+    CHECK(p.phase == AggregateProgress::kDone);
+    CHECK(p.bytes_total > 0);
+    CHECK(p.bytes_read == p.bytes_total);
+    CHECK(p.records == f.truth.records);
+    CHECK(p.partitions_joined == p.partitions);
   }
 }
 
