@@ -161,6 +161,13 @@ std::string Grouped(uint64_t v) {
   return out;
 }
 
+// 512, 34k, 1.2M: for labels where a full number does not fit.
+std::string Short(uint64_t v) {
+  if (v < 1000) return std::to_string(v);
+  if (v < 1'000'000) return fmt::format("{:.{}f}k", v / 1e3, v < 10'000 ? 1 : 0);
+  return fmt::format("{:.1f}M", v / 1e6);
+}
+
 struct CountryTotal {
   uint16_t country;
   std::array<uint64_t, kMailProtocols> without_tls{};
@@ -582,6 +589,30 @@ std::string SummaryJson(const Summary& s) {
   return out;
 }
 
+namespace {
+
+// A chart legend: colour squares and labels laid out left to right from (x0, y), each item as
+// wide as its label needs (~7 px per character at 12 px), wrapping before max_x. Returns the
+// y of the line below the legend.
+int Legend(std::string* h, int x0, int y, int max_x, const char* const* labels, int n,
+           const char* const* colors) {
+  int x = x0;
+  for (int i = 0; i < n; ++i) {
+    const int w = 16 + 7 * static_cast<int>(strlen(labels[i])) + 18;
+    if (x > x0 && x + w > max_x) {
+      x = x0;
+      y += 18;
+    }
+    *h += StrCat("<rect x=\"", x, "\" y=\"", y, "\" width=\"12\" height=\"12\" fill=\"",
+                 colors[i], "\"/><text x=\"", x + 16, "\" y=\"", y + 11, "\">", labels[i],
+                 "</text>");
+    x += w;
+  }
+  return y + 18;
+}
+
+}  // namespace
+
 std::string ReportHtml(const Summary& s) {
   static const char* kColors[] = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#9c755f"};
   std::string h =
@@ -636,17 +667,13 @@ std::string ReportHtml(const Summary& s) {
     h += fmt::format("<text x=\"{:.1f}\" y=\"{}\">{}</text>\n", x + 5, y + 15, Grouped(c.total));
   }
   int ly = static_cast<int>(countries.size()) * row_h + 20;
-  for (int p = 0; p < kMailProtocols; ++p) {
-    h += StrCat("<rect x=\"", left + p * 90, "\" y=\"", ly, "\" width=\"12\" height=\"12\" fill=\"",
-                kColors[p], "\"/><text x=\"", left + p * 90 + 16, "\" y=\"", ly + 11, "\">",
-                kProtocolLabels[p], "</text>");
-  }
+  Legend(&h, left, ly, left + bar_w, kProtocolLabels, kMailProtocols, kColors);
   h += "</svg>\n";
 
   // Chart 2: class breakdown per protocol (100% stacked bars).
   h += "<h2>What hosts offer, per protocol</h2>\n";
   h +=
-      StrCat("<svg width=\"", left + bar_w + 20, "\" height=\"", 3 * 30 + 40, "\" role=\"img\">\n");
+      StrCat("<svg width=\"", left + bar_w + 20, "\" height=\"", 3 * 30 + 60, "\" role=\"img\">\n");
   for (int p = 0; p < kMailProtocols; ++p) {
     uint64_t sum = 0;
     for (int c = 0; c < kHostClassCount; ++c) sum += s.totals[p].classes[c];
@@ -662,11 +689,11 @@ std::string ReportHtml(const Summary& s) {
       x += w;
     }
   }
+  const char* class_labels[kHostClassCount];
   for (int c = 0; c < kHostClassCount; ++c) {
-    h += StrCat("<rect x=\"", left + c * 140, "\" y=\"100\" width=\"12\" height=\"12\" fill=\"",
-                kColors[c], "\"/><text x=\"", left + c * 140 + 16, "\" y=\"111\">",
-                HostClassName(static_cast<HostClass>(c)), "</text>");
+    class_labels[c] = HostClassName(static_cast<HostClass>(c));
   }
+  Legend(&h, left, 100, left + bar_w, class_labels, kHostClassCount, kColors);
   h += "</svg>\n";
 
   // Chart 3: TLS versions per protocol (grouped bars).
@@ -677,7 +704,7 @@ std::string ReportHtml(const Summary& s) {
   h += "<h2>Negotiated TLS versions (hosts with working TLS)</h2>\n";
   const int chart_h = 160, group_w = 200;
   h +=
-      StrCat("<svg width=\"", 3 * group_w + 60, "\" height=\"", chart_h + 60, "\" role=\"img\">\n");
+      StrCat("<svg width=\"", 3 * group_w + 60, "\" height=\"", chart_h + 90, "\" role=\"img\">\n");
   for (int p = 0; p < kMailProtocols; ++p) {
     int gx = 40 + p * group_w;
     for (int v = 0; v < 6; ++v) {
@@ -685,17 +712,18 @@ std::string ReportHtml(const Summary& s) {
       h += fmt::format(
           "<rect x=\"{}\" y=\"{:.1f}\" width=\"26\" height=\"{:.1f}\" fill=\"{}\"><title>{} {}: "
           "{}</title></rect>",
-          gx + v * 30, chart_h - bh, bh, kColors[v], kProtocolLabels[p], kVersionLabels[v],
+          gx + v * 30, chart_h - bh + 14, bh, kColors[v], kProtocolLabels[p], kVersionLabels[v],
           s.tls_versions[p][v]);
+      if (s.tls_versions[p][v] > 0) {  // the count above its bar, small
+        h += fmt::format(
+            "<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"middle\" style=\"font-size:9px\">{}</text>",
+            gx + v * 30 + 13, chart_h - bh + 11, Short(s.tls_versions[p][v]));
+      }
     }
-    h += StrCat("<text x=\"", gx + 60, "\" y=\"", chart_h + 18, "\">", kProtocolLabels[p],
+    h += StrCat("<text x=\"", gx + 60, "\" y=\"", chart_h + 32, "\">", kProtocolLabels[p],
                 "</text>");
   }
-  for (int v = 0; v < 6; ++v) {
-    h += StrCat("<rect x=\"", 40 + v * 90, "\" y=\"", chart_h + 32,
-                "\" width=\"12\" height=\"12\" fill=\"", kColors[v], "\"/><text x=\"",
-                40 + v * 90 + 16, "\" y=\"", chart_h + 43, "\">", kVersionLabels[v], "</text>");
-  }
+  Legend(&h, 40, chart_h + 46, 3 * group_w + 40, kVersionLabels, 6, kColors);
   h += "</svg>\n";
 
   // Outcome table.
