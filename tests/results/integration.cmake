@@ -7,6 +7,14 @@ add_test(NAME "results: mailsweep-agg cli"
                  $<TARGET_FILE:msr_gen> ${CMAKE_CURRENT_LIST_DIR}/data/shadowserver)
 set_tests_properties("results: mailsweep-agg cli" PROPERTIES LABELS "cli" TIMEOUT 120)
 
+# The real country database researchers use (fetched once into the build tree; skipped when
+# the npm registry cannot be reached).
+add_test(NAME "results: real ip-location-db database"
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/real_geo.sh $<TARGET_FILE:results_test>
+                 ${CMAKE_BINARY_DIR}/geo)
+set_tests_properties("results: real ip-location-db database" PROPERTIES LABELS "geo" TIMEOUT 300
+                     SKIP_RETURN_CODE 77)
+
 # The reader's libFuzzer target (clang only): the results library is instrumented for coverage
 # and sanitizers too. A bounded run is a ctest test labelled "fuzz".
 if(MAILSWEEP_FUZZ)
