@@ -5,6 +5,7 @@
 #   real_geo.sh RESULTS_TEST GEO_DIR
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+command -v npm >/dev/null || { echo "real_geo.sh: no npm on this machine: skipped"; exit 77; }
 mmdb=$("$here/../../scripts/geo.sh" "$2" 2>/dev/null) || {
   echo "real_geo.sh: could not fetch the database (no npm registry?): skipped"
   exit 77
