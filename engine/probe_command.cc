@@ -178,6 +178,9 @@ int RunProbeCommand(int argc, const char* const* argv) {
   uint64_t line_no = 0;
   int exit_code = 0;
   while ((len = getline(&line, &cap, in)) >= 0) {
+    // Records can no longer be written: stop here rather than probe on for nothing (the
+    // error is reported below, once).
+    if ((*pool)->SinkFailed()) break;
     ++line_no;
     batch.clear();
     absl::Status s = reader.ParseLine(std::string_view(line, static_cast<size_t>(len)), &batch);
@@ -189,7 +192,7 @@ int RunProbeCommand(int argc, const char* const* argv) {
     }
     for (const ProbeTarget& t : batch) {
       // Back-pressure: the queues are full, wait for the loops to take work.
-      while (!(*pool)->TrySubmit(t.address, t.port)) {
+      while (!(*pool)->TrySubmit(t.address, t.port) && !(*pool)->SinkFailed()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
       }
     }
@@ -215,8 +218,9 @@ int RunProbeCommand(int argc, const char* const* argv) {
   ProberStats final_stats = (*pool)->Stats();
   if (status) PrintStatus(final_stats, start, true);
   if (final_stats.abandoned > 0) {
-    absl::FPrintF(stderr, "mailsweep probe: %d queued targets abandoned at the drain deadline\n",
-                  final_stats.abandoned);
+    absl::FPrintF(stderr, "mailsweep probe: %d queued targets abandoned (%s)\n",
+                  final_stats.abandoned,
+                  (*pool)->SinkFailed() ? "records could not be written" : "the drain deadline");
   }
   if (final_stats.unprobed > 0) {
     absl::FPrintF(stderr,
@@ -225,17 +229,18 @@ int RunProbeCommand(int argc, const char* const* argv) {
                   final_stats.unprobed, final_stats.local_errors);
     exit_code = 1;
   }
-  if (!drained.ok()) {
-    absl::FPrintF(stderr, "mailsweep probe: %s\n", drained.message());
+  // The pool's sinks and the writer report the same write error: say it once.
+  std::string reported;
+  auto report = [&](const absl::Status& s) {
+    if (s.ok()) return;
     exit_code = 1;
-  }
+    if (std::string(s.message()) == reported) return;
+    reported = std::string(s.message());
+    absl::FPrintF(stderr, "mailsweep probe: %s\n", reported);
+  };
+  report(drained);
   pool->reset();  // its sinks go before the file they write to
-  if (writer) {
-    if (absl::Status s = writer->Close(); !s.ok()) {
-      absl::FPrintF(stderr, "mailsweep probe: %s\n", s.message());
-      exit_code = 1;
-    }
-  }
+  if (writer) report(writer->Close());
   if (out != nullptr && out != stdout && fclose(out) != 0) exit_code = 1;
   return exit_code;
 }

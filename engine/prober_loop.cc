@@ -154,7 +154,10 @@ void ProberLoop::Run() noexcept {
     if (records_since_flush_ > 0 &&
         (records_since_flush_ >= 4096 || now - last_flush_ms_ >= 1000)) {
       absl::Status s = sink_->Flush();
-      if (!s.ok() && sink_status_.ok()) sink_status_ = s;
+      if (!s.ok() && sink_status_.ok()) {
+        sink_status_ = s;
+        counters_.sink_failed.store(true, std::memory_order_release);
+      }
       records_since_flush_ = 0;
       last_flush_ms_ = now;
     }
@@ -173,6 +176,14 @@ void ProberLoop::StartTargets(uint64_t now_ms) {
   }
   if (hold_ && now_ms >= retry_at_ms_) hold_ = false;
   ProbeTarget t;
+  if (counters_.sink_failed.load(std::memory_order_relaxed)) {
+    // Records can no longer be written: what is queued would be probed for nothing.
+    while (queue_.TryPop(&t)) counters_.abandoned.fetch_add(1, std::memory_order_relaxed);
+    counters_.abandoned.fetch_add(retry_.size(), std::memory_order_relaxed);
+    retry_.clear();
+    counters_.retrying.store(0, std::memory_order_release);
+    return;
+  }
   while (!hold_ && in_flight_ < max_connections_ && (connect_rate_ == 0 || tokens_ >= 1.0)) {
     uint32_t attempts = 0;
     if (!retry_.empty()) {

@@ -37,6 +37,7 @@ struct alignas(64) LoopCounters {
   std::atomic<uint64_t> local_errors{0};
   std::atomic<uint64_t> retrying{0};  // targets waiting to be tried again after a local error
   std::atomic<uint64_t> unprobed{0};  // targets given up: local errors only, for too long
+  std::atomic<bool> sink_failed{false};  // a flush of the records failed (a full disk, ...)
   std::array<std::atomic<uint64_t>, 16> outcomes{};
 };
 

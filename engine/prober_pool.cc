@@ -88,6 +88,13 @@ ProberStats ProberPool::Stats() const {
   return s;
 }
 
+bool ProberPool::SinkFailed() const {
+  for (const auto& loop : loops_) {
+    if (loop->counters().sink_failed.load(std::memory_order_acquire)) return true;
+  }
+  return false;
+}
+
 double ProberPool::Saturation() const {
   ProberStats s = Stats();
   double a = s.capacity ? static_cast<double>(s.in_flight) / s.capacity : 0.0;

@@ -95,6 +95,9 @@ class ProberPool {
   // Queues a prefix of `targets`; returns how many were taken (stops at the first refusal).
   size_t TrySubmitBatch(std::span<const ProbeTarget> targets);
   ProberStats Stats() const;
+  // True once a loop could not write its records (a full disk, a closed pipe): the producer
+  // should stop feeding targets whose results would be lost. Thread-safe.
+  bool SinkFailed() const;
   // max(in-flight / cap, queued / queue capacity), 0..1: the producer's brake pedal.
   double Saturation() const;
   // Stops accepting, waits until everything queued is done or `timeout` passes, then ends the

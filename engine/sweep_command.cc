@@ -95,6 +95,9 @@ int RunSweepCommand(int argc, const char* const* argv) {
     absl::FPrintF(stderr, "%s: %s\n", kName, built.status().message());
     return 1;
   }
+  // Flushed each second: records reach the kernel as they come, and a write error (a full
+  // disk) stops the sweep at once instead of at the end.
+  built->sink_flush_interval_s = 1;
   const SweeperConfig& config = *built;
 
   // Records: a record file (default) or CSV.
@@ -187,9 +190,16 @@ int RunSweepCommand(int argc, const char* const* argv) {
   }
   if (!quiet) {
     fputs(StrCat(kName, ": ", FormatSummary(final_stats)).c_str(), stderr);
-    if (final_stats.watermark < config.range.end) {
+    if (final_stats.watermark < config.range.end && run_status.ok()) {
       absl::FPrintF(stderr, "%s: stopped early; resume with --start-position %d\n", kName,
                     final_stats.watermark);
+    } else if (final_stats.watermark < config.range.end) {
+      // The records written before the error are in the file, the rest is lost: the watermark
+      // says what was sent, not what was kept.
+      absl::FPrintF(stderr,
+                    "%s: stopped by an error; records written before it are kept; `mailsweep "
+                    "scan --checkpoint` resumes from what was kept\n",
+                    kName);
     }
   }
   if (writer) {

@@ -42,14 +42,16 @@ SynCookie MakeCookie(const SweeperConfig& c) {
 class Sweeper::ReceiverThread {
  public:
   ReceiverThread(const SweeperConfig& config, std::unique_ptr<PcapReceiver> pcap,
-                 results::RecordSink* sink, LiveHostHandler* handler, ReceiverCounters* counters)
+                 results::RecordSink* sink, LiveHostHandler* handler, ReceiverCounters* counters,
+                 std::atomic<int>* stop_requests)
       : pcap_(std::move(pcap)),
         cookie_(MakeCookie(config)),
         dedup_(*config.space),
         sink_(sink),
         handler_(handler),
         counters_(counters),
-        flush_interval_ns_(static_cast<int64_t>(config.sink_flush_interval_s * 1e9)) {}
+        flush_interval_ns_(static_cast<int64_t>(config.sink_flush_interval_s * 1e9)),
+        stop_requests_(stop_requests) {}
 
   void Start() {
     thread_ = std::thread([this] { Main(); });
@@ -76,7 +78,12 @@ class Sweeper::ReceiverThread {
         last_stats = now;
       }
       if (sink_ != nullptr && flush_interval_ns_ > 0 && now - last_flush >= flush_interval_ns_) {
-        if (absl::Status s = sink_->Flush(); !s.ok() && status_.ok()) status_ = s;
+        if (absl::Status s = sink_->Flush(); !s.ok() && status_.ok()) {
+          // The records cannot be kept (a full disk, say): sending on, or waiting for late
+          // replies, would only lose more. Stop as a second SIGINT does; the error ends the run.
+          status_ = s;
+          stop_requests_->fetch_add(2, std::memory_order_relaxed);
+        }
         last_flush = now;
       }
     }
@@ -146,6 +153,7 @@ class Sweeper::ReceiverThread {
   LiveHostHandler* handler_;
   ReceiverCounters* counters_;
   const int64_t flush_interval_ns_;
+  std::atomic<int>* const stop_requests_;  // the sweeper's
   std::thread thread_;
   std::atomic<bool> stop_{false};
   absl::Status status_;
@@ -221,7 +229,8 @@ absl::StatusOr<std::unique_ptr<Sweeper>> Sweeper::Create(const SweeperConfig& co
   auto pcap = PcapReceiver::Open(rx);
   if (!pcap.ok()) return pcap.status();
   s->receiver_ =
-      std::make_unique<ReceiverThread>(c, *std::move(pcap), sink, handler, &s->rx_counters_);
+      std::make_unique<ReceiverThread>(c, *std::move(pcap), sink, handler, &s->rx_counters_,
+                                       &s->stop_requests_);
   for (uint32_t t = 0; t < c.threads; ++t) {
     auto w = OpenPacketWriter({.method = c.send_method,
                                .interface = c.interface,

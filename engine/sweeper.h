@@ -96,6 +96,7 @@ struct SweeperConfig {
   int pcap_buffer_bytes = 64 << 20;
   // The receive thread flushes the sink this often (0: only at the end), so a checkpoint can
   // count on the records of replies older than the last flush (see LastSinkFlush in the sink).
+  // A failed flush (the records cannot be written) stops the sweep at once with that error.
   double sink_flush_interval_s = 0;
 };
 

@@ -282,6 +282,35 @@ TEST_CASE("PoolOutOfDescriptorsWaitsAndWritesNoFakeRecords", "[.netns]") {
   waitpid(server, nullptr, 0);
 }
 
+// Sinks whose every flush fails, as with a full disk.
+class FailingSinks : public results::RecordSinkFactory {
+ public:
+  class Sink : public results::RecordSink {
+   public:
+    void Add(const results::SweepRecord&) override {}
+    void Add(const results::ProbeRecord&) override {}
+    absl::Status Flush() override { return absl::UnavailableError("write: No space left"); }
+  };
+  std::unique_ptr<results::RecordSink> NewSink() override { return std::make_unique<Sink>(); }
+};
+
+TEST_CASE("PoolStopsProbingWhenRecordsCannotBeWritten", "[.netns]") {
+  FailingSinks sinks;
+  ProberOptions o = SmallOptions();
+  o.threads = 1;
+  auto pool = ProberPool::Create(o, &sinks);
+  REQUIRE(pool.ok());
+  // Refused at once: the loop gets through them fast and flushes after 4096 records.
+  std::vector<ProbeTarget> batch(30000, ProbeTarget{kLocal2, 110});
+  REQUIRE((*pool)->TrySubmitBatch(batch) == batch.size());
+  for (int i = 0; i < 2000 && !(*pool)->SinkFailed(); ++i) std::this_thread::sleep_for(5ms);
+  CHECK((*pool)->SinkFailed());
+  CHECK_FALSE((*pool)->Drain(absl::Seconds(30)).ok());  // the sink's error
+  ProberStats s = (*pool)->Stats();
+  CHECK(s.done < 10000);  // stopped soon after the failed flush, not after all 30,000
+  CHECK(s.done + s.abandoned == batch.size());
+}
+
 TEST_CASE("PoolRejectsBadOptions") {
   CollectingSinks sinks;
   ProberOptions o;
