@@ -1,6 +1,10 @@
 #include "engine/probe_command.h"
 
+#include <poll.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <atomic>
 #include <chrono>
@@ -16,6 +20,7 @@
 #include "engine/probe_target_reader.h"
 #include "engine/prober_pool.h"
 #include "engine/run_header.h"
+#include "engine/signal_fd.h"
 #include "engine/text_record_sink.h"
 #include "results/record_writer.h"
 #include "targets/ipv4.h"
@@ -43,9 +48,58 @@ void PrintStatus(const ProberStats& s, Clock::time_point start, bool final) {
                 final ? " (done)" : "");
 }
 
+// The input's lines, read from a descriptor with poll() so that a stop signal is noticed while
+// the input (a pipe from ZMap, say) is silent.
+class InputLines {
+ public:
+  explicit InputLines(int fd) : fd_(fd) {}
+  enum Result { kLine, kEnd, kSignal, kError };
+  // kLine: *line is the next line (without "\n", valid until the next call).
+  Result Next(SignalFd* signals, std::string_view* line) {
+    for (;;) {
+      if (size_t nl = buf_.find('\n', pos_); nl != std::string::npos) {
+        *line = std::string_view(buf_).substr(pos_, nl - pos_);
+        pos_ = nl + 1;
+        return kLine;
+      }
+      if (eof_) {
+        if (pos_ == buf_.size()) return kEnd;
+        *line = std::string_view(buf_).substr(pos_);  // a last line without "\n"
+        pos_ = buf_.size();
+        return kLine;
+      }
+      buf_.erase(0, pos_);
+      pos_ = 0;
+      pollfd p[2] = {{fd_, POLLIN, 0}, {signals->fd(), POLLIN, 0}};
+      if (poll(p, 2, -1) < 0) {
+        if (errno == EINTR) continue;
+        return kError;
+      }
+      if (p[1].revents & POLLIN) return kSignal;
+      if (p[0].revents == 0) continue;
+      char chunk[64 * 1024];
+      ssize_t n = read(fd_, chunk, sizeof(chunk));
+      if (n < 0) {
+        if (errno == EINTR || errno == EAGAIN) continue;
+        return kError;
+      }
+      if (n == 0) eof_ = true;
+      buf_.append(chunk, static_cast<size_t>(n));
+    }
+  }
+
+ private:
+  const int fd_;
+  std::string buf_;
+  size_t pos_ = 0;
+  bool eof_ = false;
+};
+
 }  // namespace
 
 int RunProbeCommand(int argc, const char* const* argv) {
+  // First, before any thread starts: SIGINT/SIGTERM/SIGHUP arrive on a descriptor.
+  SignalFd signals;
   ProbeFlags probe;
   std::string input = "-";
   std::string output = "-";
@@ -76,7 +130,10 @@ int RunProbeCommand(int argc, const char* const* argv) {
       "sport);\nZGrab2 CSV \"ip, domain, tag, port\". '#' starts a comment line.\n"
       "Example: mailsweep targets -q -p 110,143 --allow-reserved 198.18.0.0/15 198.18.0.0/24 |\n"
       "           mailsweep probe -c 5000 -o out.jsonl\n"
-      "Exit status: 0 done, 1 output failed, 2 bad usage or input.");
+      "SIGINT/SIGTERM: stop reading, let connections in flight finish, drop queued targets\n"
+      "(counted); a second signal stops at once. Records written so far are complete.\n"
+      "Exit status: 0 done, 1 output failed or targets not probed (local errors), 2 bad usage or\n"
+      "input, 3 stopped by a signal.");
   std::vector<std::string> positional;
   if (absl::Status s = flags.Parse(argc, argv, &positional); !s.ok()) {
     absl::FPrintF(stderr, "mailsweep probe: %s\n", s.message());
@@ -121,6 +178,8 @@ int RunProbeCommand(int argc, const char* const* argv) {
   if (std::string note = FitToOpenFileLimit(&*finished); !note.empty()) {
     absl::FPrintF(stderr, "mailsweep probe: %s\n", note);
   }
+  // A target cut off (a signal, --drain-timeout) gets no record rather than a made-up timeout.
+  finished->record_abandoned = false;
   const ProberOptions& opt = *finished;
 
   FILE* in = input == "-" ? stdin : fopen(input.c_str(), "r");
@@ -172,18 +231,44 @@ int RunProbeCommand(int argc, const char* const* argv) {
   }
   ProbeTargetReader reader(ports);
   std::vector<ProbeTarget> batch;
-  char* line = nullptr;
-  size_t cap = 0;
-  ssize_t len;
+  InputLines lines(fileno(in));
+  std::string_view line;
   uint64_t line_no = 0;
   int exit_code = 0;
-  while ((len = getline(&line, &cap, in)) >= 0) {
+  int stops = 0;  // signals received
+  auto on_signal = [&] {
+    ++stops;
+    if (stops == 1) {
+      absl::FPrintF(stderr,
+                    "mailsweep probe: stopping: connections in flight finish, queued targets are "
+                    "dropped (again to stop at once)\n");
+      (*pool)->AbandonQueued();
+    }
+  };
+  for (bool reading = true; reading && stops == 0;) {
     // Records can no longer be written: stop here rather than probe on for nothing (the
     // error is reported below, once).
     if ((*pool)->SinkFailed()) break;
+    switch (lines.Next(&signals, &line)) {
+      case InputLines::kEnd:
+        reading = false;
+        continue;
+      case InputLines::kSignal:
+        (void)signals.Wait(0);
+        on_signal();
+        continue;
+      case InputLines::kError:
+        absl::FPrintF(stderr, "mailsweep probe: reading %s: %s\n", input == "-" ? "stdin" : input,
+                      strerror(errno));
+        exit_code = 2;
+        reading = false;
+        continue;
+      case InputLines::kLine:
+        break;
+    }
     ++line_no;
     batch.clear();
-    absl::Status s = reader.ParseLine(std::string_view(line, static_cast<size_t>(len)), &batch);
+    absl::Status s = reader.ParseLine(line, &batch);
     if (!s.ok()) {
       absl::FPrintF(stderr, "mailsweep probe: %s:%d: %s\n", input == "-" ? "stdin" : input, line_no,
                     s.message());
@@ -192,12 +277,11 @@ int RunProbeCommand(int argc, const char* const* argv) {
     }
     for (const ProbeTarget& t : batch) {
       // Back-pressure: the queues are full, wait for the loops to take work.
-      while (!(*pool)->TrySubmit(t.address, t.port) && !(*pool)->SinkFailed()) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      while (stops == 0 && !(*pool)->TrySubmit(t.address, t.port) && !(*pool)->SinkFailed()) {
+        if (signals.Wait(1).has_value()) on_signal();
       }
     }
   }
-  free(line);
   if (in != stdin) fclose(in);
   if (reader.skipped_ipv6() > 0) {
     absl::FPrintF(stderr, "mailsweep probe: skipped %d IPv6 targets\n", reader.skipped_ipv6());
@@ -207,10 +291,10 @@ int RunProbeCommand(int argc, const char* const* argv) {
                           ? uint64_t{drain_timeout_s} * 1000
                           : uint64_t{opt.target_timeout_ms} + opt.connect_timeout_ms + 1000;
   const Clock::time_point drain_deadline = Clock::now() + std::chrono::milliseconds(drain_ms);
-  while (Clock::now() < drain_deadline) {
+  while (Clock::now() < drain_deadline && stops < 2) {
     ProberStats s = (*pool)->Stats();
     if (s.in_flight == 0 && s.queued == 0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (signals.Wait(10).has_value()) on_signal();
   }
   absl::Status drained = (*pool)->Drain(absl::Milliseconds(100));
   reporting = false;
@@ -218,10 +302,13 @@ int RunProbeCommand(int argc, const char* const* argv) {
   ProberStats final_stats = (*pool)->Stats();
   if (status) PrintStatus(final_stats, start, true);
   if (final_stats.abandoned > 0) {
-    absl::FPrintF(stderr, "mailsweep probe: %d queued targets abandoned (%s)\n",
+    absl::FPrintF(stderr, "mailsweep probe: %d targets not probed, without a record (%s)\n",
                   final_stats.abandoned,
-                  (*pool)->SinkFailed() ? "records could not be written" : "the drain deadline");
+                  (*pool)->SinkFailed() ? "records could not be written"
+                  : stops > 0           ? "stopped by a signal"
+                                        : "the drain deadline");
   }
+  if (stops > 0 && exit_code == 0) exit_code = 3;
   if (final_stats.unprobed > 0) {
     absl::FPrintF(stderr,
                   "mailsweep probe: %d targets not probed: opening a connection failed on this "

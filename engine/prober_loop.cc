@@ -176,8 +176,10 @@ void ProberLoop::StartTargets(uint64_t now_ms) {
   }
   if (hold_ && now_ms >= retry_at_ms_) hold_ = false;
   ProbeTarget t;
-  if (counters_.sink_failed.load(std::memory_order_relaxed)) {
-    // Records can no longer be written: what is queued would be probed for nothing.
+  if (counters_.sink_failed.load(std::memory_order_relaxed) ||
+      abandon_queued_.load(std::memory_order_relaxed)) {
+    // Records can no longer be written (what is queued would be probed for nothing), or the
+    // user stopped the run: targets in flight finish, queued ones are dropped and counted.
     while (queue_.TryPop(&t)) counters_.abandoned.fetch_add(1, std::memory_order_relaxed);
     counters_.abandoned.fetch_add(retry_.size(), std::memory_order_relaxed);
     retry_.clear();

@@ -54,6 +54,10 @@ class ProberLoop {
 
   bool Submit(const ProbeTarget& t);  // any thread
   void RequestStop();                 // any thread
+  void AbandonQueued() {              // any thread: start nothing more, drop what waits
+    abandon_queued_.store(true, std::memory_order_release);
+    Wake();
+  }
   bool idle() const {  // nothing queued, retrying or in flight (any thread)
     return queue_.ApproxSize() == 0 && counters_.in_flight.load(std::memory_order_acquire) == 0 &&
            counters_.retrying.load(std::memory_order_acquire) == 0;
@@ -108,6 +112,7 @@ class ProberLoop {
   HandoffQueue<ProbeTarget> queue_;
   std::atomic<bool> sleeping_{false};
   std::atomic<bool> stop_{false};
+  std::atomic<bool> abandon_queued_{false};
   LoopCounters counters_;
   absl::Status sink_status_;
 

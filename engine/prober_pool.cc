@@ -88,6 +88,10 @@ ProberStats ProberPool::Stats() const {
   return s;
 }
 
+void ProberPool::AbandonQueued() {
+  for (auto& loop : loops_) loop->AbandonQueued();
+}
+
 bool ProberPool::SinkFailed() const {
   for (const auto& loop : loops_) {
     if (loop->counters().sink_failed.load(std::memory_order_acquire)) return true;

@@ -98,6 +98,9 @@ class ProberPool {
   // True once a loop could not write its records (a full disk, a closed pipe): the producer
   // should stop feeding targets whose results would be lost. Thread-safe.
   bool SinkFailed() const;
+  // A graceful stop: the loops start no new connection and count what is queued as abandoned;
+  // connections in flight go on to their end. Thread-safe.
+  void AbandonQueued();
   // max(in-flight / cap, queued / queue capacity), 0..1: the producer's brake pedal.
   double Saturation() const;
   // Stops accepting, waits until everything queued is done or `timeout` passes, then ends the

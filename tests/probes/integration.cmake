@@ -6,6 +6,11 @@ set_tests_properties("probes: real servers" PROPERTIES LABELS "integration" TIME
 add_test(NAME "probes: hostile fixtures"
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/hostile_fixtures_test.sh $<TARGET_FILE:mailsweep>)
 set_tests_properties("probes: hostile fixtures" PROPERTIES LABELS "integration" TIMEOUT 180)
+add_test(NAME "probes: SIGINT stops probe cleanly"
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/probe_signal_test.sh $<TARGET_FILE:mailsweep>
+                 $<TARGET_FILE:mailsweep-agg>)
+set_tests_properties("probes: SIGINT stops probe cleanly" PROPERTIES LABELS "integration"
+                     TIMEOUT 120)
 # The prober pool's own tests open sockets: run them inside a fresh namespace.
 add_test(NAME "engine: prober pool in a namespace"
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/../lab/in_netns.sh $<TARGET_FILE:engine_test> "[netns]")
