@@ -122,7 +122,7 @@ int RunProbeCommand(int argc, const char* const* argv) {
   probe.Register(&flags, ProbeFlags::kStandalone);
   flags.Uint32("--drain-timeout", "S",
                "after the input ends, wait at most this long for targets in flight (0: target "
-               "timeout + connect timeout)",
+               "timeout + connect timeout); the rest are cut off without a record, counted",
                &drain_timeout_s);
   flags.Bool("--status", "print a status line to stderr every second", &status);
   flags.Epilog(
