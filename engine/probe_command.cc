@@ -105,7 +105,7 @@ int RunProbeCommand(int argc, const char* const* argv) {
   std::string output = "-";
   std::string format_name;  // default: json to stdout, msr to a file
   std::string ports_text;
-  bool status = false;
+  bool status = false, quiet = false;
   uint32_t drain_timeout_s = 0;
   FlagSet flags("mailsweep probe", "[flags]",
                 "Talks POP3, IMAP and SMTP to each target (STARTTLS/STLS or implicit TLS as the "
@@ -124,7 +124,8 @@ int RunProbeCommand(int argc, const char* const* argv) {
                "after the input ends, wait at most this long for targets in flight (0: target "
                "timeout + connect timeout); the rest are cut off without a record, counted",
                &drain_timeout_s);
-  flags.Bool("--status", "print a status line to stderr every second", &status);
+  flags.Bool("--status", "print the status line even when stderr is not a terminal", &status);
+  flags.Bool("-q,--quiet", "no status line", &quiet);
   flags.Epilog(
       "Input formats: \"ip,port\"; \"ip\" (with -p); ZMap CSV with a header naming saddr (and "
       "sport);\nZGrab2 CSV \"ip, domain, tag, port\". '#' starts a comment line.\n"
@@ -216,6 +217,8 @@ int RunProbeCommand(int argc, const char* const* argv) {
   }
 
   const Clock::time_point start = Clock::now();
+  // A status line each second on a terminal (or with --status), none with -q.
+  status = !quiet && (status || isatty(STDERR_FILENO));
   // The status line comes from its own thread: the reader may block on a slow pipe.
   std::atomic<bool> reporting{status};
   std::thread reporter;

@@ -487,6 +487,7 @@ absl::StatusOr<ScanSummary> RunScan(const ScanConfig& cfg, SignalFd* signals) {
   ScanSummary summary;
   summary.targets_sent = final_sweep.sent;
   summary.open = final_sweep.open;
+  summary.replies_dropped = final_sweep.pcap_dropped + final_sweep.if_dropped;
   summary.probes_done = final_probe.done;
   // Targets given up after local errors have no record either: a resume probes them again.
   summary.probes_abandoned = feeder->abandoned() + final_probe.abandoned + final_probe.unprobed;
