@@ -187,21 +187,19 @@ void ProberLoop::StartTargets(uint64_t now_ms) {
     return;
   }
   while (!hold_ && in_flight_ < max_connections_ && (connect_rate_ == 0 || tokens_ >= 1.0)) {
-    uint32_t attempts = 0;
     if (!retry_.empty()) {
-      t = retry_.front().target;
-      attempts = retry_.front().attempts;
+      t = retry_.front();
       retry_.pop_front();
       counters_.retrying.store(retry_.size(), std::memory_order_release);
     } else if (!queue_.TryPop(&t)) {
       break;
     }
     if (connect_rate_ > 0) tokens_ -= 1.0;
-    StartOne(t, attempts, now_ms);
+    StartOne(t, now_ms);
   }
 }
 
-void ProberLoop::RetryLater(Conn& c, const ProbeTarget& t, uint32_t attempts, uint64_t now_ms) {
+void ProberLoop::RetryLater(Conn& c, const ProbeTarget& t, uint64_t now_ms) {
   if (c.fd >= 0) {
     close(c.fd);
     c.fd = -1;
@@ -218,7 +216,7 @@ void ProberLoop::RetryLater(Conn& c, const ProbeTarget& t, uint32_t attempts, ui
     failures_while_idle_ = 0;
     return;
   }
-  retry_.push_front({t, attempts + 1});
+  retry_.push_front(t);
   counters_.retrying.store(retry_.size(), std::memory_order_release);
   hold_ = true;
   retry_at_ms_ = now_ms + kRetryPauseMs;
@@ -255,7 +253,7 @@ ProberLoop::Conn* ProberLoop::Lookup(uint64_t data) {
   return &c;
 }
 
-void ProberLoop::StartOne(const ProbeTarget& t, uint32_t attempts, uint64_t now_ms) {
+void ProberLoop::StartOne(const ProbeTarget& t, uint64_t now_ms) {
   uint32_t slot = AllocSlot();
   Conn& c = chunks_[slot / kChunk][slot % kChunk];
   ++c.generation;
@@ -279,7 +277,7 @@ void ProberLoop::StartOne(const ProbeTarget& t, uint32_t attempts, uint64_t now_
   counters_.started.fetch_add(1, std::memory_order_relaxed);
 
   c.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (c.fd < 0) return RetryLater(c, t, attempts, now_ms);
+  if (c.fd < 0) return RetryLater(c, t, now_ms);
   int one = 1;
   if (options_->source_address != 0) {
     // The local port is chosen at connect(), per destination, not here from the one ephemeral
@@ -289,7 +287,7 @@ void ProberLoop::StartOne(const ProbeTarget& t, uint32_t attempts, uint64_t now_
     src.sin_family = AF_INET;
     src.sin_addr.s_addr = htonl(options_->source_address);
     if (bind(c.fd, reinterpret_cast<sockaddr*>(&src), sizeof(src)) != 0) {
-      return RetryLater(c, t, attempts, now_ms);
+      return RetryLater(c, t, now_ms);
     }
   }
   setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -309,7 +307,7 @@ void ProberLoop::StartOne(const ProbeTarget& t, uint32_t attempts, uint64_t now_
   if (err == ECONNREFUSED) {
     FinishWithOutcome(c, ProbeOutcome::kConnectRefused);
   } else if (err == EADDRNOTAVAIL || err == EAGAIN || err == ENOBUFS || err == ENOMEM) {
-    RetryLater(c, t, attempts, now_ms);  // no local port or memory: ours, not the target's
+    RetryLater(c, t, now_ms);  // no local port or memory: ours, not the target's
   } else {
     // ENETUNREACH, EHOSTUNREACH, ETIMEDOUT, EACCES (a firewall of ours), ...: the target
     // cannot be reached from here.

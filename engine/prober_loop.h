@@ -76,8 +76,8 @@ class ProberLoop {
 
   void Wake();
   void StartTargets(uint64_t now_ms);
-  void StartOne(const ProbeTarget& t, uint32_t attempts, uint64_t now_ms);
-  void RetryLater(Conn& c, const ProbeTarget& t, uint32_t attempts, uint64_t now_ms);
+  void StartOne(const ProbeTarget& t, uint64_t now_ms);
+  void RetryLater(Conn& c, const ProbeTarget& t, uint64_t now_ms);
   void OnEvent(uint64_t data, uint32_t events);
   void OnConnected(Conn& c);
   void OnReadable(Conn& c);
@@ -129,11 +129,7 @@ class ProberLoop {
   // Targets whose socket()/bind()/connect() failed on our side (descriptors, local ports or
   // memory ran out). Such a failure says nothing about the target, so it gets no record: it is
   // tried again once one of our connections has ended, or after kRetryPauseMs when none is open.
-  struct Retry {
-    ProbeTarget target;
-    uint32_t attempts;
-  };
-  std::deque<Retry> retry_;
+  std::deque<ProbeTarget> retry_;
   bool hold_ = false;  // no new connection until one ends or retry_at_ms_
   uint64_t retry_at_ms_ = 0;
   uint32_t failures_while_idle_ = 0;  // local failures in a row with nothing in flight
