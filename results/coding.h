@@ -133,19 +133,10 @@ class Cursor {
       *v = static_cast<uint8_t>(*p_++);
       return true;
     }
-    return Varint64Slow(v);
-  }
-  __attribute__((always_inline)) bool Varint64Slow(uint64_t* v) {
-    uint64_t result = 0;
-    for (int shift = 0; shift <= 63 && p_ != end_; shift += 7) {
-      uint64_t byte = static_cast<uint8_t>(*p_++);
-      result |= (byte & 0x7f) << shift;
-      if (byte < 0x80) {
-        *v = result;
-        return true;
-      }
-    }
-    return false;
+    const char* next = VarintPtr(p_, end_, v);
+    if (next == nullptr) return false;
+    p_ = next;
+    return true;
   }
   __attribute__((always_inline)) bool Varint32(uint32_t* v) {
     uint64_t w;

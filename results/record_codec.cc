@@ -217,26 +217,44 @@ void ChunkEncoder::Add(const ProbeRecord& r) {
 
 namespace {
 
+// A string field (FORMAT.md): varint 0 = empty, odd = (length << 1 | 1) and the bytes (added to
+// the chunk's table), even = (index + 1) << 1 into the table. Returns the byte after it, or
+// nullptr when malformed.
+// The rarer case, kept out of line: a string's first appearance in its chunk.
+__attribute__((noinline)) const char* NewStringPtr(const char* p, const char* end, uint64_t n,
+                                                   std::vector<std::string_view>* strings,
+                                                   std::string_view* out) {
+  if (n > static_cast<uint64_t>(end - p)) return nullptr;
+  *out = std::string_view(p, n);
+  strings->push_back(*out);
+  return p + n;
+}
+__attribute__((always_inline)) inline const char* StringPtr(const char* p, const char* end,
+                                                            std::vector<std::string_view>* strings,
+                                                            std::string_view* out) {
+  uint64_t v;
+  p = VarintPtr(p, end, &v);
+  if (p == nullptr) return nullptr;
+  if (v == 0) {
+    *out = {};
+    return p;
+  }
+  if (v & 1) return NewStringPtr(p, end, v >> 1, strings, out);
+  const uint64_t index = (v >> 1) - 1;
+  if (index >= strings->size()) return nullptr;
+  *out = (*strings)[index];
+  return p;
+}
+
 struct DecodeState {
   Cursor in;
   std::vector<std::string_view>* strings;
   uint64_t last_time;
 
   __attribute__((always_inline)) bool String(std::string_view* out) {
-    uint64_t v;
-    if (!in.Varint64(&v)) return false;
-    if (v == 0) {
-      *out = {};
-      return true;
-    }
-    if (v & 1) {
-      if (!in.Bytes(static_cast<size_t>(v >> 1), out)) return false;
-      strings->push_back(*out);
-      return true;
-    }
-    uint64_t index = (v >> 1) - 1;
-    if (index >= strings->size()) return false;
-    *out = (*strings)[index];
+    const char* next = StringPtr(in.position(), in.end(), strings, out);
+    if (next == nullptr) return false;
+    in.Skip(static_cast<size_t>(next - in.position()));
     return true;
   }
   __attribute__((always_inline)) bool Time(int64_t* out) {
@@ -273,21 +291,8 @@ const char* ChunkDecoder::DecodeProbeBody(const char* p, const char* end, uint64
     return true;
   };
   auto string = [&](std::string_view* s) __attribute__((always_inline)) {
-    if (!varint(~uint64_t{0})) return false;
-    if (v == 0) {
-      *s = {};
-    } else if (v & 1) {
-      const uint64_t n = v >> 1;
-      if (n > static_cast<uint64_t>(end - p)) return false;
-      *s = std::string_view(p, n);
-      p += n;
-      strings_.push_back(*s);
-    } else {
-      const uint64_t index = (v >> 1) - 1;
-      if (index >= strings_.size()) return false;
-      *s = strings_[index];
-    }
-    return true;
+    p = StringPtr(p, end, &strings_, s);
+    return p != nullptr;
   };
   if (end - p < 4) return nullptr;
   out->address = DecodeFixed32(p);
