@@ -9,9 +9,54 @@
 namespace mailsweep::results {
 namespace {
 
-// Appends `s` as a JSON string. Bytes that are not UTF-8 are escaped as \u00XX (read as
-// Latin-1), so the output stays valid JSON whatever a server sends.
-void JsonString(std::string* out, std::string_view s) {
+void Key(std::string* out, const char* key) {
+  if (out->back() != '{') out->push_back(',');
+  out->push_back('"');
+  *out += key;
+  *out += "\":";
+}
+void Field(std::string* out, const char* key, std::string_view value) {
+  Key(out, key);
+  AppendJsonString(out, value);
+}
+void Field(std::string* out, const char* key, uint64_t value) {
+  Key(out, key);
+  StrAppend(out, value);
+}
+void Bool(std::string* out, const char* key, bool value) {
+  Key(out, key);
+  *out += value ? "true" : "false";
+}
+void Name(std::string* out, const char* key, const std::string& cn, const std::string& o,
+          const std::string& ou, const std::string& c) {
+  Key(out, key);
+  out->push_back('{');
+  Field(out, "common_name", cn);
+  Field(out, "organization", o);
+  Field(out, "organizational_unit", ou);
+  Field(out, "country", c);
+  out->push_back('}');
+}
+
+std::string Hex(const uint8_t* p, size_t n) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * n);
+  for (size_t i = 0; i < n; ++i) {
+    out.push_back(kHex[p[i] >> 4]);
+    out.push_back(kHex[p[i] & 15]);
+  }
+  return out;
+}
+
+constexpr const char* kFlagNames[] = {
+    "starttls_advertised", "starttls_accepted",    "tls_handshake_ok",  "plaintext_login_offered",
+    "login_disabled",      "starttls_tried_blind", "injection_tested",  "injection_vulnerable",
+    "plaintext_leftover",  "banner_truncated",     "capabilities_read", "capabilities_read_tls"};
+
+}  // namespace
+
+void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');
   static const char kHex[] = "0123456789abcdef";
   for (size_t i = 0; i < s.size();) {
@@ -57,52 +102,11 @@ void JsonString(std::string* out, std::string_view s) {
   out->push_back('"');
 }
 
-void Key(std::string* out, const char* key) {
-  if (out->back() != '{') out->push_back(',');
-  out->push_back('"');
-  *out += key;
-  *out += "\":";
-}
-void Field(std::string* out, const char* key, std::string_view value) {
-  Key(out, key);
-  JsonString(out, value);
-}
-void Field(std::string* out, const char* key, uint64_t value) {
-  Key(out, key);
-  StrAppend(out, value);
-}
-void Bool(std::string* out, const char* key, bool value) {
-  Key(out, key);
-  *out += value ? "true" : "false";
-}
-void Name(std::string* out, const char* key, const std::string& cn, const std::string& o,
-          const std::string& ou, const std::string& c) {
-  Key(out, key);
-  out->push_back('{');
-  Field(out, "common_name", cn);
-  Field(out, "organization", o);
-  Field(out, "organizational_unit", ou);
-  Field(out, "country", c);
-  out->push_back('}');
-}
-
-std::string Hex(const uint8_t* p, size_t n) {
-  static const char kHex[] = "0123456789abcdef";
+std::string JsonQuote(std::string_view s) {
   std::string out;
-  out.reserve(2 * n);
-  for (size_t i = 0; i < n; ++i) {
-    out.push_back(kHex[p[i] >> 4]);
-    out.push_back(kHex[p[i] & 15]);
-  }
+  AppendJsonString(&out, s);
   return out;
 }
-
-constexpr const char* kFlagNames[] = {
-    "starttls_advertised", "starttls_accepted",    "tls_handshake_ok",  "plaintext_login_offered",
-    "login_disabled",      "starttls_tried_blind", "injection_tested",  "injection_vulnerable",
-    "plaintext_leftover",  "banner_truncated",     "capabilities_read", "capabilities_read_tls"};
-
-}  // namespace
 
 std::string FormatIpv4(uint32_t a) {
   return StrCat(a >> 24, ".", (a >> 16) & 255, ".", (a >> 8) & 255, ".", a & 255);
@@ -213,7 +217,7 @@ std::string ProbeToJson(const ProbeRecord& r) {
   for (int i = 0; i < 32; ++i) {
     if (!(r.flags & (1u << i))) continue;
     if (out.back() != '[') out.push_back(',');
-    JsonString(&out, FlagNames(1u << i, ""));
+    AppendJsonString(&out, FlagNames(1u << i, ""));
   }
   out.push_back(']');
   Field(&out, "banner", r.banner);

@@ -13,6 +13,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
+#include "results/record_text.h"
 
 namespace mailsweep::results {
 namespace {
@@ -132,23 +133,6 @@ std::string HtmlEscape(std::string_view s) {
         out.push_back(c);
     }
   }
-  return out;
-}
-
-std::string JsonString(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (u < 0x20) {
-      out += fmt::format("\\u{:04x}", u);
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('"');
   return out;
 }
 
@@ -526,11 +510,11 @@ std::string SummaryCsv(const Summary& s) {
 
 std::string SummaryJson(const Summary& s) {
   std::string out = "{\n";
-  out += StrCat("  \"policy\": ", JsonString(PolicyName(s.policy)), ",\n");
-  out += StrCat("  \"policy_description\": ", JsonString(PolicyDescription(s.policy)), ",\n");
+  out += StrCat("  \"policy\": ", JsonQuote(PolicyName(s.policy)), ",\n");
+  out += StrCat("  \"policy_description\": ", JsonQuote(PolicyDescription(s.policy)), ",\n");
   out += "  \"files\": [";
   for (size_t i = 0; i < s.files.size(); ++i) {
-    out += StrCat(i ? ", " : "", JsonString(s.files[i]));
+    out += StrCat(i ? ", " : "", JsonQuote(s.files[i]));
   }
   out += "],\n";
   out += StrCat("  \"records\": {\"probe\": ", s.read.probe_records,
@@ -554,7 +538,7 @@ std::string SummaryJson(const Summary& s) {
   for (int p = 0; p < kMailProtocols; ++p) {
     out += StrCat(p ? ", " : "", "\"", kProtocolNames[p], "\": {");
     for (int v = 0; v < 6; ++v) {
-      out += StrCat(v ? ", " : "", JsonString(kVersionLabels[v]), ": ", s.tls_versions[p][v]);
+      out += StrCat(v ? ", " : "", JsonQuote(kVersionLabels[v]), ": ", s.tls_versions[p][v]);
     }
     out += "}";
   }
@@ -564,7 +548,7 @@ std::string SummaryJson(const Summary& s) {
     bool first = true;
     for (int o = 1; o < 16; ++o) {
       if (!s.outcomes[p][o]) continue;
-      out += StrCat(first ? "" : ", ", JsonString(OutcomeName(static_cast<ProbeOutcome>(o))), ": ",
+      out += StrCat(first ? "" : ", ", JsonQuote(OutcomeName(static_cast<ProbeOutcome>(o))), ": ",
                     s.outcomes[p][o]);
       first = false;
     }
