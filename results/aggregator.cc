@@ -332,9 +332,8 @@ void Aggregator::Run() {
     }
   });
   phase_.store(AggregateProgress::kJoining);
-  partitions_total_.store(uint32_t{1} << bits);
+  partitions_.store(uint32_t{1} << bits);
   peak_tuples_ = 0;
-  partitions_ = uint32_t{1} << bits;
   for (const auto& w : workers_) {
     peak_tuples_ += w->peak_tuples;
     summary_.read.Add(w->stats);
@@ -457,7 +456,7 @@ AggregateProgress Aggregator::progress() const {
   p.bytes_total = bytes_total_.load(std::memory_order_relaxed);
   p.bytes_read = bytes_read_.load(std::memory_order_relaxed);
   p.records = records_read_.load(std::memory_order_relaxed);
-  p.partitions = partitions_total_.load(std::memory_order_relaxed);
+  p.partitions = partitions_.load(std::memory_order_relaxed);
   p.partitions_joined = partitions_joined_.load(std::memory_order_relaxed);
   return p;
 }

@@ -130,7 +130,7 @@ class Aggregator {
 
   // How the join went: its partitions, and the most tuples the reading workers held (the sum
   // of each worker's peak; 24 bytes each).
-  uint32_t partitions() const { return partitions_; }
+  uint32_t partitions() const { return partitions_.load(std::memory_order_relaxed); }
   uint64_t peak_tuples() const { return peak_tuples_; }
 
   // Details of a probe (valid while the aggregator lives).
@@ -147,11 +147,10 @@ class Aggregator {
   absl::flat_hash_map<std::string, CertificateFacts> certs_;  // by sha256
   Summary summary_;
   std::vector<HostRow> hosts_;
-  uint32_t partitions_ = 0;
   uint64_t peak_tuples_ = 0;
   std::atomic<int> phase_{AggregateProgress::kIdle};
   std::atomic<uint64_t> bytes_total_{0}, bytes_read_{0}, records_read_{0};
-  std::atomic<uint32_t> partitions_total_{0}, partitions_joined_{0};
+  std::atomic<uint32_t> partitions_{0}, partitions_joined_{0};
 };
 
 }  // namespace mailsweep::results
