@@ -139,11 +139,8 @@ int RunScanCommand(int argc, const char* const* argv) {
                     kName, summary->probes_abandoned, scan.checkpoint_path);
     }
   }
-  if (summary->replies_dropped > 0) {
-    absl::FPrintF(stderr,
-                  "%s: warning: %d replies were dropped before the capture saw them: open ports "
-                  "may be missing; scan again slower (-r) or with fewer sender threads (-T)\n",
-                  kName, summary->replies_dropped);
+  if (!summary->dropped_warning.empty()) {
+    absl::FPrintF(stderr, "%s: %s\n", kName, summary->dropped_warning);
   }
   return summary->complete ? 0 : 3;
 }

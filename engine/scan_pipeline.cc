@@ -15,6 +15,7 @@
 #include "base/strings.h"
 #include "engine/handoff_queue.h"
 #include "engine/run_header.h"
+#include "engine/status_line.h"
 #include "results/record_reader.h"
 #include "results/record_writer.h"
 
@@ -487,7 +488,7 @@ absl::StatusOr<ScanSummary> RunScan(const ScanConfig& cfg, SignalFd* signals) {
   ScanSummary summary;
   summary.targets_sent = final_sweep.sent;
   summary.open = final_sweep.open;
-  summary.replies_dropped = final_sweep.pcap_dropped + final_sweep.if_dropped;
+  summary.dropped_warning = DroppedRepliesWarning(final_sweep);
   summary.probes_done = final_probe.done;
   // Targets given up after local errors have no record either: a resume probes them again.
   summary.probes_abandoned = feeder->abandoned() + final_probe.abandoned + final_probe.unprobed;

@@ -65,7 +65,7 @@ struct ScanSummary {
   uint64_t skipped_known = 0;     // found again but already recorded by an earlier run
   uint64_t reprobed = 0;          // open hosts of earlier runs probed at start
   uint64_t paused_ms = 0;         // time the senders spent held back by the probers
-  uint64_t replies_dropped = 0;   // by the capture (pcap) or the interface: open ports may miss
+  std::string dropped_warning;     // DroppedRepliesWarning(): "" unless replies were dropped
   bool stopped = false;
   bool complete = false;
   std::string output_file;  // the file this run wrote

@@ -88,4 +88,13 @@ std::string FormatSummary(const SweepStats& s) {
       s.pcap_dropped, s.if_dropped, s.send_retries, s.send_errors, s.watermark);
 }
 
+std::string DroppedRepliesWarning(const SweepStats& s) {
+  const uint64_t dropped = s.pcap_dropped + s.if_dropped;
+  if (dropped == 0) return "";
+  return fmt::format(
+      "warning: {} replies were dropped before the capture saw them: open ports may be missing; "
+      "run again slower (-r) or with fewer sender threads (-T)",
+      dropped);
+}
+
 }  // namespace mailsweep::engine

@@ -22,6 +22,9 @@ std::string FormatStatusLine(const SweepStats& now, const SweepStats& prev);
 std::string FormatStatusJson(const SweepStats& now, const SweepStats& prev);
 // The final summary, several lines.
 std::string FormatSummary(const SweepStats& s);
+// A warning when the capture or the interface dropped replies (open ports may be missing), for
+// the end of a sweep or scan; "" when none were dropped.
+std::string DroppedRepliesWarning(const SweepStats& s);
 
 // "1:02:03" / "2:03".
 std::string FormatDuration(double seconds);

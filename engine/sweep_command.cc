@@ -188,11 +188,8 @@ int RunSweepCommand(int argc, const char* const* argv) {
     fputs(FormatStatusJson(final_stats, final_stats).c_str(), json);
     fclose(json);
   }
-  if (final_stats.pcap_dropped + final_stats.if_dropped > 0) {
-    absl::FPrintF(stderr,
-                  "%s: warning: %d replies were dropped before the capture saw them: open ports "
-                  "may be missing; sweep again slower (-r) or with fewer sender threads (-T)\n",
-                  kName, final_stats.pcap_dropped + final_stats.if_dropped);
+  if (std::string w = DroppedRepliesWarning(final_stats); !w.empty()) {
+    absl::FPrintF(stderr, "%s: %s\n", kName, w);
   }
   if (!quiet) {
     fputs(StrCat(kName, ": ", FormatSummary(final_stats)).c_str(), stderr);
