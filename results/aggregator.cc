@@ -351,7 +351,7 @@ void Aggregator::Run() {
   // Phase 2: each worker takes partitions in turn, joins their lists from every worker in its
   // scratch table, classifies and counts; a partition's lists are freed once joined.
   struct PartResult {
-    std::map<uint32_t, CountryCounts> counts;
+    absl::flat_hash_map<uint32_t, CountryCounts> counts;
     std::array<CountryCounts, kMailProtocols> totals{};
     std::array<std::array<uint64_t, 6>, kMailProtocols> versions{};
     std::vector<HostRow> rows;
