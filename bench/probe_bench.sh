@@ -132,6 +132,9 @@ done
 sleep 1
 rss_kib=$(awk '/VmRSS/{print $2}' /proc/$probe_pid/status)
 sock_mem=$(awk '/^TCP:/{print $NF}' /proc/net/sockstat)
+# Twice: the first signal lets connections in flight finish (these would idle for 600 s).
+kill "$probe_pid" 2>/dev/null || true
+sleep 0.5
 kill "$probe_pid" 2>/dev/null || true
 exec 7>&-
 wait "$probe_pid" 2>/dev/null || true
