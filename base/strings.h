@@ -3,6 +3,7 @@
 // std::string_view everywhere and these helpers at the seams:
 //   - StrCat()/StrAppend(): concatenate strings, string_views (either kind), chars, integers;
 //   - ToAbsl()/ToStd(): convert views for absl::StrSplit() and Status::message();
+//   - HexLower(): bytes as lower-case hex (fingerprints in JSON and CSV);
 //   - fmt can format absl::string_view (Status::message()) directly.
 // Pure functions; thread-safe.
 //
@@ -15,6 +16,8 @@
 
 #include <charconv>
 #include <concepts>
+#include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -52,6 +55,17 @@ std::string StrCat(const Args&... args) {
 template <typename... Args>
 void StrAppend(std::string* out, const Args&... args) {
   (strings_internal::Append(out, args), ...);
+}
+
+inline std::string HexLower(std::span<const uint8_t> bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * bytes.size());
+  for (uint8_t b : bytes) {
+    out.push_back(kDigits[b >> 4]);
+    out.push_back(kDigits[b & 15]);
+  }
+  return out;
 }
 
 }  // namespace mailsweep

@@ -12,18 +12,6 @@
 namespace mailsweep::engine {
 namespace {
 
-template <size_t N>
-std::string Hex(const std::array<uint8_t, N>& bytes) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(2 * N);
-  for (uint8_t b : bytes) {
-    s.push_back(kHex[b >> 4]);
-    s.push_back(kHex[b & 15]);
-  }
-  return s;
-}
-
 // Unix microseconds as UTC in strftime's `format` (whole seconds).
 std::string UtcTime(int64_t unix_us, const char* format) {
   time_t secs = static_cast<time_t>(unix_us / 1000000);
@@ -131,7 +119,7 @@ std::string ProbeRecordToCsv(const results::ProbeRecord& r) {
   CsvCell(&out, results::TlsVersionName(r.tls.version));
   CsvCell(&out, r.tls.cipher);
   const bool leaf = r.tls.leaf.has_value();
-  CsvCell(&out, leaf ? Hex(r.tls.leaf->sha256) : "");
+  CsvCell(&out, leaf ? HexLower(r.tls.leaf->sha256) : "");
   CsvCell(&out, leaf ? r.tls.leaf->subject_cn : "");
   CsvCell(&out, leaf ? r.tls.leaf->issuer_cn : "");
   CsvCell(&out, leaf ? (r.tls.leaf->self_signed ? "Y" : "N") : "");

@@ -38,17 +38,6 @@ void Name(std::string* out, const char* key, const std::string& cn, const std::s
   out->push_back('}');
 }
 
-std::string Hex(const uint8_t* p, size_t n) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * n);
-  for (size_t i = 0; i < n; ++i) {
-    out.push_back(kHex[p[i] >> 4]);
-    out.push_back(kHex[p[i] & 15]);
-  }
-  return out;
-}
-
 constexpr const char* kFlagNames[] = {
     "starttls_advertised", "starttls_accepted",    "tls_handshake_ok",  "plaintext_login_offered",
     "login_disabled",      "starttls_tried_blind", "injection_tested",  "injection_vulnerable",
@@ -176,9 +165,9 @@ std::string SweepToJson(const SweepRecord& r) {
 
 void AppendCertificateJson(std::string* out, const CertificateFacts& c) {
   out->push_back('{');
-  Field(out, "fingerprint_sha256", Hex(c.sha256.data(), c.sha256.size()));
-  Field(out, "fingerprint_sha1", Hex(c.sha1.data(), c.sha1.size()));
-  Field(out, "fingerprint_md5", Hex(c.md5.data(), c.md5.size()));
+  Field(out, "fingerprint_sha256", HexLower(c.sha256));
+  Field(out, "fingerprint_sha1", HexLower(c.sha1));
+  Field(out, "fingerprint_md5", HexLower(c.md5));
   Name(out, "subject", c.subject_cn, c.subject_o, c.subject_ou, c.subject_c);
   Name(out, "issuer", c.issuer_cn, c.issuer_o, c.issuer_ou, c.issuer_c);
   Field(out, "serial_number", c.serial_hex);
@@ -257,7 +246,7 @@ std::string ProbeToCsv(const ProbeRecord& r) {
                 OutcomeName(r.outcome), ",,,", FormatTimeUs(r.start_us), ",",
                 CsvField(FlagNames(r.flags, "|")), ",", TlsVersionName(r.tls.version), ",",
                 CsvField(r.tls.cipher), ",",
-                r.tls.leaf ? Hex(r.tls.leaf->sha256.data(), 32) : std::string(), ",",
+                r.tls.leaf ? HexLower(r.tls.leaf->sha256) : std::string(), ",",
                 CsvField(r.banner), "\n");
 }
 

@@ -64,16 +64,6 @@ std::vector<std::string_view> Split(std::string_view s) {
   return out;
 }
 
-std::string Hex(const uint8_t* p, size_t n) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < n; ++i) {
-    out.push_back(kDigits[p[i] >> 4]);
-    out.push_back(kDigits[p[i] & 15]);
-  }
-  return out;
-}
-
 std::string Base64(std::string_view in) {
   static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
@@ -363,11 +353,11 @@ std::string CertValue(Col col, const CertificateFacts& c) {
     case Col::kSelfSigned:
       return c.self_signed ? "Y" : "N";
     case Col::kMd5:
-      return Hex(c.md5.data(), c.md5.size());
+      return HexLower(c.md5);
     case Col::kSha1:
-      return Hex(c.sha1.data(), c.sha1.size());
+      return HexLower(c.sha1);
     case Col::kSha256:
-      return Hex(c.sha256.data(), c.sha256.size());
+      return HexLower(c.sha256);
     case Col::kRawCert:
       return Base64(c.der);
     default:
