@@ -3,39 +3,22 @@
 #include <errno.h>
 
 #include <cstring>
-#include <ctime>
 
 #include "base/strings.h"
 #include "results/record_text.h"
+#include "results/report_output.h"
 #include "targets/ipv4.h"
 
 namespace mailsweep::engine {
 namespace {
 
-// Unix microseconds as UTC in strftime's `format` (whole seconds).
-std::string UtcTime(int64_t unix_us, const char* format) {
-  time_t secs = static_cast<time_t>(unix_us / 1000000);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  strftime(buf, sizeof(buf), format, &tm);
-  return buf;
-}
-std::string ShadowTime(int64_t unix_us) { return UtcTime(unix_us, "%Y-%m-%d %H:%M:%S"); }
+// Unix microseconds as "YYYY-MM-DD HH:MM:SS" UTC (whole seconds), as ShadowServer writes it.
+std::string ShadowTime(int64_t unix_us) { return results::FormatUtc(unix_us / 1000000); }
 
-// CSV cell: quoted when it holds a comma, quote or line break.
+// One CSV cell after the ones already in `out` (quoted when it holds a comma, quote or break).
 void CsvCell(std::string* out, std::string_view s) {
   if (!out->empty() && out->back() != '\n') out->push_back(',');
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out->append(s);
-    return;
-  }
-  out->push_back('"');
-  for (char c : s) {
-    if (c == '"') out->push_back('"');
-    out->push_back(c);
-  }
-  out->push_back('"');
+  out->append(results::CsvField(s));
 }
 
 std::string JoinBanner(std::string_view banner) {
