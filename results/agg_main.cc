@@ -100,9 +100,9 @@ int RunDump(int argc, const char* const* argv) {
   FlagSet flags("mailsweep-agg dump", "[flags] FILE...",
                 "Prints the records of record files, one per line, in file order.");
   flags.String("-f,--format", "json|csv",
-               "json: JSON lines, ZGrab2-like names for probe records (ip, port, status, "
-               "data.<protocol>.banner, data.<protocol>.tls.handshake_log...), ZMap-like for "
-               "sweep records (saddr, sport, classification); csv: one schema for both kinds",
+               "json: JSON lines in the schema of `mailsweep probe -f json` (ip, port, status, "
+               "outcome, banner, tls.version, tls.certificate...), ZMap-like for sweep records "
+               "(saddr, sport, classification); csv: one schema for both kinds",
                &format);
   flags.String("-k,--kind", "all|sweep|probe", "which records to print", &kind);
   flags.Uint64("-n,--limit", "N", "stop after N records per file (0: all)", &limit);
@@ -202,6 +202,20 @@ int RunInfo(int argc, const char* const* argv) {
   return rc;
 }
 
+// Opens the database a flag names (GeoDb, AsnDb); an empty flag leaves `*db` null. On error
+// says so on stderr and returns false.
+template <typename Db>
+bool OpenOptional(const std::string& path, std::unique_ptr<Db>* db) {
+  if (path.empty()) return true;
+  auto opened = Db::Open(path);
+  if (!opened.ok()) {
+    fmt::print(stderr, "mailsweep-agg report: {}\n", opened.status().message());
+    return false;
+  }
+  *db = *std::move(opened);
+  return true;
+}
+
 int RunReport(int argc, const char* const* argv) {
   std::string geo_path, asn_path, out_dir = "mailsweep-report", policy_name = "shadowserver", date;
   uint32_t threads = std::max(1u, std::thread::hardware_concurrency());
@@ -254,23 +268,8 @@ int RunReport(int argc, const char* const* argv) {
     return 2;
   }
   std::unique_ptr<GeoDb> geo;
-  if (!geo_path.empty()) {
-    auto g = GeoDb::Open(geo_path);
-    if (!g.ok()) {
-      fmt::print(stderr, "mailsweep-agg report: {}\n", g.status().message());
-      return 2;
-    }
-    geo = *std::move(g);
-  }
   std::unique_ptr<AsnDb> asn;
-  if (!asn_path.empty()) {
-    auto a = AsnDb::Open(asn_path);
-    if (!a.ok()) {
-      fmt::print(stderr, "mailsweep-agg report: {}\n", a.status().message());
-      return 2;
-    }
-    asn = *std::move(a);
-  }
+  if (!OpenOptional(geo_path, &geo) || !OpenOptional(asn_path, &asn)) return 2;
   Aggregator agg({.policy = *policy,
                   .geo = geo.get(),
                   .asn = asn.get(),
