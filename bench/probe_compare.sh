@@ -11,17 +11,15 @@ bin=$(realpath "$1")
 hosts=${2:-64}
 here=$(cd "$(dirname "$0")" && pwd)
 servers="$here/../tests/lab/servers"
+# shellcheck source=../tests/lab/netns.sh
+source "$here/../tests/lab/netns.sh"
 scan="msw-pc-s-$$"
 net="msw-pc-i-$$"
 work=$(mktemp -d /tmp/msw-compare-XXXXXX)
 chmod 755 "$work"
 cleanup() {
   ip netns exec "$net" "$servers/stop.sh" "$work/state" >/dev/null 2>&1 || true
-  for ns in "$scan" "$net"; do
-    pids=$(ip netns pids "$ns" 2>/dev/null || true)
-    [[ -n "$pids" ]] && kill -9 $pids 2>/dev/null || true
-    ip netns del "$ns" 2>/dev/null || true
-  done
+  remove_netns "$scan" "$net"
   rm -rf "$work"
 }
 trap cleanup EXIT INT TERM

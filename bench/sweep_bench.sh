@@ -27,6 +27,8 @@ mailsweep=$build/engine/mailsweep
 export MAILSWEEP_LAB_TOOL=$build/tests/mailsweep_lab
 send_bench=$build/bench/send_path_bench
 lab=$repo/tests/lab/lab.sh
+# shellcheck source=../tests/lab/netns.sh
+source "$repo/tests/lab/netns.sh"
 for f in "$mailsweep" "$MAILSWEEP_LAB_TOOL" "$send_bench"; do
   [[ -x "$f" ]] || { echo "sweep_bench: build $f first" >&2; exit 1; }
 done
@@ -38,11 +40,7 @@ sink_s=msw-bench-$id-s
 sink_k=msw-bench-$id-k
 cleanup() {
   "$lab" down "$work/lab" >/dev/null 2>&1 || true
-  for ns in "$sink_s" "$sink_k"; do
-    pids=$(ip netns pids "$ns" 2>/dev/null || true)
-    [[ -n "$pids" ]] && kill -9 $pids 2>/dev/null || true
-    ip netns del "$ns" 2>/dev/null || true
-  done
+  remove_netns "$sink_s" "$sink_k"
   rm -rf "$work"
 }
 trap cleanup EXIT INT TERM

@@ -5,15 +5,10 @@
 # namespace the test itself created.
 #   tests/lab/in_netns.sh COMMAND [ARGS...]
 set -euo pipefail
+# shellcheck source=netns.sh
+source "$(dirname "$0")/netns.sh"
 ns="msw-t-$$-$RANDOM"
 ip netns add "$ns"
-cleanup() {
-  # Kill only what runs in our namespace (PIDs we started), then drop the namespace.
-  local pids
-  pids=$(ip netns pids "$ns" 2>/dev/null || true)
-  [[ -n "$pids" ]] && kill -9 $pids 2>/dev/null || true
-  ip netns del "$ns" 2>/dev/null || true
-}
-trap cleanup EXIT INT TERM
+trap 'remove_netns "$ns"' EXIT INT TERM
 ip -n "$ns" link set lo up
 ip netns exec "$ns" "$@"

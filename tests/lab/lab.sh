@@ -28,6 +28,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 tool=${MAILSWEEP_LAB_TOOL:-$repo/build/tests/mailsweep_lab}
+# shellcheck source=netns.sh
+source "$here/netns.sh"
 
 die() { echo "lab.sh: $*" >&2; exit 1; }
 load() {
@@ -159,11 +161,7 @@ cmd_down() {
         kill "$pid" 2>/dev/null || true
     done
   fi
-  for ns in "$SCAN_NS" "$INET_NS"; do
-    local pids; pids=$(ip netns pids "$ns" 2>/dev/null || true)
-    [[ -n "$pids" ]] && kill -9 $pids 2>/dev/null || true
-    ip netns del "$ns" 2>/dev/null || true
-  done
+  remove_netns "$SCAN_NS" "$INET_NS"
   rm -f "$state/lab.env" "$state/server.pids"
 }
 
