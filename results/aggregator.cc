@@ -91,7 +91,7 @@ class TupleList {
     return pages_.empty() ? 0 : (pages_.size() - 1) * kPerPage + tail_n_;
   }
   // Calls ahead(t) for tuple i + kAhead just before f(t) for tuple i (prefetching).
-  template <size_t kAhead = 0, typename F, typename A>
+  template <size_t kAhead, typename F, typename A>
   void ForEach(F&& f, A&& ahead) const {
     for (size_t i = 0; i < pages_.size(); ++i) {
       const size_t n = i + 1 == pages_.size() ? tail_n_ : kPerPage;
@@ -106,10 +106,6 @@ class TupleList {
         f(t);
       }
     }
-  }
-  template <typename F>
-  void ForEach(F&& f) const {
-    ForEach(f, [](const Tuple&) {});
   }
   void Clear() {
     pages_.clear();
