@@ -388,7 +388,7 @@ void ProberLoop::BeginTls(Conn& c) {
   probes::TlsClient::Status st = c.tls->Handshake();
   FlushTls(c);
   if (st == probes::TlsClient::Status::kFailed && c.phase != Conn::Phase::kFree) {
-    c.tls->FillFacts(&c.record.tls);
+    c.tls->FillFacts(&c.record.tls, &cert_cache_);
     Apply(c, c.session->OnTlsFailed());
   }
 }
@@ -476,7 +476,7 @@ void ProberLoop::AfterTlsInput(Conn& c) {
     FlushTls(c);
     if (c.phase == Conn::Phase::kFree) return;
     if (st == probes::TlsClient::Status::kInProgress) return;
-    c.tls->FillFacts(&c.record.tls);
+    c.tls->FillFacts(&c.record.tls, &cert_cache_);
     if (st == probes::TlsClient::Status::kFailed) {
       Apply(c, c.session->OnTlsFailed());
       return;
@@ -519,7 +519,7 @@ void ProberLoop::OnDeadline(uint32_t slot) {
     return;
   }
   if (now >= c.read_deadline_ms) {
-    if (c.tls && !c.handshake_done) c.tls->FillFacts(&c.record.tls);
+    if (c.tls && !c.handshake_done) c.tls->FillFacts(&c.record.tls, &cert_cache_);
     Apply(c, c.session->OnTimeout());
     return;
   }
@@ -535,7 +535,7 @@ void ProberLoop::Finish(Conn& c) {
   const uint32_t slot = c.slot;
   wheel_.Cancel(slot);
   if (c.tls && c.record.tls.version == 0 && c.record.tls.failure.empty()) {
-    c.tls->FillFacts(&c.record.tls);
+    c.tls->FillFacts(&c.record.tls, &cert_cache_);
   }
   c.record.duration_us = static_cast<uint32_t>(MonoUs() - c.start_mono_us);
   if (c.fd >= 0) {

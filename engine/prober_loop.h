@@ -21,6 +21,7 @@
 #include "engine/handoff_queue.h"
 #include "engine/prober_pool.h"
 #include "engine/timer_wheel.h"
+#include "probes/certificate_cache.h"
 #include "probes/session.h"
 #include "probes/tls_client.h"
 #include "results/record_sink.h"
@@ -122,6 +123,7 @@ class ProberLoop {
   uint32_t slots_ = 0;
   uint32_t in_flight_ = 0;
   TimerWheel wheel_;
+  probes::CertificateCache cert_cache_;  // facts of certificates this loop has seen
   std::vector<uint8_t> scratch_;
   uint64_t records_since_flush_ = 0;
   uint64_t last_flush_ms_ = 0;

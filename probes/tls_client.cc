@@ -132,7 +132,7 @@ bool TlsClient::WritePlain(std::string_view data) {
   return n == static_cast<int>(data.size());
 }
 
-void TlsClient::FillFacts(results::TlsFacts* facts) const {
+void TlsClient::FillFacts(results::TlsFacts* facts, CertificateCache* cache) const {
   if (!failure_.empty()) facts->failure = failure_;
   if (ssl_ == nullptr || !SSL_is_init_finished(ssl_)) return;
   facts->version = static_cast<uint16_t>(SSL_version(ssl_));
@@ -145,8 +145,12 @@ void TlsClient::FillFacts(results::TlsFacts* facts) const {
   facts->chain_length = static_cast<uint8_t>(n > 255 ? 255 : n);
   if (X509* leaf = SSL_get0_peer_certificate(ssl_)) {
     facts->leaf.emplace();
-    ExtractCertificateFacts(leaf, context_->options().keep_der, &*facts->leaf,
-                            &context_->digests());
+    if (cache != nullptr) {
+      cache->Fill(leaf, context_->options().keep_der, context_->digests(), &*facts->leaf);
+    } else {
+      ExtractCertificateFacts(leaf, context_->options().keep_der, &*facts->leaf,
+                              &context_->digests());
+    }
   }
 }
 

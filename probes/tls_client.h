@@ -25,6 +25,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "probes/certificate_cache.h"
 #include "probes/certificate_facts.h"
 #include "results/records.h"
 
@@ -78,7 +79,8 @@ class TlsClient {
   // After kOk: queues plaintext; its ciphertext appears in pending_output().
   bool WritePlain(std::string_view data);
   // Version, cipher, chain length and leaf certificate facts (after kOk); or the failure text.
-  void FillFacts(results::TlsFacts* facts) const;
+  // `cache` (optional, the caller's thread's): certificates seen before are not examined again.
+  void FillFacts(results::TlsFacts* facts, CertificateCache* cache = nullptr) const;
   const std::string& failure() const { return failure_; }
 
  private:

@@ -187,3 +187,65 @@ TEST_CASE("KeepDerStoresTheLeaf") {
 
 }  // namespace
 }  // namespace mailsweep::probes
+
+// CertificateCache (here for MakeSelfSigned): a hit gives what extraction gives, a slot taken by
+// another certificate is replaced, and keep_der is part of the key.
+namespace mailsweep::probes {
+namespace {
+
+TEST_CASE("CertificateCacheGivesTheExtractedFacts") {
+  KeyAndCert a, b;
+  MakeSelfSigned(&a, "a.lab.example", /*rsa=*/true);
+  MakeSelfSigned(&b, "b.lab.example", /*rsa=*/false);
+  CertificateDigests digests;
+  results::CertificateFacts want_a, want_b, got;
+  ExtractCertificateFacts(a.cert, false, &want_a, &digests);
+  ExtractCertificateFacts(b.cert, false, &want_b, &digests);
+  REQUIRE(want_a.subject_cn == "a.lab.example");
+  REQUIRE(want_a.self_signed);
+
+  CertificateCache one_slot(1);  // every certificate maps to the same slot
+  for (int round = 0; round < 2; ++round) {
+    one_slot.Fill(a.cert, false, digests, &got);
+    CHECK(got == want_a);
+    one_slot.Fill(a.cert, false, digests, &got);
+    CHECK(got == want_a);
+    one_slot.Fill(b.cert, false, digests, &got);  // replaces a
+    CHECK(got == want_b);
+  }
+  CHECK(one_slot.hits() == 2);
+  CHECK(one_slot.misses() == 4);
+
+  CertificateCache cache;
+  cache.Fill(a.cert, false, digests, &got);
+  cache.Fill(a.cert, true, digests, &got);  // now with the DER: not the entry above
+  CHECK(got.der.size() == static_cast<size_t>(i2d_X509(a.cert, nullptr)));
+  cache.Fill(a.cert, true, digests, &got);
+  CHECK(got.der.size() == static_cast<size_t>(i2d_X509(a.cert, nullptr)));
+  cache.Fill(a.cert, false, digests, &got);  // replaces the entry with the DER
+  CHECK(got == want_a);
+  CHECK(cache.hits() == 1);
+  CHECK(cache.misses() == 3);
+}
+
+TEST_CASE("FillFactsThroughTheCache") {
+  KeyAndCert kc;
+  MakeSelfSigned(&kc, "cached.lab.example", /*rsa=*/false);
+  auto ctx = TlsContext::Create({});
+  REQUIRE(ctx.ok());
+  CertificateCache cache;
+  results::TlsFacts first, second;
+  for (results::TlsFacts* facts : {&first, &second}) {
+    Server server(kc, TLS1_2_VERSION, TLS1_3_VERSION, "DEFAULT");
+    TlsClient client(ctx->get(), "");
+    REQUIRE(Pump(&client, &server) == TlsClient::Status::kOk);
+    client.FillFacts(facts, &cache);
+  }
+  CHECK(cache.hits() == 1);
+  REQUIRE(second.leaf.has_value());
+  CHECK(second.leaf->subject_cn == "cached.lab.example");
+  CHECK(second == first);
+}
+
+}  // namespace
+}  // namespace mailsweep::probes
