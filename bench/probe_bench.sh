@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Probe benchmark, inside a network namespace of its own (needs root, dovecot, postfix, nft):
 #   1. probes/s and CPU seconds per 1000 probes at several concurrency levels against real lab
-#      servers (Dovecot POP3/IMAP, plaintext and STARTTLS), with the OpenSSL client handshake
-#      baseline (tls_handshake_bench) for the "CPU per STARTTLS probe" ratio;
+#      servers (Dovecot POP3/IMAP: plaintext, STARTTLS and implicit TLS), with the OpenSSL
+#      handshake baselines of tls_handshake_bench for the "CPU per STARTTLS probe" ratio: the
+#      handshake in memory (OpenSSL alone), and one blocking TLS connection to the same Dovecot's
+#      implicit-TLS port (handshake + the kernel's TCP work, timed like the probe);
 #   2. memory per idle connection with 50,000 concurrent connections (a listener that completes
 #      handshakes and never speaks);
 #   3. side by side on the same hosts: nmap's pop3-/imap-capabilities + ssl-cert scripts.
@@ -87,6 +89,7 @@ targets $((128 * 256)) 110 "$n" >"$work/plain_pop3.txt"
 targets 0 110 "$n" >"$work/starttls_pop3.txt"
 targets 0 143 "$n" >"$work/starttls_imap.txt"
 targets $((128 * 256 + 8192)) 143 "$n" >"$work/plain_imap.txt"
+targets 8192 995 "$n" >"$work/implicit_pop3.txt"
 if [[ -z "${SKIP_THROUGHPUT:-}" ]]; then
   for c in 50 500 2000; do
     run_probe plain_pop3 "$c" "$work/plain_pop3.txt"
@@ -94,8 +97,11 @@ if [[ -z "${SKIP_THROUGHPUT:-}" ]]; then
   done
   run_probe plain_imap 500 "$work/plain_imap.txt"
   run_probe starttls_imap 500 "$work/starttls_imap.txt"
+  run_probe implicit_pop3 500 "$work/implicit_pop3.txt"
   "$hs_bench" 500  # fresh certificate without extensions
   "$hs_bench" 500 "$state/cert.pem" "$state/key.pem"  # the lab servers' certificate
+  # The same Dovecot (pop3s), the same NAT path and source address as the probes above.
+  "$hs_bench" --connect 198.18.32.1:995 --source 198.19.255.1 1000
 fi
 
 # 2. Memory per idle connection at 50,000 concurrent connections.
