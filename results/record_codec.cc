@@ -95,6 +95,7 @@ void ToProbeRecord(const ProbeView& v, ProbeRecord* r) {
   r->tls.chain_length = v.chain_length;
   r->tls.failure.assign(v.tls_failure);
   r->tls.leaf.reset();
+  r->domain.assign(v.domain);
 }
 
 // ---- encoder ----
@@ -183,7 +184,7 @@ void ChunkEncoder::Add(const ProbeRecord& r) {
       PutLengthPrefixed(&buf_, c.der);
     }
   }
-  buf_.push_back(static_cast<char>(kProbe));
+  PutVarint64(&buf_, (r.domain.empty() ? 0 : kProbeHasDomain << 2) | kProbe);
   PutFixed32(&buf_, r.address);
   PutVarint64(&buf_, r.port);
   buf_.push_back(static_cast<char>(r.protocol));
@@ -211,6 +212,7 @@ void ChunkEncoder::Add(const ProbeRecord& r) {
     buf_.append(sha);
     chunk_certs_.emplace(std::move(sha), static_cast<uint32_t>(chunk_certs_.size()));
   }
+  if (!r.domain.empty()) PutString(r.domain);
 }
 
 // ---- decoder ----
@@ -279,7 +281,7 @@ bool Array(Cursor* in, std::array<uint8_t, N>* out) {
 // The hot record kind, with the position in a register. Returns the byte after the record, or
 // nullptr when it is malformed.
 const char* ChunkDecoder::DecodeProbeBody(const char* p, const char* end, uint64_t* last_time,
-                                          ProbeView* out) {
+                                          bool has_domain, ProbeView* out) {
   uint64_t v;
   auto varint = [&](uint64_t max) __attribute__((always_inline)) {
     p = VarintPtr(p, end, &v);
@@ -335,6 +337,8 @@ const char* ChunkDecoder::DecodeProbeBody(const char* p, const char* end, uint64
     if ((v & 1) || index >= certs_.size()) return nullptr;
     out->cert_sha256 = certs_[index];
   }
+  out->domain = {};
+  if (has_domain && (!string(&out->domain) || out->domain.empty())) return nullptr;
   return p;
 }
 
@@ -396,8 +400,9 @@ bool ChunkDecoder::Decode(std::string_view chunk, RecordVisitor* visitor, std::s
         break;
       }
       case kProbe: {
-        if ((head >> 2) != 0) return fail("bad probe head");
-        const char* next = DecodeProbeBody(st.in.position(), st.in.end(), &st.last_time, &probe);
+        if ((head >> 2) > kProbeHasDomain) return fail("bad probe head");
+        const char* next = DecodeProbeBody(st.in.position(), st.in.end(), &st.last_time,
+                                           (head >> 2) == kProbeHasDomain, &probe);
         if (next == nullptr) return fail("malformed probe record");
         st.in.Skip(static_cast<size_t>(next - st.in.position()));
         ++n_probe;

@@ -26,7 +26,8 @@
 
 namespace mailsweep::results {
 
-constexpr uint32_t kFormatVersion = 1;
+// Version 2 added the probe record's optional domain (FORMAT.md 2.2); readers read 1 and 2.
+constexpr uint32_t kFormatVersion = 2;
 constexpr std::string_view kFileMagic = "MSWPREC\n";  // 8 bytes, first bytes of the header chunk
 static_assert(kFileMagic.size() == 8);
 
@@ -39,9 +40,10 @@ enum ChunkType : uint8_t {
 enum RecordKind : uint8_t {
   kSweepKnownShape = 0,  // head >> 2 = index into the chunk's shape table
   kSweepNewShape = 1,    // a shape follows and is appended to the table
-  kProbe = 2,            // head >> 2 must be 0
+  kProbe = 2,            // head >> 2: kProbeHasDomain or 0
   kExtended = 3,         // head >> 2 = ExtendedKind
 };
+constexpr uint64_t kProbeHasDomain = 1;  // (head >> 2) of a probe record: a domain follows
 enum ExtendedKind : uint8_t {
   kCertificateDef = 0,
 };
@@ -67,6 +69,7 @@ struct ProbeView {
   uint8_t chain_length = 0;
   std::string_view tls_failure;
   const uint8_t* cert_sha256 = nullptr;  // 32 bytes, or nullptr when there is no leaf
+  std::string_view domain;
 };
 
 // Copies a view into a record; tls.leaf is left empty (the caller resolves cert_sha256).
@@ -122,7 +125,7 @@ class ChunkDecoder {
 
  private:
   const char* DecodeProbeBody(const char* p, const char* end, uint64_t* last_time,
-                              ProbeView* out);
+                              bool has_domain, ProbeView* out);
 
   struct Shape {
     uint16_t port;

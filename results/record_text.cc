@@ -188,6 +188,7 @@ std::string ProbeToJson(const ProbeRecord& r) {
   std::string out = "{";
   Field(&out, "type", "probe");
   Field(&out, "ip", FormatIpv4(r.address));
+  if (!r.domain.empty()) Field(&out, "domain", r.domain);
   Field(&out, "port", uint64_t{r.port});
   Field(&out, "protocol", ProtocolName(r.protocol));
   Field(&out, "tls_mode", r.tls_mode == TlsMode::kImplicit ? "implicit" : "starttls");
@@ -233,12 +234,12 @@ std::string ProbeToJson(const ProbeRecord& r) {
 
 const char* kRecordCsvHeader() {
   return "type,ip,port,protocol,status,ttl,window,timestamp,flags,tls_version,cipher,"
-         "cert_sha256,banner\n";
+         "cert_sha256,banner,domain\n";
 }
 
 std::string SweepToCsv(const SweepRecord& r) {
   return StrCat("sweep,", FormatIpv4(r.address), ",", r.port, ",,", SweepStatusName(r.status), ",",
-                r.ttl, ",", r.window, ",", FormatTimeUs(r.time_us), ",,,,,\n");
+                r.ttl, ",", r.window, ",", FormatTimeUs(r.time_us), ",,,,,,\n");
 }
 
 std::string ProbeToCsv(const ProbeRecord& r) {
@@ -247,7 +248,7 @@ std::string ProbeToCsv(const ProbeRecord& r) {
                 CsvField(FlagNames(r.flags, "|")), ",", TlsVersionName(r.tls.version), ",",
                 CsvField(r.tls.cipher), ",",
                 r.tls.leaf ? HexLower(r.tls.leaf->sha256) : std::string(), ",",
-                CsvField(r.banner), "\n");
+                CsvField(r.banner), ",", CsvField(r.domain), "\n");
 }
 
 }  // namespace mailsweep::results

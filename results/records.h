@@ -128,6 +128,8 @@ struct ProbeRecord {
   std::string auth_mechanisms;   // SASL mechanisms before TLS, space-separated
   std::string auth_mechanisms_tls;
   TlsFacts tls;
+  std::string domain;  // the target's name (ZGrab2's domain, or --sni), sent as TLS server name
+
 
   friend bool operator==(const ProbeRecord&, const ProbeRecord&) = default;
 };

@@ -266,6 +266,47 @@ TEST_CASE("record file: FileFromTheFutureIsUnimplemented") {
   CHECK(std::string(c.status().message()).find("newer") != std::string::npos);
 }
 
+// Version 2 added the probe record's optional domain; a version 1 file is a version 2 file whose
+// header says 1 and whose probe records have no domain (the encoder writes those byte for byte
+// as version 1 did).
+TEST_CASE("record file: Version1FileStillReads") {
+  TempDir dir;
+  ProbeRecord a, b;
+  a.address = 0xc6120005u;
+  a.port = 110;
+  a.protocol = Protocol::kPop3;
+  a.outcome = ProbeOutcome::kStartTlsOk;
+  a.banner = "+OK Dovecot ready.";
+  b = a;
+  b.port = 995;
+  b.domain = "pop.mail.example";
+  {
+    auto w = RecordFileWriter::Create(dir.File("v1.msr"), TestHeader());
+    REQUIRE(w.ok());
+    auto sink = (*w)->NewSink();
+    sink->Add(a);
+    REQUIRE(sink->Flush().ok());
+    sink->Add(b);
+    sink.reset();
+    REQUIRE((*w)->Close().ok());
+  }
+  auto v2 = ReadFileContents(dir.File("v1.msr"));
+  REQUIRE(v2.ok());
+  CHECK(v2->header.format_version == 2);
+  REQUIRE(v2->probes.size() == 2);
+  CHECK(v2->probes[0] == a);
+  CHECK(v2->probes[1] == b);
+
+  std::string data = ReadAll(dir.File("v1.msr"));
+  EncodeFixed32(data.data() + 7 + 1 + 8, 1);
+  Reseal(&data, 0);
+  auto v1 = ReadBufferContents("v1.msr", data);
+  REQUIRE(v1.ok());
+  CHECK(v1->header.format_version == 1);
+  REQUIRE_FALSE(v1->probes.empty());
+  CHECK(v1->probes[0] == a);
+}
+
 TEST_CASE("record file: NotARecordFileIsDataLoss") {
   auto c = ReadBufferContents("text", "timestamp,ip,port\n1,2,3\n");
   REQUIRE_FALSE(c.ok());

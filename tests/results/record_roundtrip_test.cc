@@ -50,6 +50,7 @@ ProbeRecord RandomProbe(std::mt19937_64& rng, const std::vector<CertificateFacts
   p.tls.chain_length = static_cast<uint8_t>(rng());
   p.tls.failure = pick(20);
   if (rng() % 3 != 0) p.tls.leaf = certs[rng() % certs.size()];
+  if (rng() % 4 == 0) p.domain = rng() % 2 ? "mail.example.org" : RandomString(rng, 60);
   return p;
 }
 

@@ -67,6 +67,13 @@ TEST_CASE("record text: no tls object without a handshake; failures are named") 
   CHECK_FALSE(Has(j, "\"certificate\":"));
 }
 
+TEST_CASE("record text: a target's domain follows the address, as in ZGrab2") {
+  ProbeRecord r = Sample();
+  r.domain = "imap.mail.example";
+  CHECK(ProbeToJson(r).rfind(
+            "{\"type\":\"probe\",\"ip\":\"198.18.0.5\",\"domain\":\"imap.mail.example\",\"port\":143,", 0) == 0);
+}
+
 TEST_CASE("record text: sweep JSON uses ZMap's names") {
   SweepRecord s;
   s.address = 0xC6120007;
