@@ -128,7 +128,8 @@ int RunProbeCommand(int argc, const char* const* argv) {
   flags.Bool("-q,--quiet", "no status line", &quiet);
   flags.Epilog(
       "Input formats: \"ip,port\"; \"ip\" (with -p); ZMap CSV with a header naming saddr (and "
-      "sport);\nZGrab2 CSV \"ip, domain, tag, port\". '#' starts a comment line.\n"
+      "sport);\nZGrab2 CSV \"ip, domain, tag, port\" (the domain is sent as TLS server name and\n"
+      "recorded); a CSV whose header names ip, port, domain. '#' starts a comment line.\n"
       "Example: mailsweep targets -q -p 110,143 --allow-reserved 198.18.0.0/15 198.18.0.0/24 |\n"
       "           mailsweep probe -c 5000 -o out.jsonl\n"
       "SIGINT/SIGTERM: stop reading, let connections in flight finish, drop queued targets\n"
@@ -278,12 +279,17 @@ int RunProbeCommand(int argc, const char* const* argv) {
       exit_code = 2;
       break;
     }
-    for (const ProbeTarget& t : batch) {
+    for (ProbeTarget& t : batch) {
       // Back-pressure: the queues are full, wait for the loops to take work.
-      while (stops == 0 && !(*pool)->TrySubmit(t.address, t.port) && !(*pool)->SinkFailed()) {
+      while (stops == 0 && !(*pool)->SinkFailed()) {
+        if ((*pool)->TrySubmit(t)) {
+          t.name = nullptr;  // the pool's now
+          break;
+        }
         if (signals.Wait(1).has_value()) on_signal();
       }
     }
+    for (ProbeTarget& t : batch) FreeTargetName(t.name);  // those not taken
   }
   if (in != stdin) fclose(in);
   if (reader.skipped_ipv6() > 0) {

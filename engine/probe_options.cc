@@ -23,7 +23,8 @@ void ProbeFlags::Register(FlagSet* flags, Names names) {
                 &o.read_timeout_ms);
   flags->Uint32("--target-timeout", "MS", "deadline for a whole target", &o.target_timeout_ms);
   flags->String("--ehlo", "NAME", "SMTP EHLO name", &o.session.ehlo_name);
-  flags->String("--sni", "NAME", "TLS server_name to send (default: none)", &o.sni);
+  flags->String("--sni", "NAME", "TLS server name (SNI) for targets without a domain of their own in the input; "
+                "recorded as the record's domain (default: none)", &o.sni);
   flags->Bool("--starttls-blind", "also try STARTTLS/STLS when not advertised",
               &o.session.starttls_blind);
   flags->Bool("--injection-check",

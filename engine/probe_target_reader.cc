@@ -29,10 +29,35 @@ std::vector<std::string_view> SplitCommas(std::string_view line) {
   return fields;
 }
 
+// A DNS name as TLS server names carry it (RFC 6066 3: a host name, ASCII, no trailing dot, not
+// an address literal): labels of letters, digits, '-' and '_' ('*' too, for lists that hold
+// wildcard names), 1-63 bytes each, 253 in all.
+bool ValidDomain(std::string_view d) {
+  if (d.empty() || d.size() > 253 || d.front() == '.' || d.back() == '.') return false;
+  size_t label = 0;
+  bool all_digits_and_dots = true;
+  for (char ch : d) {
+    if (ch == '.') {
+      if (label == 0) return false;
+      label = 0;
+      continue;
+    }
+    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '*';
+    if (!ok || ++label > 63) return false;
+    if (ch < '0' || ch > '9') all_digits_and_dots = false;
+  }
+  return !all_digits_and_dots;
+}
+
 }  // namespace
 
 absl::Status ProbeTargetReader::AddWithPorts(uint32_t address, std::string_view port_text,
+                                             std::string_view domain,
                                              std::vector<ProbeTarget>* out) {
+  if (!domain.empty() && !ValidDomain(domain)) {
+    return absl::InvalidArgumentError(StrCat("bad domain '", domain.substr(0, 80), "'"));
+  }
   if (!port_text.empty()) {
     unsigned port = 0;
     auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
@@ -40,13 +65,13 @@ absl::Status ProbeTargetReader::AddWithPorts(uint32_t address, std::string_view 
         port > 65535) {
       return absl::InvalidArgumentError(StrCat("bad port '", port_text, "'"));
     }
-    out->push_back({address, static_cast<uint16_t>(port)});
+    out->push_back({address, static_cast<uint16_t>(port), NewTargetName(domain)});
     return absl::OkStatus();
   }
   if (default_ports_.empty()) {
     return absl::InvalidArgumentError("line without a port and no default ports (-p)");
   }
-  for (uint16_t p : default_ports_) out->push_back({address, p});
+  for (uint16_t p : default_ports_) out->push_back({address, p, NewTargetName(domain)});
   return absl::OkStatus();
 }
 
@@ -66,6 +91,7 @@ absl::Status ProbeTargetReader::ParseLine(std::string_view line, std::vector<Pro
     if (header_) {
       for (size_t i = 0; i < fields.size(); ++i) {
         if (fields[i] == "sport" || fields[i] == "port") port_column_ = static_cast<int>(i);
+        if (fields[i] == "domain" || fields[i] == "name") domain_column_ = static_cast<int>(i);
       }
       return absl::OkStatus();
     }
@@ -79,17 +105,21 @@ absl::Status ProbeTargetReader::ParseLine(std::string_view line, std::vector<Pro
   }
   auto addr = targets::ParseIpv4(addr_text);
   if (!addr.ok()) return addr.status();
-  std::string_view port_text;
+  std::string_view port_text, domain;
+  auto column = [&](int i) {
+    return i >= 0 && static_cast<size_t>(i) < fields.size() ? fields[static_cast<size_t>(i)]
+                                                            : std::string_view();
+  };
   if (header_) {
-    if (port_column_ >= 0 && static_cast<size_t>(port_column_) < fields.size()) {
-      port_text = fields[static_cast<size_t>(port_column_)];
-    }
+    port_text = column(port_column_);
+    domain = column(domain_column_);
   } else if (fields.size() == 2) {
     port_text = fields[1];
   } else if (fields.size() >= 4) {
-    port_text = fields[3];  // ZGrab2: ip, domain, tag, port
+    domain = fields[1];  // ZGrab2: ip, domain, tag, port
+    port_text = fields[3];
   }
-  return AddWithPorts(*addr, port_text, out);
+  return AddWithPorts(*addr, port_text, domain, out);
 }
 
 }  // namespace mailsweep::engine

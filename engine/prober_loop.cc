@@ -98,6 +98,9 @@ ProberLoop::ProberLoop(const ProberOptions* options, const probes::TlsContext* t
       scratch_(kScratch) {}
 
 ProberLoop::~ProberLoop() {
+  ProbeTarget t;
+  while (queue_.TryPop(&t)) FreeTargetName(t.name);
+  for (ProbeTarget& r : retry_) FreeTargetName(r.name);
   for (auto& chunk : chunks_) {
     for (uint32_t i = 0; i < kChunk; ++i) {
       if (chunk[i].fd >= 0) close(chunk[i].fd);
@@ -180,10 +183,7 @@ void ProberLoop::StartTargets(uint64_t now_ms) {
       abandon_queued_.load(std::memory_order_relaxed)) {
     // Records can no longer be written (what is queued would be probed for nothing), or the
     // user stopped the run: targets in flight finish, queued ones are dropped and counted.
-    while (queue_.TryPop(&t)) counters_.abandoned.fetch_add(1, std::memory_order_relaxed);
-    counters_.abandoned.fetch_add(retry_.size(), std::memory_order_relaxed);
-    retry_.clear();
-    counters_.retrying.store(0, std::memory_order_release);
+    DropQueued();
     return;
   }
   while (!hold_ && in_flight_ < max_connections_ && (connect_rate_ == 0 || tokens_ >= 1.0)) {
@@ -199,18 +199,23 @@ void ProberLoop::StartTargets(uint64_t now_ms) {
   }
 }
 
-void ProberLoop::RetryLater(Conn& c, const ProbeTarget& t, uint64_t now_ms) {
+void ProberLoop::RetryLater(Conn& c, uint64_t now_ms) {
   if (c.fd >= 0) {
     close(c.fd);
     c.fd = -1;
   }
   counters_.local_errors.fetch_add(1, std::memory_order_relaxed);
+  // StartOne freed the target's name into the record; the retry gets its own copy.
+  ProbeTarget t{c.record.address, c.record.port};
+  if (c.record.domain != options_->sni) t.name = NewTargetName(c.record.domain);
   Release(c);
   // Nothing of ours is open and it still fails: the machine is out of something (or misses
   // --source-ip). Keep trying for kGiveUpAfter pauses, then give the waiting targets up; the
   // commands report them as not probed.
   if (in_flight_ == 0 && ++failures_while_idle_ >= kGiveUpAfter) {
     counters_.unprobed.fetch_add(1 + retry_.size(), std::memory_order_relaxed);
+    FreeTargetName(t.name);
+    for (ProbeTarget& r : retry_) FreeTargetName(r.name);
     retry_.clear();
     counters_.retrying.store(0, std::memory_order_release);
     failures_while_idle_ = 0;
@@ -268,6 +273,12 @@ void ProberLoop::StartOne(const ProbeTarget& t, uint64_t now_ms) {
   c.record.port = t.port;
   c.record.protocol = results::ProtocolForPort(t.port);
   c.record.tls_mode = results::TlsModeForPort(t.port);
+  if (t.name != nullptr) {
+    c.record.domain = t.name;
+    FreeTargetName(t.name);  // the target is consumed; RetryLater makes a new one
+  } else {
+    c.record.domain = options_->sni;
+  }
   c.record.start_us = UnixUs();
   c.start_mono_us = MonoUs();
   c.target_deadline_ms = now_ms + options_->target_timeout_ms;
@@ -277,7 +288,7 @@ void ProberLoop::StartOne(const ProbeTarget& t, uint64_t now_ms) {
   counters_.started.fetch_add(1, std::memory_order_relaxed);
 
   c.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (c.fd < 0) return RetryLater(c, t, now_ms);
+  if (c.fd < 0) return RetryLater(c, now_ms);
   int one = 1;
   if (options_->source_address != 0) {
     // The local port is chosen at connect(), per destination, not here from the one ephemeral
@@ -287,7 +298,7 @@ void ProberLoop::StartOne(const ProbeTarget& t, uint64_t now_ms) {
     src.sin_family = AF_INET;
     src.sin_addr.s_addr = htonl(options_->source_address);
     if (bind(c.fd, reinterpret_cast<sockaddr*>(&src), sizeof(src)) != 0) {
-      return RetryLater(c, t, now_ms);
+      return RetryLater(c, now_ms);
     }
   }
   setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -307,7 +318,7 @@ void ProberLoop::StartOne(const ProbeTarget& t, uint64_t now_ms) {
   if (err == ECONNREFUSED) {
     FinishWithOutcome(c, ProbeOutcome::kConnectRefused);
   } else if (err == EADDRNOTAVAIL || err == EAGAIN || err == ENOBUFS || err == ENOMEM) {
-    RetryLater(c, t, now_ms);  // no local port or memory: ours, not the target's
+    RetryLater(c, now_ms);  // no local port or memory: ours, not the target's
   } else {
     // ENETUNREACH, EHOSTUNREACH, ETIMEDOUT, EACCES (a firewall of ours), ...: the target
     // cannot be reached from here.
@@ -382,7 +393,7 @@ void ProberLoop::Apply(Conn& c, probes::Action a) {
 }
 
 void ProberLoop::BeginTls(Conn& c) {
-  c.tls = std::make_unique<probes::TlsClient>(tls_, options_->sni);
+  c.tls = std::make_unique<probes::TlsClient>(tls_, c.record.domain);
   c.handshake_done = false;
   ArmRead(c, options_->read_timeout_ms);
   probes::TlsClient::Status st = c.tls->Handshake();
@@ -588,9 +599,17 @@ void ProberLoop::AbortAll() {
     OnDeadline(slot);
     if (c.phase != Conn::Phase::kFree) Finish(c);
   }
+  DropQueued();
+}
+
+void ProberLoop::DropQueued() {
   ProbeTarget t;
-  while (queue_.TryPop(&t)) counters_.abandoned.fetch_add(1, std::memory_order_relaxed);
+  while (queue_.TryPop(&t)) {
+    FreeTargetName(t.name);
+    counters_.abandoned.fetch_add(1, std::memory_order_relaxed);
+  }
   counters_.abandoned.fetch_add(retry_.size(), std::memory_order_relaxed);
+  for (ProbeTarget& r : retry_) FreeTargetName(r.name);
   retry_.clear();
   counters_.retrying.store(0, std::memory_order_release);
 }

@@ -78,7 +78,8 @@ class ProberLoop {
   void Wake();
   void StartTargets(uint64_t now_ms);
   void StartOne(const ProbeTarget& t, uint64_t now_ms);
-  void RetryLater(Conn& c, const ProbeTarget& t, uint64_t now_ms);
+  void RetryLater(Conn& c, uint64_t now_ms);
+  void DropQueued();  // frees and counts as abandoned what is queued or waiting to be retried
   void OnEvent(uint64_t data, uint32_t events);
   void OnConnected(Conn& c);
   void OnReadable(Conn& c);

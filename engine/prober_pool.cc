@@ -1,6 +1,7 @@
 #include "engine/prober_pool.h"
 
 #include <chrono>
+#include <cstring>
 
 #include "base/strings.h"
 #include "engine/prober_loop.h"
@@ -50,19 +51,29 @@ ProberPool::~ProberPool() {
   if (!joined_) (void)Drain(absl::ZeroDuration());
 }
 
-bool ProberPool::TrySubmit(uint32_t address, uint16_t port) {
+char* NewTargetName(std::string_view name) {
+  if (name.empty()) return nullptr;
+  char* copy = new char[name.size() + 1];
+  std::memcpy(copy, name.data(), name.size());
+  copy[name.size()] = '\0';
+  return copy;
+}
+
+void FreeTargetName(char* name) { delete[] name; }
+
+bool ProberPool::TrySubmit(const ProbeTarget& t) {
   if (draining_.load(std::memory_order_relaxed)) return false;
   const size_t n = loops_.size();
   uint64_t first = next_loop_.fetch_add(1, std::memory_order_relaxed);
   for (size_t i = 0; i < n; ++i) {
-    if (loops_[(first + i) % n]->Submit({address, port})) return true;
+    if (loops_[(first + i) % n]->Submit(t)) return true;
   }
   return false;
 }
 
 size_t ProberPool::TrySubmitBatch(std::span<const ProbeTarget> targets) {
   size_t n = 0;
-  while (n < targets.size() && TrySubmit(targets[n].address, targets[n].port)) ++n;
+  while (n < targets.size() && TrySubmit(targets[n])) ++n;
   return n;
 }
 

@@ -25,6 +25,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -58,11 +59,21 @@ struct ProberOptions {
   absl::Status Validate() const;
 };
 
-// One (address, port) to probe; address in host order.
+// One (address, port) to probe; address in host order. `name`, when not null, is the target's
+// name (ZGrab2's domain column): sent as the TLS server name instead of ProberOptions::sni and
+// recorded as ProbeRecord::domain. It is a string from NewTargetName(), owned by whoever holds
+// the target: a TrySubmit() that returns true takes it, otherwise the caller still owns it.
+// (A pointer, not a std::string, keeps ProbeTarget trivially copyable for the hand-off queue
+// and eight bytes bigger only.)
 struct ProbeTarget {
   uint32_t address;
   uint16_t port;
+  char* name = nullptr;
 };
+// A heap copy of `name` for ProbeTarget::name (null for an empty name); FreeTargetName(null) is
+// a no-op.
+char* NewTargetName(std::string_view name);
+void FreeTargetName(char* name);
 
 struct ProberStats {
   uint64_t submitted = 0;
@@ -90,9 +101,12 @@ class ProberPool {
   ProberPool(const ProberPool&) = delete;
   ProberPool& operator=(const ProberPool&) = delete;
 
-  // Queues one target; false when every loop's queue is full or the pool is draining.
-  bool TrySubmit(uint32_t address, uint16_t port);
-  // Queues a prefix of `targets`; returns how many were taken (stops at the first refusal).
+  // Queues one target; false when every loop's queue is full or the pool is draining. On true
+  // the pool owns t.name.
+  bool TrySubmit(uint32_t address, uint16_t port) { return TrySubmit(ProbeTarget{address, port}); }
+  bool TrySubmit(const ProbeTarget& t);
+  // Queues a prefix of `targets`; returns how many were taken (stops at the first refusal); the
+  // pool owns the names of those.
   size_t TrySubmitBatch(std::span<const ProbeTarget> targets);
   ProberStats Stats() const;
   // True once a loop could not write its records (a full disk, a closed pipe): the producer

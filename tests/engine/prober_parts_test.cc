@@ -115,8 +115,17 @@ TEST_CASE("HandoffQueueManyProducersLoseNothing") {
   CHECK(seen.size() == 3 * kPerThread);
 }
 
-std::vector<ProbeTarget> ReadAll(ProbeTargetReader* r, std::vector<std::string> lines) {
-  std::vector<ProbeTarget> out;
+// Targets whose names the test owns (freed at the end of the test).
+struct Targets : std::vector<ProbeTarget> {
+  Targets() = default;
+  Targets(Targets&&) = default;
+  ~Targets() {
+    for (ProbeTarget& t : *this) FreeTargetName(t.name);
+  }
+};
+
+Targets ReadAll(ProbeTargetReader* r, std::vector<std::string> lines) {
+  Targets out;
   for (const auto& l : lines) REQUIRE(r->ParseLine(l, &out).ok());
   return out;
 }
@@ -150,12 +159,46 @@ TEST_CASE("TargetReaderZgrab2Csv") {
   auto t = ReadAll(&r, {"198.18.0.9, mail.example.org, tag1, 995\n", "198.18.0.10, , , \n"});
   REQUIRE(t.size() == 2);
   CHECK(t[0].port == 995);
+  REQUIRE(t[0].name != nullptr);
+  CHECK(std::string(t[0].name) == "mail.example.org");
   CHECK(t[1].port == 143);
+  CHECK(t[1].name == nullptr);
+}
+
+TEST_CASE("TargetReaderDomainColumnNamesEveryTargetOfTheLine") {
+  ProbeTargetReader r({143, 993});
+  auto t = ReadAll(&r, {"port,ip,domain\n", ",198.18.0.9,imap.example.org\n",
+                        "110,198.18.0.10,\n"});
+  REQUIRE(t.size() == 3);
+  CHECK(std::string(t[0].name) == "imap.example.org");
+  CHECK(std::string(t[1].name) == "imap.example.org");
+  CHECK(t[0].name != t[1].name);  // each target owns its copy
+  CHECK(t[1].port == 993);
+  CHECK(t[2].port == 110);
+  CHECK(t[2].name == nullptr);
+}
+
+TEST_CASE("TargetReaderRejectsNamesThatAreNotDnsNames") {
+  ProbeTargetReader r({});
+  Targets out;
+  for (const char* bad : {"198.18.0.1, 198.18.0.1, t, 993", "198.18.0.1, mail..example, t, 993",
+                          "198.18.0.1, .example, t, 993", "198.18.0.1, ex ample, t, 993",
+                          "198.18.0.1, m\xc3\xa4il.example, t, 993"}) {
+    auto s = r.ParseLine(bad, &out);
+    CHECK_FALSE(s.ok());
+    CHECK(std::string(s.message()).find("bad domain") != std::string::npos);
+  }
+  const std::string label64(64, 'a');
+  CHECK_FALSE(r.ParseLine("198.18.0.1, " + label64 + ".example, t, 993", &out).ok());
+  CHECK(out.empty());
+  CHECK(r.ParseLine("198.18.0.1, _imaps._tcp.mail-1.example, t, 993", &out).ok());
+  CHECK(r.ParseLine("198.18.0.1, *.example, t, 993", &out).ok());
+  CHECK(out.size() == 2);
 }
 
 TEST_CASE("TargetReaderRejectsBadLinesAndSkipsIpv6") {
   ProbeTargetReader r({});
-  std::vector<ProbeTarget> out;
+  Targets out;
   CHECK_FALSE(r.ParseLine("198.18.0.1,70000", &out).ok());
   CHECK_FALSE(r.ParseLine("198.18.0.300,110", &out).ok());
   CHECK_FALSE(r.ParseLine("198.18.0.1", &out).ok());  // no port and no -p

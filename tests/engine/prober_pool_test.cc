@@ -116,9 +116,12 @@ ProberOptions SmallOptions() {
   return o;
 }
 
-void SubmitAll(ProberPool* pool, uint32_t address, uint16_t port, int n) {
+// `name`: every target gets its own copy (the pool owns what it takes).
+void SubmitAll(ProberPool* pool, uint32_t address, uint16_t port, int n,
+               std::string_view name = {}) {
   for (int i = 0; i < n; ++i) {
-    while (!pool->TrySubmit(address, port)) std::this_thread::sleep_for(1ms);
+    ProbeTarget t{address, port, NewTargetName(name)};
+    while (!pool->TrySubmit(t)) std::this_thread::sleep_for(1ms);
   }
 }
 
@@ -267,7 +270,7 @@ TEST_CASE("PoolOutOfDescriptorsWaitsAndWritesNoFakeRecords", "[.netns]") {
     rlimit low = saved;
     low.rlim_cur = static_cast<rlim_t>(open_now + 4 + 24);
     REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
-    SubmitAll(pool->get(), kLocal1, 110, 300);
+    SubmitAll(pool->get(), kLocal1, 110, 300, "pop.mail.example");  // names survive retries
     REQUIRE((*pool)->Drain(absl::Seconds(60)).ok());
     REQUIRE(setrlimit(RLIMIT_NOFILE, &saved) == 0);
     ProberStats s = (*pool)->Stats();
@@ -276,6 +279,7 @@ TEST_CASE("PoolOutOfDescriptorsWaitsAndWritesNoFakeRecords", "[.netns]") {
     CHECK(s.done == 300);
     CHECK(s.outcomes[static_cast<size_t>(ProbeOutcome::kPlaintextOnly)] == 300);
     REQUIRE(sinks.records.size() == 300);
+    for (const auto& r : sinks.records) CHECK(r.domain == "pop.mail.example");
   }
   setrlimit(RLIMIT_NOFILE, &saved);
   kill(server, SIGKILL);
@@ -302,6 +306,7 @@ TEST_CASE("PoolStopsProbingWhenRecordsCannotBeWritten", "[.netns]") {
   REQUIRE(pool.ok());
   // Refused at once: the loop gets through them fast and flushes after 4096 records.
   std::vector<ProbeTarget> batch(30000, ProbeTarget{kLocal2, 110});
+  for (ProbeTarget& t : batch) t.name = NewTargetName("mail.example");  // freed when dropped
   REQUIRE((*pool)->TrySubmitBatch(batch) == batch.size());
   for (int i = 0; i < 2000 && !(*pool)->SinkFailed(); ++i) std::this_thread::sleep_for(5ms);
   CHECK((*pool)->SinkFailed());

@@ -3,7 +3,8 @@
 # closes mid-reply, RST during the TLS handshake, garbage instead of a ServerHello, a huge
 # certificate chain, STARTTLS command injection, a dropped SYN, a closed port). Every target must
 # end within its deadline with the right outcome, and the prober's memory must stay bounded while
-# hundreds of endless-banner and huge-chain connections run at once.
+# hundreds of endless-banner and huge-chain connections run at once. Also: a target's domain
+# (ZGrab2 input) reaches the server as the TLS server name and the record as `domain`.
 #   hostile_fixtures_test.sh MAILSWEEP_BINARY
 set -euo pipefail
 bin=$(realpath "$1")
@@ -42,7 +43,8 @@ python3 "$here/../lab/servers/fixture_server.py" --cert "$work/cert.pem" --key "
   --chain "$work/chain.pem" \
   slow:198.18.3.1:110 endless:198.18.3.2:25 silent:198.18.3.3:143 midclose:198.18.3.4:110 \
   rst-handshake:198.18.3.5:110 garbage-tls:198.18.3.6:993 huge-chain:198.18.3.7:995 \
-  inject:198.18.3.8:110 pop3-stls:198.18.3.9:110 >"$work/fixture.log" 2>&1 &
+  inject:198.18.3.8:110 pop3-stls:198.18.3.9:110 sni:198.18.3.12:995 sni:198.18.3.13:995 \
+  >"$work/fixture.log" 2>&1 &
 fixture_pid=$!
 for _ in $(seq 1 100); do
   grep -q ready "$work/fixture.log" && break
@@ -84,6 +86,28 @@ if grep '"ip":"198.18.3.9"' "$work/out.jsonl" | grep -q injection_vulnerable; th
   echo "FAIL the correct server was reported vulnerable"
   exit 1
 fi
+
+# Names: ZGrab2's "ip, domain, tag, port"; the fixture greets with the server name it received.
+cat >"$work/named.txt" <<'T'
+198.18.3.12, pop.mail.example, tag, 995
+198.18.3.13, , tag, 995
+T
+timeout 30 "$bin" probe -f json -i "$work/named.txt" -o "$work/named.jsonl" --sni fallback.example
+cat >"$work/expect_named.txt" <<'E'
+198.18.3.12 995 outcome=implicit_tls_ok domain=pop.mail.example banner=~sni=pop.mail.example
+198.18.3.13 995 outcome=implicit_tls_ok domain=fallback.example banner=~sni=fallback.example
+E
+python3 "$here/check_records.py" "$work/named.jsonl" "$work/expect_named.txt"
+printf '198.18.3.13, , tag, 995\n' | timeout 30 "$bin" probe -f json -o "$work/unnamed.jsonl"
+grep -q '"banner":"+OK sni=- ready' "$work/unnamed.jsonl" || { echo "FAIL SNI sent without a name"; cat "$work/unnamed.jsonl"; exit 1; }
+if grep -q '"domain"' "$work/unnamed.jsonl"; then echo "FAIL domain without a name"; exit 1; fi
+# A name that is not a DNS name is a bad input line (exit 2), not a silent SNI.
+set +e
+printf '198.18.3.12, 198.18.3.12, tag, 995\n' | "$bin" probe -f json -o /dev/null 2>"$work/bad.err"
+rc=$?
+set -e
+[[ $rc == 2 ]] && grep -q "bad domain" "$work/bad.err" || { echo "FAIL bad domain: exit $rc"; cat "$work/bad.err"; exit 1; }
+echo "PASS names: domain sent as SNI and recorded"
 
 # Memory: 300 endless banners and 300 huge chains at once; the peak RSS must stay small.
 : >"$work/many.txt"

@@ -14,6 +14,8 @@ Modes (each listens on ADDR:PORT):
   garbage-tls   implicit-TLS port that answers the ClientHello with junk
   huge-chain    implicit TLS (POP3 inside) presenting CHAIN, a very long certificate chain
   inject        POP3 with STLS that executes plaintext pipelined after STLS inside TLS
+  sni           implicit TLS (POP3 inside) whose greeting names the TLS server name the client
+                sent: "+OK sni=NAME ready." ("sni=-" without one)
 Runs until killed. Written for tests only: no limits on anything except time.
 """
 import argparse
@@ -133,6 +135,26 @@ async def huge_chain_handler(reader, writer):
         writer.close()
 
 
+SNI_SEEN = {}  # id(SSLObject) -> server name the client sent
+
+
+def remember_sni(ssl_object, server_name, _ctx):
+    SNI_SEEN[id(ssl_object)] = server_name
+
+
+async def sni_handler(reader, writer):
+    try:
+        ssl_object = writer.get_extra_info("ssl_object")
+        name = SNI_SEEN.pop(id(ssl_object), None) or "-"
+        writer.write(b"+OK sni=" + name.encode() + b" ready.\r\n")
+        await writer.drain()
+        await pop3_commands(reader, writer, [b"USER"])
+    except (ConnectionError, ssl.SSLError, OSError):
+        pass
+    finally:
+        writer.close()
+
+
 async def main():
     p = argparse.ArgumentParser()
     p.add_argument("--bind", default="127.0.0.1")
@@ -147,7 +169,12 @@ async def main():
         parts = spec.split(":")
         mode, port = parts[0], parts[-1]
         bind = parts[1] if len(parts) == 3 else args.bind
-        if mode == "huge-chain":
+        if mode == "sni":
+            ctx = ssl_ctx(args.cert, args.key)
+            ctx.sni_callback = remember_sni
+            servers.append(await asyncio.start_server(sni_handler, bind, int(port), ssl=ctx,
+                                                      reuse_address=True, backlog=1024))
+        elif mode == "huge-chain":
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(args.chain, args.key)
             servers.append(await asyncio.start_server(huge_chain_handler, bind, int(port),
