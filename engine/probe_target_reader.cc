@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "base/dns_name.h"
 #include "base/strings.h"
 #include "targets/ipv4.h"
 
@@ -29,33 +30,12 @@ std::vector<std::string_view> SplitCommas(std::string_view line) {
   return fields;
 }
 
-// A DNS name as TLS server names carry it (RFC 6066 3: a host name, ASCII, no trailing dot, not
-// an address literal): labels of letters, digits, '-' and '_' ('*' too, for lists that hold
-// wildcard names), 1-63 bytes each, 253 in all.
-bool ValidDomain(std::string_view d) {
-  if (d.empty() || d.size() > 253 || d.front() == '.' || d.back() == '.') return false;
-  size_t label = 0;
-  bool all_digits_and_dots = true;
-  for (char ch : d) {
-    if (ch == '.') {
-      if (label == 0) return false;
-      label = 0;
-      continue;
-    }
-    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '*';
-    if (!ok || ++label > 63) return false;
-    if (ch < '0' || ch > '9') all_digits_and_dots = false;
-  }
-  return !all_digits_and_dots;
-}
-
 }  // namespace
 
 absl::Status ProbeTargetReader::AddWithPorts(uint32_t address, std::string_view port_text,
                                              std::string_view domain,
                                              std::vector<ProbeTarget>* out) {
-  if (!domain.empty() && !ValidDomain(domain)) {
+  if (!domain.empty() && !IsDnsName(domain)) {
     return absl::InvalidArgumentError(StrCat("bad domain '", domain.substr(0, 80), "'"));
   }
   if (!port_text.empty()) {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "base/dns_name.h"
 #include "base/strings.h"
 #include "engine/prober_loop.h"
 
@@ -20,6 +21,9 @@ absl::Status ProberOptions::Validate() const {
   if (queue_capacity == 0) return absl::InvalidArgumentError("queue capacity must be positive");
   if (session.ehlo_name.empty() || session.ehlo_name.find_first_of(" \r\n") != std::string::npos) {
     return absl::InvalidArgumentError("EHLO name must be one word");
+  }
+  if (!sni.empty() && !IsDnsName(sni)) {
+    return absl::InvalidArgumentError(StrCat("SNI '", sni, "' is not a DNS name"));
   }
   return absl::OkStatus();
 }

@@ -324,6 +324,9 @@ TEST_CASE("PoolRejectsBadOptions") {
   o = ProberOptions();
   o.session.ehlo_name = "two words";
   CHECK_FALSE(ProberPool::Create(o, &sinks).ok());
+  o = ProberOptions();
+  o.sni = "192.0.2.1";  // an address is not a server name (RFC 6066)
+  CHECK_FALSE(ProberPool::Create(o, &sinks).ok());
 }
 
 }  // namespace
