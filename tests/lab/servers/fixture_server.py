@@ -124,15 +124,18 @@ async def serve(mode, args, reader, writer):
         pass  # served by the TLS listener below
 
 
-async def huge_chain_handler(reader, writer):
-    try:
-        writer.write(b"+OK huge chain fixture.\r\n")
-        await writer.drain()
-        await pop3_commands(reader, writer, [b"USER"])
-    except (ConnectionError, ssl.SSLError, OSError):
-        pass
-    finally:
-        writer.close()
+def implicit_tls_pop3(greeting):
+    """A handler for a TLS listener: the greeting (greeting(writer) -> bytes), then POP3."""
+    async def handler(reader, writer):
+        try:
+            writer.write(greeting(writer))
+            await writer.drain()
+            await pop3_commands(reader, writer, [b"USER"])
+        except (ConnectionError, ssl.SSLError, OSError):
+            pass
+        finally:
+            writer.close()
+    return handler
 
 
 SNI_SEEN = {}  # id(SSLObject) -> server name the client sent
@@ -142,17 +145,9 @@ def remember_sni(ssl_object, server_name, _ctx):
     SNI_SEEN[id(ssl_object)] = server_name
 
 
-async def sni_handler(reader, writer):
-    try:
-        ssl_object = writer.get_extra_info("ssl_object")
-        name = SNI_SEEN.pop(id(ssl_object), None) or "-"
-        writer.write(b"+OK sni=" + name.encode() + b" ready.\r\n")
-        await writer.drain()
-        await pop3_commands(reader, writer, [b"USER"])
-    except (ConnectionError, ssl.SSLError, OSError):
-        pass
-    finally:
-        writer.close()
+def sni_greeting(writer):
+    name = SNI_SEEN.pop(id(writer.get_extra_info("ssl_object")), None) or "-"
+    return b"+OK sni=" + name.encode() + b" ready.\r\n"
 
 
 async def main():
@@ -172,13 +167,15 @@ async def main():
         if mode == "sni":
             ctx = ssl_ctx(args.cert, args.key)
             ctx.sni_callback = remember_sni
-            servers.append(await asyncio.start_server(sni_handler, bind, int(port), ssl=ctx,
-                                                      reuse_address=True, backlog=1024))
+            servers.append(await asyncio.start_server(implicit_tls_pop3(sni_greeting), bind,
+                                                      int(port), ssl=ctx, reuse_address=True,
+                                                      backlog=1024))
         elif mode == "huge-chain":
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(args.chain, args.key)
-            servers.append(await asyncio.start_server(huge_chain_handler, bind, int(port),
-                                                      ssl=ctx, reuse_address=True, backlog=1024))
+            greeting = implicit_tls_pop3(lambda _w: b"+OK huge chain fixture.\r\n")
+            servers.append(await asyncio.start_server(greeting, bind, int(port), ssl=ctx,
+                                                      reuse_address=True, backlog=1024))
         else:
             servers.append(await asyncio.start_server(make_handler(mode, args), bind,
                                                       int(port), reuse_address=True,
