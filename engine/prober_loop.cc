@@ -258,7 +258,7 @@ ProberLoop::Conn* ProberLoop::Lookup(uint64_t data) {
   return &c;
 }
 
-void ProberLoop::StartOne(const ProbeTarget& t, uint64_t now_ms) {
+void ProberLoop::StartOne(ProbeTarget t, uint64_t now_ms) {
   uint32_t slot = AllocSlot();
   Conn& c = chunks_[slot / kChunk][slot % kChunk];
   ++c.generation;

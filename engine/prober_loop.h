@@ -77,7 +77,7 @@ class ProberLoop {
 
   void Wake();
   void StartTargets(uint64_t now_ms);
-  void StartOne(const ProbeTarget& t, uint64_t now_ms);
+  void StartOne(ProbeTarget t, uint64_t now_ms);  // consumes t: its name moves into the record
   void RetryLater(Conn& c, uint64_t now_ms);
   void DropQueued();  // frees and counts as abandoned what is queued or waiting to be retried
   void OnEvent(uint64_t data, uint32_t events);
