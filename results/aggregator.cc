@@ -180,6 +180,13 @@ struct Aggregator::Worker final : public RecordVisitor {
   StringPool ciphers{0xffff};
   StringPool cert_ids{(1u << 24) - 1};  // sha256 bytes
   absl::flat_hash_map<std::string, CertificateFacts> certs;
+  // Named probes (a target's domain, e.g. from ZGrab2 input), latest per (address << 16 | port).
+  struct Named {
+    uint32_t time_s;
+    uint32_t domain;  // id in `domains`
+  };
+  StringPool domains{(1u << 24) - 1};
+  absl::flat_hash_map<uint64_t, Named> names;
   std::array<std::array<uint64_t, 16>, kMailProtocols> outcomes{};
   uint64_t other_port = 0;
   ReadStats stats;
@@ -237,6 +244,12 @@ struct Aggregator::Worker final : public RecordVisitor {
       o.cipher = static_cast<uint16_t>(ciphers.Intern(v.tls_cipher));
       if (v.cert_sha256) {
         o.cert = cert_ids.Intern({reinterpret_cast<const char*>(v.cert_sha256), 32});
+      }
+      if (!v.domain.empty()) {
+        auto [it, fresh] = names.try_emplace(uint64_t{v.address} << 16 | v.port, Named{});
+        if (fresh || o.time_s >= it->second.time_s) {
+          it->second = {o.time_s, domains.Intern(v.domain)};
+        }
       }
     }
     const uint32_t p = PartitionOf(v.address, bits);
@@ -460,6 +473,20 @@ AggregateProgress Aggregator::progress() const {
 std::string_view Aggregator::Banner(const PortObs& o) const {
   if (!o.present() || static_cast<size_t>(o.worker()) >= workers_.size()) return {};
   return workers_[o.worker()]->banners.Get(o.banner);
+}
+
+std::string_view Aggregator::Domain(uint32_t address, uint16_t port) const {
+  const uint64_t key = uint64_t{address} << 16 | port;
+  std::string_view best;
+  uint32_t best_time = 0;
+  for (const auto& w : workers_) {
+    if (w->names.empty()) continue;
+    auto it = w->names.find(key);
+    if (it == w->names.end() || (!best.empty() && it->second.time_s < best_time)) continue;
+    best = w->domains.Get(it->second.domain);
+    best_time = it->second.time_s;
+  }
+  return best;
 }
 
 std::string_view Aggregator::Cipher(const PortObs& o) const {

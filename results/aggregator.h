@@ -137,6 +137,9 @@ class Aggregator {
   std::string_view Banner(const PortObs& o) const;
   std::string_view Cipher(const PortObs& o) const;
   const CertificateFacts* Certificate(const PortObs& o) const;
+  // The name (ProbeRecord::domain) of the latest named probe of (address, port); "" when none
+  // was named. Kept beside the join, only for named records and only with collect_hosts.
+  std::string_view Domain(uint32_t address, uint16_t port) const;
 
   struct Worker;
 

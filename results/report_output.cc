@@ -250,6 +250,7 @@ enum class Col {
   kPort,
   kTag,
   kGeo,
+  kHostname,
   kBanner,
   kCipher,
   kVersion,
@@ -288,6 +289,7 @@ Col ColumnOf(std::string_view c) {
       {"port", Col::kPort},
       {"tag", Col::kTag},
       {"geo", Col::kGeo},
+      {"hostname", Col::kHostname},
       {"banner", Col::kBanner},
       {"cipher_suite", Col::kCipher},
       {"handshake", Col::kVersion},
@@ -425,6 +427,13 @@ void ShadowServerCsv(const Aggregator& agg, int protocol, bool vulnerable,
         case Col::kGeo:
           out += h.country.view();
           break;
+        case Col::kHostname: {
+          // The name the host was probed under (the input's domain), when it had one.
+          std::string_view name = agg.Domain(h.address, h.port);
+          if (name.empty() && h.tls_port) name = agg.Domain(h.address, h.tls_port);
+          out += CsvField(name);
+          break;
+        }
         case Col::kBanner: {
           // Banners repeat (one id per distinct banner and reading worker): formatted once.
           const uint64_t id = uint64_t{h.obs.worker_plus_one} << 32 | h.obs.banner;

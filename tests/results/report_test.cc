@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <ctime>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -320,6 +321,64 @@ TEST_CASE("report: the asn column is filled from an ASN database") {
     CHECK(fields[7] == "64500");
   }
   CHECK(rows == 50);
+}
+
+}  // namespace
+}  // namespace mailsweep::results
+
+namespace mailsweep::results {
+namespace {
+
+// The hostname column of the per-host CSVs: the name the host was probed under (ZGrab2 input's
+// domain), the latest one across files; empty for hosts probed without a name.
+TEST_CASE("report: the hostname column is the probes' domain") {
+  TempDir dir;
+  auto write = [&](const std::string& name, std::vector<ProbeRecord> records) {
+    auto w = RecordFileWriter::Create(dir.File(name), TestHeader());
+    REQUIRE(w.ok());
+    auto sink = (*w)->NewSink();
+    for (const ProbeRecord& r : records) sink->Add(r);
+  };
+  auto probe = [](uint32_t address, uint16_t port, std::string domain, int64_t t) {
+    ProbeRecord p;
+    p.address = address;
+    p.port = port;
+    p.protocol = ProtocolForPort(port);
+    p.tls_mode = TlsModeForPort(port);
+    p.outcome = ProbeOutcome::kPlaintextOnly;
+    p.start_us = t;
+    p.domain = std::move(domain);
+    return p;
+  };
+  const int64_t t1 = 1'700'000'000'000'000, t2 = t1 + 60'000'000;
+  write("old.msr", {probe(0xc6120001, 110, "pop.a.example", t1), probe(0xc6120002, 110, "", t1),
+                    probe(0xc6120003, 143, "old.c.example", t1)});
+  write("new.msr", {probe(0xc6120003, 143, "new.c.example", t2)});
+  Aggregator agg({.threads = 2});
+  REQUIRE(agg.AddFile(dir.File("new.msr")).ok());
+  REQUIRE(agg.AddFile(dir.File("old.msr")).ok());
+  agg.Run();
+  auto hostnames = [&](int protocol) {
+    std::map<std::string, std::string> by_ip;  // ip -> hostname
+    std::istringstream lines(ShadowServerCsv(agg, protocol, false));
+    std::string line;
+    std::getline(lines, line);
+    while (std::getline(lines, line)) {
+      std::vector<std::string> fields;
+      std::stringstream ss(line);
+      for (std::string field; std::getline(ss, field, ',');) fields.push_back(field);
+      REQUIRE(fields.size() > 5);
+      by_ip[fields[2]] = fields[5];  // timestamp,severity,ip,protocol,port,hostname,...
+    }
+    return by_ip;
+  };
+  auto pop3 = hostnames(0);
+  CHECK(pop3.size() == 2);
+  CHECK(pop3["198.18.0.1"] == "pop.a.example");
+  CHECK(pop3["198.18.0.2"] == "");
+  auto imap = hostnames(1);
+  CHECK(imap.size() == 1);
+  CHECK(imap["198.18.0.3"] == "new.c.example");
 }
 
 }  // namespace
