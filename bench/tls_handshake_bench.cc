@@ -10,12 +10,12 @@
 // Prints one JSON object per configuration.
 //   tls_handshake_bench [handshakes [CERT.pem KEY.pem]]
 //   tls_handshake_bench --connect IP:PORT [--source IP] [handshakes]
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -171,8 +171,9 @@ bool OneConnection(const mailsweep::probes::TlsContext* ctx, const sockaddr_in& 
   if (fd < 0) return false;
   const int one = 1;
   setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
-  bool ok = (src == nullptr || bind(fd, reinterpret_cast<const sockaddr*>(src), sizeof(*src)) == 0) &&
-            connect(fd, reinterpret_cast<const sockaddr*>(&dst), sizeof(dst)) == 0;
+  bool ok =
+      (src == nullptr || bind(fd, reinterpret_cast<const sockaddr*>(src), sizeof(*src)) == 0) &&
+      connect(fd, reinterpret_cast<const sockaddr*>(&dst), sizeof(dst)) == 0;
   mailsweep::probes::TlsClient client(ctx, "");
   uint8_t buf[16384];
   auto st = ok ? client.Handshake() : mailsweep::probes::TlsClient::Status::kFailed;

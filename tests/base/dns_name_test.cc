@@ -11,9 +11,9 @@ TEST_CASE("IsDnsName accepts host names and refuses the rest") {
                          "*.example", "a-b.c_d.example", "1.example", "xn--mil-ila.example"}) {
     CHECK(IsDnsName(ok));
   }
-  for (const char* bad : {"", ".", "example.", ".example", "mail..example", "mail example",
-                          "192.0.2.1", "10", "m\xc3\xa4il.example", "mail.example\n",
-                          "mail/example", "[2001:db8::1]", "mail,example"}) {
+  for (const char* bad :
+       {"", ".", "example.", ".example", "mail..example", "mail example", "192.0.2.1", "10",
+        "m\xc3\xa4il.example", "mail.example\n", "mail/example", "[2001:db8::1]", "mail,example"}) {
     CHECK_FALSE(IsDnsName(bad));
   }
   CHECK(IsDnsName(std::string(63, 'a') + ".example"));

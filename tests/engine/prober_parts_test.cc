@@ -167,8 +167,8 @@ TEST_CASE("TargetReaderZgrab2Csv") {
 
 TEST_CASE("TargetReaderDomainColumnNamesEveryTargetOfTheLine") {
   ProbeTargetReader r({143, 993});
-  auto t = ReadAll(&r, {"port,ip,domain\n", ",198.18.0.9,imap.example.org\n",
-                        "110,198.18.0.10,\n"});
+  auto t =
+      ReadAll(&r, {"port,ip,domain\n", ",198.18.0.9,imap.example.org\n", "110,198.18.0.10,\n"});
   REQUIRE(t.size() == 3);
   CHECK(std::string(t[0].name) == "imap.example.org");
   CHECK(std::string(t[1].name) == "imap.example.org");
