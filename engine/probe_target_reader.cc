@@ -35,6 +35,8 @@ std::vector<std::string_view> SplitCommas(std::string_view line) {
 absl::Status ProbeTargetReader::AddWithPorts(uint32_t address, std::string_view port_text,
                                              std::string_view domain,
                                              std::vector<ProbeTarget>* out) {
+  // DNS tools print absolute names ("mx1.example.org."); a server name has no trailing dot.
+  if (domain.size() > 1 && domain.back() == '.') domain.remove_suffix(1);
   if (!domain.empty() && !IsDnsName(domain)) {
     return absl::InvalidArgumentError(StrCat("bad domain '", domain.substr(0, 80), "'"));
   }

@@ -4,8 +4,9 @@
 //   ZMap CSV with a header naming "saddr" (and optionally "sport", the responder's port)
 //   ZGrab2 CSV "ip, domain, tag, port" (the tag is ignored; empty port: default ports)
 //   a CSV with a header naming "ip" (or "saddr"), and optionally "port"/"sport", "domain"/"name"
-// A domain (a DNS name, not an address) becomes the targets' name: the prober sends it as the TLS
-// server name (SNI) and records it, as ZGrab2 does with its domain column.
+// A domain (a DNS name, not an address; one trailing dot is dropped) becomes the targets' name:
+// the prober sends it as the TLS server name (SNI) and records it, as ZGrab2 does with its
+// domain column.
 // Blank lines and lines starting with '#' are skipped; IPv6 addresses are skipped and counted.
 // Used by `mailsweep probe`. One owner; no thread rules.
 //

@@ -193,7 +193,9 @@ TEST_CASE("TargetReaderRejectsNamesThatAreNotDnsNames") {
   CHECK(out.empty());
   CHECK(r.ParseLine("198.18.0.1, _imaps._tcp.mail-1.example, t, 993", &out).ok());
   CHECK(r.ParseLine("198.18.0.1, *.example, t, 993", &out).ok());
-  CHECK(out.size() == 2);
+  CHECK(r.ParseLine("198.18.0.1, mx1.example.org., t, 25", &out).ok());  // as dig prints it
+  REQUIRE(out.size() == 3);
+  CHECK(std::string(out[2].name) == "mx1.example.org");
 }
 
 TEST_CASE("TargetReaderRejectsBadLinesAndSkipsIpv6") {
