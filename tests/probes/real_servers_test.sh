@@ -2,7 +2,9 @@
 # Integration: real Dovecot + Postfix instances of every lab profile (starttls, plain, implicit,
 # legacy TLS 1.0) in a namespace of our own, probed by `mailsweep probe` over all seven mail
 # ports; every target must get the right outcome and TLS facts. Also drives a lab-style instance
-# (base port 21000, nftables redirect from the mail ports) the way tests/lab uses start.sh.
+# (base port 21000, nftables redirect from the mail ports) the way tests/lab uses start.sh, and
+# checks that a target's domain (ZGrab2 input) reaches Dovecot as the server name: its virtual
+# host's certificate comes back, over STARTTLS and implicit TLS, and the default one without.
 #   real_servers_test.sh MAILSWEEP_BINARY
 set -euo pipefail
 bin=$(realpath "$1")
@@ -74,6 +76,22 @@ cert+=" tls.certificate.key_bits=2048 tls.chain_length=1"
   for p in 993 995 465; do echo "198.18.1.12 $p outcome=implicit_tls_ok tls.version=TLSv1.3 $cert"; done
 } >"$work/expect.txt"
 python3 "$here/check_records.py" "$work/out.jsonl" "$work/expect.txt"
+
+# Names: Dovecot's local_name block (start.sh) serves another certificate for imap.sni.lab.example.
+cat >"$work/named.txt" <<'T'
+198.18.1.10, imap.sni.lab.example, vhost, 143
+198.18.1.10, imap.sni.lab.example., vhost, 993
+198.18.1.10, other.lab.example, vhost, 995
+198.18.1.10, , vhost, 110
+T
+"$bin" probe -f json -i "$work/named.txt" -o "$work/named.jsonl" --source-ip 198.18.1.200
+cat >"$work/expect_named.txt" <<'E'
+198.18.1.10 143 outcome=starttls_ok domain=imap.sni.lab.example tls.certificate.subject.common_name=imap.sni.lab.example
+198.18.1.10 993 outcome=implicit_tls_ok domain=imap.sni.lab.example tls.certificate.subject.common_name=imap.sni.lab.example
+198.18.1.10 995 outcome=implicit_tls_ok domain=other.lab.example tls.certificate.subject.common_name=mail.lab.example
+198.18.1.10 110 outcome=starttls_ok tls.certificate.subject.common_name=mail.lab.example
+E
+python3 "$here/check_records.py" "$work/named.jsonl" "$work/expect_named.txt"
 
 # The legacy servers really are TLS 1.0 only: a default OpenSSL client is refused.
 if echo | timeout 5 openssl s_client -connect 198.18.1.13:995 -tls1_2 >/dev/null 2>&1; then

@@ -48,6 +48,15 @@ if [[ ! -s "$state/cert.pem" ]]; then
     -subj "/C=DE/O=mailsweep lab/OU=servers/CN=mail.lab.example" >/dev/null 2>&1
   chmod 644 "$state/cert.pem" "$state/key.pem"
 fi
+# A second one for a virtual host: Dovecot presents it only to clients that send this server
+# name (SNI), as servers hosting several mail domains do.
+sni_name=imap.sni.lab.example
+if [[ ! -s "$state/sni-cert.pem" ]]; then
+  openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 365 \
+    -keyout "$state/sni-key.pem" -out "$state/sni-cert.pem" \
+    -subj "/C=DE/O=mailsweep lab/OU=virtual hosts/CN=$sni_name" >/dev/null 2>&1
+  chmod 644 "$state/sni-cert.pem" "$state/sni-key.pem"
+fi
 
 # ---------------- Dovecot ----------------
 dv="$inst/dovecot"
@@ -87,6 +96,13 @@ ssl_cipher_list = ALL:@SECLEVEL=0
 import_environment = TZ OPENSSL_CONF=$dv/openssl.cnf"
     ;;
 esac
+sni_block=""
+if [[ "$ssl" != no ]]; then
+  sni_block="local_name $sni_name {
+  ssl_cert = <$state/sni-cert.pem
+  ssl_key = <$state/sni-key.pem
+}"
+fi
 echo "lab:{PLAIN}lab" >"$dv/passwd"
 chmod 644 "$dv/passwd"
 cat >"$dv/dovecot.conf" <<CONF
@@ -147,6 +163,7 @@ service auth {
   client_limit = 60000
 }
 $ssl_extra
+$sni_block
 CONF
 if [[ "$profile" == plain ]]; then
   sed -i '/^ssl_cert\|^ssl_key/d' "$dv/dovecot.conf"
