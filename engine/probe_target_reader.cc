@@ -81,6 +81,9 @@ absl::Status ProbeTargetReader::ParseLine(std::string_view line, std::vector<Pro
   size_t ai = static_cast<size_t>(addr_column_);
   if (ai >= fields.size()) return absl::InvalidArgumentError("missing address column");
   std::string_view addr_text = fields[ai];
+  if (addr_text.empty()) {
+    return absl::InvalidArgumentError("no address (names are not resolved: give the IP)");
+  }
   if (targets::LooksLikeIpv6(addr_text)) {
     ++skipped_ipv6_;
     return absl::OkStatus();
@@ -96,10 +99,13 @@ absl::Status ProbeTargetReader::ParseLine(std::string_view line, std::vector<Pro
     port_text = column(port_column_);
     domain = column(domain_column_);
   } else if (fields.size() == 2) {
-    port_text = fields[1];
-  } else if (fields.size() >= 4) {
-    domain = fields[1];  // ZGrab2: ip, domain, tag, port
-    port_text = fields[3];
+    // "ip,port", or ZGrab2's "ip, domain" (its trailing empty fields may be omitted).
+    const bool numeric = !fields[1].empty() &&
+                         fields[1].find_first_not_of("0123456789") == std::string_view::npos;
+    (numeric ? port_text : domain) = fields[1];
+  } else if (fields.size() >= 3) {
+    domain = fields[1];  // ZGrab2: ip, domain, tag[, port]
+    if (fields.size() >= 4) port_text = fields[3];
   }
   return AddWithPorts(*addr, port_text, domain, out);
 }

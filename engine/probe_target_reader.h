@@ -2,7 +2,8 @@
 //   "ip,port"                    mailsweep targets, masscan-like lists
 //   "ip"                         with the default ports (-p): one target per port
 //   ZMap CSV with a header naming "saddr" (and optionally "sport", the responder's port)
-//   ZGrab2 CSV "ip, domain, tag, port" (the tag is ignored; empty port: default ports)
+//   ZGrab2 CSV "ip, domain, tag, port" (the tag is ignored; trailing fields may be omitted, so a
+//     second field that is not a number is a domain; no port: default ports)
 //   a CSV with a header naming "ip" (or "saddr"), and optionally "port"/"sport", "domain"/"name"
 // A domain (a DNS name, not an address; one trailing dot is dropped) becomes the targets' name:
 // the prober sends it as the TLS server name (SNI) and records it, as ZGrab2 does with its

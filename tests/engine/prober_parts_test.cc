@@ -165,6 +165,24 @@ TEST_CASE("TargetReaderZgrab2Csv") {
   CHECK(t[1].name == nullptr);
 }
 
+TEST_CASE("TargetReaderZgrab2ShortLines") {
+  // ZGrab2 omits trailing empty fields: "ip, domain" and "ip, domain, tag"; "ip,port" stays ours.
+  ProbeTargetReader r({993});
+  auto t = ReadAll(&r, {"198.18.0.1, imap.example.org\n", "198.18.0.2, mail.example.org, tls\n",
+                        "198.18.0.3,143\n"});
+  REQUIRE(t.size() == 3);
+  CHECK(std::string(t[0].name) == "imap.example.org");
+  CHECK(t[0].port == 993);
+  CHECK(std::string(t[1].name) == "mail.example.org");
+  CHECK(t[1].port == 993);
+  CHECK(t[2].name == nullptr);
+  CHECK(t[2].port == 143);
+  Targets none;
+  auto s = r.ParseLine(", mail.example.org, tls, 993", &none);  // ZGrab2 would resolve it
+  CHECK_FALSE(s.ok());
+  CHECK(std::string(s.message()).find("not resolved") != std::string::npos);
+}
+
 TEST_CASE("TargetReaderDomainColumnNamesEveryTargetOfTheLine") {
   ProbeTargetReader r({143, 993});
   auto t =
