@@ -3,7 +3,8 @@
 # (tests/lab/lab.sh), sweeping 198.18.0.0/15 x 8 ports at unlimited rate; and the raw limit of the
 # send path (bench/send_path_bench, a minimal sender of prebuilt frames) next to mailsweep's and
 # ZMap's own send rate into a sink veth (peer up in an empty namespace: every frame is dropped on
-# arrival, so only the send side is measured). Prints JSON lines and a table. Needs root.
+# arrival, so only the send side is measured). Prints JSON lines, then per round the ratios the
+# goals are about. Needs root.
 #   bench/sweep_bench.sh [--rounds N] [--build DIR] [--ports P] [--pacing-only]
 # The pacing check (round 1, into the sink) asks for 1k, 10k, 100k and 200k p/s and reports the
 # achieved average (goal: within 2%).
@@ -164,3 +165,23 @@ for round in $(seq 1 "$rounds"); do
   json "{\"round\":$round,\"tool\":\"masscan\",\"probes\":$probes,\"pps\":$(masscan_rate "$work/stderr"),\"wall_s\":$wall,\"cpu_s\":$(awk "BEGIN{print $user+$sys}"),\"open_expected\":$expected,\"open_found\":$found,\"extra\":$extra,\"coverage\":$(awk "BEGIN{printf \"%.5f\", $found/$expected}")}"
   "$lab" down "$work/lab"
 done
+
+# The goals of the sweeper issue, per round: mailsweep at least 2x ZMap's rate with 100% coverage
+# (thread for thread, and at -T 2 each), and at least 90% of the raw send path.
+python3 - "$work/results.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+print("\nround  ms/zmap (-T1)  ms/zmap (-T2)  sink ms/zmap  sink ms/raw  ms coverage -T1/-T2")
+for r in sorted({x["round"] for x in rows if "round" in x}):
+    tool = {x["tool"]: x for x in rows if x.get("round") == r and "tool" in x}
+    sink = next((x for x in rows if x.get("round") == r and x.get("bench") == "sink"), {})
+    raw = next((x for x in rows if x.get("round") == r and x.get("bench") == "send_path"), {})
+    raw_best = max([v for k, v in raw.items() if k.endswith("_pps")] or [0])
+    def ratio(a, b):
+        return f"{a / b:.2f}x" if a and b else "-"
+    print(f"{r:>5}  {ratio(tool['mailsweep']['pps'], tool['zmap']['pps']):>13}  "
+          f"{ratio(tool['mailsweep_T2']['pps'], tool['zmap_T2']['pps']):>13}  "
+          f"{ratio(sink.get('mailsweep_txring_pps'), sink.get('zmap_pps')):>12}  "
+          f"{ratio(sink.get('mailsweep_txring_pps'), raw_best):>11}  "
+          f"{tool['mailsweep']['coverage']:.5f}/{tool['mailsweep_T2']['coverage']:.5f}")
+PY
