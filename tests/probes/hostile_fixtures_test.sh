@@ -39,18 +39,13 @@ openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 30 -keyout "$work/key.pe
 cp "$work/cert.pem" "$work/chain.pem"
 for _ in $(seq 1 180); do cat "$work/cert.pem" >>"$work/chain.pem"; done
 
-python3 "$here/../lab/servers/fixture_server.py" --cert "$work/cert.pem" --key "$work/key.pem" \
+# shellcheck source=../lab/servers/fixture.sh
+source "$here/../lab/servers/fixture.sh"
+start_fixture "$work/fixture.log" --cert "$work/cert.pem" --key "$work/key.pem" \
   --chain "$work/chain.pem" \
   slow:198.18.3.1:110 endless:198.18.3.2:25 silent:198.18.3.3:143 midclose:198.18.3.4:110 \
   rst-handshake:198.18.3.5:110 garbage-tls:198.18.3.6:993 huge-chain:198.18.3.7:995 \
-  inject:198.18.3.8:110 pop3-stls:198.18.3.9:110 sni:198.18.3.12:995 sni:198.18.3.13:995 \
-  >"$work/fixture.log" 2>&1 &
-fixture_pid=$!
-for _ in $(seq 1 100); do
-  grep -q ready "$work/fixture.log" && break
-  sleep 0.1
-done
-grep -q ready "$work/fixture.log" || { cat "$work/fixture.log"; exit 1; }
+  inject:198.18.3.8:110 pop3-stls:198.18.3.9:110 sni:198.18.3.12:995 sni:198.18.3.13:995
 
 cat >"$work/targets.txt" <<'T'
 198.18.3.1,110

@@ -27,14 +27,10 @@ ip addr add 198.18.4.0/24 dev lo
 openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 30 -keyout "$work/key.pem" \
   -out "$work/cert.pem" -subj "/CN=signal.lab.example" >/dev/null 2>&1
 # Every address of the /24 answers POP3 at once on 110 and says nothing on 143.
-python3 "$here/../lab/servers/fixture_server.py" --bind 0.0.0.0 --cert "$work/cert.pem" \
-  --key "$work/key.pem" --chain "$work/cert.pem" pop3-plain:110 silent:143 \
-  >"$work/fixture.log" 2>&1 &
-fixture_pid=$!
-for _ in $(seq 1 100); do
-  grep -q ready "$work/fixture.log" && break
-  sleep 0.1
-done
+# shellcheck source=../lab/servers/fixture.sh
+source "$here/../lab/servers/fixture.sh"
+start_fixture "$work/fixture.log" --bind 0.0.0.0 --cert "$work/cert.pem" --key "$work/key.pem" \
+  --chain "$work/cert.pem" pop3-plain:110 silent:143
 
 mkfifo "$work/in"
 "$bin" probe -i "$work/in" -o "$work/out.msr" -c 40 --read-timeout 60000 \
