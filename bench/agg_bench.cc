@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include "bench/cpu_time.h"
 #include "results/aggregator.h"
 #include "results/geo.h"
 #include "results/record_text.h"
@@ -25,20 +26,12 @@
 #include "results/synthetic.h"
 
 using namespace mailsweep::results;
+using mailsweep::bench::CpuSeconds;
 
 namespace {
 
 double Seconds(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// CPU seconds (user + system) of this process's threads, or of its waited-for children. The
-// development machine is shared: CPU time measures per-core throughput where wall time cannot.
-double CpuSeconds(int who) {
-  rusage u;
-  getrusage(who, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 // masscan's binary output (out-binary.c): per banner record a type byte, a length, then

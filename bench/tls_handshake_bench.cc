@@ -25,8 +25,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <string_view>
 
+#include "bench/cpu_time.h"
 #include "probes/tls_client.h"
+#include "targets/ipv4.h"
 
 namespace {
 
@@ -146,13 +149,6 @@ double OneHandshake(const mailsweep::probes::TlsContext* ctx, SSL_CTX* server_ct
   return st == mailsweep::probes::TlsClient::Status::kOk ? cpu : -1;
 }
 
-double ProcessCpuSeconds() {
-  rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
-}
-
 bool SendAll(int fd, mailsweep::probes::TlsClient* client) {
   auto o = client->pending_output();
   while (!o.empty()) {
@@ -203,16 +199,18 @@ bool OneConnection(const mailsweep::probes::TlsContext* ctx, const sockaddr_in& 
   return ok;
 }
 
-bool ParseAddress(const char* text, sockaddr_in* out) {
-  std::string s = text;
-  size_t colon = s.rfind(':');
+// "IP" or "IP:PORT" (targets' IPv4 parser) into `out`.
+bool ParseAddress(std::string_view text, sockaddr_in* out) {
   memset(out, 0, sizeof(*out));
   out->sin_family = AF_INET;
-  if (colon != std::string::npos) {
-    out->sin_port = htons(static_cast<uint16_t>(atoi(s.c_str() + colon + 1)));
-    s.resize(colon);
+  if (size_t colon = text.rfind(':'); colon != std::string_view::npos) {
+    out->sin_port = htons(static_cast<uint16_t>(atoi(std::string(text.substr(colon + 1)).c_str())));
+    text = text.substr(0, colon);
   }
-  return inet_pton(AF_INET, s.c_str(), &out->sin_addr) == 1;
+  auto address = mailsweep::targets::ParseIpv4(text);
+  if (!address.ok()) return false;
+  out->sin_addr.s_addr = htonl(*address);
+  return true;
 }
 
 int RunOverTcp(int argc, char** argv) {
@@ -237,11 +235,11 @@ int RunOverTcp(int argc, char** argv) {
   // A warm-up connection: OpenSSL's lazy initialisation, and the certificate into the cache.
   OneConnection(ctx->get(), dst, have_src ? &src : nullptr, &cache);
   int ok = 0;
-  const double t0 = ProcessCpuSeconds();
+  const double t0 = mailsweep::bench::CpuSeconds(RUSAGE_SELF);
   for (int i = 0; i < n; ++i) {
     ok += OneConnection(ctx->get(), dst, have_src ? &src : nullptr, &cache);
   }
-  const double cpu = ProcessCpuSeconds() - t0;
+  const double cpu = mailsweep::bench::CpuSeconds(RUSAGE_SELF) - t0;
   printf(
       "{\"bench\":\"tls_connection\",\"config\":\"tcp+tls+facts+reply\",\"target\":\"%s\","
       "\"connections\":%d,\"ok\":%d,\"cpu_us_per_connection\":%.1f}\n",
