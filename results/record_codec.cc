@@ -184,7 +184,7 @@ void ChunkEncoder::Add(const ProbeRecord& r) {
       PutLengthPrefixed(&buf_, c.der);
     }
   }
-  PutVarint64(&buf_, (r.domain.empty() ? 0 : kProbeHasDomain << 2) | kProbe);
+  PutVarint64(&buf_, ((kProbeSplit | (r.domain.empty() ? 0 : kProbeHasDomain)) << 2) | kProbe);
   PutFixed32(&buf_, r.address);
   PutVarint64(&buf_, r.port);
   buf_.push_back(static_cast<char>(r.protocol));
@@ -192,6 +192,10 @@ void ChunkEncoder::Add(const ProbeRecord& r) {
   buf_.push_back(static_cast<char>(r.outcome));
   PutVarint64(&buf_, r.flags);
   PutTimeDelta(r.start_us);
+  PutVarint64(&buf_, r.tls.version);
+  // The tail's length: one byte, widened below in the rare case of a tail of 128 bytes or more.
+  const size_t length_at = buf_.size();
+  buf_.push_back(0);
   PutVarint64(&buf_, r.connect_us);
   PutVarint64(&buf_, r.duration_us);
   PutString(r.banner);
@@ -199,7 +203,6 @@ void ChunkEncoder::Add(const ProbeRecord& r) {
   PutString(r.capabilities_tls);
   PutString(r.auth_mechanisms);
   PutString(r.auth_mechanisms_tls);
-  PutVarint64(&buf_, r.tls.version);
   PutString(r.tls.cipher);
   buf_.push_back(static_cast<char>(r.tls.chain_length));
   PutString(r.tls.failure);
@@ -213,6 +216,14 @@ void ChunkEncoder::Add(const ProbeRecord& r) {
     chunk_certs_.emplace(std::move(sha), static_cast<uint32_t>(chunk_certs_.size()));
   }
   if (!r.domain.empty()) PutString(r.domain);
+  const size_t tail = buf_.size() - length_at - 1;
+  if (tail < 0x80) {
+    buf_[length_at] = static_cast<char>(tail);
+  } else {
+    std::string length;
+    PutVarint64(&length, tail);
+    buf_.replace(length_at, 1, length);
+  }
 }
 
 // ---- decoder ----
@@ -278,10 +289,13 @@ bool Array(Cursor* in, std::array<uint8_t, N>* out) {
 
 }  // namespace
 
-// The hot record kind, with the position in a register. Returns the byte after the record, or
-// nullptr when it is malformed.
+// The hot record kind, with the position in a register. kSplit: the version 3 layout (summary
+// fields, tail length, tail), else versions 1-2 (tls_version among the tail's fields, no length).
+// Returns the byte after the record, or nullptr when it is malformed. With summary_only, a
+// split record's tail is skipped unread.
+template <bool kSplit>
 const char* ChunkDecoder::DecodeProbeBody(const char* p, const char* end, uint64_t* last_time,
-                                          bool has_domain, ProbeView* out) {
+                                          bool has_domain, bool summary_only, ProbeView* out) {
   uint64_t v;
   auto varint = [&](uint64_t max) __attribute__((always_inline)) {
     p = VarintPtr(p, end, &v);
@@ -312,15 +326,25 @@ const char* ChunkDecoder::DecodeProbeBody(const char* p, const char* end, uint64
   if (!varint(~uint64_t{0})) return nullptr;
   *last_time += static_cast<uint64_t>(UnZigZag(v));
   out->start_us = static_cast<int64_t>(*last_time);
+  if constexpr (kSplit) {
+    if (!varint(0xffff)) return nullptr;
+    out->tls_version = static_cast<uint16_t>(v);
+    if (!varint(~uint64_t{0}) || v > static_cast<uint64_t>(end - p)) return nullptr;
+    end = p + v;  // the tail's fields must end exactly here
+    if (summary_only) return end;
+  }
   if (!varint(0xffffffffu)) return nullptr;
   out->connect_us = static_cast<uint32_t>(v);
   if (!varint(0xffffffffu)) return nullptr;
   out->duration_us = static_cast<uint32_t>(v);
   if (!string(&out->banner) || !string(&out->capabilities) || !string(&out->capabilities_tls) ||
-      !string(&out->auth_mechanisms) || !string(&out->auth_mechanisms_tls) || !varint(0xffff)) {
+      !string(&out->auth_mechanisms) || !string(&out->auth_mechanisms_tls)) {
     return nullptr;
   }
-  out->tls_version = static_cast<uint16_t>(v);
+  if constexpr (!kSplit) {
+    if (!varint(0xffff)) return nullptr;
+    out->tls_version = static_cast<uint16_t>(v);
+  }
   if (!string(&out->tls_cipher) || !byte(&out->chain_length) || !string(&out->tls_failure) ||
       !varint(~uint64_t{0})) {
     return nullptr;
@@ -339,8 +363,31 @@ const char* ChunkDecoder::DecodeProbeBody(const char* p, const char* end, uint64
   }
   out->domain = {};
   if (has_domain && (!string(&out->domain) || out->domain.empty())) return nullptr;
+  if (kSplit && p != end) return nullptr;
   return p;
 }
+
+namespace {
+
+// Steps over a certificate definition without decoding it (a summary-only visitor): its dstr
+// fields are only measured, since the string table is not kept. Returns false when truncated.
+bool SkipCertificate(Cursor* in) {
+  std::string_view skipped;
+  if (!in->Bytes(32 + 20 + 16, &skipped)) return false;
+  auto dstr = [&] {
+    uint64_t v;
+    return in->Varint64(&v) && ((v & 1) == 0 || in->Bytes(v >> 1, &skipped));
+  };
+  uint64_t v;
+  uint8_t b;
+  for (int i = 0; i < 9; ++i) {
+    if (!dstr()) return false;
+  }
+  return in->Varint64(&v) && in->Varint64(&v) && in->Byte(&b) && dstr() && in->Varint64(&v) &&
+         dstr() && in->LengthPrefixed(&skipped);
+}
+
+}  // namespace
 
 bool ChunkDecoder::Decode(std::string_view chunk, RecordVisitor* visitor, std::string* error,
                           uint64_t* sweeps, uint64_t* probes, uint64_t* certs) {
@@ -365,6 +412,7 @@ bool ChunkDecoder::Decode(std::string_view chunk, RecordVisitor* visitor, std::s
   };
   SweepRecord sweep;
   ProbeView probe;
+  const bool summary_only = visitor->SummaryOnly();
   while (!st.in.empty()) {
     uint64_t head;
     if (!st.in.Varint64(&head)) return fail("truncated record head");
@@ -400,9 +448,15 @@ bool ChunkDecoder::Decode(std::string_view chunk, RecordVisitor* visitor, std::s
         break;
       }
       case kProbe: {
-        if ((head >> 2) > kProbeHasDomain) return fail("bad probe head");
-        const char* next = DecodeProbeBody(st.in.position(), st.in.end(), &st.last_time,
-                                           (head >> 2) == kProbeHasDomain, &probe);
+        const uint64_t sub = head >> 2;
+        if (sub > (kProbeHasDomain | kProbeSplit)) return fail("bad probe head");
+        const bool domain = (sub & kProbeHasDomain) != 0;
+        const char* next =
+            (sub & kProbeSplit)
+                ? DecodeProbeBody<true>(st.in.position(), st.in.end(), &st.last_time, domain,
+                                        summary_only, &probe)
+                : DecodeProbeBody<false>(st.in.position(), st.in.end(), &st.last_time, domain,
+                                         summary_only, &probe);
         if (next == nullptr) return fail("malformed probe record");
         st.in.Skip(static_cast<size_t>(next - st.in.position()));
         ++n_probe;
@@ -411,6 +465,11 @@ bool ChunkDecoder::Decode(std::string_view chunk, RecordVisitor* visitor, std::s
       }
       case kExtended: {
         if ((head >> 2) != kCertificateDef) return fail("unknown extended record kind");
+        if (summary_only) {
+          if (!SkipCertificate(&st.in)) return fail("truncated certificate");
+          ++n_cert;
+          break;
+        }
         CertificateFacts c;
         std::string_view s[12];
         uint64_t nb, na, bits;

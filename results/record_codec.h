@@ -26,8 +26,9 @@
 
 namespace mailsweep::results {
 
-// Version 2 added the probe record's optional domain (FORMAT.md 2.2); readers read 1 and 2.
-constexpr uint32_t kFormatVersion = 2;
+// Version 2 added the probe record's optional domain; version 3 moved a probe record's summary
+// fields ahead of a length-prefixed tail (FORMAT.md 2.2). Readers read 1, 2 and 3.
+constexpr uint32_t kFormatVersion = 3;
 constexpr std::string_view kFileMagic = "MSWPREC\n";  // 8 bytes, first bytes of the header chunk
 static_assert(kFileMagic.size() == 8);
 
@@ -40,10 +41,12 @@ enum ChunkType : uint8_t {
 enum RecordKind : uint8_t {
   kSweepKnownShape = 0,  // head >> 2 = index into the chunk's shape table
   kSweepNewShape = 1,    // a shape follows and is appended to the table
-  kProbe = 2,            // head >> 2: kProbeHasDomain or 0
+  kProbe = 2,            // head >> 2: kProbeHasDomain | kProbeSplit bits
   kExtended = 3,         // head >> 2 = ExtendedKind
 };
-constexpr uint64_t kProbeHasDomain = 1;  // (head >> 2) of a probe record: a domain follows
+// Bits of (head >> 2) of a probe record.
+constexpr uint64_t kProbeHasDomain = 1;  // a domain ends the record (version 2)
+constexpr uint64_t kProbeSplit = 2;      // summary fields, then a length-prefixed tail (version 3)
 enum ExtendedKind : uint8_t {
   kCertificateDef = 0,
 };
@@ -52,7 +55,9 @@ std::string EncodeHeaderChunk(const FileHeader& header);
 // kDataLoss: not a header / malformed; kUnimplemented: a newer format version.
 absl::StatusOr<FileHeader> DecodeHeaderChunk(std::string_view chunk);
 
-// A probe record as decoded: strings view into the chunk, valid during the visitor call.
+// A probe record as decoded: strings view into the chunk, valid during the visitor call. For a
+// visitor that asks for summaries only (RecordVisitor::SummaryOnly), only the fields up to
+// start_us and tls_version are meaningful.
 struct ProbeView {
   uint32_t address = 0;
   uint16_t port = 0;
@@ -82,6 +87,12 @@ class RecordVisitor {
   virtual void OnSweep(const SweepRecord& /*record*/) {}
   virtual void OnProbe(const ProbeView& /*record*/) {}
   virtual void OnCertificate(const CertificateFacts& /*cert*/) {}
+  // True when OnProbe needs only a probe's summary: address, port, protocol, tls_mode, outcome,
+  // flags, start_us and tls_version. The decoder then skips the tails of version 3 probe
+  // records and whole certificate definitions (OnCertificate is not called) without decoding
+  // them, so a malformed tail goes unnoticed (the chunk's CRC still guards against damage).
+  // Asked once per chunk.
+  virtual bool SummaryOnly() const { return false; }
 };
 
 class ChunkEncoder {
@@ -124,8 +135,9 @@ class ChunkDecoder {
               uint64_t* sweeps = nullptr, uint64_t* probes = nullptr, uint64_t* certs = nullptr);
 
  private:
+  template <bool kSplit>
   const char* DecodeProbeBody(const char* p, const char* end, uint64_t* last_time,
-                              bool has_domain, ProbeView* out);
+                              bool has_domain, bool summary_only, ProbeView* out);
 
   struct Shape {
     uint16_t port;

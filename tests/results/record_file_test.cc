@@ -266,11 +266,12 @@ TEST_CASE("record file: FileFromTheFutureIsUnimplemented") {
   CHECK(std::string(c.status().message()).find("newer") != std::string::npos);
 }
 
-// Version 2 added the probe record's optional domain; a version 1 file is a version 2 file whose
-// header says 1 and whose probe records have no domain (the encoder writes those byte for byte
-// as version 1 did).
-TEST_CASE("record file: Version1FileStillReads") {
-  TempDir dir;
+// Files of the older versions still read. data/format-v2.msr was written by the version 2
+// writer (commit 32ffd28) with the two records below: version 2 added the probe record's
+// optional domain; version 3 moved the summary fields ahead of a length-prefixed tail. A
+// version 1 file is that file with the header saying 1 (version 2 wrote records without a
+// domain byte for byte as version 1 did).
+TEST_CASE("record file: Versions1And2StillRead") {
   ProbeRecord a, b;
   a.address = 0xc6120005u;
   a.port = 110;
@@ -280,24 +281,15 @@ TEST_CASE("record file: Version1FileStillReads") {
   b = a;
   b.port = 995;
   b.domain = "pop.mail.example";
-  {
-    auto w = RecordFileWriter::Create(dir.File("v1.msr"), TestHeader());
-    REQUIRE(w.ok());
-    auto sink = (*w)->NewSink();
-    sink->Add(a);
-    REQUIRE(sink->Flush().ok());
-    sink->Add(b);
-    sink.reset();
-    REQUIRE((*w)->Close().ok());
-  }
-  auto v2 = ReadFileContents(dir.File("v1.msr"));
+  auto v2 = ReadFileContents(std::string(MAILSWEEP_TEST_DATA_DIR) + "/format-v2.msr");
   REQUIRE(v2.ok());
   CHECK(v2->header.format_version == 2);
+  CHECK(v2->corruptions.empty());
   REQUIRE(v2->probes.size() == 2);
   CHECK(v2->probes[0] == a);
   CHECK(v2->probes[1] == b);
 
-  std::string data = ReadAll(dir.File("v1.msr"));
+  std::string data = ReadAll(std::string(MAILSWEEP_TEST_DATA_DIR) + "/format-v2.msr");
   EncodeFixed32(data.data() + 7 + 1 + 8, 1);
   Reseal(&data, 0);
   auto v1 = ReadBufferContents("v1.msr", data);
@@ -305,6 +297,47 @@ TEST_CASE("record file: Version1FileStillReads") {
   CHECK(v1->header.format_version == 1);
   REQUIRE_FALSE(v1->probes.empty());
   CHECK(v1->probes[0] == a);
+}
+
+// Version 3 writes the same records in the split layout, and reads them back.
+TEST_CASE("record file: Version3WritesSplitProbeRecords") {
+  TempDir dir;
+  ProbeRecord a;
+  a.address = 0xc6120005u;
+  a.port = 110;
+  a.protocol = Protocol::kPop3;
+  a.outcome = ProbeOutcome::kStartTlsOk;
+  a.banner = std::string(200, 'x');  // a tail of over 127 bytes: a two-byte length
+  {
+    auto w = RecordFileWriter::Create(dir.File("v3.msr"), TestHeader());
+    REQUIRE(w.ok());
+    auto sink = (*w)->NewSink();
+    sink->Add(a);
+    sink.reset();
+    REQUIRE((*w)->Close().ok());
+  }
+  auto v3 = ReadFileContents(dir.File("v3.msr"));
+  REQUIRE(v3.ok());
+  CHECK(v3->header.format_version == 3);
+  REQUIRE(v3->probes.size() == 1);
+  CHECK(v3->probes[0] == a);
+
+  // A summary-only reader skips the tail: the banner is not even looked at.
+  struct Summaries : RecordVisitor {
+    int probes = 0;
+    bool banner_seen = false;
+    bool SummaryOnly() const override { return true; }
+    void OnProbe(const ProbeView& v) override {
+      ++probes;
+      banner_seen = banner_seen || !v.banner.empty();
+      CHECK(v.outcome == ProbeOutcome::kStartTlsOk);
+    }
+  } summaries;
+  auto reader = RecordFileReader::Open(dir.File("v3.msr"));
+  REQUIRE(reader.ok());
+  (*reader)->Scan(&summaries, [](const Corruption&) {});
+  CHECK(summaries.probes == 1);
+  CHECK_FALSE(summaries.banner_seen);
 }
 
 TEST_CASE("record file: NotARecordFileIsDataLoss") {
