@@ -2,9 +2,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <thread>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "base/strings.h"
 #include "results/host_table.h"
@@ -20,6 +25,25 @@ struct HostState {
 
 // Keeps the later of two observations of one port.
 void MergeObs(PortObs* into, const PortObs& o) {
+  if (!into->present() || o.time_s >= into->time_s) *into = o;
+}
+
+// Without per-host details (the summary only), a port's latest probe is all the classification
+// and the counts need: 8 bytes, so that every mail port of an address fits one cache line and
+// the join is keyed by address alone (one lookup in the geo database per address).
+struct SlimObs {
+  uint32_t time_s;
+  uint8_t traits;  // PortTraitsOf (results/classification.h)
+  uint8_t tag;     // 0x80 | TlsVersionCode(); 0: absent
+  uint16_t unused;
+  bool present() const { return tag != 0; }
+  uint8_t version_code() const { return tag & 0x7f; }
+};
+static_assert(sizeof(SlimObs) == 8);
+struct AddressState {
+  std::array<SlimObs, kMailPorts> obs;  // by slot (kMailPortNumbers)
+};
+void MergeObs(SlimObs* into, const SlimObs& o) {
   if (!into->present() || o.time_s >= into->time_s) *into = o;
 }
 
@@ -74,18 +98,83 @@ struct __attribute__((packed)) Tuple {
   uint16_t unused;
 };
 static_assert(sizeof(Tuple) == 24);
+struct SlimTuple {
+  uint32_t address;
+  uint32_t slot;  // index into kMailPortNumbers
+  SlimObs obs;
+};
+static_assert(sizeof(SlimTuple) == 16);
 
-// The tuples of one partition from one worker: a chain of ~8 KiB pages, appended in order.
+// 64 bytes of tuples on their way to a list (software write-combining, see AddLine).
+struct alignas(64) TupleLine {
+  unsigned char bytes[64];
+};
+
+// Copies a line to 64-byte aligned `to` without reading `to` into the cache first: a line of
+// tuples is written once and read back only after the reading phase, from memory anyway.
+inline void StreamLine(unsigned char* to, const TupleLine& line) {
+#if defined(__SSE2__)
+  const __m128i* from = reinterpret_cast<const __m128i*>(line.bytes);
+  __m128i* dst = reinterpret_cast<__m128i*>(to);
+  _mm_stream_si128(dst, _mm_load_si128(from));
+  _mm_stream_si128(dst + 1, _mm_load_si128(from + 1));
+  _mm_stream_si128(dst + 2, _mm_load_si128(from + 2));
+  _mm_stream_si128(dst + 3, _mm_load_si128(from + 3));
+#else
+  std::memcpy(to, line.bytes, 64);
+#endif
+}
+
+// Makes the streamed lines visible to other threads (before the lists change hands).
+inline void FenceStreams() {
+#if defined(__SSE2__)
+  _mm_sfence();
+#endif
+}
+
+// Stores a slim tuple into a line as one 16-byte store, so that StreamLine's 16-byte loads
+// of the line are forwarded from the store buffer (two 8-byte stores could not be).
+inline void StoreTuple(unsigned char* to, const SlimTuple& t) {
+#if defined(__SSE2__)
+  uint32_t w[4];
+  std::memcpy(w, &t, sizeof(w));
+  __m128i v = _mm_set_epi32(static_cast<int>(w[3]), static_cast<int>(w[2]), static_cast<int>(w[1]),
+                            static_cast<int>(w[0]));
+  asm("" : "+x"(v));  // keeps the compiler from splitting the store in two
+  _mm_store_si128(reinterpret_cast<__m128i*>(to), v);
+#else
+  std::memcpy(to, &t, sizeof(t));
+#endif
+}
+
+// The tuples of one partition from one worker: a chain of 8 KiB pages, appended in order.
+template <typename T>
 class TupleList {
  public:
   TupleList() = default;
   TupleList(TupleList&&) = default;
   TupleList& operator=(TupleList&&) = default;
 
-  void Add(const Tuple& t) {
+  void Add(const T& t) {
     if (tail_n_ == kPerPage) NewPage();
-    std::memcpy(tail_ + tail_n_ * sizeof(Tuple), &t, sizeof(Tuple));
+    std::memcpy(tail_ + tail_n_ * sizeof(T), &t, sizeof(T));
     ++tail_n_;
+  }
+  // Appends the kPerLine tuples of `line`, streamed to memory (StreamLine).
+  static constexpr size_t kPerLine = 64 / sizeof(T);
+  void AddLine(const TupleLine& line) {
+    static_assert(64 % sizeof(T) == 0);
+    if (tail_n_ % kPerLine != 0) {  // after a compaction, until the next page
+      for (size_t i = 0; i < kPerLine; ++i) {
+        T t;
+        std::memcpy(&t, line.bytes + i * sizeof(T), sizeof(T));
+        Add(t);
+      }
+      return;
+    }
+    if (tail_n_ == kPerPage) NewPage();
+    StreamLine(tail_ + tail_n_ * sizeof(T), line);
+    tail_n_ += kPerLine;
   }
   size_t size() const {
     return pages_.empty() ? 0 : (pages_.size() - 1) * kPerPage + tail_n_;
@@ -97,12 +186,12 @@ class TupleList {
       const size_t n = i + 1 == pages_.size() ? tail_n_ : kPerPage;
       const unsigned char* page = pages_[i].get();
       for (size_t k = 0; k < n; ++k) {
-        Tuple t;
+        T t;
         if (k + kAhead < n) {
-          std::memcpy(&t, page + (k + kAhead) * sizeof(Tuple), sizeof(Tuple));
+          std::memcpy(&t, page + (k + kAhead) * sizeof(T), sizeof(T));
           ahead(t);
         }
-        std::memcpy(&t, page + k * sizeof(Tuple), sizeof(Tuple));
+        std::memcpy(&t, page + k * sizeof(T), sizeof(T));
         f(t);
       }
     }
@@ -115,16 +204,22 @@ class TupleList {
   }
 
  private:
-  static constexpr size_t kPerPage = 340;  // 8160 bytes
+  static constexpr size_t kPageBytes = 8192;
+  // A whole number of lines, so that lines never straddle pages.
+  static constexpr size_t kPerPage = kPageBytes / sizeof(T) / kPerLine * kPerLine;
 
+  struct FreePage {
+    void operator()(unsigned char* p) const { std::free(p); }
+  };
   void NewPage() {
-    // make_unique_for_overwrite: the page is written before it is read.
-    pages_.push_back(std::make_unique_for_overwrite<unsigned char[]>(kPerPage * sizeof(Tuple)));
+    void* page = std::aligned_alloc(64, kPageBytes);  // written before it is read
+    if (page == nullptr) abort();                     // out of memory, as operator new would
+    pages_.emplace_back(static_cast<unsigned char*>(page));
     tail_ = pages_.back().get();
     tail_n_ = 0;
   }
 
-  std::vector<std::unique_ptr<unsigned char[]>> pages_;
+  std::vector<std::unique_ptr<unsigned char[], FreePage>> pages_;
   unsigned char* tail_ = nullptr;
   size_t tail_n_ = kPerPage;  // the tail is full: the first Add makes a page
 };
@@ -154,9 +249,18 @@ void JoinTuple(HostTable<HostState>* table, const Tuple& t) {
            t.obs);
 }
 // Joins a list, prefetching the table slots a few tuples ahead.
-void JoinList(HostTable<HostState>* table, const TupleList& list) {
+void JoinList(HostTable<HostState>* table, const TupleList<Tuple>& list) {
   list.ForEach<8>([table](const Tuple& t) { JoinTuple(table, t); },
                   [table](const Tuple& t) { table->Prefetch(HostTable<HostState>::Hash(JoinKey(t))); });
+}
+// The same without details: keyed by address.
+void JoinList(HostTable<AddressState>* table, const TupleList<SlimTuple>& list) {
+  using Table = HostTable<AddressState>;
+  list.ForEach<8>(
+      [table](const SlimTuple& t) {
+        MergeObs(&table->FindOrInsert(t.address, Table::Hash(t.address)).obs[t.slot], t.obs);
+      },
+      [table](const SlimTuple& t) { table->Prefetch(Table::Hash(t.address)); });
 }
 
 }  // namespace
@@ -169,13 +273,21 @@ struct Aggregator::Worker final : public RecordVisitor {
   uint8_t id = 0;
   bool collect = true;
   unsigned bits = 0;
-  std::vector<TupleList> parts;
+  // One of the two is used: `parts` with per-host details, `slim_parts` without.
+  std::vector<TupleList<Tuple>> parts;
+  std::vector<TupleList<SlimTuple>> slim_parts;
+  // Each slim partition's next tuples gather in a cache line here (64 KiB for 1024 partitions,
+  // which stay in L2) and reach the list a whole line at a time: the scattered writes to 1024
+  // lists were the reading phase's main cost (a cache miss for every fourth tuple).
+  std::unique_ptr<TupleLine[]> slim_lines;
+  std::vector<uint8_t> slim_line_n;
   // A partition is compacted (one tuple per (address, port): the latest) when it reaches this
   // size (AggregateOptions::compact_tuples).
   std::vector<size_t> compact_at;
   size_t compact_min = 0;
   size_t held_tuples = 0, peak_tuples = 0;
   HostTable<HostState> scratch;
+  HostTable<AddressState> slim_scratch;
   StringPool banners{(1u << 24) - 1};
   StringPool ciphers{0xffff};
   StringPool cert_ids{(1u << 24) - 1};  // sha256 bytes
@@ -194,15 +306,21 @@ struct Aggregator::Worker final : public RecordVisitor {
 
   void Init(unsigned partition_bits, size_t compact_tuples) {
     bits = partition_bits;
-    parts.resize(size_t{1} << bits);
+    if (collect) {
+      parts.resize(size_t{1} << bits);
+    } else {
+      slim_parts.resize(size_t{1} << bits);
+      slim_lines = std::make_unique<TupleLine[]>(size_t{1} << bits);
+      slim_line_n.assign(size_t{1} << bits, 0);
+    }
     compact_min = std::max<size_t>(compact_tuples, 1);
-    compact_at.assign(parts.size(), compact_min);
+    compact_at.assign(size_t{1} << bits, compact_min);
   }
 
   void Compact(uint32_t p) {
     scratch.Reset();
     JoinList(&scratch, parts[p]);
-    TupleList out;
+    TupleList<Tuple> out;
     scratch.ForEach([&](uint64_t key, const HostState& state) {
       const int proto = static_cast<int>(key & 3);
       for (int s = 0; s < 3; ++s) {
@@ -219,6 +337,36 @@ struct Aggregator::Worker final : public RecordVisitor {
     compact_at[p] = std::max(2 * parts[p].size(), compact_min);
   }
 
+  void CompactSlim(uint32_t p) {
+    slim_scratch.Reset();
+    JoinList(&slim_scratch, slim_parts[p]);
+    TupleList<SlimTuple> out;
+    slim_scratch.ForEach([&](uint64_t address, const AddressState& state) {
+      for (uint32_t s = 0; s < kMailPorts; ++s) {
+        if (state.obs[s].present()) out.Add({static_cast<uint32_t>(address), s, state.obs[s]});
+      }
+    });
+    held_tuples -= slim_parts[p].size() - out.size();
+    slim_parts[p] = std::move(out);
+    compact_at[p] = std::max(2 * slim_parts[p].size(), compact_min);
+  }
+
+  // At the end of the reading phase: the partly filled lines go to their lists.
+  void FlushLines() {
+    for (size_t p = 0; p < slim_line_n.size(); ++p) {
+      for (size_t i = 0; i < slim_line_n[p]; ++i) {
+        SlimTuple t;
+        std::memcpy(&t, slim_lines[p].bytes + i * sizeof(SlimTuple), sizeof(t));
+        slim_parts[p].Add(t);
+        if (++held_tuples > peak_tuples) peak_tuples = held_tuples;
+      }
+      slim_line_n[p] = 0;
+    }
+    FenceStreams();
+  }
+
+  bool SummaryOnly() const override { return !collect; }
+
   void OnProbe(const ProbeView& v) override {
     int slot = MailPortSlot(v.port);
     if (slot < 0) {
@@ -228,6 +376,23 @@ struct Aggregator::Worker final : public RecordVisitor {
     int proto = ProtocolIndexOfSlot(slot);
     uint8_t outcome = static_cast<uint8_t>(v.outcome);
     ++outcomes[proto][outcome < 16 ? outcome : 0];
+    const uint32_t p = PartitionOf(v.address, bits);
+    if (!collect) {
+      const SlimObs o{static_cast<uint32_t>(v.start_us / 1000000),
+                      PortTraitsOf({true, v.outcome, v.flags}),
+                      static_cast<uint8_t>(0x80 | TlsVersionCode(v.tls_version)), 0};
+      const SlimTuple t{v.address, static_cast<uint32_t>(slot), o};
+      constexpr size_t kPerLine = TupleList<SlimTuple>::kPerLine;
+      uint8_t& n = slim_line_n[p];
+      StoreTuple(slim_lines[p].bytes + n * sizeof(SlimTuple), t);
+      if (++n < kPerLine) return;
+      n = 0;
+      slim_parts[p].AddLine(slim_lines[p]);
+      held_tuples += kPerLine;
+      if (held_tuples > peak_tuples) peak_tuples = held_tuples;
+      if (slim_parts[p].size() >= compact_at[p]) CompactSlim(p);
+      return;
+    }
     Tuple t;
     t.address = v.address;
     t.slot = static_cast<uint8_t>(slot);
@@ -239,20 +404,15 @@ struct Aggregator::Worker final : public RecordVisitor {
     o.version_code = TlsVersionCode(v.tls_version);
     o.outcome = outcome;
     o.worker_plus_one = static_cast<uint8_t>(id + 1);
-    if (collect) {
-      o.banner = banners.Intern(v.banner);
-      o.cipher = static_cast<uint16_t>(ciphers.Intern(v.tls_cipher));
-      if (v.cert_sha256) {
-        o.cert = cert_ids.Intern({reinterpret_cast<const char*>(v.cert_sha256), 32});
-      }
-      if (!v.domain.empty()) {
-        auto [it, fresh] = names.try_emplace(uint64_t{v.address} << 16 | v.port, Named{});
-        if (fresh || o.time_s >= it->second.time_s) {
-          it->second = {o.time_s, domains.Intern(v.domain)};
-        }
+    o.banner = banners.Intern(v.banner);
+    o.cipher = static_cast<uint16_t>(ciphers.Intern(v.tls_cipher));
+    if (v.cert_sha256) o.cert = cert_ids.Intern({reinterpret_cast<const char*>(v.cert_sha256), 32});
+    if (!v.domain.empty()) {
+      auto [it, fresh] = names.try_emplace(uint64_t{v.address} << 16 | v.port, Named{});
+      if (fresh || o.time_s >= it->second.time_s) {
+        it->second = {o.time_s, domains.Intern(v.domain)};
       }
     }
-    const uint32_t p = PartitionOf(v.address, bits);
     parts[p].Add(t);
     if (++held_tuples > peak_tuples) peak_tuples = held_tuples;
     if (parts[p].size() >= compact_at[p]) Compact(p);
@@ -339,6 +499,7 @@ void Aggregator::Run() {
                             std::memory_order_relaxed);
       records_read_.fetch_add(read.probe_records + read.sweep_records, std::memory_order_relaxed);
     }
+    w->FlushLines();
   });
   phase_.store(AggregateProgress::kJoining);
   partitions_.store(uint32_t{1} << bits);
@@ -360,7 +521,8 @@ void Aggregator::Run() {
   // Phase 2: each worker takes partitions in turn, joins their lists from every worker in its
   // scratch table, classifies and counts; a partition's lists are freed once joined.
   struct PartResult {
-    absl::flat_hash_map<uint32_t, CountryCounts> counts;
+    // by CountryCode::key(): one lookup per host for all its protocols
+    absl::flat_hash_map<uint16_t, std::array<CountryCounts, kMailProtocols>> counts;
     std::array<CountryCounts, kMailProtocols> totals{};
     std::array<std::array<uint64_t, 6>, kMailProtocols> versions{};
     std::vector<HostRow> rows;
@@ -372,75 +534,128 @@ void Aggregator::Run() {
     unknown = GeoDb::Unknown();
     geo = unknown.get();
   }
+  // Classifies one host x protocol from its ports' traits (kProtocolSlots order, 0: absent)
+  // and counts it into `counts` (the host's country) and the totals. version_code(s) is the TLS
+  // version code of port s. Returns the class, whether it counts as without TLS, and the ports a
+  // per-host row describes (rep: the answering plaintext port, else the TLS one; tls: where TLS
+  // worked; -1: none).
+  struct Verdict {
+    HostClass cls;
+    bool vulnerable;
+    int rep, tls;
+  };
+  const Policy policy = options_.policy;
+  auto judge = [policy](PartResult& out, CountryCounts& counts, int proto, const uint8_t* traits,
+                        auto&& version_code) {
+    const ProtocolSlots ps = kProtocolSlots[proto];
+    uint8_t plain = 0, implicit = 0;
+    Verdict v;
+    v.rep = v.tls = -1;
+    for (int s = 0; s < ps.n_plain; ++s) {
+      plain |= traits[s];
+      if (v.rep < 0 && (traits[s] & kTraitAnswers)) v.rep = s;
+      if (v.tls < 0 && (traits[s] & kTraitStartTls)) v.tls = s;
+    }
+    for (int s = ps.n_plain; s < ps.n_plain + ps.n_implicit; ++s) {
+      implicit |= traits[s];
+      if (v.tls < 0 && (traits[s] & kTraitImplicitTls)) v.tls = s;
+    }
+    if (v.rep < 0) v.rep = v.tls;
+    v.cls = ClassifyTraits(plain, implicit);
+    v.vulnerable = WithoutTlsTraits(policy, v.cls, plain);
+    ++counts.classes[static_cast<int>(v.cls)];
+    ++out.totals[proto].classes[static_cast<int>(v.cls)];
+    if (v.vulnerable) {
+      ++counts.without_tls;
+      ++out.totals[proto].without_tls;
+    }
+    if (v.tls >= 0) ++out.versions[proto][VersionBucket(version_code(v.tls))];
+    return v;
+  };
   auto classify = [&](PartResult& out, uint64_t key, const HostState& state) {
     const int proto = static_cast<int>(key & 3);
     const uint32_t address = static_cast<uint32_t>(key >> 2);
     const ProtocolSlots ps = kProtocolSlots[proto];
-    std::array<PortOutcome, 3> po;
+    uint8_t traits[3];
     for (int s = 0; s < ps.n_plain + ps.n_implicit; ++s) {
       const PortObs& o = state.obs[s];
-      po[s] = {o.present(), static_cast<ProbeOutcome>(o.outcome), o.flags};
+      traits[s] = PortTraitsOf({o.present(), static_cast<ProbeOutcome>(o.outcome), o.flags});
     }
-    std::span<const PortOutcome> plain(po.data(), ps.n_plain);
-    std::span<const PortOutcome> implicit(po.data() + ps.n_plain, ps.n_implicit);
-    HostClass cls = Classify(plain, implicit);
-    bool vulnerable = WithoutTls(options_.policy, cls, plain);
-    CountryCode cc = geo->Country(address);
-    CountryCounts& c = out.counts[uint32_t{cc.key()} << 8 | static_cast<uint32_t>(proto)];
-    ++c.classes[static_cast<int>(cls)];
-    ++out.totals[proto].classes[static_cast<int>(cls)];
-    if (vulnerable) {
-      ++c.without_tls;
-      ++out.totals[proto].without_tls;
-    }
-    // The row describes the answering plaintext port, else the implicit one.
-    int rep = -1, tls = -1;
-    for (int s = 0; s < ps.n_plain; ++s) {
-      if (rep < 0 && AnswersProtocol(po[s])) rep = s;
-      if (tls < 0 && StartTlsWorks(po[s])) tls = s;
-    }
-    for (int s = ps.n_plain; s < ps.n_plain + ps.n_implicit; ++s) {
-      if (tls < 0 && ImplicitTlsWorks(po[s])) tls = s;
-    }
-    if (rep < 0) rep = tls;
-    if (tls >= 0) ++out.versions[proto][VersionBucket(state.obs[tls].version_code)];
-    if (!options_.collect_hosts || cls == HostClass::kNoService || rep < 0) return;
+    const CountryCode cc = geo->Country(address);
+    const Verdict v = judge(out, out.counts[cc.key()][proto], proto, traits,
+                            [&](int s) { return state.obs[s].version_code; });
+    if (v.cls == HostClass::kNoService || v.rep < 0) return;
     HostRow row;
     row.address = address;
     row.protocol = proto;
-    row.cls = cls;
-    row.without_tls = vulnerable;
+    row.cls = v.cls;
+    row.without_tls = v.vulnerable;
     row.country = cc;
     if (options_.asn) row.asn = options_.asn->Asn(address);
-    row.port = kMailPortNumbers[ps.first + rep];
-    row.obs = state.obs[rep];
-    if (tls >= 0) {
-      row.tls_port = kMailPortNumbers[ps.first + tls];
-      row.tls_obs = state.obs[tls];
+    row.port = kMailPortNumbers[ps.first + v.rep];
+    row.obs = state.obs[v.rep];
+    if (v.tls >= 0) {
+      row.tls_port = kMailPortNumbers[ps.first + v.tls];
+      row.tls_obs = state.obs[v.tls];
     }
     out.rows.push_back(row);
+  };
+  // Without details: every protocol of one address, one geo lookup, one counts lookup.
+  auto classify_address = [&](PartResult& out, uint32_t address, const AddressState& state) {
+    std::array<CountryCounts, kMailProtocols>& counts = out.counts[geo->Country(address).key()];
+    for (int proto = 0; proto < kMailProtocols; ++proto) {
+      const ProtocolSlots ps = kProtocolSlots[proto];
+      const SlimObs* obs = &state.obs[ps.first];
+      uint8_t traits[3];
+      uint8_t present = 0;
+      for (int s = 0; s < ps.n_plain + ps.n_implicit; ++s) {
+        traits[s] = obs[s].traits;
+        present |= obs[s].tag;
+      }
+      if (present == 0) continue;
+      judge(out, counts[proto], proto, traits, [&](int s) { return obs[s].version_code(); });
+    }
   };
   const uint32_t partitions = uint32_t{1} << bits;
   std::atomic<uint32_t> next_part{0};
   in_parallel([&](int i) {
     HostTable<HostState>& table = workers_[i]->scratch;
+    HostTable<AddressState>& slim_table = workers_[i]->slim_scratch;
     PartResult& out = results[i];
     for (uint32_t p; (p = next_part.fetch_add(1)) < partitions;) {
-      table.Reset();
-      for (const auto& w : workers_) {
-        JoinList(&table, w->parts[p]);
-        w->parts[p].Clear();
+      if (options_.collect_hosts) {
+        table.Reset();
+        for (const auto& w : workers_) {
+          JoinList(&table, w->parts[p]);
+          w->parts[p].Clear();
+        }
+        table.ForEach([&](uint64_t key, const HostState& s) { classify(out, key, s); });
+      } else {
+        slim_table.Reset();
+        for (const auto& w : workers_) {
+          JoinList(&slim_table, w->slim_parts[p]);
+          w->slim_parts[p].Clear();
+        }
+        slim_table.ForEach([&](uint64_t address, const AddressState& s) {
+          classify_address(out, static_cast<uint32_t>(address), s);
+        });
       }
-      table.ForEach([&](uint64_t key, const HostState& s) { classify(out, key, s); });
       partitions_joined_.fetch_add(1, std::memory_order_relaxed);
     }
     table.Clear();
+    slim_table.Clear();
   });
   for (PartResult& r : results) {
-    for (const auto& [key, c] : r.counts) {
-      CountryCounts& into = summary_.counts[key];
-      for (int i = 0; i < kHostClassCount; ++i) into.classes[i] += c.classes[i];
-      into.without_tls += c.without_tls;
+    for (const auto& [country, per_protocol] : r.counts) {
+      for (int p = 0; p < kMailProtocols; ++p) {
+        const CountryCounts& c = per_protocol[p];
+        bool any = c.without_tls != 0;
+        for (int i = 0; i < kHostClassCount; ++i) any = any || c.classes[i] != 0;
+        if (!any) continue;
+        CountryCounts& into = summary_.counts[uint32_t{country} << 8 | static_cast<uint32_t>(p)];
+        for (int i = 0; i < kHostClassCount; ++i) into.classes[i] += c.classes[i];
+        into.without_tls += c.without_tls;
+      }
     }
     for (int p = 0; p < kMailProtocols; ++p) {
       for (int i = 0; i < kHostClassCount; ++i) {

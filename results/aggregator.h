@@ -5,6 +5,9 @@
 // tuples to per-partition lists (sequential writes), then each partition is joined in a table
 // that fits the L2 cache. Memory grows with distinct (address, port) keys and distinct
 // strings/certificates, not with records (lists are compacted, see compact_tuples).
+// Without per-host details (collect_hosts = false) it reads only each probe's summary fields
+// (record format 3 skips the rest), appends 16-byte tuples through a cache line per partition,
+// and joins them per address (one geo lookup for all of an address's protocols).
 //
 // Thread rules: AddFile/Run/accessors from one thread; Run() uses `threads` workers internally.
 //
@@ -129,7 +132,7 @@ class Aggregator {
   AggregateProgress progress() const;
 
   // How the join went: its partitions, and the most tuples the reading workers held (the sum
-  // of each worker's peak; 24 bytes each).
+  // of each worker's peak; 24 bytes each, 16 without per-host details).
   uint32_t partitions() const { return partitions_.load(std::memory_order_relaxed); }
   uint64_t peak_tuples() const { return peak_tuples_; }
 

@@ -52,60 +52,20 @@ std::optional<Policy> ParsePolicy(std::string_view name) {
   return std::nullopt;
 }
 
-bool AnswersProtocol(const PortOutcome& p) {
-  if (!p.present) return false;
-  switch (p.outcome) {
-    case ProbeOutcome::kPlaintextOnly:
-    case ProbeOutcome::kStartTlsRefused:
-    case ProbeOutcome::kStartTlsHandshakeFailed:
-    case ProbeOutcome::kStartTlsOk:
-    case ProbeOutcome::kPreauth:
-      return true;
-    case ProbeOutcome::kIoTimeout:
-    case ProbeOutcome::kProtocolError:
-    case ProbeOutcome::kConnectionReset:
-      // Ended after the greeting: a server of the protocol if it got as far as capabilities.
-      return (p.flags & kCapabilitiesRead) != 0;
-    default:
-      return false;
-  }
+namespace {
+uint8_t TraitsOf(std::span<const PortOutcome> ports) {
+  uint8_t t = 0;
+  for (const PortOutcome& p : ports) t |= PortTraitsOf(p);
+  return t;
 }
-
-bool StartTlsWorks(const PortOutcome& p) {
-  return p.present && p.outcome == ProbeOutcome::kStartTlsOk;
-}
-
-bool ImplicitTlsWorks(const PortOutcome& p) {
-  return p.present && p.outcome == ProbeOutcome::kImplicitTlsOk;
-}
+}  // namespace
 
 HostClass Classify(std::span<const PortOutcome> plaintext, std::span<const PortOutcome> implicit) {
-  bool answers = false, starttls = false, implicit_ok = false;
-  for (const PortOutcome& p : plaintext) {
-    answers |= AnswersProtocol(p);
-    starttls |= StartTlsWorks(p);
-  }
-  for (const PortOutcome& p : implicit) implicit_ok |= ImplicitTlsWorks(p);
-  if (answers) {
-    if (starttls) return HostClass::kStartTls;
-    return implicit_ok ? HostClass::kPlaintextAndImplicit : HostClass::kNoTls;
-  }
-  return implicit_ok ? HostClass::kImplicitOnly : HostClass::kNoService;
+  return ClassifyTraits(TraitsOf(plaintext), TraitsOf(implicit));
 }
 
 bool WithoutTls(Policy policy, HostClass c, std::span<const PortOutcome> plaintext) {
-  switch (policy) {
-    case Policy::kShadowServer:
-      return c == HostClass::kNoTls;
-    case Policy::kNoStartTls:
-      return c == HostClass::kNoTls || c == HostClass::kPlaintextAndImplicit;
-    case Policy::kPlaintextLogin:
-      for (const PortOutcome& p : plaintext) {
-        if (AnswersProtocol(p) && (p.flags & kPlaintextLoginOffered)) return true;
-      }
-      return false;
-  }
-  return false;
+  return WithoutTlsTraits(policy, c, TraitsOf(plaintext));
 }
 
 }  // namespace mailsweep::results

@@ -58,13 +58,75 @@ struct PortOutcome {
 };
 
 // True when the port's conversation shows a server of the expected protocol.
-bool AnswersProtocol(const PortOutcome& p);
-bool StartTlsWorks(const PortOutcome& p);
-bool ImplicitTlsWorks(const PortOutcome& p);
+inline bool AnswersProtocol(const PortOutcome& p) {
+  if (!p.present) return false;
+  switch (p.outcome) {
+    case ProbeOutcome::kPlaintextOnly:
+    case ProbeOutcome::kStartTlsRefused:
+    case ProbeOutcome::kStartTlsHandshakeFailed:
+    case ProbeOutcome::kStartTlsOk:
+    case ProbeOutcome::kPreauth:
+      return true;
+    case ProbeOutcome::kIoTimeout:
+    case ProbeOutcome::kProtocolError:
+    case ProbeOutcome::kConnectionReset:
+      // Ended after the greeting: a server of the protocol if it got as far as capabilities.
+      return (p.flags & kCapabilitiesRead) != 0;
+    default:
+      return false;
+  }
+}
+inline bool StartTlsWorks(const PortOutcome& p) {
+  return p.present && p.outcome == ProbeOutcome::kStartTlsOk;
+}
+inline bool ImplicitTlsWorks(const PortOutcome& p) {
+  return p.present && p.outcome == ProbeOutcome::kImplicitTlsOk;
+}
 
 // `plaintext`: the protocol's plaintext ports (110 | 143 | 25, 587); `implicit`: 995 | 993 | 465.
 HostClass Classify(std::span<const PortOutcome> plaintext, std::span<const PortOutcome> implicit);
 bool WithoutTls(Policy policy, HostClass c, std::span<const PortOutcome> plaintext);
+
+// The same decisions from a port's traits, bits that say all the above need of one probe: the
+// roll-up computes them once per record and ORs them per protocol. Classify and WithoutTls
+// above are these over PortTraitsOf.
+enum PortTrait : uint8_t {
+  kTraitAnswers = 1,         // AnswersProtocol
+  kTraitStartTls = 2,        // StartTlsWorks
+  kTraitImplicitTls = 4,     // ImplicitTlsWorks
+  kTraitPlaintextLogin = 8,  // answers and offers a plaintext login (kPlaintextLoginOffered)
+};
+inline uint8_t PortTraitsOf(const PortOutcome& p) {  // 0 when absent
+  if (!p.present) return 0;
+  uint8_t t = 0;
+  if (AnswersProtocol(p)) {
+    t |= kTraitAnswers;
+    if (p.flags & kPlaintextLoginOffered) t |= kTraitPlaintextLogin;
+  }
+  if (StartTlsWorks(p)) t |= kTraitStartTls;
+  if (ImplicitTlsWorks(p)) t |= kTraitImplicitTls;
+  return t;
+}
+// `plaintext`/`implicit`: the OR of the traits of the protocol's plaintext / implicit-TLS ports.
+inline HostClass ClassifyTraits(uint8_t plaintext, uint8_t implicit) {
+  const bool implicit_ok = (implicit & kTraitImplicitTls) != 0;
+  if (plaintext & kTraitAnswers) {
+    if (plaintext & kTraitStartTls) return HostClass::kStartTls;
+    return implicit_ok ? HostClass::kPlaintextAndImplicit : HostClass::kNoTls;
+  }
+  return implicit_ok ? HostClass::kImplicitOnly : HostClass::kNoService;
+}
+inline bool WithoutTlsTraits(Policy policy, HostClass c, uint8_t plaintext) {
+  switch (policy) {
+    case Policy::kShadowServer:
+      return c == HostClass::kNoTls;
+    case Policy::kNoStartTls:
+      return c == HostClass::kNoTls || c == HostClass::kPlaintextAndImplicit;
+    case Policy::kPlaintextLogin:
+      return (plaintext & kTraitPlaintextLogin) != 0;
+  }
+  return false;
+}
 
 // The mail protocols mailsweep-agg rolls up, their ports, and a dense index of those ports.
 constexpr int kMailProtocols = 3;  // pop3, imap, smtp: index = Protocol value - 1

@@ -106,34 +106,40 @@ struct Fixture {
   }
 };
 
+// Every roll-up test runs both ways: with per-host details (lists of 24-byte tuples joined per
+// address and protocol) and without (the summary-only reader, 16-byte tuples joined per address).
 TEST_CASE("report: counts per country x protocol x class equal the synthetic truth") {
   Fixture f(3000);
   for (int threads : {1, 3}) {
-    Aggregator agg({.policy = Policy::kShadowServer,
-                    .geo = f.geo.get(),
-                    .threads = threads,
-                    .blocks_per_task = 2});
-    REQUIRE(agg.AddFile(f.dir.File("a.msr")).ok());
-    agg.Run();
-    const Summary& s = agg.summary();
-    CHECK(s.read.probe_records == f.truth.records);
-    std::map<std::pair<std::string, int>, std::array<uint64_t, kHostClassCount>> got;
-    for (const auto& [key, c] : s.counts) {
-      got[{std::string(CountryCode::FromKey(static_cast<uint16_t>(key >> 8)).view()),
-           static_cast<int>(key & 0xff)}] = c.classes;
+    for (bool hosts : {true, false}) {
+      CAPTURE(threads, hosts);
+      Aggregator agg({.policy = Policy::kShadowServer,
+                      .geo = f.geo.get(),
+                      .threads = threads,
+                      .collect_hosts = hosts,
+                      .blocks_per_task = 2});
+      REQUIRE(agg.AddFile(f.dir.File("a.msr")).ok());
+      agg.Run();
+      const Summary& s = agg.summary();
+      CHECK(s.read.probe_records == f.truth.records);
+      std::map<std::pair<std::string, int>, std::array<uint64_t, kHostClassCount>> got;
+      for (const auto& [key, c] : s.counts) {
+        got[{std::string(CountryCode::FromKey(static_cast<uint16_t>(key >> 8)).view()),
+             static_cast<int>(key & 0xff)}] = c.classes;
+      }
+      CHECK(got == f.truth.counts);
+      for (int p = 0; p < kMailProtocols; ++p)
+        CHECK(s.totals[p].without_tls == f.truth.without_tls[p]);
+      // One row per host and protocol that speaks it.
+      CHECK(agg.hosts().size() == (hosts ? 3 * f.options.hosts : 0));
+      // The progress line's source ends complete.
+      const AggregateProgress p = agg.progress();
+      CHECK(p.phase == AggregateProgress::kDone);
+      CHECK(p.bytes_total > 0);
+      CHECK(p.bytes_read == p.bytes_total);
+      CHECK(p.records == f.truth.records);
+      CHECK(p.partitions_joined == p.partitions);
     }
-    CHECK(got == f.truth.counts);
-    for (int p = 0; p < kMailProtocols; ++p)
-      CHECK(s.totals[p].without_tls == f.truth.without_tls[p]);
-    // One row per host and protocol that speaks it.
-    CHECK(agg.hosts().size() == 3 * f.options.hosts);
-    // The progress line's source ends complete.
-    const AggregateProgress p = agg.progress();
-    CHECK(p.phase == AggregateProgress::kDone);
-    CHECK(p.bytes_total > 0);
-    CHECK(p.bytes_read == p.bytes_total);
-    CHECK(p.records == f.truth.records);
-    CHECK(p.partitions_joined == p.partitions);
   }
 }
 
@@ -141,13 +147,15 @@ TEST_CASE("report: several files (runs) of the same hosts count each host once")
   Fixture f(500);
   SyntheticTruth again;
   REQUIRE(WriteSyntheticFile(f.dir.File("b.msr"), f.options, &again).ok());
-  Aggregator agg({.geo = f.geo.get(), .threads = 2});
-  REQUIRE(agg.AddFile(f.dir.File("a.msr")).ok());
-  REQUIRE(agg.AddFile(f.dir.File("b.msr")).ok());
-  agg.Run();
-  CHECK(agg.summary().read.probe_records == 2 * f.truth.records);
-  for (int p = 0; p < kMailProtocols; ++p) {
-    CHECK(agg.summary().totals[p].without_tls == f.truth.without_tls[p]);
+  for (bool hosts : {true, false}) {
+    Aggregator agg({.geo = f.geo.get(), .threads = 2, .collect_hosts = hosts});
+    REQUIRE(agg.AddFile(f.dir.File("a.msr")).ok());
+    REQUIRE(agg.AddFile(f.dir.File("b.msr")).ok());
+    agg.Run();
+    CHECK(agg.summary().read.probe_records == 2 * f.truth.records);
+    for (int p = 0; p < kMailProtocols; ++p) {
+      CHECK(agg.summary().totals[p].without_tls == f.truth.without_tls[p]);
+    }
   }
 }
 
@@ -160,24 +168,29 @@ TEST_CASE("report: compacted partition lists give the same counts, memory per ke
     REQUIRE(WriteSyntheticFile(f.dir.File(name), f.options, &again).ok());
   }
   for (int threads : {1, 2}) {
-    Aggregator agg({.geo = f.geo.get(), .threads = threads, .compact_tuples = 64});
-    for (const char* name : {"a.msr", "b.msr", "c.msr", "d.msr"}) {
-      REQUIRE(agg.AddFile(f.dir.File(name)).ok());
+    for (bool hosts : {true, false}) {
+      CAPTURE(threads, hosts);
+      Aggregator agg(
+          {.geo = f.geo.get(), .threads = threads, .collect_hosts = hosts, .compact_tuples = 64});
+      for (const char* name : {"a.msr", "b.msr", "c.msr", "d.msr"}) {
+        REQUIRE(agg.AddFile(f.dir.File(name)).ok());
+      }
+      agg.Run();
+      CHECK(agg.summary().read.probe_records == 4 * f.truth.records);
+      std::map<std::pair<std::string, int>, std::array<uint64_t, kHostClassCount>> got;
+      for (const auto& [key, c] : agg.summary().counts) {
+        got[{std::string(CountryCode::FromKey(static_cast<uint16_t>(key >> 8)).view()),
+             static_cast<int>(key & 0xff)}] = c.classes;
+      }
+      CHECK(got == f.truth.counts);
+      CHECK(agg.hosts().size() == (hosts ? 3 * f.options.hosts : 0));
+      // A list holds at most twice its distinct (address, port) keys or 64 tuples (+3 without
+      // details, where tuples join a list four at a time): per worker 2 x 7 per host plus 67 per
+      // partition. Without compaction: every record, 4 x 7 per host.
+      const uint64_t bound = 2 * 7 * f.options.hosts + (64 + 3) * agg.partitions();
+      CHECK(agg.peak_tuples() <= threads * bound);
+      if (threads == 1) CHECK(bound < 4 * 7 * f.options.hosts);
     }
-    agg.Run();
-    CHECK(agg.summary().read.probe_records == 4 * f.truth.records);
-    std::map<std::pair<std::string, int>, std::array<uint64_t, kHostClassCount>> got;
-    for (const auto& [key, c] : agg.summary().counts) {
-      got[{std::string(CountryCode::FromKey(static_cast<uint16_t>(key >> 8)).view()),
-           static_cast<int>(key & 0xff)}] = c.classes;
-    }
-    CHECK(got == f.truth.counts);
-    CHECK(agg.hosts().size() == 3 * f.options.hosts);
-    // A list holds at most twice its distinct (address, port) keys or 64 tuples: per worker
-    // 2 x 7 per host plus 64 per partition. Without compaction: every record, 4 x 7 per host.
-    const uint64_t bound = 2 * 7 * f.options.hosts + 64 * agg.partitions();
-    CHECK(agg.peak_tuples() <= threads * bound);
-    if (threads == 1) CHECK(bound < 4 * 7 * f.options.hosts);
   }
 }
 
@@ -197,14 +210,17 @@ TEST_CASE("report: the latest probe of a port wins across files") {
   };
   write("old.msr", ProbeOutcome::kPlaintextOnly, 1'000'000'000'000'000);
   write("new.msr", ProbeOutcome::kStartTlsOk, 1'000'000'100'000'000);
-  Aggregator agg({});
-  REQUIRE(agg.AddFile(dir.File("new.msr")).ok());
-  REQUIRE(agg.AddFile(dir.File("old.msr")).ok());
-  agg.Run();
-  CHECK(agg.summary().totals[0].classes[static_cast<int>(HostClass::kStartTls)] == 1);
-  CHECK(agg.summary().totals[0].without_tls == 0);
-  REQUIRE(agg.hosts().size() == 1);
-  CHECK(agg.hosts()[0].country.view() == "ZZ");
+  for (bool hosts : {true, false}) {
+    Aggregator agg({.collect_hosts = hosts});
+    REQUIRE(agg.AddFile(dir.File("new.msr")).ok());
+    REQUIRE(agg.AddFile(dir.File("old.msr")).ok());
+    agg.Run();
+    CHECK(agg.summary().totals[0].classes[static_cast<int>(HostClass::kStartTls)] == 1);
+    CHECK(agg.summary().totals[0].without_tls == 0);
+    if (!hosts) continue;
+    REQUIRE(agg.hosts().size() == 1);
+    CHECK(agg.hosts()[0].country.view() == "ZZ");
+  }
 }
 
 TEST_CASE("report: the no-starttls and plaintext-login policies count differently") {
