@@ -248,7 +248,10 @@ int RunReport(int argc, const char* const* argv) {
   flags.String("--date", "YYYY-MM-DD",
                "prefix of the per-host files (default: the first file's start date)", &date);
   flags.Uint32("--top", "N", "countries in the stdout table", &top);
-  flags.Bool("--no-hosts", "skip the per-host CSVs (less memory)", &no_hosts);
+  flags.Bool("--no-hosts",
+             "no per-host CSVs: only the summary (faster: reads only each probe's summary fields; "
+             "less memory)",
+             &no_hosts);
   flags.Bool("-q,--quiet", "no table on stdout", &quiet);
   flags.Bool("--strict", "exit 1 when any corruption was found (torn tails excepted)", &strict);
   flags.Epilog(
@@ -300,11 +303,15 @@ int RunReport(int argc, const char* const* argv) {
     fmt::print(stderr, "mailsweep-agg: writing the per-host CSVs: {} host rows\n",
                agg.hosts().size());
   }
-  if (absl::Status s = WriteReportFiles(agg, out_dir, date); !s.ok()) {
+  if (absl::Status s = WriteReportFiles(agg, out_dir, date, !no_hosts); !s.ok()) {
     fmt::print(stderr, "mailsweep-agg report: {}\n", s.message());
     return 1;
   }
-  if (!quiet) {
+  if (!quiet && no_hosts) {
+    fmt::print(
+        "\nwrote {}/summary.csv, summary.json and report.html (no per-host CSVs: --no-hosts)\n",
+        out_dir);
+  } else if (!quiet) {
     fmt::print("\nwrote {}/summary.csv, summary.json, report.html and {}-scan_*.csv\n", out_dir,
                date);
   }

@@ -754,7 +754,7 @@ std::string ReportHtml(const Summary& s) {
 }
 
 absl::Status WriteReportFiles(const Aggregator& agg, const std::string& dir,
-                              const std::string& date) {
+                              const std::string& date, bool per_host_csvs) {
   if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
     int err = errno;
     return absl::UnavailableError(StrCat(dir, ": ", strerror(err)));
@@ -763,6 +763,7 @@ absl::Status WriteReportFiles(const Aggregator& agg, const std::string& dir,
   MAILSWEEP_RETURN_IF_ERROR(WriteFile(dir + "/summary.csv", SummaryCsv(s)));
   MAILSWEEP_RETURN_IF_ERROR(WriteFile(dir + "/summary.json", SummaryJson(s)));
   MAILSWEEP_RETURN_IF_ERROR(WriteFile(dir + "/report.html", ReportHtml(s)));
+  if (!per_host_csvs) return absl::OkStatus();
   for (int p = 0; p < kMailProtocols; ++p) {
     for (bool vulnerable : {false, true}) {
       std::string name = StrCat(dir, "/", date, "-scan_", kProtocolNames[p],

@@ -33,10 +33,12 @@ void ShadowServerCsv(const Aggregator& agg, int protocol, bool vulnerable,
                      const std::function<void(std::string_view)>& sink);
 std::string ShadowServerCsv(const Aggregator& agg, int protocol, bool vulnerable);
 
-// Writes summary.csv, summary.json, report.html and the six per-host CSVs into `dir` (created
-// when missing). `date` is YYYY-MM-DD, the prefix of the per-host files.
+// Writes summary.csv, summary.json, report.html and, with per_host_csvs, the six per-host CSVs
+// into `dir` (created when missing). `date` is YYYY-MM-DD, the prefix of the per-host files.
+// Without per-host details (AggregateOptions::collect_hosts false) pass per_host_csvs = false:
+// header-only files would read as "no such hosts".
 absl::Status WriteReportFiles(const Aggregator& agg, const std::string& dir,
-                              const std::string& date);
+                              const std::string& date, bool per_host_csvs = true);
 
 // Formats Unix seconds as "YYYY-MM-DD HH:MM:SS" (UTC) / "YYYY-MM-DD".
 std::string FormatUtc(int64_t unix_seconds);

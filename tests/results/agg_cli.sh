@@ -50,6 +50,14 @@ python3 -c "import json,sys; d=json.load(open('$tmp/out/summary.json')); assert 
 # the summary's without_tls lines add up to the total
 [[ $(awk -F, '$2=="pop3" && $3=="without_tls"{s+=$4} END{print s}' "$tmp/out/summary.csv") -eq $pop3_vuln ]] || fail "summary.csv sum"
 
+# --no-hosts: the same summary through the summary-only path, and no per-host CSVs (empty ones
+# would read as "no such hosts")
+"$agg" report --geo "$tmp/geo.csv" --out "$tmp/out2" --date 2026-11-29 --no-hosts -q "$tmp/s.msr" ||
+  fail "report --no-hosts"
+cmp -s "$tmp/out/summary.csv" "$tmp/out2/summary.csv" || fail "report --no-hosts: summary.csv differs"
+cmp -s "$tmp/out/summary.json" "$tmp/out2/summary.json" || fail "report --no-hosts: summary.json differs"
+! ls "$tmp/out2"/*scan_* > /dev/null 2>&1 || fail "report --no-hosts wrote per-host CSVs"
+
 # a torn tail is reported on stderr and is not an error
 size=$(stat -c %s "$tmp/s.msr")
 head -c $((size - 5)) "$tmp/s.msr" > "$tmp/torn.msr"
