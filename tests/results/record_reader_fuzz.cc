@@ -1,7 +1,8 @@
 // libFuzzer target for the record reader: any bytes as a file (whole-file and split block-range
-// scans, with records materialized) and as a single chunk. The reader must never crash, hang or
-// read out of bounds. Build: cmake -DMAILSWEEP_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ ...
-// Run:   build-fuzz/tests/record_reader_fuzz -max_total_time=600 tests/results/fuzz_corpus
+// scans, with records materialized) and as a single chunk (read in full and summary-only). The
+// reader must never crash, hang or read out of bounds. Build: cmake -DMAILSWEEP_FUZZ=ON
+// -DCMAKE_CXX_COMPILER=clang++ ... Run:   build-fuzz/tests/record_reader_fuzz -max_total_time=600
+// tests/results/fuzz_corpus
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -17,6 +18,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     RecordVisitor ignore;
     std::string error;
     decoder.Decode(bytes, &ignore, &error);
+    struct Summaries : RecordVisitor {
+      bool SummaryOnly() const override { return true; }
+    } summaries;
+    decoder.Decode(bytes, &summaries, &error);
     (void)DecodeHeaderChunk(bytes);
   }
   auto reader = RecordFileReader::FromBuffer("fuzz", std::move(bytes));

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "results/log_format.h"
+#include "results/record_codec.h"
 #include "results/record_reader.h"
 #include "results/synthetic.h"
 #include "tests/results/test_util.h"
@@ -60,6 +61,59 @@ TEST_CASE("robustness: 3000 mutated files never crash and never invent records")
     // Block swaps may deliver chunks twice at most; everything else never more than written.
     REQUIRE(c->probes.size() <= 2 * truth.records);
     REQUIRE(c->sweeps.size() <= 2 * truth.records);
+  }
+}
+
+// The CRC keeps most damage away from the decoder; here mutated chunks reach it directly, read
+// in full and for summaries only (which skips probe tails and certificates unread).
+TEST_CASE("robustness: 3000 mutated chunks decode or fail cleanly, in full and summary-only") {
+  SyntheticOptions o;
+  o.hosts = 40;
+  ChunkEncoder encoder;
+  int64_t t = 1764403200000000;
+  for (uint16_t port : {110, 995, 143, 993, 25, 587, 465}) {
+    for (uint64_t i = 0; i < o.hosts; ++i) {
+      encoder.Add(SyntheticProbe(o, SyntheticAddress(o, i), port, t += 3));
+    }
+  }
+  const std::string original(encoder.data());
+  struct Counting : RecordVisitor {
+    bool summary = false;
+    uint64_t probes = 0, certificates = 0, bytes = 0;
+    bool SummaryOnly() const override { return summary; }
+    void OnProbe(const ProbeView& v) override {
+      ++probes;
+      bytes += v.banner.size() + v.capabilities.size() + v.tls_cipher.size() + v.domain.size();
+    }
+    void OnCertificate(const CertificateFacts&) override { ++certificates; }
+  };
+  for (bool summary : {false, true}) {
+    Counting intact;
+    intact.summary = summary;
+    std::string error;
+    ChunkDecoder decoder;
+    REQUIRE(decoder.Decode(original, &intact, &error));
+    CHECK(intact.probes == 7 * o.hosts);
+    CHECK((intact.certificates == 0) == summary);
+  }
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 3000; ++i) {
+    std::string data = original;
+    for (int k = 0; k < 1 + static_cast<int>(rng() % 4); ++k) {
+      data[1 + rng() % (data.size() - 1)] = static_cast<char>(rng());
+    }
+    if (i % 3 == 0) data.resize(rng() % data.size());
+    for (bool summary : {false, true}) {
+      Counting v;
+      v.summary = summary;
+      std::string error;
+      ChunkDecoder decoder;
+      const bool ok = decoder.Decode(data, &v, &error);
+      CHECK((ok || !error.empty()));
+      // A record is at least 6 bytes: no decoder can find more records than that allows.
+      REQUIRE(v.probes <= data.size() / 6);
+      REQUIRE(v.bytes <= data.size() * 10);
+    }
   }
 }
 
