@@ -54,28 +54,7 @@ ProbeRecord RandomProbe(std::mt19937_64& rng, const std::vector<CertificateFacts
   return p;
 }
 
-// Reads like mailsweep-agg's summary-only roll-up: probe summaries, no certificates.
-struct SummaryVisitor : RecordVisitor {
-  std::vector<SweepRecord> sweeps;
-  std::vector<ProbeRecord> probes;  // only the summary fields set
-  int certificates = 0;
-  bool SummaryOnly() const override { return true; }
-  void OnSweep(const SweepRecord& r) override { sweeps.push_back(r); }
-  void OnCertificate(const CertificateFacts&) override { ++certificates; }
-  void OnProbe(const ProbeView& v) override {
-    ProbeRecord p;
-    p.address = v.address;
-    p.port = v.port;
-    p.protocol = v.protocol;
-    p.tls_mode = v.tls_mode;
-    p.outcome = v.outcome;
-    p.flags = v.flags;
-    p.start_us = v.start_us;
-    p.tls.version = v.tls_version;
-    probes.push_back(p);
-  }
-};
-
+// The fields a summary-only reader gets (RecordVisitor::SummaryOnly), the rest left empty.
 ProbeRecord SummaryOf(const ProbeRecord& r) {
   ProbeRecord p;
   p.address = r.address;
@@ -88,6 +67,21 @@ ProbeRecord SummaryOf(const ProbeRecord& r) {
   p.tls.version = r.tls.version;
   return p;
 }
+
+// Reads like mailsweep-agg's summary-only roll-up: probe summaries, no certificates.
+struct SummaryVisitor : RecordVisitor {
+  std::vector<SweepRecord> sweeps;
+  std::vector<ProbeRecord> probes;  // only the summary fields set
+  int certificates = 0;
+  bool SummaryOnly() const override { return true; }
+  void OnSweep(const SweepRecord& r) override { sweeps.push_back(r); }
+  void OnCertificate(const CertificateFacts&) override { ++certificates; }
+  void OnProbe(const ProbeView& v) override {
+    ProbeRecord p;
+    ToProbeRecord(v, &p);
+    probes.push_back(SummaryOf(p));
+  }
+};
 
 TEST_CASE("round trip: random sweep and probe records, interleaved, any chunk size") {
   std::mt19937_64 rng(42);
