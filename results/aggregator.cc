@@ -132,21 +132,6 @@ inline void FenceStreams() {
 #endif
 }
 
-// Stores a slim tuple into a line as one 16-byte store, so that StreamLine's 16-byte loads
-// of the line are forwarded from the store buffer (two 8-byte stores could not be).
-inline void StoreTuple(unsigned char* to, const SlimTuple& t) {
-#if defined(__SSE2__)
-  uint32_t w[4];
-  std::memcpy(w, &t, sizeof(w));
-  __m128i v = _mm_set_epi32(static_cast<int>(w[3]), static_cast<int>(w[2]), static_cast<int>(w[1]),
-                            static_cast<int>(w[0]));
-  asm("" : "+x"(v));  // keeps the compiler from splitting the store in two
-  _mm_store_si128(reinterpret_cast<__m128i*>(to), v);
-#else
-  std::memcpy(to, &t, sizeof(t));
-#endif
-}
-
 // The tuples of one partition from one worker: a chain of 8 KiB pages, appended in order.
 template <typename T>
 class TupleList {
@@ -317,11 +302,21 @@ struct Aggregator::Worker final : public RecordVisitor {
     compact_at.assign(size_t{1} << bits, compact_min);
   }
 
+  // Joins partition p's list in `table` and replaces it by the latest tuple per (address,
+  // port), which emit(key, state, &out) appends for each entry of the table.
+  template <typename T, typename State, typename Emit>
+  void CompactList(std::vector<TupleList<T>>& lists, HostTable<State>& table, uint32_t p,
+                   Emit&& emit) {
+    table.Reset();
+    JoinList(&table, lists[p]);
+    TupleList<T> out;
+    table.ForEach([&](uint64_t key, const State& state) { emit(key, state, &out); });
+    held_tuples -= lists[p].size() - out.size();
+    lists[p] = std::move(out);
+    compact_at[p] = std::max(2 * lists[p].size(), compact_min);
+  }
   void Compact(uint32_t p) {
-    scratch.Reset();
-    JoinList(&scratch, parts[p]);
-    TupleList<Tuple> out;
-    scratch.ForEach([&](uint64_t key, const HostState& state) {
+    CompactList(parts, scratch, p, [](uint64_t key, const HostState& state, TupleList<Tuple>* out) {
       const int proto = static_cast<int>(key & 3);
       for (int s = 0; s < 3; ++s) {
         if (!state.obs[s].present()) continue;
@@ -329,26 +324,18 @@ struct Aggregator::Worker final : public RecordVisitor {
         t.address = static_cast<uint32_t>(key >> 2);
         t.slot = static_cast<uint8_t>(kProtocolSlots[proto].first + s);
         t.obs = state.obs[s];
-        out.Add(t);
+        out->Add(t);
       }
     });
-    held_tuples -= parts[p].size() - out.size();
-    parts[p] = std::move(out);
-    compact_at[p] = std::max(2 * parts[p].size(), compact_min);
   }
-
   void CompactSlim(uint32_t p) {
-    slim_scratch.Reset();
-    JoinList(&slim_scratch, slim_parts[p]);
-    TupleList<SlimTuple> out;
-    slim_scratch.ForEach([&](uint64_t address, const AddressState& state) {
-      for (uint32_t s = 0; s < kMailPorts; ++s) {
-        if (state.obs[s].present()) out.Add({static_cast<uint32_t>(address), s, state.obs[s]});
-      }
-    });
-    held_tuples -= slim_parts[p].size() - out.size();
-    slim_parts[p] = std::move(out);
-    compact_at[p] = std::max(2 * slim_parts[p].size(), compact_min);
+    CompactList(slim_parts, slim_scratch, p,
+                [](uint64_t address, const AddressState& state, TupleList<SlimTuple>* out) {
+                  for (uint32_t s = 0; s < kMailPorts; ++s) {
+                    if (!state.obs[s].present()) continue;
+                    out->Add({static_cast<uint32_t>(address), s, state.obs[s]});
+                  }
+                });
   }
 
   // At the end of the reading phase: the partly filled lines go to their lists.
@@ -384,7 +371,7 @@ struct Aggregator::Worker final : public RecordVisitor {
       const SlimTuple t{v.address, static_cast<uint32_t>(slot), o};
       constexpr size_t kPerLine = TupleList<SlimTuple>::kPerLine;
       uint8_t& n = slim_line_n[p];
-      StoreTuple(slim_lines[p].bytes + n * sizeof(SlimTuple), t);
+      std::memcpy(slim_lines[p].bytes + n * sizeof(SlimTuple), &t, sizeof(t));
       if (++n < kPerLine) return;
       n = 0;
       slim_parts[p].AddLine(slim_lines[p]);
@@ -618,32 +605,34 @@ void Aggregator::Run() {
   };
   const uint32_t partitions = uint32_t{1} << bits;
   std::atomic<uint32_t> next_part{0};
+  // Joins partition p's lists (`lists`: &Worker::parts or &Worker::slim_parts) from every
+  // worker in `table`, frees them, and visits each joined entry.
+  auto join_partition = [&](auto& table, auto lists, uint32_t p, auto&& visit) {
+    table.Reset();
+    for (const auto& w : workers_) {
+      auto& list = (w.get()->*lists)[p];
+      JoinList(&table, list);
+      list.Clear();
+    }
+    table.ForEach(visit);
+  };
   in_parallel([&](int i) {
-    HostTable<HostState>& table = workers_[i]->scratch;
-    HostTable<AddressState>& slim_table = workers_[i]->slim_scratch;
+    Worker* w = workers_[i].get();
     PartResult& out = results[i];
     for (uint32_t p; (p = next_part.fetch_add(1)) < partitions;) {
       if (options_.collect_hosts) {
-        table.Reset();
-        for (const auto& w : workers_) {
-          JoinList(&table, w->parts[p]);
-          w->parts[p].Clear();
-        }
-        table.ForEach([&](uint64_t key, const HostState& s) { classify(out, key, s); });
+        join_partition(w->scratch, &Worker::parts, p,
+                       [&](uint64_t key, const HostState& s) { classify(out, key, s); });
       } else {
-        slim_table.Reset();
-        for (const auto& w : workers_) {
-          JoinList(&slim_table, w->slim_parts[p]);
-          w->slim_parts[p].Clear();
-        }
-        slim_table.ForEach([&](uint64_t address, const AddressState& s) {
-          classify_address(out, static_cast<uint32_t>(address), s);
-        });
+        join_partition(w->slim_scratch, &Worker::slim_parts, p,
+                       [&](uint64_t address, const AddressState& s) {
+                         classify_address(out, static_cast<uint32_t>(address), s);
+                       });
       }
       partitions_joined_.fetch_add(1, std::memory_order_relaxed);
     }
-    table.Clear();
-    slim_table.Clear();
+    w->scratch.Clear();
+    w->slim_scratch.Clear();
   });
   for (PartResult& r : results) {
     for (const auto& [country, per_protocol] : r.counts) {
