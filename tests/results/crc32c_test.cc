@@ -39,6 +39,23 @@ TEST_CASE("crc32c: portable tables and dispatch agree at every length and alignm
   }
 }
 
+TEST_CASE("crc32c: block-sized inputs agree with the tables") {
+  std::mt19937_64 rng(11);
+  std::string data(40000, '\0');
+  for (char& c : data) c = static_cast<char>(rng());
+  // Up to a whole 32 KiB block and beyond, from unaligned starts, from a non-zero CRC.
+  const size_t lengths[] = {3071, 3072, 3073, 6143, 6144, 6151, 9216 + 5, 32768, 39990};
+  for (size_t off = 0; off < 9; off += 3) {
+    for (size_t n : lengths) {
+      CAPTURE(off, n);
+      REQUIRE(crc32c::Value(data.data() + off, n) ==
+              crc32c::ExtendPortable(0, data.data() + off, n));
+      REQUIRE(crc32c::Extend(0x12345678u, data.data() + off, n) ==
+              crc32c::ExtendPortable(0x12345678u, data.data() + off, n));
+    }
+  }
+}
+
 TEST_CASE("crc32c: Extend of two parts equals Value of the whole") {
   CHECK(crc32c::Extend(crc32c::Value("hello ", 6), "world", 5) == crc32c::Value("hello world", 11));
 }
