@@ -98,12 +98,29 @@ struct __attribute__((packed)) Tuple {
   uint16_t unused;
 };
 static_assert(sizeof(Tuple) == 24);
+// Without details, a probe travels in 8 bytes: bits 42-63 the rest of its mixed address (the
+// partition, MixAddress's top bits, is the other part), 39-41 its slot (kMailPortNumbers), 32-38
+// its traits (4 bits) and TLS version code (3 bits), 0-31 its time in seconds.
 struct SlimTuple {
-  uint32_t address;
-  uint32_t slot;  // index into kMailPortNumbers
-  SlimObs obs;
+  uint64_t bits;
+
+  static constexpr unsigned kRestBits = 22;
+  static SlimTuple Of(uint32_t rest, uint32_t slot, uint8_t traits, uint8_t version_code,
+                      uint32_t time_s) {
+    return {uint64_t{rest} << 42 | uint64_t{slot} << 39 |
+            uint64_t{static_cast<uint32_t>(traits | version_code << 4)} << 32 | time_s};
+  }
+  uint32_t rest() const { return static_cast<uint32_t>(bits >> 42); }
+  uint32_t slot() const { return static_cast<uint32_t>(bits >> 39) & 7; }
+  SlimObs obs() const {
+    const auto b = static_cast<uint8_t>(bits >> 32 & 0x7f);
+    return {static_cast<uint32_t>(bits), static_cast<uint8_t>(b & 0xf),
+            static_cast<uint8_t>(0x80 | b >> 4), 0};
+  }
 };
-static_assert(sizeof(SlimTuple) == 16);
+static_assert(sizeof(SlimTuple) == 8);
+static_assert((kTraitAnswers | kTraitStartTls | kTraitImplicitTls | kTraitPlaintextLogin) < 16,
+              "traits fit 4 bits of a SlimTuple");
 
 // 64 bytes of tuples on their way to a list (software write-combining, see AddLine).
 struct alignas(64) TupleLine {
@@ -212,15 +229,34 @@ class TupleList {
 // Partitions hold 2^bits slices of the address space chosen by a hash (addresses of a scan are
 // clustered; their hash is not), so a partition's join table stays in the L2 cache. The hash
 // (murmur3's finalizer) must not correlate with the table's Fibonacci hash: keys sharing a
-// partition would then share table slots too.
-uint32_t PartitionOf(uint32_t address, unsigned bits) {
-  uint32_t h = address;
+// partition would then share table slots too. It is a bijection (xor-shifts and odd factors),
+// so a slim tuple stores only the bits below the partition's and UnmixAddress restores the
+// address.
+constexpr uint32_t kMix1 = 0x85ebca6bu, kMix2 = 0xc2b2ae35u;
+constexpr uint32_t InverseOdd(uint32_t a) {
+  uint32_t x = a;  // Newton's iteration: each step doubles the correct low bits (3 at first)
+  for (int i = 0; i < 5; ++i) x *= 2 - a * x;
+  return x;
+}
+static_assert(kMix1 * InverseOdd(kMix1) == 1 && kMix2 * InverseOdd(kMix2) == 1);
+inline uint32_t MixAddress(uint32_t h) {
   h ^= h >> 16;
-  h *= 0x85ebca6bu;
+  h *= kMix1;
   h ^= h >> 13;
-  h *= 0xc2b2ae35u;
+  h *= kMix2;
   h ^= h >> 16;
-  return bits == 0 ? 0 : h >> (32 - bits);
+  return h;
+}
+inline uint32_t UnmixAddress(uint32_t h) {
+  h ^= h >> 16;
+  h *= InverseOdd(kMix2);
+  h ^= h >> 13 ^ h >> 26;
+  h *= InverseOdd(kMix1);
+  h ^= h >> 16;
+  return h;
+}
+uint32_t PartitionOf(uint32_t address, unsigned bits) {
+  return bits == 0 ? 0 : MixAddress(address) >> (32 - bits);
 }
 
 // Join tables are keyed by (address, protocol).
@@ -238,22 +274,23 @@ void JoinList(HostTable<HostState>* table, const TupleList<Tuple>& list) {
   list.ForEach<8>([table](const Tuple& t) { JoinTuple(table, t); },
                   [table](const Tuple& t) { table->Prefetch(HostTable<HostState>::Hash(JoinKey(t))); });
 }
-// The same without details: keyed by address.
+// The same without details: keyed by the address's bits below the partition's.
 void JoinList(HostTable<AddressState>* table, const TupleList<SlimTuple>& list) {
   using Table = HostTable<AddressState>;
   list.ForEach<8>(
       [table](const SlimTuple& t) {
-        MergeObs(&table->FindOrInsert(t.address, Table::Hash(t.address)).obs[t.slot], t.obs);
+        MergeObs(&table->FindOrInsert(t.rest(), Table::Hash(t.rest())).obs[t.slot()], t.obs());
       },
-      [table](const SlimTuple& t) { table->Prefetch(Table::Hash(t.address)); });
+      [table](const SlimTuple& t) { table->Prefetch(Table::Hash(t.rest())); });
 }
 
 }  // namespace
 
 // Phase 1 (reading): a worker decodes its share of the blocks and appends each mail-port probe,
-// reduced to a 24-byte tuple, to the list of its partition: sequential writes only, no lookups
-// in a table larger than the caches. Phase 2 (joining): each partition's lists from every worker
-// go through one small table that stays in L2, where the ports of a host meet.
+// reduced to a tuple (24 bytes, or 8 without per-host details), to the list of its partition:
+// sequential writes only, no lookups in a table larger than the caches. Phase 2 (joining): each
+// partition's lists from every worker go through one small table that stays in L2, where the ports
+// of a host meet.
 struct Aggregator::Worker final : public RecordVisitor {
   uint8_t id = 0;
   bool collect = true;
@@ -330,10 +367,12 @@ struct Aggregator::Worker final : public RecordVisitor {
   }
   void CompactSlim(uint32_t p) {
     CompactList(slim_parts, slim_scratch, p,
-                [](uint64_t address, const AddressState& state, TupleList<SlimTuple>* out) {
+                [](uint64_t rest, const AddressState& state, TupleList<SlimTuple>* out) {
                   for (uint32_t s = 0; s < kMailPorts; ++s) {
-                    if (!state.obs[s].present()) continue;
-                    out->Add({static_cast<uint32_t>(address), s, state.obs[s]});
+                    const SlimObs& o = state.obs[s];
+                    if (!o.present()) continue;
+                    out->Add(SlimTuple::Of(static_cast<uint32_t>(rest), s, o.traits,
+                                           o.version_code(), o.time_s));
                   }
                 });
   }
@@ -363,12 +402,13 @@ struct Aggregator::Worker final : public RecordVisitor {
     int proto = ProtocolIndexOfSlot(slot);
     uint8_t outcome = static_cast<uint8_t>(v.outcome);
     ++outcomes[proto][outcome < 16 ? outcome : 0];
-    const uint32_t p = PartitionOf(v.address, bits);
     if (!collect) {
-      const SlimObs o{static_cast<uint32_t>(v.start_us / 1000000),
-                      PortTraitsOf({true, v.outcome, v.flags}),
-                      static_cast<uint8_t>(0x80 | TlsVersionCode(v.tls_version)), 0};
-      const SlimTuple t{v.address, static_cast<uint32_t>(slot), o};
+      const uint32_t mixed = MixAddress(v.address);
+      const uint32_t p = mixed >> (32 - bits);  // bits >= 32 - SlimTuple::kRestBits
+      const SlimTuple t =
+          SlimTuple::Of(mixed & ((uint32_t{1} << (32 - bits)) - 1), static_cast<uint32_t>(slot),
+                        PortTraitsOf({true, v.outcome, v.flags}), TlsVersionCode(v.tls_version),
+                        static_cast<uint32_t>(v.start_us / 1000000));
       constexpr size_t kPerLine = TupleList<SlimTuple>::kPerLine;
       uint8_t& n = slim_line_n[p];
       std::memcpy(slim_lines[p].bytes + n * sizeof(SlimTuple), &t, sizeof(t));
@@ -380,6 +420,7 @@ struct Aggregator::Worker final : public RecordVisitor {
       if (slim_parts[p].size() >= compact_at[p]) CompactSlim(p);
       return;
     }
+    const uint32_t p = PartitionOf(v.address, bits);
     Tuple t;
     t.address = v.address;
     t.slot = static_cast<uint8_t>(slot);
@@ -455,6 +496,8 @@ void Aggregator::Run() {
   const uint64_t expected_records = bytes / 28 + 1;
   unsigned bits = 0;
   while (bits < kMaxPartitionBits && (expected_records >> bits) > kRecordsPerPartition) ++bits;
+  // A slim tuple holds the address bits below the partition's; empty partitions cost little.
+  if (!options_.collect_hosts) bits = std::max(bits, 32 - SlimTuple::kRestBits);
   workers_.clear();
   for (int i = 0; i < n; ++i) {
     auto w = std::make_unique<Worker>();
@@ -614,7 +657,7 @@ void Aggregator::Run() {
       JoinList(&table, list);
       list.Clear();
     }
-    table.ForEach(visit);
+    if (table.size() != 0) table.ForEach(visit);
   };
   in_parallel([&](int i) {
     Worker* w = workers_[i].get();
@@ -624,9 +667,10 @@ void Aggregator::Run() {
         join_partition(w->scratch, &Worker::parts, p,
                        [&](uint64_t key, const HostState& s) { classify(out, key, s); });
       } else {
+        const uint32_t high = p << (32 - bits);
         join_partition(w->slim_scratch, &Worker::slim_parts, p,
-                       [&](uint64_t address, const AddressState& s) {
-                         classify_address(out, static_cast<uint32_t>(address), s);
+                       [&](uint64_t rest, const AddressState& s) {
+                         classify_address(out, UnmixAddress(high | static_cast<uint32_t>(rest)), s);
                        });
       }
       partitions_joined_.fetch_add(1, std::memory_order_relaxed);
