@@ -22,6 +22,7 @@
 #ifndef MAILSWEEP_RESULTS_CLASSIFICATION_H_
 #define MAILSWEEP_RESULTS_CLASSIFICATION_H_
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -58,7 +59,7 @@ struct PortOutcome {
 };
 
 // True when the port's conversation shows a server of the expected protocol.
-inline bool AnswersProtocol(const PortOutcome& p) {
+constexpr bool AnswersProtocol(const PortOutcome& p) {
   if (!p.present) return false;
   switch (p.outcome) {
     case ProbeOutcome::kPlaintextOnly:
@@ -76,10 +77,10 @@ inline bool AnswersProtocol(const PortOutcome& p) {
       return false;
   }
 }
-inline bool StartTlsWorks(const PortOutcome& p) {
+constexpr bool StartTlsWorks(const PortOutcome& p) {
   return p.present && p.outcome == ProbeOutcome::kStartTlsOk;
 }
-inline bool ImplicitTlsWorks(const PortOutcome& p) {
+constexpr bool ImplicitTlsWorks(const PortOutcome& p) {
   return p.present && p.outcome == ProbeOutcome::kImplicitTlsOk;
 }
 
@@ -96,18 +97,35 @@ enum PortTrait : uint8_t {
   kTraitImplicitTls = 4,     // ImplicitTlsWorks
   kTraitPlaintextLogin = 8,  // answers and offers a plaintext login (kPlaintextLoginOffered)
 };
-inline uint8_t PortTraitsOf(const PortOutcome& p) {  // 0 when absent
-  if (!p.present) return 0;
-  uint8_t t = 0;
-  if (AnswersProtocol(p)) {
-    t |= kTraitAnswers;
-    if (p.flags & kPlaintextLoginOffered) t |= kTraitPlaintextLogin;
+namespace internal {
+// kTraitTable[caps][outcome]: the traits of a present port but kTraitPlaintextLogin, for flags
+// with (caps = 1) or without kCapabilitiesRead, the only flag the predicates above look at
+// besides the login one. Built from them, so the rule stays in one place, and read without a
+// branch on the outcome (the roll-up's hot loop: outcomes come in no predictable order).
+constexpr std::array<std::array<uint8_t, 256>, 2> MakeTraitTable() {
+  std::array<std::array<uint8_t, 256>, 2> table{};
+  for (int caps = 0; caps < 2; ++caps) {
+    for (int o = 0; o < 256; ++o) {
+      const PortOutcome p{true, static_cast<ProbeOutcome>(o), caps ? kCapabilitiesRead : 0u};
+      table[caps][o] = static_cast<uint8_t>((AnswersProtocol(p) ? kTraitAnswers : 0) |
+                                            (StartTlsWorks(p) ? kTraitStartTls : 0) |
+                                            (ImplicitTlsWorks(p) ? kTraitImplicitTls : 0));
+    }
   }
-  if (StartTlsWorks(p)) t |= kTraitStartTls;
-  if (ImplicitTlsWorks(p)) t |= kTraitImplicitTls;
-  return t;
+  return table;
 }
-// `plaintext`/`implicit`: the OR of the traits of the protocol's plaintext / implicit-TLS ports.
+inline constexpr auto kTraitTable = MakeTraitTable();
+}  // namespace internal
+
+// 0 when absent.
+inline uint8_t PortTraitsOf(const PortOutcome& p) {
+  const uint8_t t =
+      internal::kTraitTable[(p.flags & kCapabilitiesRead) != 0][static_cast<uint8_t>(p.outcome)];
+  const uint8_t login = (p.flags & kPlaintextLoginOffered) != 0
+                            ? static_cast<uint8_t>(t << 3 & kTraitPlaintextLogin)
+                            : 0;
+  return p.present ? static_cast<uint8_t>(t | login) : 0;
+}
 inline HostClass ClassifyTraits(uint8_t plaintext, uint8_t implicit) {
   const bool implicit_ok = (implicit & kTraitImplicitTls) != 0;
   if (plaintext & kTraitAnswers) {
@@ -132,33 +150,39 @@ inline bool WithoutTlsTraits(Policy policy, HostClass c, uint8_t plaintext) {
 constexpr int kMailProtocols = 3;  // pop3, imap, smtp: index = Protocol value - 1
 constexpr int kMailPorts = 7;
 constexpr uint16_t kMailPortNumbers[kMailPorts] = {110, 995, 143, 993, 25, 587, 465};
-// Slot of a port in kMailPortNumbers, or -1.
-inline int MailPortSlot(uint16_t port) {
-  switch (port) {
-    case 110:
-      return 0;
-    case 995:
-      return 1;
-    case 143:
-      return 2;
-    case 993:
-      return 3;
-    case 25:
-      return 4;
-    case 587:
-      return 5;
-    case 465:
-      return 6;
-    default:
-      return -1;
+namespace internal {
+// The mail ports differ in their low 5 bits: kPortSlots[port & 31] is the only candidate.
+struct PortSlot {
+  uint16_t port;
+  int8_t slot;
+};
+constexpr std::array<PortSlot, 32> MakePortSlots() {
+  std::array<PortSlot, 32> table{};
+  for (auto& e : table) e = {0, -1};
+  for (int s = 0; s < kMailPorts; ++s) {
+    PortSlot& e = table[kMailPortNumbers[s] & 31];
+    if (e.slot >= 0) throw "two mail ports share their low 5 bits";  // fails the build
+    e = {kMailPortNumbers[s], static_cast<int8_t>(s)};
   }
+  return table;
+}
+inline constexpr auto kPortSlots = MakePortSlots();
+}  // namespace internal
+
+// Slot of a port in kMailPortNumbers, or -1. Without a branch on the port.
+inline int MailPortSlot(uint16_t port) {
+  const internal::PortSlot& e = internal::kPortSlots[port & 31];
+  return e.port == port ? e.slot : -1;
 }
 // Slots [first, first + n_plain) are plaintext, then n_implicit implicit, per protocol index.
 struct ProtocolSlots {
   int first, n_plain, n_implicit;
 };
 constexpr ProtocolSlots kProtocolSlots[kMailProtocols] = {{0, 1, 1}, {2, 1, 1}, {4, 2, 1}};
-inline int ProtocolIndexOfSlot(int slot) { return slot < 2 ? 0 : slot < 4 ? 1 : 2; }
+inline int ProtocolIndexOfSlot(int slot) {
+  static constexpr int8_t kProtocolOfSlot[kMailPorts] = {0, 0, 1, 1, 2, 2, 2};
+  return kProtocolOfSlot[slot];
+}
 
 }  // namespace mailsweep::results
 

@@ -75,6 +75,57 @@ TEST_CASE("classification: policies decide who is without TLS") {
   CHECK_FALSE(ParsePolicy("nope").has_value());
 }
 
+TEST_CASE("classification: table-driven port traits equal the predicates for every outcome") {
+  const uint32_t flag_sets[] = {0,
+                                kCapabilitiesRead,
+                                kPlaintextLoginOffered,
+                                kCapabilitiesRead | kPlaintextLoginOffered,
+                                kStartTlsAdvertised | kTlsHandshakeOk,
+                                0xffffffffu,
+                                0xffffffffu & ~uint32_t{kCapabilitiesRead}};
+  for (int o = 0; o < 256; ++o) {
+    for (uint32_t flags : flag_sets) {
+      for (bool present : {true, false}) {
+        CAPTURE(o, flags, present);
+        const PortOutcome p{present, static_cast<ProbeOutcome>(o), flags};
+        uint8_t want = 0;
+        if (AnswersProtocol(p)) {
+          want |= kTraitAnswers;
+          if (flags & kPlaintextLoginOffered) want |= kTraitPlaintextLogin;
+        }
+        if (StartTlsWorks(p)) want |= kTraitStartTls;
+        if (ImplicitTlsWorks(p)) want |= kTraitImplicitTls;
+        REQUIRE(int{PortTraitsOf(p)} == int{want});
+      }
+    }
+  }
+  // Spot checks that the predicates themselves are what the table was built from.
+  CHECK(PortTraitsOf({true, ProbeOutcome::kStartTlsOk, kPlaintextLoginOffered}) ==
+        (kTraitAnswers | kTraitStartTls | kTraitPlaintextLogin));
+  CHECK(PortTraitsOf({true, ProbeOutcome::kIoTimeout, 0}) == 0);
+  CHECK(PortTraitsOf({true, ProbeOutcome::kIoTimeout, kCapabilitiesRead}) == kTraitAnswers);
+  CHECK(PortTraitsOf({true, ProbeOutcome::kImplicitTlsOk, 0}) == kTraitImplicitTls);
+}
+
+TEST_CASE("classification: mail port slots and their protocols, for every port") {
+  for (uint32_t port = 0; port <= 0xffff; ++port) {
+    int want = -1;
+    for (int s = 0; s < kMailPorts; ++s) {
+      if (kMailPortNumbers[s] == port) want = s;
+    }
+    REQUIRE(MailPortSlot(static_cast<uint16_t>(port)) == want);
+  }
+  for (int proto = 0; proto < kMailProtocols; ++proto) {
+    const ProtocolSlots ps = kProtocolSlots[proto];
+    for (int s = ps.first; s < ps.first + ps.n_plain + ps.n_implicit; ++s) {
+      CHECK(ProtocolIndexOfSlot(s) == proto);
+    }
+  }
+  CHECK(MailPortSlot(110) == 0);
+  CHECK(MailPortSlot(465) == 6);
+  CHECK(MailPortSlot(110 + 32) == -1);
+}
+
 TEST_CASE("geo: CSV ranges, gaps are ZZ, IPv6 lines and a header are skipped") {
   auto geo = GeoDb::FromCsvText(
       "first_ip,last_ip,country\n198.18.0.0,198.18.0.255,US\n::1,::2,DE\n"
