@@ -393,33 +393,47 @@ struct Aggregator::Worker final : public RecordVisitor {
 
   bool SummaryOnly() const override { return !collect; }
 
-  void OnProbe(const ProbeView& v) override {
-    int slot = MailPortSlot(v.port);
+  // Counts a probe's outcome; returns its port's slot, or -1 (not a mail port: not counted).
+  int CountProbe(const ProbeSummary& v) {
+    const int slot = MailPortSlot(v.port);
     if (slot < 0) {
       ++other_port;
-      return;
+      return -1;
     }
-    int proto = ProtocolIndexOfSlot(slot);
-    uint8_t outcome = static_cast<uint8_t>(v.outcome);
-    ++outcomes[proto][outcome < 16 ? outcome : 0];
-    if (!collect) {
+    const auto outcome = static_cast<uint8_t>(v.outcome);
+    ++outcomes[ProtocolIndexOfSlot(slot)][outcome < 16 ? outcome : 0];
+    return slot;
+  }
+
+  // Without details (SummaryOnly).
+  void OnProbeSummaries(std::span<const ProbeSummary> batch) override {
+    constexpr size_t kPerLine = TupleList<SlimTuple>::kPerLine;
+    const unsigned rest_bits = 32 - bits;  // <= SlimTuple::kRestBits
+    for (const ProbeSummary& v : batch) {
+      const int slot = CountProbe(v);
+      if (slot < 0) continue;
       const uint32_t mixed = MixAddress(v.address);
-      const uint32_t p = mixed >> (32 - bits);  // bits >= 32 - SlimTuple::kRestBits
+      const uint32_t p = mixed >> rest_bits;
       const SlimTuple t =
-          SlimTuple::Of(mixed & ((uint32_t{1} << (32 - bits)) - 1), static_cast<uint32_t>(slot),
+          SlimTuple::Of(mixed & ((uint32_t{1} << rest_bits) - 1), static_cast<uint32_t>(slot),
                         PortTraitsOf({true, v.outcome, v.flags}), TlsVersionCode(v.tls_version),
                         static_cast<uint32_t>(v.start_us / 1000000));
-      constexpr size_t kPerLine = TupleList<SlimTuple>::kPerLine;
       uint8_t& n = slim_line_n[p];
       std::memcpy(slim_lines[p].bytes + n * sizeof(SlimTuple), &t, sizeof(t));
-      if (++n < kPerLine) return;
+      if (++n < kPerLine) continue;
       n = 0;
       slim_parts[p].AddLine(slim_lines[p]);
       held_tuples += kPerLine;
       if (held_tuples > peak_tuples) peak_tuples = held_tuples;
       if (slim_parts[p].size() >= compact_at[p]) CompactSlim(p);
-      return;
     }
+  }
+
+  // With details.
+  void OnProbe(const ProbeView& v) override {
+    const int slot = CountProbe(v);
+    if (slot < 0) return;
+    const auto outcome = static_cast<uint8_t>(v.outcome);
     const uint32_t p = PartitionOf(v.address, bits);
     Tuple t;
     t.address = v.address;

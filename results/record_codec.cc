@@ -289,13 +289,17 @@ bool Array(Cursor* in, std::array<uint8_t, N>* out) {
 
 }  // namespace
 
-// The hot record kind, with the position in a register. kSplit: the version 3 layout (summary
-// fields, tail length, tail), else versions 1-2 (tls_version among the tail's fields, no length).
-// Returns the byte after the record, or nullptr when it is malformed. With summary_only, a
-// split record's tail is skipped unread.
+namespace {
+
+// The fields every probe record starts with (address to time) and, in the version 3 layout
+// (kSplit), the TLS version and the tail length, with the position in a register. Returns the
+// byte after them, or nullptr when they are malformed; *tail_end is the end of a version 3
+// record's tail.
 template <bool kSplit>
-const char* ChunkDecoder::DecodeProbeBody(const char* p, const char* end, uint64_t* last_time,
-                                          bool has_domain, bool summary_only, ProbeView* out) {
+__attribute__((always_inline)) inline const char* DecodeProbeHead(const char* p, const char* end,
+                                                                  uint64_t* last_time,
+                                                                  ProbeSummary* out,
+                                                                  const char** tail_end) {
   uint64_t v;
   auto varint = [&](uint64_t max) __attribute__((always_inline)) {
     p = VarintPtr(p, end, &v);
@@ -305,10 +309,6 @@ const char* ChunkDecoder::DecodeProbeBody(const char* p, const char* end, uint64
     if (p == end) return false;
     *b = static_cast<uint8_t>(*p++);
     return true;
-  };
-  auto string = [&](std::string_view* s) __attribute__((always_inline)) {
-    p = StringPtr(p, end, &strings_, s);
-    return p != nullptr;
   };
   if (end - p < 4) return nullptr;
   out->address = DecodeFixed32(p);
@@ -330,9 +330,41 @@ const char* ChunkDecoder::DecodeProbeBody(const char* p, const char* end, uint64
     if (!varint(0xffff)) return nullptr;
     out->tls_version = static_cast<uint16_t>(v);
     if (!varint(~uint64_t{0}) || v > static_cast<uint64_t>(end - p)) return nullptr;
-    end = p + v;  // the tail's fields must end exactly here
-    if (summary_only) return end;
+    *tail_end = p + v;
   }
+  return p;
+}
+
+}  // namespace
+
+const char* ChunkDecoder::DecodeSummary(const char* p, const char* end, uint64_t* last_time,
+                                        ProbeSummary* out) {
+  const char* tail_end;
+  return DecodeProbeHead<true>(p, end, last_time, out, &tail_end) ? tail_end : nullptr;
+}
+
+// The hot record kind in full. kSplit: the version 3 layout (summary fields, tail length,
+// tail), else versions 1-2 (tls_version among the tail's fields, no length). Returns the byte
+// after the record, or nullptr when it is malformed.
+template <bool kSplit>
+const char* ChunkDecoder::DecodeProbeBody(const char* p, const char* end, uint64_t* last_time,
+                                          bool has_domain, ProbeView* out) {
+  uint64_t v;
+  auto varint = [&](uint64_t max) __attribute__((always_inline)) {
+    p = VarintPtr(p, end, &v);
+    return p != nullptr && v <= max;
+  };
+  auto byte = [&](uint8_t * b) __attribute__((always_inline)) {
+    if (p == end) return false;
+    *b = static_cast<uint8_t>(*p++);
+    return true;
+  };
+  auto string = [&](std::string_view * s) __attribute__((always_inline)) {
+    p = StringPtr(p, end, &strings_, s);
+    return p != nullptr;
+  };
+  p = DecodeProbeHead<kSplit>(p, end, last_time, out, &end);  // the tail must end at `end`
+  if (p == nullptr) return nullptr;
   if (!varint(0xffffffffu)) return nullptr;
   out->connect_us = static_cast<uint32_t>(v);
   if (!varint(0xffffffffu)) return nullptr;
@@ -403,7 +435,14 @@ bool ChunkDecoder::Decode(std::string_view chunk, RecordVisitor* visitor, std::s
   }
   st.last_time = static_cast<uint64_t>(UnZigZag(base));
   uint64_t n_sweep = 0, n_probe = 0, n_cert = 0;
+  size_t n_summaries = 0;  // waiting in summaries_
+  auto deliver_summaries = [&] {
+    if (n_summaries == 0) return;
+    visitor->OnProbeSummaries({summaries_.data(), n_summaries});
+    n_summaries = 0;
+  };
   auto fail = [&](const char* what) {
+    deliver_summaries();  // the records before the malformed one are visited
     *error = StrCat(what, " at chunk byte ", chunk.size() - st.in.remaining());
     if (sweeps) *sweeps += n_sweep;
     if (probes) *probes += n_probe;
@@ -444,6 +483,7 @@ bool ChunkDecoder::Decode(std::string_view chunk, RecordVisitor* visitor, std::s
           return fail("truncated sweep record");
         }
         ++n_sweep;
+        deliver_summaries();
         visitor->OnSweep(sweep);
         break;
       }
@@ -451,16 +491,25 @@ bool ChunkDecoder::Decode(std::string_view chunk, RecordVisitor* visitor, std::s
         const uint64_t sub = head >> 2;
         if (sub > (kProbeHasDomain | kProbeSplit)) return fail("bad probe head");
         const bool domain = (sub & kProbeHasDomain) != 0;
-        const char* next =
-            (sub & kProbeSplit)
-                ? DecodeProbeBody<true>(st.in.position(), st.in.end(), &st.last_time, domain,
-                                        summary_only, &probe)
-                : DecodeProbeBody<false>(st.in.position(), st.in.end(), &st.last_time, domain,
-                                         summary_only, &probe);
+        const char* next;
+        if (summary_only && (sub & kProbeSplit)) {
+          next =
+              DecodeSummary(st.in.position(), st.in.end(), &st.last_time, &summaries_[n_summaries]);
+        } else {
+          next = (sub & kProbeSplit) ? DecodeProbeBody<true>(st.in.position(), st.in.end(),
+                                                             &st.last_time, domain, &probe)
+                                     : DecodeProbeBody<false>(st.in.position(), st.in.end(),
+                                                              &st.last_time, domain, &probe);
+        }
         if (next == nullptr) return fail("malformed probe record");
         st.in.Skip(static_cast<size_t>(next - st.in.position()));
         ++n_probe;
-        visitor->OnProbe(probe);
+        if (!summary_only) {
+          visitor->OnProbe(probe);
+        } else {
+          if (!(sub & kProbeSplit)) summaries_[n_summaries] = probe;  // a version 1-2 record
+          if (++n_summaries == summaries_.size()) deliver_summaries();
+        }
         break;
       }
       case kExtended: {
@@ -497,10 +546,19 @@ bool ChunkDecoder::Decode(std::string_view chunk, RecordVisitor* visitor, std::s
       }
     }
   }
+  deliver_summaries();
   if (sweeps) *sweeps += n_sweep;
   if (probes) *probes += n_probe;
   if (certs) *certs += n_cert;
   return true;
+}
+
+void RecordVisitor::OnProbeSummaries(std::span<const ProbeSummary> batch) {
+  ProbeView view;
+  for (const ProbeSummary& s : batch) {
+    static_cast<ProbeSummary&>(view) = s;
+    OnProbe(view);
+  }
 }
 
 }  // namespace mailsweep::results

@@ -15,6 +15,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,21 +56,24 @@ std::string EncodeHeaderChunk(const FileHeader& header);
 // kDataLoss: not a header / malformed; kUnimplemented: a newer format version.
 absl::StatusOr<FileHeader> DecodeHeaderChunk(std::string_view chunk);
 
-// A probe record as decoded: strings view into the chunk, valid during the visitor call. For a
-// visitor that asks for summaries only (RecordVisitor::SummaryOnly), only the fields up to
-// start_us and tls_version are meaningful.
-struct ProbeView {
+// The summary fields of a probe record: what a roll-up needs, and what a visitor that asks for
+// summaries only (RecordVisitor::SummaryOnly) gets, in batches.
+struct ProbeSummary {
   uint32_t address = 0;
   uint16_t port = 0;
   Protocol protocol = Protocol::kUnknown;
   TlsMode tls_mode = TlsMode::kStartTls;
   ProbeOutcome outcome = ProbeOutcome::kNoGreeting;
+  uint16_t tls_version = 0;
   uint32_t flags = 0;
   int64_t start_us = 0;
+};
+
+// A probe record as decoded: strings view into the chunk, valid during the visitor call.
+struct ProbeView : ProbeSummary {
   uint32_t connect_us = 0;
   uint32_t duration_us = 0;
   std::string_view banner, capabilities, capabilities_tls, auth_mechanisms, auth_mechanisms_tls;
-  uint16_t tls_version = 0;
   std::string_view tls_cipher;
   uint8_t chain_length = 0;
   std::string_view tls_failure;
@@ -87,12 +91,18 @@ class RecordVisitor {
   virtual void OnSweep(const SweepRecord& /*record*/) {}
   virtual void OnProbe(const ProbeView& /*record*/) {}
   virtual void OnCertificate(const CertificateFacts& /*cert*/) {}
-  // True when OnProbe needs only a probe's summary: address, port, protocol, tls_mode, outcome,
-  // flags, start_us and tls_version. The decoder then skips the tails of version 3 probe
-  // records and whole certificate definitions (OnCertificate is not called) without decoding
-  // them, so a malformed tail goes unnoticed (the chunk's CRC still guards against damage).
+  // True when probe summaries (ProbeSummary) are all the visitor needs. The decoder then skips
+  // the tails of version 3 probe records and whole certificate definitions (OnCertificate is
+  // not called) without decoding them, so a malformed tail goes unnoticed (the chunk's CRC still
+  // guards against damage), and hands the summaries to OnProbeSummaries instead of OnProbe.
   // Asked once per chunk.
   virtual bool SummaryOnly() const { return false; }
+  // With SummaryOnly(): the probe records' summaries, in file order, up to kSummaryBatch at a
+  // time (a loop in one call instead of a virtual call per record). A batch is delivered before
+  // the next sweep record's OnSweep, so the order of all records is kept. The default passes
+  // each on to OnProbe as a ProbeView whose other fields are empty.
+  static constexpr size_t kSummaryBatch = 256;
+  virtual void OnProbeSummaries(std::span<const ProbeSummary> batch);
 };
 
 class ChunkEncoder {
@@ -136,8 +146,10 @@ class ChunkDecoder {
 
  private:
   template <bool kSplit>
-  const char* DecodeProbeBody(const char* p, const char* end, uint64_t* last_time,
-                              bool has_domain, bool summary_only, ProbeView* out);
+  const char* DecodeProbeBody(const char* p, const char* end, uint64_t* last_time, bool has_domain,
+                              ProbeView* out);
+  // A version 3 probe record's summary; its tail is skipped.
+  const char* DecodeSummary(const char* p, const char* end, uint64_t* last_time, ProbeSummary* out);
 
   struct Shape {
     uint16_t port;
@@ -148,6 +160,7 @@ class ChunkDecoder {
   std::vector<std::string_view> strings_;
   std::vector<Shape> shapes_;
   std::vector<const uint8_t*> certs_;
+  std::array<ProbeSummary, RecordVisitor::kSummaryBatch> summaries_;
 };
 
 }  // namespace mailsweep::results
