@@ -340,6 +340,71 @@ TEST_CASE("record file: Version3WritesSplitProbeRecords") {
   CHECK_FALSE(summaries.banner_seen);
 }
 
+// data/format-v3.msr was written by the version 3 writer (commit 32868e9) with the records
+// below: a probe, a sweep, and a probe with a domain, an earlier time and a tail of over 127
+// bytes. It reads back in full and as summaries.
+TEST_CASE("record file: Version3StillReads") {
+  ProbeRecord a;
+  a.address = 0xc6120005u;
+  a.port = 110;
+  a.protocol = Protocol::kPop3;
+  a.outcome = ProbeOutcome::kStartTlsOk;
+  a.flags = kStartTlsAdvertised | kStartTlsAccepted | kTlsHandshakeOk | kCapabilitiesRead;
+  a.start_us = 1764403200123456;
+  a.banner = "+OK Dovecot ready.";
+  a.tls.version = 0x0303;
+  a.tls.cipher = "TLS_AES_256_GCM_SHA384";
+  ProbeRecord b = a;
+  b.port = 995;
+  b.tls_mode = TlsMode::kImplicit;
+  b.outcome = ProbeOutcome::kImplicitTlsOk;
+  b.start_us = a.start_us - 70000000;
+  b.domain = "pop.mail.example";
+  b.banner = std::string(200, 'x');
+  SweepRecord s;
+  s.address = 0xc6120006u;
+  s.port = 143;
+  s.status = SweepStatus::kOpen;
+  s.ttl = 64;
+  s.window = 64240;
+  s.time_us = a.start_us + 5;
+
+  const std::string path = std::string(MAILSWEEP_TEST_DATA_DIR) + "/format-v3.msr";
+  auto v3 = ReadFileContents(path);
+  REQUIRE(v3.ok());
+  CHECK(v3->header.format_version == 3);
+  CHECK(v3->corruptions.empty());
+  REQUIRE(v3->probes.size() == 2);
+  CHECK(v3->probes[0] == a);
+  CHECK(v3->probes[1] == b);
+  REQUIRE(v3->sweeps.size() == 1);
+  CHECK(v3->sweeps[0] == s);
+
+  struct Summaries : RecordVisitor {
+    std::vector<ProbeSummary> got;
+    bool SummaryOnly() const override { return true; }
+    void OnProbeSummaries(std::span<const ProbeSummary> batch) override {
+      got.insert(got.end(), batch.begin(), batch.end());
+    }
+  } summaries;
+  auto reader = RecordFileReader::Open(path);
+  REQUIRE(reader.ok());
+  (*reader)->Scan(&summaries, [](const Corruption&) { FAIL("corruption"); });
+  REQUIRE(summaries.got.size() == 2);
+  for (size_t i = 0; i < 2; ++i) {
+    const ProbeRecord& want = i == 0 ? a : b;
+    const ProbeSummary& got = summaries.got[i];
+    CHECK(got.address == want.address);
+    CHECK(got.port == want.port);
+    CHECK(got.protocol == want.protocol);
+    CHECK(got.tls_mode == want.tls_mode);
+    CHECK(got.outcome == want.outcome);
+    CHECK(got.flags == want.flags);
+    CHECK(got.start_us == want.start_us);
+    CHECK(got.tls_version == want.tls.version);
+  }
+}
+
 TEST_CASE("record file: NotARecordFileIsDataLoss") {
   auto c = ReadBufferContents("text", "timestamp,ip,port\n1,2,3\n");
   REQUIRE_FALSE(c.ok());
