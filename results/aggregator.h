@@ -6,8 +6,9 @@
 // that fits the L2 cache. Memory grows with distinct (address, port) keys and distinct
 // strings/certificates, not with records (lists are compacted, see compact_tuples).
 // Without per-host details (collect_hosts = false) it reads only each probe's summary fields
-// (record format 3 skips the rest), appends 16-byte tuples through a cache line per partition,
-// and joins them per address (one geo lookup for all of an address's protocols).
+// (batches of ProbeSummary; record formats 3 and 4 let the reader skip the rest), appends 8-byte
+// tuples through a cache line per partition, and joins them per address (one geo lookup for
+// all of an address's protocols).
 //
 // Thread rules: AddFile/Run/accessors from one thread; Run() uses `threads` workers internally.
 //

@@ -114,11 +114,11 @@ void ChunkEncoder::Begin(int64_t time_us) {
   last_time_us_ = time_us;
 }
 
-void ChunkEncoder::PutTimeDelta(int64_t time_us) {
+uint64_t ChunkEncoder::TimeStep(int64_t time_us) {
   // Wrapping arithmetic: any int64 pair round-trips.
   uint64_t delta = static_cast<uint64_t>(time_us) - static_cast<uint64_t>(last_time_us_);
-  PutVarint64(&buf_, ZigZag(static_cast<int64_t>(delta)));
   last_time_us_ = time_us;
+  return ZigZag(static_cast<int64_t>(delta));
 }
 
 void ChunkEncoder::PutString(std::string_view s) {
@@ -153,7 +153,7 @@ void ChunkEncoder::Add(const SweepRecord& r) {
     shapes_.emplace(key, static_cast<uint32_t>(shapes_.size()));
   }
   PutFixed32(&buf_, r.address);
-  PutTimeDelta(r.time_us);
+  PutVarint64(&buf_, TimeStep(r.time_us));
 }
 
 void ChunkEncoder::Add(const ProbeRecord& r) {
@@ -184,18 +184,25 @@ void ChunkEncoder::Add(const ProbeRecord& r) {
       PutLengthPrefixed(&buf_, c.der);
     }
   }
-  PutVarint64(&buf_, ((kProbeSplit | (r.domain.empty() ? 0 : kProbeHasDomain)) << 2) | kProbe);
+  // The fixed-width summary (FORMAT.md 2.2), with escapes for the rare values that do not fit:
+  // their full values open the rest.
+  PutVarint64(&buf_, ((kProbeFixed | (r.domain.empty() ? 0 : kProbeHasDomain)) << 2) | kProbe);
   PutFixed32(&buf_, r.address);
-  PutVarint64(&buf_, r.port);
+  PutFixed16(&buf_, r.port);
   buf_.push_back(static_cast<char>(r.protocol));
   buf_.push_back(static_cast<char>(r.tls_mode));
   buf_.push_back(static_cast<char>(r.outcome));
-  PutVarint64(&buf_, r.flags);
-  PutTimeDelta(r.start_us);
-  PutVarint64(&buf_, r.tls.version);
-  // The tail's length: one byte, widened below in the rare case of a tail of 128 bytes or more.
+  PutFixed16(&buf_, r.tls.version);
+  const bool long_flags = r.flags >= 0xffff;
+  PutFixed16(&buf_, long_flags ? 0xffff : static_cast<uint16_t>(r.flags));
+  const uint64_t time_step = TimeStep(r.start_us);
+  const bool long_time_step = time_step >= 0xffffffffu;
+  PutFixed32(&buf_, long_time_step ? 0xffffffffu : static_cast<uint32_t>(time_step));
+  // The rest's length, patched below (widened in the rare case of 64 KiB or more).
   const size_t length_at = buf_.size();
-  buf_.push_back(0);
+  PutFixed16(&buf_, 0);
+  if (long_flags) PutVarint64(&buf_, r.flags);
+  if (long_time_step) PutVarint64(&buf_, time_step);
   PutVarint64(&buf_, r.connect_us);
   PutVarint64(&buf_, r.duration_us);
   PutString(r.banner);
@@ -216,13 +223,14 @@ void ChunkEncoder::Add(const ProbeRecord& r) {
     chunk_certs_.emplace(std::move(sha), static_cast<uint32_t>(chunk_certs_.size()));
   }
   if (!r.domain.empty()) PutString(r.domain);
-  const size_t tail = buf_.size() - length_at - 1;
-  if (tail < 0x80) {
-    buf_[length_at] = static_cast<char>(tail);
+  const size_t rest = buf_.size() - length_at - 2;
+  if (rest < 0xffff) {
+    EncodeFixed16(&buf_[length_at], static_cast<uint16_t>(rest));
   } else {
+    EncodeFixed16(&buf_[length_at], 0xffff);
     std::string length;
-    PutVarint64(&length, tail);
-    buf_.replace(length_at, 1, length);
+    PutVarint64(&length, rest);
+    buf_.insert(length_at + 2, length);
   }
 }
 
@@ -291,11 +299,14 @@ bool Array(Cursor* in, std::array<uint8_t, N>* out) {
 
 namespace {
 
-// The fields every probe record starts with (address to time) and, in the version 3 layout
-// (kSplit), the TLS version and the tail length, with the position in a register. Returns the
-// byte after them, or nullptr when they are malformed; *tail_end is the end of a version 3
-// record's tail.
-template <bool kSplit>
+// A probe record's summary, with the position in a register: for versions 1-2 (kLegacy) the
+// fields up to the time, for version 3 (kSplit) those, the TLS version and the tail length, for
+// version 4 (kFixed) the fixed-width fields and the escaped values that open the rest. Returns
+// the byte after them, or nullptr when they are malformed; *tail_end is the end of a version 3
+// record's tail or of a version 4 record's rest. In version 4 where a record ends does not
+// depend on the values of varints, so consecutive records decode without waiting on each other,
+// and the common case takes no branch that depends on the data.
+template <ProbeLayout kLayout>
 __attribute__((always_inline)) inline const char* DecodeProbeHead(const char* p, const char* end,
                                                                   uint64_t* last_time,
                                                                   ProbeSummary* out,
@@ -305,48 +316,80 @@ __attribute__((always_inline)) inline const char* DecodeProbeHead(const char* p,
     p = VarintPtr(p, end, &v);
     return p != nullptr && v <= max;
   };
-  auto byte = [&](uint8_t* b) __attribute__((always_inline)) {
-    if (p == end) return false;
-    *b = static_cast<uint8_t>(*p++);
-    return true;
-  };
-  if (end - p < 4) return nullptr;
-  out->address = DecodeFixed32(p);
-  p += 4;
-  uint8_t protocol, mode, outcome;
-  if (!varint(0xffff)) return nullptr;
-  out->port = static_cast<uint16_t>(v);
-  if (!byte(&protocol) || !byte(&mode) || !byte(&outcome) || !varint(0xffffffffu)) {
-    return nullptr;
-  }
-  out->protocol = static_cast<Protocol>(protocol);
-  out->tls_mode = static_cast<TlsMode>(mode);
-  out->outcome = static_cast<ProbeOutcome>(outcome);
-  out->flags = static_cast<uint32_t>(v);
-  if (!varint(~uint64_t{0})) return nullptr;
-  *last_time += static_cast<uint64_t>(UnZigZag(v));
-  out->start_us = static_cast<int64_t>(*last_time);
-  if constexpr (kSplit) {
+  if constexpr (kLayout == ProbeLayout::kFixed) {
+    constexpr ptrdiff_t kFixedBytes = 4 + 2 + 3 + 2 + 2 + 4 + 2;
+    if (end - p < kFixedBytes) return nullptr;
+    out->address = DecodeFixed32(p);
+    out->port = DecodeFixed16(p + 4);
+    out->protocol = static_cast<Protocol>(static_cast<uint8_t>(p[6]));
+    out->tls_mode = static_cast<TlsMode>(static_cast<uint8_t>(p[7]));
+    out->outcome = static_cast<ProbeOutcome>(static_cast<uint8_t>(p[8]));
+    out->tls_version = DecodeFixed16(p + 9);
+    const uint16_t flags = DecodeFixed16(p + 11);
+    const uint32_t time_step = DecodeFixed32(p + 13);
+    uint64_t rest = DecodeFixed16(p + 17);
+    p += kFixedBytes;
+    if (rest == 0xffff) {
+      if (!varint(~uint64_t{0})) return nullptr;
+      rest = v;
+    }
+    if (rest > static_cast<uint64_t>(end - p)) return nullptr;
+    end = p + rest;  // the escaped values lie inside the rest
+    *tail_end = end;
+    out->flags = flags;
+    if (flags == 0xffff) {
+      if (!varint(0xffffffffu)) return nullptr;
+      out->flags = static_cast<uint32_t>(v);
+    }
+    v = time_step;
+    if (time_step == 0xffffffffu && !varint(~uint64_t{0})) return nullptr;
+    *last_time += static_cast<uint64_t>(UnZigZag(v));
+    out->start_us = static_cast<int64_t>(*last_time);
+    return p;
+  } else {
+    auto byte = [&](uint8_t * b) __attribute__((always_inline)) {
+      if (p == end) return false;
+      *b = static_cast<uint8_t>(*p++);
+      return true;
+    };
+    if (end - p < 4) return nullptr;
+    out->address = DecodeFixed32(p);
+    p += 4;
+    uint8_t protocol, mode, outcome;
     if (!varint(0xffff)) return nullptr;
-    out->tls_version = static_cast<uint16_t>(v);
-    if (!varint(~uint64_t{0}) || v > static_cast<uint64_t>(end - p)) return nullptr;
-    *tail_end = p + v;
+    out->port = static_cast<uint16_t>(v);
+    if (!byte(&protocol) || !byte(&mode) || !byte(&outcome) || !varint(0xffffffffu)) {
+      return nullptr;
+    }
+    out->protocol = static_cast<Protocol>(protocol);
+    out->tls_mode = static_cast<TlsMode>(mode);
+    out->outcome = static_cast<ProbeOutcome>(outcome);
+    out->flags = static_cast<uint32_t>(v);
+    if (!varint(~uint64_t{0})) return nullptr;
+    *last_time += static_cast<uint64_t>(UnZigZag(v));
+    out->start_us = static_cast<int64_t>(*last_time);
+    if constexpr (kLayout == ProbeLayout::kSplit) {
+      if (!varint(0xffff)) return nullptr;
+      out->tls_version = static_cast<uint16_t>(v);
+      if (!varint(~uint64_t{0}) || v > static_cast<uint64_t>(end - p)) return nullptr;
+      *tail_end = p + v;
+    }
+    return p;
   }
-  return p;
+}
+
+// A version 3 or 4 probe record's summary; the rest is skipped.
+template <ProbeLayout kLayout>
+const char* DecodeSummary(const char* p, const char* end, uint64_t* last_time, ProbeSummary* out) {
+  const char* tail_end;
+  return DecodeProbeHead<kLayout>(p, end, last_time, out, &tail_end) ? tail_end : nullptr;
 }
 
 }  // namespace
 
-const char* ChunkDecoder::DecodeSummary(const char* p, const char* end, uint64_t* last_time,
-                                        ProbeSummary* out) {
-  const char* tail_end;
-  return DecodeProbeHead<true>(p, end, last_time, out, &tail_end) ? tail_end : nullptr;
-}
-
-// The hot record kind in full. kSplit: the version 3 layout (summary fields, tail length,
-// tail), else versions 1-2 (tls_version among the tail's fields, no length). Returns the byte
-// after the record, or nullptr when it is malformed.
-template <bool kSplit>
+// The hot record kind in full, in any layout (in versions 1-2 tls_version is among the tail's
+// fields). Returns the byte after the record, or nullptr when it is malformed.
+template <ProbeLayout kLayout>
 const char* ChunkDecoder::DecodeProbeBody(const char* p, const char* end, uint64_t* last_time,
                                           bool has_domain, ProbeView* out) {
   uint64_t v;
@@ -363,7 +406,7 @@ const char* ChunkDecoder::DecodeProbeBody(const char* p, const char* end, uint64
     p = StringPtr(p, end, &strings_, s);
     return p != nullptr;
   };
-  p = DecodeProbeHead<kSplit>(p, end, last_time, out, &end);  // the tail must end at `end`
+  p = DecodeProbeHead<kLayout>(p, end, last_time, out, &end);  // the tail must end at `end`
   if (p == nullptr) return nullptr;
   if (!varint(0xffffffffu)) return nullptr;
   out->connect_us = static_cast<uint32_t>(v);
@@ -373,7 +416,7 @@ const char* ChunkDecoder::DecodeProbeBody(const char* p, const char* end, uint64
       !string(&out->auth_mechanisms) || !string(&out->auth_mechanisms_tls)) {
     return nullptr;
   }
-  if constexpr (!kSplit) {
+  if constexpr (kLayout == ProbeLayout::kLegacy) {
     if (!varint(0xffff)) return nullptr;
     out->tls_version = static_cast<uint16_t>(v);
   }
@@ -395,7 +438,7 @@ const char* ChunkDecoder::DecodeProbeBody(const char* p, const char* end, uint64
   }
   out->domain = {};
   if (has_domain && (!string(&out->domain) || out->domain.empty())) return nullptr;
-  if (kSplit && p != end) return nullptr;
+  if (kLayout != ProbeLayout::kLegacy && p != end) return nullptr;
   return p;
 }
 
@@ -489,25 +532,40 @@ bool ChunkDecoder::Decode(std::string_view chunk, RecordVisitor* visitor, std::s
       }
       case kProbe: {
         const uint64_t sub = head >> 2;
-        if (sub > (kProbeHasDomain | kProbeSplit)) return fail("bad probe head");
+        if (sub > (kProbeHasDomain | kProbeFixed) || (sub & kProbeSplit && sub & kProbeFixed)) {
+          return fail("bad probe head");
+        }
         const bool domain = (sub & kProbeHasDomain) != 0;
+        const char* at = st.in.position();
+        const char* end = st.in.end();
         const char* next;
-        if (summary_only && (sub & kProbeSplit)) {
-          next =
-              DecodeSummary(st.in.position(), st.in.end(), &st.last_time, &summaries_[n_summaries]);
+        bool summarized = false;  // decoded into summaries_[n_summaries]
+        if (sub & kProbeFixed) {
+          if (summary_only) {
+            next = DecodeSummary<ProbeLayout::kFixed>(at, end, &st.last_time,
+                                                      &summaries_[n_summaries]);
+            summarized = true;
+          } else {
+            next = DecodeProbeBody<ProbeLayout::kFixed>(at, end, &st.last_time, domain, &probe);
+          }
+        } else if (sub & kProbeSplit) {
+          if (summary_only) {
+            next = DecodeSummary<ProbeLayout::kSplit>(at, end, &st.last_time,
+                                                      &summaries_[n_summaries]);
+            summarized = true;
+          } else {
+            next = DecodeProbeBody<ProbeLayout::kSplit>(at, end, &st.last_time, domain, &probe);
+          }
         } else {
-          next = (sub & kProbeSplit) ? DecodeProbeBody<true>(st.in.position(), st.in.end(),
-                                                             &st.last_time, domain, &probe)
-                                     : DecodeProbeBody<false>(st.in.position(), st.in.end(),
-                                                              &st.last_time, domain, &probe);
+          next = DecodeProbeBody<ProbeLayout::kLegacy>(at, end, &st.last_time, domain, &probe);
         }
         if (next == nullptr) return fail("malformed probe record");
-        st.in.Skip(static_cast<size_t>(next - st.in.position()));
+        st.in.Skip(static_cast<size_t>(next - at));
         ++n_probe;
         if (!summary_only) {
           visitor->OnProbe(probe);
         } else {
-          if (!(sub & kProbeSplit)) summaries_[n_summaries] = probe;  // a version 1-2 record
+          if (!summarized) summaries_[n_summaries] = probe;  // a version 1-2 record, decoded whole
           if (++n_summaries == summaries_.size()) deliver_summaries();
         }
         break;

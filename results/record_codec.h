@@ -28,8 +28,9 @@
 namespace mailsweep::results {
 
 // Version 2 added the probe record's optional domain; version 3 moved a probe record's summary
-// fields ahead of a length-prefixed tail (FORMAT.md 2.2). Readers read 1, 2 and 3.
-constexpr uint32_t kFormatVersion = 3;
+// fields ahead of a length-prefixed tail; version 4 gave them fixed widths (FORMAT.md 2.2).
+// Readers read 1 to 4.
+constexpr uint32_t kFormatVersion = 4;
 constexpr std::string_view kFileMagic = "MSWPREC\n";  // 8 bytes, first bytes of the header chunk
 static_assert(kFileMagic.size() == 8);
 
@@ -42,12 +43,15 @@ enum ChunkType : uint8_t {
 enum RecordKind : uint8_t {
   kSweepKnownShape = 0,  // head >> 2 = index into the chunk's shape table
   kSweepNewShape = 1,    // a shape follows and is appended to the table
-  kProbe = 2,            // head >> 2: kProbeHasDomain | kProbeSplit bits
+  kProbe = 2,            // head >> 2: kProbeHasDomain and one of kProbeSplit, kProbeFixed
   kExtended = 3,         // head >> 2 = ExtendedKind
 };
 // Bits of (head >> 2) of a probe record.
 constexpr uint64_t kProbeHasDomain = 1;  // a domain ends the record (version 2)
 constexpr uint64_t kProbeSplit = 2;      // summary fields, then a length-prefixed tail (version 3)
+constexpr uint64_t kProbeFixed = 4;      // fixed-width summary fields, then the rest (version 4)
+// The three probe record layouts: versions 1-2, 3 and 4.
+enum class ProbeLayout : uint8_t { kLegacy, kSplit, kFixed };
 enum ExtendedKind : uint8_t {
   kCertificateDef = 0,
 };
@@ -124,7 +128,8 @@ class ChunkEncoder {
 
  private:
   void Begin(int64_t time_us);
-  void PutTimeDelta(int64_t time_us);
+  // The zigzag of the step from the previous time in the chunk, which becomes time_us.
+  uint64_t TimeStep(int64_t time_us);
   void PutString(std::string_view s);
 
   std::string buf_;
@@ -145,11 +150,9 @@ class ChunkDecoder {
               uint64_t* sweeps = nullptr, uint64_t* probes = nullptr, uint64_t* certs = nullptr);
 
  private:
-  template <bool kSplit>
+  template <ProbeLayout kLayout>
   const char* DecodeProbeBody(const char* p, const char* end, uint64_t* last_time, bool has_domain,
                               ProbeView* out);
-  // A version 3 probe record's summary; its tail is skipped.
-  const char* DecodeSummary(const char* p, const char* end, uint64_t* last_time, ProbeSummary* out);
 
   struct Shape {
     uint16_t port;

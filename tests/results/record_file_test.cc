@@ -299,45 +299,108 @@ TEST_CASE("record file: Versions1And2StillRead") {
   CHECK(v1->probes[0] == a);
 }
 
-// Version 3 writes the same records in the split layout, and reads them back.
-TEST_CASE("record file: Version3WritesSplitProbeRecords") {
-  TempDir dir;
+// A summary-only reading of a file (RecordVisitor::SummaryOnly): the probes' summaries.
+std::vector<ProbeSummary> ReadSummaries(const std::string& path) {
+  struct Summaries : RecordVisitor {
+    std::vector<ProbeSummary> got;
+    bool SummaryOnly() const override { return true; }
+    void OnProbeSummaries(std::span<const ProbeSummary> batch) override {
+      got.insert(got.end(), batch.begin(), batch.end());
+    }
+  } summaries;
+  auto reader = RecordFileReader::Open(path);
+  REQUIRE(reader.ok());
+  (*reader)->Scan(&summaries, [](const Corruption&) { FAIL("corruption"); });
+  return summaries.got;
+}
+
+void CheckSummaryOf(const ProbeSummary& got, const ProbeRecord& want) {
+  CHECK(got.address == want.address);
+  CHECK(got.port == want.port);
+  CHECK(got.protocol == want.protocol);
+  CHECK(got.tls_mode == want.tls_mode);
+  CHECK(got.outcome == want.outcome);
+  CHECK(got.flags == want.flags);
+  CHECK(got.start_us == want.start_us);
+  CHECK(got.tls_version == want.tls.version);
+}
+
+// Version 4 writes probe records with fixed-width summary fields (FORMAT.md 2.2), escaping the
+// values that do not fit into the rest; all read back, in full and as summaries.
+TEST_CASE("record file: Version4WritesFixedWidthSummaries") {
   ProbeRecord a;
   a.address = 0xc6120005u;
   a.port = 110;
   a.protocol = Protocol::kPop3;
   a.outcome = ProbeOutcome::kStartTlsOk;
-  a.banner = std::string(200, 'x');  // a tail of over 127 bytes: a two-byte length
+  a.flags = kStartTlsAdvertised | kCapabilitiesRead;
+  a.start_us = 1764403200123456;
+  a.tls.version = 0x0304;
+  a.banner = "+OK ready";
+
+  // The bytes of a record: head, then the fixed fields at their offsets.
+  ChunkEncoder enc;
+  enc.Add(a);
+  const std::string_view chunk = enc.data();
+  std::string base;
+  PutVarint64(&base, ZigZag(a.start_us));
+  const size_t at = 1 + base.size();  // after the chunk type and base time
+  REQUIRE(chunk.size() > at + 20);
+  CHECK(static_cast<uint8_t>(chunk[at]) == ((kProbeFixed << 2) | kProbe));
+  const char* f = chunk.data() + at + 1;
+  CHECK(DecodeFixed32(f) == a.address);
+  CHECK(DecodeFixed16(f + 4) == a.port);
+  CHECK(static_cast<uint8_t>(f[6]) == static_cast<uint8_t>(a.protocol));
+  CHECK(static_cast<uint8_t>(f[7]) == static_cast<uint8_t>(a.tls_mode));
+  CHECK(static_cast<uint8_t>(f[8]) == static_cast<uint8_t>(a.outcome));
+  CHECK(DecodeFixed16(f + 9) == a.tls.version);
+  CHECK(DecodeFixed16(f + 11) == a.flags);
+  CHECK(DecodeFixed32(f + 13) == 0);  // the first record's time is the chunk's base
+  CHECK(DecodeFixed16(f + 17) == chunk.size() - at - 1 - 19);  // the rest runs to the end
+
+  // Every escape: flags that need more than 16 bits, a time step beyond 32 bits of zigzag, a
+  // rest of 64 KiB or more (a banner of 70,000 bytes); and a domain.
+  ProbeRecord b = a;
+  b.port = 995;
+  b.tls_mode = TlsMode::kImplicit;
+  b.outcome = ProbeOutcome::kImplicitTlsOk;
+  b.flags = 0xffffffffu;
+  ProbeRecord c = a;
+  c.start_us = a.start_us - 3000000000;  // 50 minutes earlier
+  ProbeRecord d = a;
+  d.banner = std::string(70000, 'x');
+  d.domain = "pop.mail.example";
+  ProbeRecord e = a;
+  e.flags = 0xfffe;                      // the largest that fits
+  e.start_us = a.start_us + 2147483647;  // zigzag 0xfffffffe from a: the largest step that fits
+  TempDir dir;
   {
-    auto w = RecordFileWriter::Create(dir.File("v3.msr"), TestHeader());
+    auto w = RecordFileWriter::Create(dir.File("v4.msr"), TestHeader());
     REQUIRE(w.ok());
     auto sink = (*w)->NewSink();
-    sink->Add(a);
+    for (const ProbeRecord* r : {&a, &b, &c, &d, &e}) sink->Add(*r);
     sink.reset();
     REQUIRE((*w)->Close().ok());
   }
-  auto v3 = ReadFileContents(dir.File("v3.msr"));
-  REQUIRE(v3.ok());
-  CHECK(v3->header.format_version == 3);
-  REQUIRE(v3->probes.size() == 1);
-  CHECK(v3->probes[0] == a);
+  auto v4 = ReadFileContents(dir.File("v4.msr"));
+  REQUIRE(v4.ok());
+  CHECK(v4->header.format_version == 4);
+  CHECK(v4->corruptions.empty());
+  REQUIRE(v4->probes.size() == 5);
+  CHECK(v4->probes[0] == a);
+  CHECK(v4->probes[1] == b);
+  CHECK(v4->probes[2] == c);
+  CHECK(v4->probes[3] == d);
+  CHECK(v4->probes[4] == e);
 
-  // A summary-only reader skips the tail: the banner is not even looked at.
-  struct Summaries : RecordVisitor {
-    int probes = 0;
-    bool banner_seen = false;
-    bool SummaryOnly() const override { return true; }
-    void OnProbe(const ProbeView& v) override {
-      ++probes;
-      banner_seen = banner_seen || !v.banner.empty();
-      CHECK(v.outcome == ProbeOutcome::kStartTlsOk);
-    }
-  } summaries;
-  auto reader = RecordFileReader::Open(dir.File("v3.msr"));
-  REQUIRE(reader.ok());
-  (*reader)->Scan(&summaries, [](const Corruption&) {});
-  CHECK(summaries.probes == 1);
-  CHECK_FALSE(summaries.banner_seen);
+  // A summary-only reader skips the rest: the banner is not even looked at.
+  const std::vector<ProbeSummary> got = ReadSummaries(dir.File("v4.msr"));
+  REQUIRE(got.size() == 5);
+  const ProbeRecord* want[] = {&a, &b, &c, &d, &e};
+  for (size_t i = 0; i < got.size(); ++i) {
+    CAPTURE(i);
+    CheckSummaryOf(got[i], *want[i]);
+  }
 }
 
 // data/format-v3.msr was written by the version 3 writer (commit 32868e9) with the records
@@ -380,29 +443,10 @@ TEST_CASE("record file: Version3StillReads") {
   REQUIRE(v3->sweeps.size() == 1);
   CHECK(v3->sweeps[0] == s);
 
-  struct Summaries : RecordVisitor {
-    std::vector<ProbeSummary> got;
-    bool SummaryOnly() const override { return true; }
-    void OnProbeSummaries(std::span<const ProbeSummary> batch) override {
-      got.insert(got.end(), batch.begin(), batch.end());
-    }
-  } summaries;
-  auto reader = RecordFileReader::Open(path);
-  REQUIRE(reader.ok());
-  (*reader)->Scan(&summaries, [](const Corruption&) { FAIL("corruption"); });
-  REQUIRE(summaries.got.size() == 2);
-  for (size_t i = 0; i < 2; ++i) {
-    const ProbeRecord& want = i == 0 ? a : b;
-    const ProbeSummary& got = summaries.got[i];
-    CHECK(got.address == want.address);
-    CHECK(got.port == want.port);
-    CHECK(got.protocol == want.protocol);
-    CHECK(got.tls_mode == want.tls_mode);
-    CHECK(got.outcome == want.outcome);
-    CHECK(got.flags == want.flags);
-    CHECK(got.start_us == want.start_us);
-    CHECK(got.tls_version == want.tls.version);
-  }
+  const std::vector<ProbeSummary> got = ReadSummaries(path);
+  REQUIRE(got.size() == 2);
+  CheckSummaryOf(got[0], a);
+  CheckSummaryOf(got[1], b);
 }
 
 TEST_CASE("record file: NotARecordFileIsDataLoss") {
