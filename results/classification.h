@@ -126,7 +126,7 @@ inline uint8_t PortTraitsOf(const PortOutcome& p) {
                             : 0;
   return p.present ? static_cast<uint8_t>(t | login) : 0;
 }
-inline HostClass ClassifyTraits(uint8_t plaintext, uint8_t implicit) {
+constexpr HostClass ClassifyTraits(uint8_t plaintext, uint8_t implicit) {
   const bool implicit_ok = (implicit & kTraitImplicitTls) != 0;
   if (plaintext & kTraitAnswers) {
     if (plaintext & kTraitStartTls) return HostClass::kStartTls;
@@ -134,7 +134,7 @@ inline HostClass ClassifyTraits(uint8_t plaintext, uint8_t implicit) {
   }
   return implicit_ok ? HostClass::kImplicitOnly : HostClass::kNoService;
 }
-inline bool WithoutTlsTraits(Policy policy, HostClass c, uint8_t plaintext) {
+constexpr bool WithoutTlsTraits(Policy policy, HostClass c, uint8_t plaintext) {
   switch (policy) {
     case Policy::kShadowServer:
       return c == HostClass::kNoTls;

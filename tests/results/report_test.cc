@@ -4,6 +4,7 @@
 #include <ctime>
 #include <fstream>
 #include <map>
+#include <random>
 #include <set>
 #include <sstream>
 
@@ -158,7 +159,7 @@ struct Fixture {
 };
 
 // Every roll-up test runs both ways: with per-host details (lists of 24-byte tuples joined per
-// address and protocol) and without (the summary-only reader, 16-byte tuples joined per address).
+// address and protocol) and without (the summary-only reader, 8-byte tuples joined per address).
 TEST_CASE("report: counts per country x protocol x class equal the synthetic truth") {
   Fixture f(3000);
   for (int threads : {1, 3}) {
@@ -272,6 +273,112 @@ TEST_CASE("report: the latest probe of a port wins across files") {
     if (!hosts) continue;
     REQUIRE(agg.hosts().size() == 1);
     CHECK(agg.hosts()[0].country.view() == "ZZ");
+  }
+}
+
+// Random probes (any outcome, flags and TLS version, hosts with any subset of the mail ports,
+// some ports probed again later, other ports among them) in two files, rolled up by both paths
+// under every policy, against an oracle written from the public classification rules: a map of
+// the latest probe per (address, port), Classify and WithoutTls per host and protocol.
+TEST_CASE("report: both paths equal an oracle on random probes, under every policy") {
+  TempDir dir;
+  std::mt19937_64 rng(5);
+  const uint16_t ports[] = {25, 110, 143, 465, 587, 993, 995, 80};
+  const uint16_t versions[] = {0, 0x0300, 0x0301, 0x0302, 0x0303, 0x0304, 0x7f1c};
+  std::map<std::pair<uint32_t, uint16_t>, ProbeRecord> latest;
+  uint64_t records = 0;
+  for (const char* name : {"a.msr", "b.msr"}) {
+    auto w = RecordFileWriter::Create(dir.File(name), TestHeader());
+    REQUIRE(w.ok());
+    auto sink = (*w)->NewSink();
+    for (int i = 0; i < 6000; ++i) {
+      ProbeRecord r;
+      r.address = 0xc6120000u + static_cast<uint32_t>(rng() % 4096);
+      r.port = ports[rng() % 8];
+      r.protocol = ProtocolForPort(r.port);
+      r.tls_mode = TlsModeForPort(r.port);
+      r.outcome = static_cast<ProbeOutcome>(1 + rng() % 15);
+      r.flags = static_cast<uint32_t>(rng() & 0xfff);
+      r.tls.version = versions[rng() % 7];
+      // Whole seconds apart (the roll-up keeps a port's latest second), unique per record.
+      r.start_us = (1764403200 + static_cast<int64_t>(records) * 2) * 1000000 +
+                   static_cast<int64_t>(rng() % 1000000);
+      ++records;
+      auto [it, fresh] = latest.try_emplace({r.address, r.port}, r);
+      if (!fresh && r.start_us > it->second.start_us) it->second = r;
+      sink->Add(r);
+    }
+    sink.reset();
+    REQUIRE((*w)->Close().ok());
+  }
+  auto geo = GeoDb::FromCsvText(
+      "198.18.0.0,198.18.3.255,FR\n198.18.4.0,198.18.7.255,JP\n198.18.8.0,198.18.11.255,BR\n");
+  REQUIRE(geo.ok());
+
+  for (Policy policy : {Policy::kShadowServer, Policy::kNoStartTls, Policy::kPlaintextLogin}) {
+    // The oracle.
+    std::map<uint32_t, CountryCounts> want;  // as Summary::counts
+    std::array<std::array<uint64_t, 6>, kMailProtocols> want_versions{};
+    std::set<uint32_t> addresses;
+    for (const auto& [key, r] : latest) addresses.insert(key.first);
+    for (uint32_t address : addresses) {
+      for (int proto = 0; proto < kMailProtocols; ++proto) {
+        const ProtocolSlots ps = kProtocolSlots[proto];
+        std::vector<PortOutcome> plain, implicit;
+        std::vector<uint16_t> tls_versions;
+        bool any = false;
+        int tls = -1;
+        for (int s = 0; s < ps.n_plain + ps.n_implicit; ++s) {
+          auto it = latest.find({address, kMailPortNumbers[ps.first + s]});
+          PortOutcome o;
+          uint16_t version = 0;
+          if (it != latest.end()) {
+            o = {true, it->second.outcome, it->second.flags};
+            version = it->second.tls.version;
+            any = true;
+          }
+          const bool is_plain = s < ps.n_plain;
+          (is_plain ? plain : implicit).push_back(o);
+          if (tls < 0 && (is_plain ? StartTlsWorks(o) : ImplicitTlsWorks(o))) {
+            tls = s;
+            tls_versions.push_back(version);
+          }
+        }
+        if (!any) continue;
+        const HostClass cls = Classify(plain, implicit);
+        CountryCounts& c =
+            want[uint32_t{(*geo)->Country(address).key()} << 8 | static_cast<uint32_t>(proto)];
+        ++c.classes[static_cast<int>(cls)];
+        if (WithoutTls(policy, cls, plain)) ++c.without_tls;
+        if (tls >= 0) {
+          const uint8_t code = TlsVersionCode(tls_versions[0]);
+          ++want_versions[proto][code == 0 ? 5 : code - 1];
+        }
+      }
+    }
+    for (int threads : {1, 2}) {
+      for (bool hosts : {true, false}) {
+        CAPTURE(PolicyName(policy), threads, hosts);
+        Aggregator agg({.policy = policy,
+                        .geo = geo->get(),
+                        .threads = threads,
+                        .collect_hosts = hosts,
+                        .compact_tuples = 256});
+        REQUIRE(agg.AddFile(dir.File("a.msr")).ok());
+        REQUIRE(agg.AddFile(dir.File("b.msr")).ok());
+        agg.Run();
+        CHECK(agg.summary().read.probe_records == records);
+        REQUIRE(agg.summary().counts.size() == want.size());
+        for (const auto& [key, c] : want) {
+          CAPTURE(key);
+          auto it = agg.summary().counts.find(key);
+          REQUIRE(it != agg.summary().counts.end());
+          CHECK(it->second.classes == c.classes);
+          CHECK(it->second.without_tls == c.without_tls);
+        }
+        CHECK(agg.summary().tls_versions == want_versions);
+      }
+    }
   }
 }
 
