@@ -297,6 +297,14 @@ int RunReport(int argc, const char* const* argv) {
   }
   for (const Corruption& c : agg.summary().corruptions) PrintCorruption(c);
   if (strict && agg.summary().read.corruptions) rc = 1;
+  if (!quiet) {
+    const Summary& sum = agg.summary();
+    fmt::print(stderr,
+               "mailsweep-agg: {} records; reading {:.2f} s (CPU {:.2f} s), joining and counting "
+               "{:.2f} s (CPU {:.2f} s)\n",
+               sum.read.probe_records + sum.read.sweep_records, sum.read_seconds,
+               sum.read_cpu_seconds, sum.join_seconds, sum.join_cpu_seconds);
+  }
   if (date.empty()) date = FormatDate(first_start > 0 ? first_start : time(nullptr));
   if (!quiet) PrintReportTable(agg, stdout, static_cast<int>(top));
   if (agg.hosts().size() >= 1'000'000) {

@@ -1,5 +1,7 @@
 #include "results/aggregator.h"
 
+#include <time.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -486,6 +488,13 @@ absl::Status Aggregator::AddFile(const std::string& path) {
 
 void Aggregator::Run() {
   const int n = options_.threads;
+  auto clock = [](clockid_t id) {
+    timespec ts;
+    clock_gettime(id, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+  };
+  const double read_start = clock(CLOCK_MONOTONIC),
+               read_cpu_start = clock(CLOCK_PROCESS_CPUTIME_ID);
   struct Task {
     const RecordFileReader* reader;
     uint64_t begin, end;
@@ -545,6 +554,10 @@ void Aggregator::Run() {
     }
     w->FlushLines();
   });
+  const double join_start = clock(CLOCK_MONOTONIC),
+               join_cpu_start = clock(CLOCK_PROCESS_CPUTIME_ID);
+  summary_.read_seconds = join_start - read_start;
+  summary_.read_cpu_seconds = join_cpu_start - read_cpu_start;
   phase_.store(AggregateProgress::kJoining);
   partitions_.store(uint32_t{1} << bits);
   peak_tuples_ = 0;
@@ -749,6 +762,8 @@ void Aggregator::Run() {
     hosts_.insert(hosts_.end(), r.rows.begin(), r.rows.end());
     std::vector<HostRow>().swap(r.rows);
   }
+  summary_.join_seconds = clock(CLOCK_MONOTONIC) - join_start;
+  summary_.join_cpu_seconds = clock(CLOCK_PROCESS_CPUTIME_ID) - join_cpu_start;
   phase_.store(AggregateProgress::kSorting);
   std::sort(hosts_.begin(), hosts_.end(), [](const HostRow& a, const HostRow& b) {
     return a.address != b.address ? a.address < b.address : a.protocol < b.protocol;

@@ -106,6 +106,10 @@ struct Summary {
   std::array<std::array<uint64_t, 16>, kMailProtocols> outcomes{};
   // hosts with working TLS per protocol by version: SSLv3, TLS 1.0, 1.1, 1.2, 1.3, other
   std::array<std::array<uint64_t, 6>, kMailProtocols> tls_versions{};
+  // Where Run() spent its time: reading (decoding, partitioning) and joining (with classifying
+  // and counting); wall seconds, and CPU seconds of the whole process (all workers).
+  double read_seconds = 0, read_cpu_seconds = 0;
+  double join_seconds = 0, join_cpu_seconds = 0;
 };
 
 // Where a Run() is, for a progress line: readable from any thread while Run() works.
