@@ -407,28 +407,38 @@ struct Aggregator::Worker final : public RecordVisitor {
     return slot;
   }
 
-  // Without details (SummaryOnly).
+  // Without details (SummaryOnly). The loop keeps to registers: its rarer half (a full line
+  // to its list) is a call.
   void OnProbeSummaries(std::span<const ProbeSummary> batch) override {
     constexpr size_t kPerLine = TupleList<SlimTuple>::kPerLine;
     const unsigned rest_bits = 32 - bits;  // <= SlimTuple::kRestBits
+    const uint32_t rest_mask = (uint32_t{1} << rest_bits) - 1;
+    TupleLine* const lines = slim_lines.get();
+    uint8_t* const line_n = slim_line_n.data();
     for (const ProbeSummary& v : batch) {
       const int slot = CountProbe(v);
       if (slot < 0) continue;
       const uint32_t mixed = MixAddress(v.address);
       const uint32_t p = mixed >> rest_bits;
-      const SlimTuple t =
-          SlimTuple::Of(mixed & ((uint32_t{1} << rest_bits) - 1), static_cast<uint32_t>(slot),
-                        PortTraitsOf({true, v.outcome, v.flags}), TlsVersionCode(v.tls_version),
-                        static_cast<uint32_t>(v.start_us / 1000000));
-      uint8_t& n = slim_line_n[p];
-      std::memcpy(slim_lines[p].bytes + n * sizeof(SlimTuple), &t, sizeof(t));
-      if (++n < kPerLine) continue;
-      n = 0;
-      slim_parts[p].AddLine(slim_lines[p]);
-      held_tuples += kPerLine;
-      if (held_tuples > peak_tuples) peak_tuples = held_tuples;
-      if (slim_parts[p].size() >= compact_at[p]) CompactSlim(p);
+      const SlimTuple t = SlimTuple::Of(
+          mixed & rest_mask, static_cast<uint32_t>(slot), PortTraitsOf({true, v.outcome, v.flags}),
+          TlsVersionCode(v.tls_version), static_cast<uint32_t>(v.start_us / 1000000));
+      const unsigned n = line_n[p];
+      std::memcpy(lines[p].bytes + n * sizeof(SlimTuple), &t, sizeof(t));
+      if (n + 1 < kPerLine) {
+        line_n[p] = static_cast<uint8_t>(n + 1);
+      } else {
+        line_n[p] = 0;
+        FlushSlimLine(p);
+      }
     }
+  }
+  __attribute__((noinline)) void FlushSlimLine(uint32_t p) {
+    constexpr size_t kPerLine = TupleList<SlimTuple>::kPerLine;
+    slim_parts[p].AddLine(slim_lines[p]);
+    held_tuples += kPerLine;
+    if (held_tuples > peak_tuples) peak_tuples = held_tuples;
+    if (slim_parts[p].size() >= compact_at[p]) CompactSlim(p);
   }
 
   // With details.
@@ -815,9 +825,11 @@ const CertificateFacts* Aggregator::Certificate(const PortObs& o) const {
 }
 
 uint8_t TlsVersionCode(uint16_t version) {
-  if (version == 0) return 0;
-  if (version >= 0x0300 && version <= 0x0304) return static_cast<uint8_t>(version - 0x0300 + 1);
-  return 6;
+  // Arithmetic, no branches: the roll-up calls this per record, and versions come in no order.
+  const unsigned known = static_cast<uint16_t>(version - 0x02ff);  // SSLv3..TLS 1.3: 1..5
+  const unsigned in_range = known - 1 < 5 ? 1 : 0;
+  const unsigned code = in_range * known + (1 - in_range) * 6;
+  return static_cast<uint8_t>((version != 0 ? 1 : 0) * code);
 }
 
 uint16_t PortObs::tls_version() const {

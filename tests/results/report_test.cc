@@ -108,6 +108,13 @@ TEST_CASE("classification: table-driven port traits equal the predicates for eve
   CHECK(PortTraitsOf({true, ProbeOutcome::kImplicitTlsOk, 0}) == kTraitImplicitTls);
 }
 
+TEST_CASE("report: TLS version codes for every 16-bit version") {
+  for (uint32_t v = 0; v <= 0xffff; ++v) {
+    const uint8_t want = v == 0 ? 0 : (v >= 0x0300 && v <= 0x0304) ? v - 0x0300 + 1 : 6;
+    REQUIRE(int{TlsVersionCode(static_cast<uint16_t>(v))} == int{want});
+  }
+}
+
 TEST_CASE("classification: mail port slots and their protocols, for every port") {
   for (uint32_t port = 0; port <= 0xffff; ++port) {
     int want = -1;
