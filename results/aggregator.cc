@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 #include <thread>
+#include <utility>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -284,6 +285,47 @@ void JoinList(HostTable<AddressState>* table, const TupleList<SlimTuple>& list) 
         MergeObs(&table->FindOrInsert(t.rest(), Table::Hash(t.rest())).obs[t.slot()], t.obs());
       },
       [table](const SlimTuple& t) { table->Prefetch(Table::Hash(t.rest())); });
+}
+
+// Sorts host rows by (address, protocol). Comparison sorting moves 56-byte rows around
+// log2(n) times (0.6 s for 4.3 million rows); here keys of (address, protocol, index) are radix
+// sorted (3 passes over 8-byte keys) and the rows then copied once, in order, with the next
+// rows' loads started ahead. Peak memory: the rows twice, as while they were gathered from the
+// workers, and 16 bytes per row.
+void SortHostRows(std::vector<HostRow>* rows) {
+  const size_t n = rows->size();
+  constexpr unsigned kIndexBits = 30;
+  if (n >= (size_t{1} << kIndexBits)) {
+    std::sort(rows->begin(), rows->end(), [](const HostRow& a, const HostRow& b) {
+      return a.address != b.address ? a.address < b.address : a.protocol < b.protocol;
+    });
+    return;
+  }
+  std::vector<uint64_t> keys(n), scratch(n);
+  for (size_t i = 0; i < n; ++i) {
+    const HostRow& r = (*rows)[i];
+    keys[i] = uint64_t{r.address} << 32 | static_cast<uint64_t>(r.protocol & 3) << kIndexBits | i;
+  }
+  // Least significant digit first over bits 30-63 (protocol, address): each pass is stable.
+  for (const auto& [shift, width] :
+       {std::pair{30u, 12u}, std::pair{42u, 11u}, std::pair{53u, 11u}}) {
+    std::vector<size_t> start((size_t{1} << width) + 1, 0);
+    const uint64_t mask = (uint64_t{1} << width) - 1;
+    for (uint64_t k : keys) ++start[((k >> shift) & mask) + 1];
+    for (size_t d = 1; d < start.size(); ++d) start[d] += start[d - 1];
+    for (uint64_t k : keys) scratch[start[(k >> shift) & mask]++] = k;
+    keys.swap(scratch);
+  }
+  std::vector<uint64_t>().swap(scratch);
+  std::vector<HostRow> sorted;
+  sorted.reserve(n);
+  constexpr size_t kAhead = 16;
+  const uint64_t index_mask = (uint64_t{1} << kIndexBits) - 1;
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) __builtin_prefetch(&(*rows)[keys[i + kAhead] & index_mask]);
+    sorted.push_back((*rows)[keys[i] & index_mask]);
+  }
+  rows->swap(sorted);
 }
 
 }  // namespace
@@ -769,15 +811,17 @@ void Aggregator::Run() {
       summary_.totals[p].without_tls += r.totals[p].without_tls;
       for (int v = 0; v < 6; ++v) summary_.tls_versions[p][v] += r.versions[p][v];
     }
-    hosts_.insert(hosts_.end(), r.rows.begin(), r.rows.end());
+    if (hosts_.empty()) {
+      hosts_.swap(r.rows);  // the first worker's rows move, not copied
+    } else {
+      hosts_.insert(hosts_.end(), r.rows.begin(), r.rows.end());
+    }
     std::vector<HostRow>().swap(r.rows);
   }
   summary_.join_seconds = clock(CLOCK_MONOTONIC) - join_start;
   summary_.join_cpu_seconds = clock(CLOCK_PROCESS_CPUTIME_ID) - join_cpu_start;
   phase_.store(AggregateProgress::kSorting);
-  std::sort(hosts_.begin(), hosts_.end(), [](const HostRow& a, const HostRow& b) {
-    return a.address != b.address ? a.address < b.address : a.protocol < b.protocol;
-  });
+  SortHostRows(&hosts_);
   phase_.store(AggregateProgress::kDone);
 }
 

@@ -326,6 +326,7 @@ TEST_CASE("report: both paths equal an oracle on random probes, under every poli
     // The oracle.
     std::map<uint32_t, CountryCounts> want;  // as Summary::counts
     std::array<std::array<uint64_t, 6>, kMailProtocols> want_versions{};
+    std::vector<std::pair<uint32_t, int>> want_rows;  // per-host rows, in address order
     std::set<uint32_t> addresses;
     for (const auto& [key, r] : latest) addresses.insert(key.first);
     for (uint32_t address : addresses) {
@@ -353,6 +354,7 @@ TEST_CASE("report: both paths equal an oracle on random probes, under every poli
         }
         if (!any) continue;
         const HostClass cls = Classify(plain, implicit);
+        if (cls != HostClass::kNoService) want_rows.emplace_back(address, proto);
         CountryCounts& c =
             want[uint32_t{(*geo)->Country(address).key()} << 8 | static_cast<uint32_t>(proto)];
         ++c.classes[static_cast<int>(cls)];
@@ -384,6 +386,11 @@ TEST_CASE("report: both paths equal an oracle on random probes, under every poli
           CHECK(it->second.without_tls == c.without_tls);
         }
         CHECK(agg.summary().tls_versions == want_versions);
+        if (hosts) {  // one row per host x protocol with a service, sorted
+          std::vector<std::pair<uint32_t, int>> rows;
+          for (const HostRow& r : agg.hosts()) rows.emplace_back(r.address, r.protocol);
+          CHECK(rows == want_rows);
+        }
       }
     }
   }
