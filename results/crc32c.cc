@@ -5,6 +5,8 @@
 
 #if defined(__x86_64__)
 #include <nmmintrin.h>
+#include <smmintrin.h>
+#include <wmmintrin.h>
 #endif
 
 namespace mailsweep::results::crc32c {
@@ -46,10 +48,83 @@ __attribute__((target("sse4.2"))) uint32_t ExtendSse42(uint32_t init_crc, const 
 }
 #endif
 
+#if defined(__x86_64__)
+// With PCLMULQDQ: the CRC as polynomial arithmetic on 128-bit lanes ("folding", Intel's "Fast
+// CRC Computation for Generic Polynomials Using PCLMULQDQ"): four 16-byte accumulators are each
+// carried 64 bytes forward per step by two carry-less multiplications, then folded into one,
+// whose CRC the `crc32` instruction finishes. The `crc32` instruction alone issues once per
+// three cycles on some CPUs (AMD Zen 2); folding is not bound by that.
+//
+// A fold by D bits multiplies the accumulator's two 64-bit halves by x^(D+32) and x^(D-32)
+// mod P, bit-reflected over 33 bits (the file's CRC is the reflected one): computed once.
+struct FoldConstants {
+  uint64_t by512_lo, by512_hi, by128_lo, by128_hi;
+};
+
+uint64_t ReflectedXPowMod(unsigned n) {
+  constexpr uint64_t kP = 0x11edc6f41ull;  // x^32 + Castagnoli's polynomial, not reflected
+  uint64_t r = 1;
+  for (unsigned i = 0; i < n; ++i) {
+    r <<= 1;
+    if (r >> 32) r ^= kP;
+  }
+  uint64_t reflected = 0;  // over 33 bits
+  for (int i = 0; i < 33; ++i) {
+    if (r >> i & 1) reflected |= uint64_t{1} << (32 - i);
+  }
+  return reflected;
+}
+
+FoldConstants MakeFoldConstants() {
+  return {ReflectedXPowMod(512 + 32), ReflectedXPowMod(512 - 32), ReflectedXPowMod(128 + 32),
+          ReflectedXPowMod(128 - 32)};
+}
+
+__attribute__((target("pclmul,sse4.2"))) inline __m128i Fold(__m128i acc, __m128i next, __m128i k) {
+  return _mm_xor_si128(
+      _mm_xor_si128(_mm_clmulepi64_si128(acc, k, 0x00), _mm_clmulepi64_si128(acc, k, 0x11)), next);
+}
+
+__attribute__((target("pclmul,sse4.2"))) uint32_t ExtendPclmul(uint32_t init_crc, const char* data,
+                                                               size_t n) {
+  if (n < 64) return ExtendSse42(init_crc, data, n);
+  static const FoldConstants c = MakeFoldConstants();  // thread-safe static initialisation
+  const __m128i by512 =
+      _mm_set_epi64x(static_cast<long long>(c.by512_hi), static_cast<long long>(c.by512_lo));
+  const __m128i by128 =
+      _mm_set_epi64x(static_cast<long long>(c.by128_hi), static_cast<long long>(c.by128_lo));
+  auto load = [](const char* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); };
+  // The register's start value enters as the message's first four bytes xor it.
+  __m128i x0 = _mm_xor_si128(load(data), _mm_cvtsi32_si128(static_cast<int>(~init_crc)));
+  __m128i x1 = load(data + 16), x2 = load(data + 32), x3 = load(data + 48);
+  data += 64;
+  n -= 64;
+  while (n >= 64) {
+    x0 = Fold(x0, load(data), by512);
+    x1 = Fold(x1, load(data + 16), by512);
+    x2 = Fold(x2, load(data + 32), by512);
+    x3 = Fold(x3, load(data + 48), by512);
+    data += 64;
+    n -= 64;
+  }
+  __m128i x = Fold(Fold(Fold(x0, x1, by128), x2, by128), x3, by128);
+  while (n >= 16) {
+    x = Fold(x, load(data), by128);
+    data += 16;
+    n -= 16;
+  }
+  // The accumulator's CRC from a zero register is the CRC so far; the tail goes bytewise.
+  uint64_t crc = _mm_crc32_u64(0, static_cast<uint64_t>(_mm_cvtsi128_si64(x)));
+  crc = _mm_crc32_u64(crc, static_cast<uint64_t>(_mm_extract_epi64(x, 1)));
+  return ExtendSse42(~static_cast<uint32_t>(crc), data, n);
+}
+#endif
+
 using ExtendFn = uint32_t (*)(uint32_t, const char*, size_t);
 
 ExtendFn Choose() {
 #if defined(__x86_64__)
+  if (__builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("pclmul")) return ExtendPclmul;
   if (__builtin_cpu_supports("sse4.2")) return ExtendSse42;
 #endif
   return ExtendPortable;
