@@ -579,6 +579,7 @@ void Aggregator::Run() {
   const uint64_t expected_records = bytes / 28 + 1;
   unsigned bits = 0;
   while (bits < kMaxPartitionBits && (expected_records >> bits) > kRecordsPerPartition) ++bits;
+  if (options_.partition_bits != 0) bits = std::min(options_.partition_bits, kMaxPartitionBits);
   // A slim tuple holds the address bits below the partition's; empty partitions cost little.
   if (!options_.collect_hosts) bits = std::max(bits, 32 - SlimTuple::kRestBits);
   workers_.clear();

@@ -49,6 +49,10 @@ struct AggregateOptions {
   // twice its size after the last compaction: many runs over the same hosts then cost memory
   // per distinct (address, port), not per record. Tests lower it.
   size_t compact_tuples = 16384;
+  // log2 of the number of partitions; 0: chosen from the input's size (~16384 records each, up
+  // to 4096 partitions; at least 1024 without per-host details). Tests force the larger counts
+  // that only inputs of over ~17 million records would get.
+  unsigned partition_bits = 0;
 };
 
 // The latest probe of one (address, port), packed so that a host x protocol (three ports and

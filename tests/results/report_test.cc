@@ -365,14 +365,15 @@ TEST_CASE("report: both paths equal an oracle on random probes, under every poli
         }
       }
     }
-    for (int threads : {1, 2}) {
+    for (auto [threads, partition_bits] : {std::pair{1, 0u}, {2, 0u}, {1, 11u}, {2, 12u}}) {
       for (bool hosts : {true, false}) {
-        CAPTURE(PolicyName(policy), threads, hosts);
+        CAPTURE(PolicyName(policy), threads, partition_bits, hosts);
         Aggregator agg({.policy = policy,
                         .geo = geo->get(),
                         .threads = threads,
                         .collect_hosts = hosts,
-                        .compact_tuples = 256});
+                        .compact_tuples = 256,
+                        .partition_bits = partition_bits});
         REQUIRE(agg.AddFile(dir.File("a.msr")).ok());
         REQUIRE(agg.AddFile(dir.File("b.msr")).ok());
         agg.Run();
