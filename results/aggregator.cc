@@ -639,8 +639,23 @@ void Aggregator::Run() {
   // Phase 2: each worker takes partitions in turn, joins their lists from every worker in its
   // scratch table, classifies and counts; a partition's lists are freed once joined.
   struct PartResult {
-    // by CountryCode::key(): one lookup per host for all its protocols
-    absl::flat_hash_map<uint16_t, std::array<CountryCounts, kMailProtocols>> counts;
+    using PerProtocol = std::array<CountryCounts, kMailProtocols>;
+    // One lookup per host for all its protocols. Codes of two capital letters (all of ISO
+    // 3166 and ZZ) index a table; others, a map by CountryCode::key().
+    PerProtocol& CountsOf(CountryCode cc) {
+      const unsigned a = static_cast<unsigned char>(cc.c[0]) - 'A';
+      const unsigned b = static_cast<unsigned char>(cc.c[1]) - 'A';
+      if (a >= 26 || b >= 26) return counts[cc.key()];
+      uint16_t& slot = letter_slot[a * 26 + b];
+      if (slot == 0) {
+        by_letters.push_back({cc.key(), {}});
+        slot = static_cast<uint16_t>(by_letters.size());
+      }
+      return by_letters[slot - 1].second;
+    }
+    std::array<uint16_t, 26 * 26> letter_slot{};  // 1 + index into by_letters; 0: none yet
+    std::vector<std::pair<uint16_t, PerProtocol>> by_letters;
+    absl::flat_hash_map<uint16_t, PerProtocol> counts;
     std::array<CountryCounts, kMailProtocols> totals{};
     std::array<std::array<uint64_t, 6>, kMailProtocols> versions{};
     std::vector<HostRow> rows;
@@ -700,7 +715,7 @@ void Aggregator::Run() {
       traits[s] = PortTraitsOf({o.present(), static_cast<ProbeOutcome>(o.outcome), o.flags});
     }
     const CountryCode cc = geo->Country(address);
-    const Verdict v = judge(out, out.counts[cc.key()][proto], proto, traits,
+    const Verdict v = judge(out, out.CountsOf(cc)[proto], proto, traits,
                             [&](int s) { return state.obs[s].version_code; });
     if (v.cls == HostClass::kNoService || v.rep < 0) return;
     HostRow row;
@@ -744,7 +759,7 @@ void Aggregator::Run() {
   }();
   static_assert(kHostClassCount == 5);
   auto classify_address = [&](PartResult& out, uint32_t address, const AddressState& state) {
-    std::array<CountryCounts, kMailProtocols>& counts = out.counts[geo->Country(address).key()];
+    PartResult::PerProtocol& counts = out.CountsOf(geo->Country(address));
     for (int proto = 0; proto < kMailProtocols; ++proto) {
       const ProtocolSlots ps = kProtocolSlots[proto];
       const SlimObs* obs = &state.obs[ps.first];
@@ -802,6 +817,7 @@ void Aggregator::Run() {
     w->slim_scratch.Clear();
   });
   for (PartResult& r : results) {
+    for (const auto& [country, per_protocol] : r.by_letters) r.counts[country] = per_protocol;
     for (const auto& [country, per_protocol] : r.counts) {
       for (int p = 0; p < kMailProtocols; ++p) {
         const CountryCounts& c = per_protocol[p];
