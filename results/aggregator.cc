@@ -667,80 +667,15 @@ void Aggregator::Run() {
     unknown = GeoDb::Unknown();
     geo = unknown.get();
   }
-  // Classifies one host x protocol from its ports' traits (kProtocolSlots order, 0: absent)
-  // and counts it into `counts` (the host's country) and the totals. version_code(s) is the TLS
-  // version code of port s. Returns the class, whether it counts as without TLS, and the ports a
-  // per-host row describes (rep: the answering plaintext port, else the TLS one; tls: where TLS
-  // worked; -1: none).
-  struct Verdict {
-    HostClass cls;
-    bool vulnerable;
-    int rep, tls;
-  };
+  // The classes and the policy's "without TLS" as tables of ClassifyTraits and
+  // WithoutTlsTraits, so that counting takes no branch on the data: classes come in no
+  // predictable order, and branches on them were mispredicted several times per host.
   const Policy policy = options_.policy;
-  auto judge = [policy](PartResult& out, CountryCounts& counts, int proto, const uint8_t* traits,
-                        auto&& version_code) {
-    const ProtocolSlots ps = kProtocolSlots[proto];
-    uint8_t plain = 0, implicit = 0;
-    Verdict v;
-    v.rep = v.tls = -1;
-    for (int s = 0; s < ps.n_plain; ++s) {
-      plain |= traits[s];
-      if (v.rep < 0 && (traits[s] & kTraitAnswers)) v.rep = s;
-      if (v.tls < 0 && (traits[s] & kTraitStartTls)) v.tls = s;
-    }
-    for (int s = ps.n_plain; s < ps.n_plain + ps.n_implicit; ++s) {
-      implicit |= traits[s];
-      if (v.tls < 0 && (traits[s] & kTraitImplicitTls)) v.tls = s;
-    }
-    if (v.rep < 0) v.rep = v.tls;
-    v.cls = ClassifyTraits(plain, implicit);
-    v.vulnerable = WithoutTlsTraits(policy, v.cls, plain);
-    ++counts.classes[static_cast<int>(v.cls)];
-    ++out.totals[proto].classes[static_cast<int>(v.cls)];
-    if (v.vulnerable) {
-      ++counts.without_tls;
-      ++out.totals[proto].without_tls;
-    }
-    if (v.tls >= 0) ++out.versions[proto][VersionBucket(version_code(v.tls))];
-    return v;
-  };
-  auto classify = [&](PartResult& out, uint64_t key, const HostState& state) {
-    const int proto = static_cast<int>(key & 3);
-    const uint32_t address = static_cast<uint32_t>(key >> 2);
-    const ProtocolSlots ps = kProtocolSlots[proto];
-    uint8_t traits[3];
-    for (int s = 0; s < ps.n_plain + ps.n_implicit; ++s) {
-      const PortObs& o = state.obs[s];
-      traits[s] = PortTraitsOf({o.present(), static_cast<ProbeOutcome>(o.outcome), o.flags});
-    }
-    const CountryCode cc = geo->Country(address);
-    const Verdict v = judge(out, out.CountsOf(cc)[proto], proto, traits,
-                            [&](int s) { return state.obs[s].version_code; });
-    if (v.cls == HostClass::kNoService || v.rep < 0) return;
-    HostRow row;
-    row.address = address;
-    row.protocol = proto;
-    row.cls = v.cls;
-    row.without_tls = v.vulnerable;
-    row.country = cc;
-    if (options_.asn) row.asn = options_.asn->Asn(address);
-    row.port = kMailPortNumbers[ps.first + v.rep];
-    row.obs = state.obs[v.rep];
-    if (v.tls >= 0) {
-      row.tls_port = kMailPortNumbers[ps.first + v.tls];
-      row.tls_obs = state.obs[v.tls];
-    }
-    out.rows.push_back(row);
-  };
-  // Without details: every protocol of one address, one geo lookup, one counts lookup, and no
-  // branch on the data (classes come in no predictable order: judge's branches were mispredicted
-  // several times per host). The same rules as judge's, from tables of ClassifyTraits and
-  // WithoutTlsTraits; a protocol without observations adds 0 everywhere.
   struct Tables {
     uint8_t cls[16][16];         // [plaintext traits][implicit traits]
     uint8_t without_tls[5][16];  // [class][plaintext traits]
   };
+  static_assert(kHostClassCount == 5);
   const Tables tables = [policy] {
     Tables t{};
     for (int p = 0; p < 16; ++p) {
@@ -757,31 +692,87 @@ void Aggregator::Run() {
     }
     return t;
   }();
-  static_assert(kHostClassCount == 5);
+  // Classifies one host x protocol from its ports' traits (kProtocolSlots order, 0: absent)
+  // and counts it `one` time (0 or 1: a protocol without observations adds nothing) into
+  // `counts` (the host's country) and the totals. version_code(s) is the TLS version code of
+  // port s. Returns the class, whether it counts as without TLS, and the first port where TLS
+  // worked (-1: none), whose version is counted.
+  struct Verdict {
+    HostClass cls;
+    bool without_tls;
+    int tls;
+  };
+  auto count = [&tables](PartResult& out, CountryCounts& counts, int proto, const uint8_t* traits,
+                         auto&& version_code, uint64_t one) {
+    const ProtocolSlots ps = kProtocolSlots[proto];
+    unsigned plain = 0, implicit = 0;
+    int tls = -1;
+    for (int s = 0; s < ps.n_plain + ps.n_implicit; ++s) {
+      const bool is_plain = s < ps.n_plain;
+      (is_plain ? plain : implicit) |= traits[s];
+      const bool tls_here = (traits[s] & (is_plain ? kTraitStartTls : kTraitImplicitTls)) != 0;
+      tls = tls < 0 && tls_here ? s : tls;
+    }
+    const unsigned cls = tables.cls[plain][implicit];
+    const uint64_t without = tables.without_tls[cls][plain] & one;
+    counts.classes[cls] += one;
+    out.totals[proto].classes[cls] += one;
+    counts.without_tls += without;
+    out.totals[proto].without_tls += without;
+    const uint64_t has_tls = tls >= 0 ? 1 : 0;
+    out.versions[proto][VersionBucket(version_code(tls < 0 ? 0 : tls))] += has_tls;
+    return Verdict{static_cast<HostClass>(cls), without != 0, tls};
+  };
+  // With details: one host x protocol, and its row (the answering plaintext port, else the one
+  // where TLS worked).
+  auto classify = [&](PartResult& out, uint64_t key, const HostState& state) {
+    const int proto = static_cast<int>(key & 3);
+    const uint32_t address = static_cast<uint32_t>(key >> 2);
+    const ProtocolSlots ps = kProtocolSlots[proto];
+    uint8_t traits[3];
+    for (int s = 0; s < ps.n_plain + ps.n_implicit; ++s) {
+      const PortObs& o = state.obs[s];
+      traits[s] = PortTraitsOf({o.present(), static_cast<ProbeOutcome>(o.outcome), o.flags});
+    }
+    const CountryCode cc = geo->Country(address);
+    const Verdict v = count(
+        out, out.CountsOf(cc)[proto], proto, traits,
+        [&](int s) { return state.obs[s].version_code; }, 1);
+    int rep = v.tls;
+    for (int s = ps.n_plain - 1; s >= 0; --s) {
+      if (traits[s] & kTraitAnswers) rep = s;
+    }
+    if (v.cls == HostClass::kNoService || rep < 0) return;
+    HostRow row;
+    row.address = address;
+    row.protocol = proto;
+    row.cls = v.cls;
+    row.without_tls = v.without_tls;
+    row.country = cc;
+    if (options_.asn) row.asn = options_.asn->Asn(address);
+    row.port = kMailPortNumbers[ps.first + rep];
+    row.obs = state.obs[rep];
+    if (v.tls >= 0) {
+      row.tls_port = kMailPortNumbers[ps.first + v.tls];
+      row.tls_obs = state.obs[v.tls];
+    }
+    out.rows.push_back(row);
+  };
+  // Without details: every protocol of one address, one geo lookup, one counts lookup.
   auto classify_address = [&](PartResult& out, uint32_t address, const AddressState& state) {
     PartResult::PerProtocol& counts = out.CountsOf(geo->Country(address));
     for (int proto = 0; proto < kMailProtocols; ++proto) {
       const ProtocolSlots ps = kProtocolSlots[proto];
       const SlimObs* obs = &state.obs[ps.first];
-      unsigned plain = 0, implicit = 0, present = 0;
-      int tls = -1;  // the first slot where TLS worked (its version is counted)
+      uint8_t traits[3];
+      unsigned present = 0;
       for (int s = 0; s < ps.n_plain + ps.n_implicit; ++s) {
-        const bool is_plain = s < ps.n_plain;
-        (is_plain ? plain : implicit) |= obs[s].traits;
+        traits[s] = obs[s].traits;
         present |= obs[s].tag;
-        const bool tls_here =
-            (obs[s].traits & (is_plain ? kTraitStartTls : kTraitImplicitTls)) != 0;
-        tls = tls < 0 && tls_here ? s : tls;
       }
-      const uint64_t one = present >> 7;  // 1 when the protocol was observed (SlimObs::tag)
-      const unsigned cls = tables.cls[plain][implicit];
-      const uint64_t without = tables.without_tls[cls][plain] & one;
-      counts[proto].classes[cls] += one;
-      out.totals[proto].classes[cls] += one;
-      counts[proto].without_tls += without;
-      out.totals[proto].without_tls += without;
-      const uint64_t has_tls = tls >= 0 ? 1 : 0;
-      out.versions[proto][VersionBucket(obs[tls < 0 ? 0 : tls].version_code())] += has_tls;
+      count(
+          out, counts[proto], proto, traits, [&](int s) { return obs[s].version_code(); },
+          present >> 7);  // SlimObs::tag: 0x80 when observed
     }
   };
   const uint32_t partitions = uint32_t{1} << bits;

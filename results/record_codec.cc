@@ -295,10 +295,6 @@ bool Array(Cursor* in, std::array<uint8_t, N>* out) {
   return true;
 }
 
-}  // namespace
-
-namespace {
-
 // A probe record's summary, with the position in a register: for versions 1-2 (kLegacy) the
 // fields up to the time, for version 3 (kSplit) those, the TLS version and the tail length, for
 // version 4 (kFixed) the fixed-width fields and the escaped values that open the rest. Returns
