@@ -15,6 +15,7 @@
 #endif
 
 #include "base/strings.h"
+#include "results/address_table.h"
 #include "results/host_table.h"
 #include "results/log_format.h"
 
@@ -33,21 +34,28 @@ void MergeObs(PortObs* into, const PortObs& o) {
 
 // Without per-host details (the summary only), a port's latest probe is all the classification
 // and the counts need: 8 bytes, so that every mail port of an address fits one cache line and
-// the join is keyed by address alone (one lookup in the geo database per address).
+// the join is keyed by address alone (one lookup in the geo database per address). Bits 0-31:
+// the time in seconds, 32-35 the traits (PortTraitsOf, results/classification.h), 36-38 the
+// TLS version code, 39 set: all zero is an absent port.
 struct SlimObs {
-  uint32_t time_s;
-  uint8_t traits;  // PortTraitsOf (results/classification.h)
-  uint8_t tag;     // 0x80 | TlsVersionCode(); 0: absent
-  uint16_t unused;
-  bool present() const { return tag != 0; }
-  uint8_t version_code() const { return tag & 0x7f; }
+  uint64_t word;
+  static constexpr uint64_t kPresent = uint64_t{1} << 39;
+  bool present() const { return word != 0; }
+  uint8_t traits() const { return static_cast<uint8_t>(word >> 32 & 0xf); }
+  uint8_t version_code() const { return static_cast<uint8_t>(word >> 36 & 0x7); }
+  uint32_t time_s() const { return static_cast<uint32_t>(word); }
 };
 static_assert(sizeof(SlimObs) == 8);
 struct AddressState {
   std::array<SlimObs, kMailPorts> obs;  // by slot (kMailPortNumbers)
 };
+// Keeps the later of two observations of one port, without a branch: which of the two is
+// later follows no pattern.
 void MergeObs(SlimObs* into, const SlimObs& o) {
-  if (!into->present() || o.time_s >= into->time_s) *into = o;
+  const uint64_t old = into->word;
+  const uint64_t newer = (old == 0) | (o.time_s() >= static_cast<uint32_t>(old));
+  const uint64_t take = 0 - newer;
+  into->word = (o.word & take) | (old & ~take);
 }
 
 class StringPool {
@@ -115,11 +123,7 @@ struct SlimTuple {
   }
   uint32_t rest() const { return static_cast<uint32_t>(bits >> 42); }
   uint32_t slot() const { return static_cast<uint32_t>(bits >> 39) & 7; }
-  SlimObs obs() const {
-    const auto b = static_cast<uint8_t>(bits >> 32 & 0x7f);
-    return {static_cast<uint32_t>(bits), static_cast<uint8_t>(b & 0xf),
-            static_cast<uint8_t>(0x80 | b >> 4), 0};
-  }
+  SlimObs obs() const { return {(bits & (SlimObs::kPresent - 1)) | SlimObs::kPresent}; }
 };
 static_assert(sizeof(SlimTuple) == 8);
 static_assert((kTraitAnswers | kTraitStartTls | kTraitImplicitTls | kTraitPlaintextLogin) < 16,
@@ -278,13 +282,12 @@ void JoinList(HostTable<HostState>* table, const TupleList<Tuple>& list) {
                   [table](const Tuple& t) { table->Prefetch(HostTable<HostState>::Hash(JoinKey(t))); });
 }
 // The same without details: keyed by the address's bits below the partition's.
-void JoinList(HostTable<AddressState>* table, const TupleList<SlimTuple>& list) {
-  using Table = HostTable<AddressState>;
+void JoinList(AddressTable<AddressState>* table, const TupleList<SlimTuple>& list) {
   list.ForEach<8>(
       [table](const SlimTuple& t) {
-        MergeObs(&table->FindOrInsert(t.rest(), Table::Hash(t.rest())).obs[t.slot()], t.obs());
+        MergeObs(&table->FindOrInsert(t.rest()).obs[t.slot()], t.obs());
       },
-      [table](const SlimTuple& t) { table->Prefetch(Table::Hash(t.rest())); });
+      [table](const SlimTuple& t) { table->Prefetch(t.rest()); });
 }
 
 // Sorts host rows by (address, protocol). Comparison sorting moves 56-byte rows around
@@ -356,7 +359,7 @@ struct Aggregator::Worker final : public RecordVisitor {
   size_t compact_min = 0;
   size_t held_tuples = 0, peak_tuples = 0;
   HostTable<HostState> scratch;
-  HostTable<AddressState> slim_scratch;
+  AddressTable<AddressState> slim_scratch;
   StringPool banners{(1u << 24) - 1};
   StringPool ciphers{0xffff};
   StringPool cert_ids{(1u << 24) - 1};  // sha256 bytes
@@ -414,15 +417,18 @@ struct Aggregator::Worker final : public RecordVisitor {
     });
   }
   void CompactSlim(uint32_t p) {
-    CompactList(slim_parts, slim_scratch, p,
-                [](uint64_t rest, const AddressState& state, TupleList<SlimTuple>* out) {
-                  for (uint32_t s = 0; s < kMailPorts; ++s) {
-                    const SlimObs& o = state.obs[s];
-                    if (!o.present()) continue;
-                    out->Add(SlimTuple::Of(static_cast<uint32_t>(rest), s, o.traits,
-                                           o.version_code(), o.time_s));
-                  }
-                });
+    JoinList(&slim_scratch, slim_parts[p]);
+    TupleList<SlimTuple> out;
+    slim_scratch.Drain([&](uint32_t rest, const AddressState& state) {
+      for (uint32_t s = 0; s < kMailPorts; ++s) {
+        const SlimObs& o = state.obs[s];
+        if (!o.present()) continue;
+        out.Add(SlimTuple::Of(rest, s, o.traits(), o.version_code(), o.time_s()));
+      }
+    });
+    held_tuples -= slim_parts[p].size() - out.size();
+    slim_parts[p] = std::move(out);
+    compact_at[p] = std::max(2 * slim_parts[p].size(), compact_min);
   }
 
   // At the end of the reading phase: the partly filled lines go to their lists.
@@ -767,12 +773,11 @@ void Aggregator::Run() {
       uint8_t traits[3];
       unsigned present = 0;
       for (int s = 0; s < ps.n_plain + ps.n_implicit; ++s) {
-        traits[s] = obs[s].traits;
-        present |= obs[s].tag;
+        traits[s] = obs[s].traits();
+        present |= obs[s].present() ? 1 : 0;
       }
       count(
-          out, counts[proto], proto, traits, [&](int s) { return obs[s].version_code(); },
-          present >> 7);  // SlimObs::tag: 0x80 when observed
+          out, counts[proto], proto, traits, [&](int s) { return obs[s].version_code(); }, present);
     }
   };
   const uint32_t partitions = uint32_t{1} << bits;
@@ -788,6 +793,14 @@ void Aggregator::Run() {
     }
     if (table.size() != 0) table.ForEach(visit);
   };
+  // The same without details; the table empties itself as it visits its entries.
+  auto join_slim = [&](AddressTable<AddressState>& table, uint32_t p, auto&& visit) {
+    for (const auto& w : workers_) {
+      JoinList(&table, w->slim_parts[p]);
+      w->slim_parts[p].Clear();
+    }
+    table.Drain(visit);
+  };
   in_parallel([&](int i) {
     Worker* w = workers_[i].get();
     PartResult& out = results[i];
@@ -797,10 +810,9 @@ void Aggregator::Run() {
                        [&](uint64_t key, const HostState& s) { classify(out, key, s); });
       } else {
         const uint32_t high = p << (32 - bits);
-        join_partition(w->slim_scratch, &Worker::slim_parts, p,
-                       [&](uint64_t rest, const AddressState& s) {
-                         classify_address(out, UnmixAddress(high | static_cast<uint32_t>(rest)), s);
-                       });
+        join_slim(w->slim_scratch, p, [&](uint32_t rest, const AddressState& s) {
+          classify_address(out, UnmixAddress(high | rest), s);
+        });
       }
       partitions_joined_.fetch_add(1, std::memory_order_relaxed);
     }
