@@ -645,7 +645,13 @@ void Aggregator::Run() {
   // Phase 2: each worker takes partitions in turn, joins their lists from every worker in its
   // scratch table, classifies and counts; a partition's lists are freed once joined.
   struct PartResult {
-    using PerProtocol = std::array<CountryCounts, kMailProtocols>;
+    // Counts of one country x protocol; the last class counts hosts whose protocol was not
+    // observed at all, and is dropped (counting it saves a branch per host).
+    struct Tally {
+      std::array<uint64_t, kHostClassCount + 1> classes{};
+      uint64_t without_tls = 0;
+    };
+    using PerProtocol = std::array<Tally, kMailProtocols>;
     // One lookup per host for all its protocols. Codes of two capital letters (all of ISO
     // 3166 and ZZ) index a table; others, a map by CountryCode::key().
     PerProtocol& CountsOf(CountryCode cc) {
@@ -662,8 +668,8 @@ void Aggregator::Run() {
     std::array<uint16_t, 26 * 26> letter_slot{};  // 1 + index into by_letters; 0: none yet
     std::vector<std::pair<uint16_t, PerProtocol>> by_letters;
     absl::flat_hash_map<uint16_t, PerProtocol> counts;
-    std::array<CountryCounts, kMailProtocols> totals{};
-    std::array<std::array<uint64_t, 6>, kMailProtocols> versions{};
+    // Hosts with working TLS by VersionBucket; the last counts those without (dropped).
+    std::array<std::array<uint64_t, 7>, kMailProtocols> versions{};
     std::vector<HostRow> rows;
   };
   std::vector<PartResult> results(n);
@@ -673,61 +679,56 @@ void Aggregator::Run() {
     unknown = GeoDb::Unknown();
     geo = unknown.get();
   }
-  // The classes and the policy's "without TLS" as tables of ClassifyTraits and
-  // WithoutTlsTraits, so that counting takes no branch on the data: classes come in no
-  // predictable order, and branches on them were mispredicted several times per host.
+  // The verdict on one host x protocol depends only on its ports' traits (4 bits each, in
+  // kProtocolSlots order; 0 when absent) and whether any was observed: a table per protocol
+  // built from ClassifyTraits and the policy's WithoutTlsTraits answers it in one lookup,
+  // without branches on the data (classes come in no predictable order; branches on them were
+  // mispredicted several times per host). A verdict byte holds the class in bits 0-2
+  // (kHostClassCount: not observed), "without TLS" in bit 3, and in bits 4-5 one plus the
+  // first port where TLS worked (0: none), whose TLS version is counted.
   const Policy policy = options_.policy;
-  struct Tables {
-    uint8_t cls[16][16];         // [plaintext traits][implicit traits]
-    uint8_t without_tls[5][16];  // [class][plaintext traits]
-  };
-  static_assert(kHostClassCount == 5);
-  const Tables tables = [policy] {
-    Tables t{};
-    for (int p = 0; p < 16; ++p) {
-      for (int i = 0; i < 16; ++i) {
-        t.cls[p][i] =
-            static_cast<uint8_t>(ClassifyTraits(static_cast<uint8_t>(p), static_cast<uint8_t>(i)));
+  std::array<std::vector<uint8_t>, kMailProtocols> verdicts;
+  for (int proto = 0; proto < kMailProtocols; ++proto) {
+    const ProtocolSlots ps = kProtocolSlots[proto];
+    const int ports = ps.n_plain + ps.n_implicit;
+    verdicts[proto].resize(size_t{2} << (4 * ports));
+    for (unsigned index = 0; index < verdicts[proto].size(); ++index) {
+      if ((index >> (4 * ports)) == 0) {
+        verdicts[proto][index] = kHostClassCount;  // not observed
+        continue;
       }
-    }
-    for (int c = 0; c < kHostClassCount; ++c) {
-      for (int p = 0; p < 16; ++p) {
-        t.without_tls[c][p] =
-            WithoutTlsTraits(policy, static_cast<HostClass>(c), static_cast<uint8_t>(p)) ? 1 : 0;
+      unsigned plain = 0, implicit = 0;
+      int tls = -1;
+      for (int s = 0; s < ports; ++s) {
+        const bool is_plain = s < ps.n_plain;
+        const unsigned traits = index >> (4 * s) & 0xf;
+        (is_plain ? plain : implicit) |= traits;
+        if (tls < 0 && (traits & (is_plain ? kTraitStartTls : kTraitImplicitTls)) != 0) tls = s;
       }
+      const HostClass cls =
+          ClassifyTraits(static_cast<uint8_t>(plain), static_cast<uint8_t>(implicit));
+      const bool without = WithoutTlsTraits(policy, cls, static_cast<uint8_t>(plain));
+      verdicts[proto][index] =
+          static_cast<uint8_t>(static_cast<unsigned>(cls) | (without ? 8u : 0u) | (tls + 1) << 4);
     }
-    return t;
-  }();
-  // Classifies one host x protocol from its ports' traits (kProtocolSlots order, 0: absent)
-  // and counts it `one` time (0 or 1: a protocol without observations adds nothing) into
-  // `counts` (the host's country) and the totals. version_code(s) is the TLS version code of
-  // port s. Returns the class, whether it counts as without TLS, and the first port where TLS
-  // worked (-1: none), whose version is counted.
+  }
+  // Counts one host x protocol whose verdict index (above) is `index` into `counts` (its
+  // country's), and the TLS version of the first port where TLS worked (version_code(slot)).
   struct Verdict {
     HostClass cls;
     bool without_tls;
-    int tls;
+    int tls;  // the first port where TLS worked; -1: none
   };
-  auto count = [&tables](PartResult& out, CountryCounts& counts, int proto, const uint8_t* traits,
-                         auto&& version_code, uint64_t one) {
-    const ProtocolSlots ps = kProtocolSlots[proto];
-    unsigned plain = 0, implicit = 0;
-    int tls = -1;
-    for (int s = 0; s < ps.n_plain + ps.n_implicit; ++s) {
-      const bool is_plain = s < ps.n_plain;
-      (is_plain ? plain : implicit) |= traits[s];
-      const bool tls_here = (traits[s] & (is_plain ? kTraitStartTls : kTraitImplicitTls)) != 0;
-      tls = tls < 0 && tls_here ? s : tls;
-    }
-    const unsigned cls = tables.cls[plain][implicit];
-    const uint64_t without = tables.without_tls[cls][plain] & one;
-    counts.classes[cls] += one;
-    out.totals[proto].classes[cls] += one;
-    counts.without_tls += without;
-    out.totals[proto].without_tls += without;
-    const uint64_t has_tls = tls >= 0 ? 1 : 0;
-    out.versions[proto][VersionBucket(version_code(tls < 0 ? 0 : tls))] += has_tls;
-    return Verdict{static_cast<HostClass>(cls), without != 0, tls};
+  auto count = [&verdicts](PartResult& out, PartResult::PerProtocol& counts, int proto,
+                           unsigned index, auto&& version_code) {
+    const unsigned v = verdicts[proto][index];
+    PartResult::Tally& c = counts[proto];
+    ++c.classes[v & 7];
+    c.without_tls += v >> 3 & 1;
+    const int tls = static_cast<int>(v >> 4) - 1;
+    const uint8_t code = version_code(tls < 0 ? 0 : tls);
+    ++out.versions[proto][tls < 0 ? 6 : VersionBucket(code)];
+    return Verdict{static_cast<HostClass>(v & 7), (v & 8) != 0, tls};
   };
   // With details: one host x protocol, and its row (the answering plaintext port, else the one
   // where TLS worked).
@@ -735,15 +736,17 @@ void Aggregator::Run() {
     const int proto = static_cast<int>(key & 3);
     const uint32_t address = static_cast<uint32_t>(key >> 2);
     const ProtocolSlots ps = kProtocolSlots[proto];
+    const int ports = ps.n_plain + ps.n_implicit;
     uint8_t traits[3];
-    for (int s = 0; s < ps.n_plain + ps.n_implicit; ++s) {
+    unsigned index = 1u << (4 * ports);  // observed: the key exists
+    for (int s = 0; s < ports; ++s) {
       const PortObs& o = state.obs[s];
       traits[s] = PortTraitsOf({o.present(), static_cast<ProbeOutcome>(o.outcome), o.flags});
+      index |= unsigned{traits[s]} << (4 * s);
     }
     const CountryCode cc = geo->Country(address);
-    const Verdict v = count(
-        out, out.CountsOf(cc)[proto], proto, traits,
-        [&](int s) { return state.obs[s].version_code; }, 1);
+    const Verdict v = count(out, out.CountsOf(cc), proto, index,
+                            [&](int s) { return state.obs[s].version_code; });
     int rep = v.tls;
     for (int s = ps.n_plain - 1; s >= 0; --s) {
       if (traits[s] & kTraitAnswers) rep = s;
@@ -769,15 +772,16 @@ void Aggregator::Run() {
     PartResult::PerProtocol& counts = out.CountsOf(geo->Country(address));
     for (int proto = 0; proto < kMailProtocols; ++proto) {
       const ProtocolSlots ps = kProtocolSlots[proto];
+      const int ports = ps.n_plain + ps.n_implicit;
       const SlimObs* obs = &state.obs[ps.first];
-      uint8_t traits[3];
-      unsigned present = 0;
-      for (int s = 0; s < ps.n_plain + ps.n_implicit; ++s) {
-        traits[s] = obs[s].traits();
-        present |= obs[s].present() ? 1 : 0;
+      unsigned index = 0;
+      uint64_t any = 0;
+      for (int s = 0; s < ports; ++s) {
+        index |= unsigned{obs[s].traits()} << (4 * s);
+        any |= obs[s].word;
       }
-      count(
-          out, counts[proto], proto, traits, [&](int s) { return obs[s].version_code(); }, present);
+      index |= (any != 0 ? 1u : 0u) << (4 * ports);
+      count(out, counts, proto, index, [&](int s) { return obs[s].version_code(); });
     }
   };
   const uint32_t partitions = uint32_t{1} << bits;
@@ -823,20 +827,21 @@ void Aggregator::Run() {
     for (const auto& [country, per_protocol] : r.by_letters) r.counts[country] = per_protocol;
     for (const auto& [country, per_protocol] : r.counts) {
       for (int p = 0; p < kMailProtocols; ++p) {
-        const CountryCounts& c = per_protocol[p];
+        const PartResult::Tally& c = per_protocol[p];
         bool any = c.without_tls != 0;
         for (int i = 0; i < kHostClassCount; ++i) any = any || c.classes[i] != 0;
         if (!any) continue;
         CountryCounts& into = summary_.counts[uint32_t{country} << 8 | static_cast<uint32_t>(p)];
-        for (int i = 0; i < kHostClassCount; ++i) into.classes[i] += c.classes[i];
+        CountryCounts& total = summary_.totals[p];
+        for (int i = 0; i < kHostClassCount; ++i) {
+          into.classes[i] += c.classes[i];
+          total.classes[i] += c.classes[i];
+        }
         into.without_tls += c.without_tls;
+        total.without_tls += c.without_tls;
       }
     }
     for (int p = 0; p < kMailProtocols; ++p) {
-      for (int i = 0; i < kHostClassCount; ++i) {
-        summary_.totals[p].classes[i] += r.totals[p].classes[i];
-      }
-      summary_.totals[p].without_tls += r.totals[p].without_tls;
       for (int v = 0; v < 6; ++v) summary_.tls_versions[p][v] += r.versions[p][v];
     }
     if (hosts_.empty()) {
