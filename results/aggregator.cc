@@ -18,6 +18,7 @@
 #include "results/address_table.h"
 #include "results/host_table.h"
 #include "results/log_format.h"
+#include "results/summary_decoding.h"
 
 namespace mailsweep::results {
 
@@ -459,19 +460,22 @@ struct Aggregator::Worker final : public RecordVisitor {
     return slot;
   }
 
-  // Without details (SummaryOnly). The loop keeps to registers: its rarer half (a full line
-  // to its list) is a call.
-  void OnProbeSummaries(std::span<const ProbeSummary> batch) override {
-    constexpr size_t kPerLine = TupleList<SlimTuple>::kPerLine;
-    const unsigned rest_bits = 32 - bits;  // <= SlimTuple::kRestBits
-    const uint32_t rest_mask = (uint32_t{1} << rest_bits) - 1;
-    TupleLine* const lines = slim_lines.get();
-    uint8_t* const line_n = slim_line_n.data();
-    const unsigned shift = line_shift;
-    const size_t per_buffer = kPerLine << shift;
-    for (const ProbeSummary& v : batch) {
-      const int slot = CountProbe(v);
-      if (slot < 0) continue;
+  // Without details (SummaryOnly), the worker decodes each chunk itself: its code per probe
+  // record (SlimHandler::OnSummary) is inlined into the decoding loop, and keeps to registers
+  // (a full line to its list is a call).
+  struct SlimHandler {
+    explicit SlimHandler(Worker* worker)
+        : w(worker),
+          rest_bits(32 - worker->bits),
+          rest_mask((uint32_t{1} << rest_bits) - 1),
+          lines(worker->slim_lines.get()),
+          line_n(worker->slim_line_n.data()),
+          shift(worker->line_shift),
+          per_buffer(TupleList<SlimTuple>::kPerLine << shift) {}
+    void OnSweep(const SweepRecord&) {}
+    __attribute__((always_inline)) void OnSummary(const ProbeSummary& v) {
+      const int slot = w->CountProbe(v);
+      if (slot < 0) return;
       const uint32_t mixed = MixAddress(v.address);
       const uint32_t p = mixed >> rest_bits;
       const SlimTuple t = SlimTuple::Of(
@@ -483,9 +487,23 @@ struct Aggregator::Worker final : public RecordVisitor {
         line_n[p] = static_cast<uint8_t>(n + 1);
       } else {
         line_n[p] = 0;
-        FlushSlimLine(p);
+        w->FlushSlimLine(p);
       }
     }
+
+    Worker* const w;
+    const unsigned rest_bits;  // <= SlimTuple::kRestBits
+    const uint32_t rest_mask;
+    TupleLine* const lines;
+    uint8_t* const line_n;
+    const unsigned shift;
+    const size_t per_buffer;
+  };
+  bool DecodeSummaryChunk(ChunkDecoder* decoder, std::string_view chunk, std::string* error,
+                          uint64_t* sweeps, uint64_t* probes, uint64_t* certs, bool* ok) override {
+    SlimHandler handler(this);
+    *ok = decoder->DecodeSummaries(chunk, handler, error, sweeps, probes, certs);
+    return true;
   }
   __attribute__((noinline)) void FlushSlimLine(uint32_t p) {
     constexpr size_t kPerLine = TupleList<SlimTuple>::kPerLine;

@@ -4,6 +4,7 @@
 
 #include "base/strings.h"
 #include "results/coding.h"
+#include "results/summary_decoding.h"
 
 namespace mailsweep::results {
 namespace {
@@ -278,13 +279,6 @@ struct DecodeState {
     in.Skip(static_cast<size_t>(next - in.position()));
     return true;
   }
-  __attribute__((always_inline)) bool Time(int64_t* out) {
-    uint64_t v;
-    if (!in.Varint64(&v)) return false;
-    last_time += static_cast<uint64_t>(UnZigZag(v));
-    *out = static_cast<int64_t>(last_time);
-    return true;
-  }
 };
 
 template <size_t N>
@@ -293,92 +287,6 @@ bool Array(Cursor* in, std::array<uint8_t, N>* out) {
   if (!in->Bytes(N, &b)) return false;
   std::memcpy(out->data(), b.data(), N);
   return true;
-}
-
-// A probe record's summary, with the position in a register: for versions 1-2 (kLegacy) the
-// fields up to the time, for version 3 (kSplit) those, the TLS version and the tail length, for
-// version 4 (kFixed) the fixed-width fields and the escaped values that open the rest. Returns
-// the byte after them, or nullptr when they are malformed; *tail_end is the end of a version 3
-// record's tail or of a version 4 record's rest. In version 4 where a record ends does not
-// depend on the values of varints, so consecutive records decode without waiting on each other,
-// and the common case takes no branch that depends on the data.
-template <ProbeLayout kLayout>
-__attribute__((always_inline)) inline const char* DecodeProbeHead(const char* p, const char* end,
-                                                                  uint64_t* last_time,
-                                                                  ProbeSummary* out,
-                                                                  const char** tail_end) {
-  uint64_t v;
-  auto varint = [&](uint64_t max) __attribute__((always_inline)) {
-    p = VarintPtr(p, end, &v);
-    return p != nullptr && v <= max;
-  };
-  if constexpr (kLayout == ProbeLayout::kFixed) {
-    constexpr ptrdiff_t kFixedBytes = 4 + 2 + 3 + 2 + 2 + 4 + 2;
-    if (end - p < kFixedBytes) return nullptr;
-    out->address = DecodeFixed32(p);
-    out->port = DecodeFixed16(p + 4);
-    out->protocol = static_cast<Protocol>(static_cast<uint8_t>(p[6]));
-    out->tls_mode = static_cast<TlsMode>(static_cast<uint8_t>(p[7]));
-    out->outcome = static_cast<ProbeOutcome>(static_cast<uint8_t>(p[8]));
-    out->tls_version = DecodeFixed16(p + 9);
-    const uint16_t flags = DecodeFixed16(p + 11);
-    const uint32_t time_step = DecodeFixed32(p + 13);
-    uint64_t rest = DecodeFixed16(p + 17);
-    p += kFixedBytes;
-    if (rest == 0xffff) {
-      if (!varint(~uint64_t{0})) return nullptr;
-      rest = v;
-    }
-    if (rest > static_cast<uint64_t>(end - p)) return nullptr;
-    end = p + rest;  // the escaped values lie inside the rest
-    *tail_end = end;
-    out->flags = flags;
-    if (flags == 0xffff) {
-      if (!varint(0xffffffffu)) return nullptr;
-      out->flags = static_cast<uint32_t>(v);
-    }
-    v = time_step;
-    if (time_step == 0xffffffffu && !varint(~uint64_t{0})) return nullptr;
-    *last_time += static_cast<uint64_t>(UnZigZag(v));
-    out->start_us = static_cast<int64_t>(*last_time);
-    return p;
-  } else {
-    auto byte = [&](uint8_t * b) __attribute__((always_inline)) {
-      if (p == end) return false;
-      *b = static_cast<uint8_t>(*p++);
-      return true;
-    };
-    if (end - p < 4) return nullptr;
-    out->address = DecodeFixed32(p);
-    p += 4;
-    uint8_t protocol, mode, outcome;
-    if (!varint(0xffff)) return nullptr;
-    out->port = static_cast<uint16_t>(v);
-    if (!byte(&protocol) || !byte(&mode) || !byte(&outcome) || !varint(0xffffffffu)) {
-      return nullptr;
-    }
-    out->protocol = static_cast<Protocol>(protocol);
-    out->tls_mode = static_cast<TlsMode>(mode);
-    out->outcome = static_cast<ProbeOutcome>(outcome);
-    out->flags = static_cast<uint32_t>(v);
-    if (!varint(~uint64_t{0})) return nullptr;
-    *last_time += static_cast<uint64_t>(UnZigZag(v));
-    out->start_us = static_cast<int64_t>(*last_time);
-    if constexpr (kLayout == ProbeLayout::kSplit) {
-      if (!varint(0xffff)) return nullptr;
-      out->tls_version = static_cast<uint16_t>(v);
-      if (!varint(~uint64_t{0}) || v > static_cast<uint64_t>(end - p)) return nullptr;
-      *tail_end = p + v;
-    }
-    return p;
-  }
-}
-
-// A version 3 or 4 probe record's summary; the rest is skipped.
-template <ProbeLayout kLayout>
-const char* DecodeSummary(const char* p, const char* end, uint64_t* last_time, ProbeSummary* out) {
-  const char* tail_end;
-  return DecodeProbeHead<kLayout>(p, end, last_time, out, &tail_end) ? tail_end : nullptr;
 }
 
 }  // namespace
@@ -402,7 +310,8 @@ const char* ChunkDecoder::DecodeProbeBody(const char* p, const char* end, uint64
     p = StringPtr(p, end, &strings_, s);
     return p != nullptr;
   };
-  p = DecodeProbeHead<kLayout>(p, end, last_time, out, &end);  // the tail must end at `end`
+  p = internal::DecodeProbeHead<kLayout>(p, end, last_time, out,
+                                         &end);  // the tail must end at `end`
   if (p == nullptr) return nullptr;
   if (!varint(0xffffffffu)) return nullptr;
   out->connect_us = static_cast<uint32_t>(v);
@@ -438,50 +347,98 @@ const char* ChunkDecoder::DecodeProbeBody(const char* p, const char* end, uint64
   return p;
 }
 
+bool ChunkDecoder::BeginChunk(Cursor* in, uint64_t* last_time, std::string* error) {
+  strings_.clear();
+  shapes_.clear();
+  certs_.clear();
+  uint8_t type;
+  uint64_t base;
+  if (!in->Byte(&type) || type != kRecordsChunk || !in->Varint64(&base)) {
+    *error = "records chunk header malformed";
+    return false;
+  }
+  *last_time = static_cast<uint64_t>(UnZigZag(base));
+  return true;
+}
+
+const char* ChunkDecoder::DecodeSweep(uint64_t head, Cursor* in, uint64_t* last_time,
+                                      SweepRecord* out) {
+  const Shape* shape;
+  if ((head & 3) == kSweepNewShape) {
+    if ((head >> 2) != 0) return "bad sweep head";
+    uint32_t port;
+    uint8_t status, ttl;
+    uint16_t window;
+    if (!in->Varint32(&port) || port > 0xffff || !in->Byte(&status) || !in->Byte(&ttl) ||
+        !in->Fixed16(&window)) {
+      return "truncated sweep shape";
+    }
+    shapes_.push_back({static_cast<uint16_t>(port), static_cast<SweepStatus>(status), ttl, window});
+    shape = &shapes_.back();
+  } else {
+    if ((head >> 2) >= shapes_.size()) return "sweep shape index out of range";
+    shape = &shapes_[head >> 2];
+  }
+  out->port = shape->port;
+  out->status = shape->status;
+  out->ttl = shape->ttl;
+  out->window = shape->window;
+  uint64_t step;
+  if (!in->Fixed32(&out->address) || !in->Varint64(&step)) return "truncated sweep record";
+  *last_time += static_cast<uint64_t>(UnZigZag(step));
+  out->time_us = static_cast<int64_t>(*last_time);
+  return nullptr;
+}
+
+// Instantiated here for DecodeSummaries in other files (results/summary_decoding.h).
+template const char* ChunkDecoder::DecodeProbeBody<ProbeLayout::kLegacy>(const char*, const char*,
+                                                                         uint64_t*, bool,
+                                                                         ProbeView*);
+
 namespace {
 
-// Steps over a certificate definition without decoding it (a summary-only visitor): its dstr
-// fields are only measured, since the string table is not kept. Returns false when truncated.
-bool SkipCertificate(Cursor* in) {
-  std::string_view skipped;
-  if (!in->Bytes(32 + 20 + 16, &skipped)) return false;
-  auto dstr = [&] {
-    uint64_t v;
-    return in->Varint64(&v) && ((v & 1) == 0 || in->Bytes(v >> 1, &skipped));
-  };
-  uint64_t v;
-  uint8_t b;
-  for (int i = 0; i < 9; ++i) {
-    if (!dstr()) return false;
+// Hands summaries to a visitor's OnProbeSummaries in batches, and sweep records, after the
+// batch before them, to its OnSweep.
+class BatchingHandler {
+ public:
+  BatchingHandler(RecordVisitor* visitor, std::span<ProbeSummary> buffer)
+      : visitor_(visitor), buffer_(buffer) {}
+  void OnSweep(const SweepRecord& r) {
+    Deliver();
+    visitor_->OnSweep(r);
   }
-  return in->Varint64(&v) && in->Varint64(&v) && in->Byte(&b) && dstr() && in->Varint64(&v) &&
-         dstr() && in->LengthPrefixed(&skipped);
-}
+  void OnSummary(const ProbeSummary& s) {
+    buffer_[n_] = s;
+    if (++n_ == buffer_.size()) Deliver();
+  }
+  void Deliver() {
+    if (n_ == 0) return;
+    visitor_->OnProbeSummaries(buffer_.first(n_));
+    n_ = 0;
+  }
+
+ private:
+  RecordVisitor* const visitor_;
+  const std::span<ProbeSummary> buffer_;
+  size_t n_ = 0;
+};
 
 }  // namespace
 
 bool ChunkDecoder::Decode(std::string_view chunk, RecordVisitor* visitor, std::string* error,
                           uint64_t* sweeps, uint64_t* probes, uint64_t* certs) {
-  strings_.clear();
-  shapes_.clear();
-  certs_.clear();
-  DecodeState st{Cursor(chunk), &strings_, 0};
-  uint8_t type;
-  uint64_t base;
-  if (!st.in.Byte(&type) || type != kRecordsChunk || !st.in.Varint64(&base)) {
-    *error = "records chunk header malformed";
-    return false;
+  if (visitor->SummaryOnly()) {
+    bool ok;
+    if (visitor->DecodeSummaryChunk(this, chunk, error, sweeps, probes, certs, &ok)) return ok;
+    BatchingHandler handler(visitor, summaries_);
+    ok = DecodeSummaries(chunk, handler, error, sweeps, probes, certs);
+    handler.Deliver();  // also after a malformed record: the records before it are visited
+    return ok;
   }
-  st.last_time = static_cast<uint64_t>(UnZigZag(base));
+  DecodeState st{Cursor(chunk), &strings_, 0};
+  if (!BeginChunk(&st.in, &st.last_time, error)) return false;
   uint64_t n_sweep = 0, n_probe = 0, n_cert = 0;
-  size_t n_summaries = 0;  // waiting in summaries_
-  auto deliver_summaries = [&] {
-    if (n_summaries == 0) return;
-    visitor->OnProbeSummaries({summaries_.data(), n_summaries});
-    n_summaries = 0;
-  };
   auto fail = [&](const char* what) {
-    deliver_summaries();  // the records before the malformed one are visited
     *error = StrCat(what, " at chunk byte ", chunk.size() - st.in.remaining());
     if (sweeps) *sweeps += n_sweep;
     if (probes) *probes += n_probe;
@@ -490,39 +447,15 @@ bool ChunkDecoder::Decode(std::string_view chunk, RecordVisitor* visitor, std::s
   };
   SweepRecord sweep;
   ProbeView probe;
-  const bool summary_only = visitor->SummaryOnly();
   while (!st.in.empty()) {
     uint64_t head;
     if (!st.in.Varint64(&head)) return fail("truncated record head");
     switch (head & 3) {
       case kSweepKnownShape:
       case kSweepNewShape: {
-        const Shape* shape;
-        if ((head & 3) == kSweepNewShape) {
-          if ((head >> 2) != 0) return fail("bad sweep head");
-          uint32_t port;
-          uint8_t status, ttl;
-          uint16_t window;
-          if (!st.in.Varint32(&port) || port > 0xffff || !st.in.Byte(&status) ||
-              !st.in.Byte(&ttl) || !st.in.Fixed16(&window)) {
-            return fail("truncated sweep shape");
-          }
-          shapes_.push_back(
-              {static_cast<uint16_t>(port), static_cast<SweepStatus>(status), ttl, window});
-          shape = &shapes_.back();
-        } else {
-          if ((head >> 2) >= shapes_.size()) return fail("sweep shape index out of range");
-          shape = &shapes_[head >> 2];
-        }
-        sweep.port = shape->port;
-        sweep.status = shape->status;
-        sweep.ttl = shape->ttl;
-        sweep.window = shape->window;
-        if (!st.in.Fixed32(&sweep.address) || !st.Time(&sweep.time_us)) {
-          return fail("truncated sweep record");
-        }
+        const char* what = DecodeSweep(head, &st.in, &st.last_time, &sweep);
+        if (what != nullptr) return fail(what);
         ++n_sweep;
-        deliver_summaries();
         visitor->OnSweep(sweep);
         break;
       }
@@ -535,45 +468,21 @@ bool ChunkDecoder::Decode(std::string_view chunk, RecordVisitor* visitor, std::s
         const char* at = st.in.position();
         const char* end = st.in.end();
         const char* next;
-        // Spelled out per layout: one generic lambda for the three measured 5% slower reading.
-        bool summarized = false;  // decoded into summaries_[n_summaries]
         if (sub & kProbeFixed) {
-          if (summary_only) {
-            next = DecodeSummary<ProbeLayout::kFixed>(at, end, &st.last_time,
-                                                      &summaries_[n_summaries]);
-            summarized = true;
-          } else {
-            next = DecodeProbeBody<ProbeLayout::kFixed>(at, end, &st.last_time, domain, &probe);
-          }
+          next = DecodeProbeBody<ProbeLayout::kFixed>(at, end, &st.last_time, domain, &probe);
         } else if (sub & kProbeSplit) {
-          if (summary_only) {
-            next = DecodeSummary<ProbeLayout::kSplit>(at, end, &st.last_time,
-                                                      &summaries_[n_summaries]);
-            summarized = true;
-          } else {
-            next = DecodeProbeBody<ProbeLayout::kSplit>(at, end, &st.last_time, domain, &probe);
-          }
+          next = DecodeProbeBody<ProbeLayout::kSplit>(at, end, &st.last_time, domain, &probe);
         } else {
           next = DecodeProbeBody<ProbeLayout::kLegacy>(at, end, &st.last_time, domain, &probe);
         }
         if (next == nullptr) return fail("malformed probe record");
         st.in.Skip(static_cast<size_t>(next - at));
         ++n_probe;
-        if (!summary_only) {
-          visitor->OnProbe(probe);
-        } else {
-          if (!summarized) summaries_[n_summaries] = probe;  // a version 1-2 record, decoded whole
-          if (++n_summaries == summaries_.size()) deliver_summaries();
-        }
+        visitor->OnProbe(probe);
         break;
       }
       case kExtended: {
         if ((head >> 2) != kCertificateDef) return fail("unknown extended record kind");
-        if (summary_only) {
-          if (!SkipCertificate(&st.in)) return fail("truncated certificate");
-          ++n_cert;
-          break;
-        }
         CertificateFacts c;
         std::string_view s[12];
         uint64_t nb, na, bits;
@@ -601,7 +510,6 @@ bool ChunkDecoder::Decode(std::string_view chunk, RecordVisitor* visitor, std::s
       }
     }
   }
-  deliver_summaries();
   if (sweeps) *sweeps += n_sweep;
   if (probes) *probes += n_probe;
   if (certs) *certs += n_cert;

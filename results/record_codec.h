@@ -88,6 +88,9 @@ struct ProbeView : ProbeSummary {
 // Copies a view into a record; tls.leaf is left empty (the caller resolves cert_sha256).
 void ToProbeRecord(const ProbeView& view, ProbeRecord* out);
 
+class ChunkDecoder;
+class Cursor;
+
 // Receives decoded records. Called on the decoding thread.
 class RecordVisitor {
  public:
@@ -107,6 +110,16 @@ class RecordVisitor {
   // each on to OnProbe as a ProbeView whose other fields are empty.
   static constexpr size_t kSummaryBatch = 256;
   virtual void OnProbeSummaries(std::span<const ProbeSummary> batch);
+  // With SummaryOnly(): a visitor may decode each records chunk itself, with
+  // decoder->DecodeSummaries and a handler of its own whose per-record code the compiler
+  // inlines into the decoding loop (results/summary_decoding.h). It then returns true and sets
+  // *ok as ChunkDecoder::Decode would return. The default returns false: the decoder decodes
+  // and calls OnProbeSummaries.
+  virtual bool DecodeSummaryChunk(ChunkDecoder* /*decoder*/, std::string_view /*chunk*/,
+                                  std::string* /*error*/, uint64_t* /*sweeps*/,
+                                  uint64_t* /*probes*/, uint64_t* /*certs*/, bool* /*ok*/) {
+    return false;
+  }
 };
 
 class ChunkEncoder {
@@ -148,8 +161,19 @@ class ChunkDecoder {
   // Counts are added to the three counters when non-null.
   bool Decode(std::string_view chunk, RecordVisitor* visitor, std::string* error,
               uint64_t* sweeps = nullptr, uint64_t* probes = nullptr, uint64_t* certs = nullptr);
+  // The same for a summary-only consumer, calling handler.OnSweep(const SweepRecord&) per sweep
+  // record and handler.OnSummary(const ProbeSummary&) per probe record; certificates are
+  // skipped. Defined in results/summary_decoding.h.
+  template <typename Handler>
+  bool DecodeSummaries(std::string_view chunk, Handler& handler, std::string* error,
+                       uint64_t* sweeps = nullptr, uint64_t* probes = nullptr,
+                       uint64_t* certs = nullptr);
 
  private:
+  // Empties the chunk's tables and reads the chunk's type and base time.
+  bool BeginChunk(Cursor* in, uint64_t* last_time, std::string* error);
+  // A sweep record after its head; returns what is wrong, or nullptr.
+  const char* DecodeSweep(uint64_t head, Cursor* in, uint64_t* last_time, SweepRecord* out);
   template <ProbeLayout kLayout>
   const char* DecodeProbeBody(const char* p, const char* end, uint64_t* last_time, bool has_domain,
                               ProbeView* out);
