@@ -1,7 +1,8 @@
 // Country lookup for the aggregator: MaxMind DB files (GeoLite2-Country, DB-IP, ip-location-db's
-// geo-whois-asn-country) through libmaxminddb, or CSV range files `first_ip,last_ip,country`
-// (ip-location-db's format, and what the lab writes for 198.18.0.0/15). IPv4 only. Unknown
-// addresses are "ZZ".
+// geo-whois-asn-country), read once through libmaxminddb into a table of IPv4 ranges, or CSV
+// range files `first_ip,last_ip,country` (ip-location-db's format, and what the lab writes for
+// 198.18.0.0/15). Lookups are a search in memory (with an index by /16 for large tables). IPv4
+// only. Unknown addresses are "ZZ".
 //
 // Thread rules: Open on one thread; Country() is const and thread-safe afterwards.
 //

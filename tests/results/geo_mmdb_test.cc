@@ -1,9 +1,18 @@
 // The MaxMind DB path of GeoDb against libmaxminddb, on databases written by mmdb_writer.h in
 // both layouts (ip-location-db and GeoLite2), and the aggregator using one.
+#include <arpa/inet.h>
+#include <maxminddb.h>
+#include <netinet/in.h>
+
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
+#include <map>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "results/geo.h"
 #include "tests/results/mmdb_writer.h"
@@ -34,6 +43,103 @@ TEST_CASE("geo: MMDB lookups through libmaxminddb in both layouts, unknown is ZZ
     CHECK((*geo)->Country(0x08080808).view() == "US");
     CHECK((*geo)->Country(0x01010101).view() == "ZZ");
     CHECK((*geo)->Describe().find("mailsweep-test-country") != std::string::npos);
+  }
+}
+
+// libmaxminddb's own answer for an address: the country code, or ZZ.
+std::string LibmaxminddbCountry(const MMDB_s& db, uint32_t address) {
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_addr.s_addr = htonl(address);
+  int rc = 0;
+  MMDB_lookup_result_s res = MMDB_lookup_sockaddr(&db, reinterpret_cast<sockaddr*>(&sin), &rc);
+  if (rc != MMDB_SUCCESS || !res.found_entry) return "ZZ";
+  MMDB_entry_data_s data;
+  if ((MMDB_get_value(&res.entry, &data, "country_code", nullptr) == MMDB_SUCCESS ||
+       MMDB_get_value(&res.entry, &data, "country", "iso_code", nullptr) == MMDB_SUCCESS) &&
+      data.has_data && data.type == MMDB_DATA_TYPE_UTF8_STRING) {
+    return std::string(data.utf8_string, data.data_size);
+  }
+  return "ZZ";
+}
+
+// GeoDb reads a MaxMind DB into ranges once (MmdbFile::Flatten) and indexes them by /16 when
+// there are many: its answers must stay libmaxminddb's, at every network's edges and anywhere.
+TEST_CASE("geo: MMDB ranges answer as libmaxminddb does, IPv4 and IPv6 trees, many networks") {
+  std::mt19937_64 rng(5);
+  const char* kCountries[] = {"US", "DE", "CN", "BR", "IN", "FR", "RU", "JP"};
+  for (bool ipv6 : {false, true}) {
+    for (int networks : {40, 6000}) {  // the index starts at 4,096 ranges
+      TempDir dir;
+      MmdbWriter w(ipv6, ipv6);            // GeoLite2's layout in the IPv6 tree, as GeoLite2 has it
+      std::map<uint32_t, uint32_t> taken;  // first -> last of the networks so far
+      std::vector<uint32_t> edges;
+      for (int added = 0; added < networks;) {
+        const int len = 8 + static_cast<int>(rng() % 25);
+        const uint32_t mask = len == 32 ? 0 : (uint32_t{1} << (32 - len)) - 1;
+        const uint32_t start = static_cast<uint32_t>(rng()) & ~mask, last = start | mask;
+        auto next = taken.lower_bound(start);
+        if (next != taken.end() && next->first <= last) continue;  // overlaps a later one
+        if (next != taken.begin() && std::prev(next)->second >= start) continue;
+        taken[start] = last;
+        // Neighbouring networks of one country make merged ranges.
+        w.Add(start, len, kCountries[rng() % (added % 3 == 0 ? 1 : 8)]);
+        edges.insert(edges.end(), {start - 1, start, last, last + 1});
+        ++added;
+      }
+      WriteAll(dir.File("t.mmdb"), w.Build());
+      auto geo = GeoDb::Open(dir.File("t.mmdb"));
+      REQUIRE(geo.ok());
+      MMDB_s db;
+      REQUIRE(MMDB_open(dir.File("t.mmdb").c_str(), MMDB_MODE_MMAP, &db) == MMDB_SUCCESS);
+      for (int i = 0; i < 20000; ++i) edges.push_back(static_cast<uint32_t>(rng()));
+      edges.insert(edges.end(), {0u, 0xffffffffu});
+      int known = 0;
+      for (uint32_t a : edges) {
+        const std::string want = LibmaxminddbCountry(db, a);
+        INFO("ipv6 tree " << ipv6 << ", " << networks << " networks, address " << a);
+        REQUIRE(std::string((*geo)->Country(a).view()) == want);
+        known += want != "ZZ";
+      }
+      MMDB_close(&db);
+      CHECK(known > networks);  // the lookups really found countries
+    }
+  }
+}
+
+TEST_CASE("geo: CSV with many ranges (the /16 index) answers as std::upper_bound does") {
+  std::mt19937_64 rng(6);
+  std::vector<std::pair<uint32_t, uint32_t>> ranges;  // random disjoint ranges, then sorted
+  std::string csv;
+  uint32_t at = 0;
+  for (int i = 0; i < 9000 && at < 0xff000000u; ++i) {
+    const uint32_t first = at + static_cast<uint32_t>(rng() % 300000);
+    const uint32_t last = first + static_cast<uint32_t>(rng() % (i % 5 == 0 ? 4000000 : 60000));
+    if (last < first) break;
+    ranges.push_back({first, last});
+    auto ip = [](uint32_t a) {
+      return std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 255) + "." +
+             std::to_string((a >> 8) & 255) + "." + std::to_string(a & 255);
+    };
+    csv += ip(first) + "," + ip(last) + "," + (i % 2 ? "DE" : "US") + "\n";
+    at = last + 1;
+  }
+  REQUIRE(ranges.size() > 4096);
+  auto geo = GeoDb::FromCsvText(csv);
+  REQUIRE(geo.ok());
+  std::vector<uint32_t> probes;
+  for (const auto& [first, last] : ranges)
+    probes.insert(probes.end(), {first - 1, first, last, last + 1});
+  for (int i = 0; i < 20000; ++i) probes.push_back(static_cast<uint32_t>(rng()));
+  for (uint32_t a : probes) {
+    std::string want = "ZZ";
+    auto after = std::upper_bound(ranges.begin(), ranges.end(), a,
+                                  [](uint32_t x, const auto& r) { return x < r.first; });
+    if (after != ranges.begin() && a <= std::prev(after)->second) {
+      want = (after - ranges.begin() - 1) % 2 ? "DE" : "US";
+    }
+    INFO("address " << a);
+    REQUIRE(std::string((*geo)->Country(a).view()) == want);
   }
 }
 

@@ -2,7 +2,8 @@
 // 24-bit records, a data section and the metadata map), so the MMDB geo path is tested against
 // libmaxminddb with a real file and without downloads. Supports non-overlapping IPv4 prefixes
 // mapped to a country code, in either ip-location-db's layout {"country_code": "US"} or
-// GeoLite2's {"country": {"iso_code": "US"}}.
+// GeoLite2's {"country": {"iso_code": "US"}}, in an IPv4 tree or, as GeoLite2 has it, an IPv6
+// tree with IPv4 at ::/96.
 #ifndef MAILSWEEP_TESTS_RESULTS_MMDB_WRITER_H_
 #define MAILSWEEP_TESTS_RESULTS_MMDB_WRITER_H_
 
@@ -16,8 +17,15 @@ namespace mailsweep::results::testing {
 
 class MmdbWriter {
  public:
-  explicit MmdbWriter(bool geolite_layout) : geolite_(geolite_layout) {
+  explicit MmdbWriter(bool geolite_layout, bool ipv6_tree = false)
+      : geolite_(geolite_layout), ipv6_(ipv6_tree) {
     nodes_.push_back({kEmpty, kEmpty});
+    if (ipv6_) {  // 96 zero bits lead to the IPv4 subtree
+      for (int depth = 0; depth < 96; ++depth) {
+        nodes_.push_back({kEmpty, kEmpty});
+        nodes_[nodes_.size() - 2][0] = static_cast<uint32_t>(nodes_.size() - 1);
+      }
+    }
   }
 
   // Maps address/prefix_len (1..32) to `country`.
@@ -26,7 +34,7 @@ class MmdbWriter {
   }
 
   void Insert(uint32_t address, int prefix_len, uint32_t data) {
-    size_t node = 0;
+    size_t node = ipv6_ ? 96 : 0;
     for (int depth = 0; depth < prefix_len; ++depth) {
       int bit = (address >> (31 - depth)) & 1;
       if (depth == prefix_len - 1) {
@@ -83,7 +91,7 @@ class MmdbWriter {
     Str(&meta, "en");
     Str(&meta, "mailsweep test database");
     Str(&meta, "ip_version");
-    Uint(&meta, 5, 4);
+    Uint(&meta, 5, ipv6_ ? 6 : 4);
     Str(&meta, "languages");
     meta.push_back(static_cast<char>(1));  // array (extended type 11 = 7 + 4), size 1
     meta.push_back(static_cast<char>(4));
@@ -147,6 +155,7 @@ class MmdbWriter {
   }
 
   bool geolite_;
+  bool ipv6_;
   std::vector<std::array<uint32_t, 2>> nodes_;
   std::string data_;
   std::map<std::string, uint32_t> offsets_;
