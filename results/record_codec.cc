@@ -361,6 +361,11 @@ bool ChunkDecoder::BeginChunk(Cursor* in, uint64_t* last_time, std::string* erro
   return true;
 }
 
+void ChunkDecoder::Malformed(const char* what, std::string_view chunk, size_t remaining,
+                             std::string* error) {
+  *error = StrCat(what, " at chunk byte ", chunk.size() - remaining);
+}
+
 const char* ChunkDecoder::DecodeSweep(uint64_t head, Cursor* in, uint64_t* last_time,
                                       SweepRecord* out) {
   const Shape* shape;
@@ -437,12 +442,10 @@ bool ChunkDecoder::Decode(std::string_view chunk, RecordVisitor* visitor, std::s
   }
   DecodeState st{Cursor(chunk), &strings_, 0};
   if (!BeginChunk(&st.in, &st.last_time, error)) return false;
-  uint64_t n_sweep = 0, n_probe = 0, n_cert = 0;
+  Counts n;
   auto fail = [&](const char* what) {
-    *error = StrCat(what, " at chunk byte ", chunk.size() - st.in.remaining());
-    if (sweeps) *sweeps += n_sweep;
-    if (probes) *probes += n_probe;
-    if (certs) *certs += n_cert;
+    Malformed(what, chunk, st.in.remaining(), error);
+    n.AddTo(sweeps, probes, certs);
     return false;
   };
   SweepRecord sweep;
@@ -455,7 +458,7 @@ bool ChunkDecoder::Decode(std::string_view chunk, RecordVisitor* visitor, std::s
       case kSweepNewShape: {
         const char* what = DecodeSweep(head, &st.in, &st.last_time, &sweep);
         if (what != nullptr) return fail(what);
-        ++n_sweep;
+        ++n.sweeps;
         visitor->OnSweep(sweep);
         break;
       }
@@ -477,7 +480,7 @@ bool ChunkDecoder::Decode(std::string_view chunk, RecordVisitor* visitor, std::s
         }
         if (next == nullptr) return fail("malformed probe record");
         st.in.Skip(static_cast<size_t>(next - at));
-        ++n_probe;
+        ++n.probes;
         visitor->OnProbe(probe);
         break;
       }
@@ -504,15 +507,13 @@ bool ChunkDecoder::Decode(std::string_view chunk, RecordVisitor* visitor, std::s
         c.self_signed = self_signed != 0;
         c.key_bits = static_cast<uint32_t>(bits);
         c.der.assign(der);
-        ++n_cert;
+        ++n.certs;
         visitor->OnCertificate(c);
         break;
       }
     }
   }
-  if (sweeps) *sweeps += n_sweep;
-  if (probes) *probes += n_probe;
-  if (certs) *certs += n_cert;
+  n.AddTo(sweeps, probes, certs);
   return true;
 }
 

@@ -170,8 +170,20 @@ class ChunkDecoder {
                        uint64_t* certs = nullptr);
 
  private:
+  // Records decoded from one chunk so far; added to the caller's counters when decoding ends.
+  struct Counts {
+    uint64_t sweeps = 0, probes = 0, certs = 0;
+    void AddTo(uint64_t* s, uint64_t* p, uint64_t* c) const {
+      if (s) *s += sweeps;
+      if (p) *p += probes;
+      if (c) *c += certs;
+    }
+  };
   // Empties the chunk's tables and reads the chunk's type and base time.
   bool BeginChunk(Cursor* in, uint64_t* last_time, std::string* error);
+  // Says in *error what is malformed where: `remaining` bytes before the end of the chunk.
+  static void Malformed(const char* what, std::string_view chunk, size_t remaining,
+                        std::string* error);
   // A sweep record after its head; returns what is wrong, or nullptr.
   const char* DecodeSweep(uint64_t head, Cursor* in, uint64_t* last_time, SweepRecord* out);
   template <ProbeLayout kLayout>

@@ -24,7 +24,6 @@
 #include <string>
 #include <string_view>
 
-#include "base/strings.h"
 #include "results/coding.h"
 #include "results/record_codec.h"
 
@@ -144,12 +143,10 @@ bool ChunkDecoder::DecodeSummaries(std::string_view chunk, Handler& handler, std
   Cursor in(chunk);
   uint64_t last_time;
   if (!BeginChunk(&in, &last_time, error)) return false;
-  uint64_t n_sweep = 0, n_probe = 0, n_cert = 0;
+  Counts n;
   auto fail = [&](const char* what) {
-    *error = StrCat(what, " at chunk byte ", chunk.size() - in.remaining());
-    if (sweeps) *sweeps += n_sweep;
-    if (probes) *probes += n_probe;
-    if (certs) *certs += n_cert;
+    Malformed(what, chunk, in.remaining(), error);
+    n.AddTo(sweeps, probes, certs);
     return false;
   };
   SweepRecord sweep;
@@ -162,7 +159,7 @@ bool ChunkDecoder::DecodeSummaries(std::string_view chunk, Handler& handler, std
       case kSweepNewShape: {
         const char* what = DecodeSweep(head, &in, &last_time, &sweep);
         if (what != nullptr) return fail(what);
-        ++n_sweep;
+        ++n.sweeps;
         handler.OnSweep(sweep);
         break;
       }
@@ -186,21 +183,19 @@ bool ChunkDecoder::DecodeSummaries(std::string_view chunk, Handler& handler, std
         }
         if (next == nullptr) return fail("malformed probe record");
         in.Skip(static_cast<size_t>(next - at));
-        ++n_probe;
+        ++n.probes;
         handler.OnSummary(summary);
         break;
       }
       case kExtended: {
         if ((head >> 2) != kCertificateDef) return fail("unknown extended record kind");
         if (!internal::SkipCertificate(&in)) return fail("truncated certificate");
-        ++n_cert;
+        ++n.certs;
         break;
       }
     }
   }
-  if (sweeps) *sweeps += n_sweep;
-  if (probes) *probes += n_probe;
-  if (certs) *certs += n_cert;
+  n.AddTo(sweeps, probes, certs);
   return true;
 }
 
