@@ -1,6 +1,7 @@
 #include "results/aggregator.h"
 
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -362,6 +363,7 @@ struct Aggregator::Worker final : public RecordVisitor {
   std::vector<size_t> compact_at;
   size_t compact_min = 0;
   size_t held_tuples = 0, peak_tuples = 0;
+  size_t compact_when_held = 0;  // this worker's share of AggregateOptions::memory_budget
   HostTable<HostState> scratch;
   AddressTable<AddressState> slim_scratch;
   StringPool banners{(1u << 24) - 1};
@@ -380,8 +382,9 @@ struct Aggregator::Worker final : public RecordVisitor {
   ReadStats stats;
   std::vector<Corruption> corruptions;
 
-  void Init(unsigned partition_bits, size_t compact_tuples) {
+  void Init(unsigned partition_bits, size_t compact_tuples, uint64_t budget_bytes) {
     bits = partition_bits;
+    compact_when_held = budget_bytes / (collect ? sizeof(Tuple) : sizeof(SlimTuple));
     if (collect) {
       parts.resize(size_t{1} << bits);
     } else {
@@ -515,7 +518,7 @@ struct Aggregator::Worker final : public RecordVisitor {
     }
     held_tuples += kPerLine << line_shift;
     if (held_tuples > peak_tuples) peak_tuples = held_tuples;
-    if (slim_parts[p].size() >= compact_at[p]) CompactSlim(p);
+    if (slim_parts[p].size() >= compact_at[p] && held_tuples >= compact_when_held) CompactSlim(p);
   }
 
   // With details.
@@ -546,7 +549,7 @@ struct Aggregator::Worker final : public RecordVisitor {
     }
     parts[p].Add(t);
     if (++held_tuples > peak_tuples) peak_tuples = held_tuples;
-    if (parts[p].size() >= compact_at[p]) Compact(p);
+    if (parts[p].size() >= compact_at[p] && held_tuples >= compact_when_held) Compact(p);
   }
   void OnCertificate(const CertificateFacts& c) override {
     if (!collect) return;
@@ -609,12 +612,17 @@ void Aggregator::Run() {
   if (options_.partition_bits != 0) bits = std::min(options_.partition_bits, kMaxPartitionBits);
   // A slim tuple holds the address bits below the partition's; empty partitions cost little.
   if (!options_.collect_hosts) bits = std::max(bits, 32 - SlimTuple::kRestBits);
+  uint64_t budget = options_.memory_budget;
+  if (budget == 0) {
+    budget = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
+             static_cast<uint64_t>(sysconf(_SC_PAGESIZE)) / 4;
+  }
   workers_.clear();
   for (int i = 0; i < n; ++i) {
     auto w = std::make_unique<Worker>();
     w->id = static_cast<uint8_t>(i);
     w->collect = options_.collect_hosts;
-    w->Init(bits, options_.compact_tuples);
+    w->Init(bits, options_.compact_tuples, budget / static_cast<uint64_t>(n));
     workers_.push_back(std::move(w));
   }
   auto in_parallel = [&](auto&& f) {

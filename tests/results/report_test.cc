@@ -230,8 +230,11 @@ TEST_CASE("report: compacted partition lists give the same counts, memory per ke
   for (int threads : {1, 2}) {
     for (bool hosts : {true, false}) {
       CAPTURE(threads, hosts);
-      Aggregator agg(
-          {.geo = f.geo.get(), .threads = threads, .collect_hosts = hosts, .compact_tuples = 64});
+      Aggregator agg({.geo = f.geo.get(),
+                      .threads = threads,
+                      .collect_hosts = hosts,
+                      .compact_tuples = 64,
+                      .memory_budget = 1});  // compact as soon as a list reaches 64
       for (const char* name : {"a.msr", "b.msr", "c.msr", "d.msr"}) {
         REQUIRE(agg.AddFile(f.dir.File(name)).ok());
       }
@@ -250,6 +253,40 @@ TEST_CASE("report: compacted partition lists give the same counts, memory per ke
       const uint64_t bound = 2 * 7 * f.options.hosts + (64 + 31) * agg.partitions();
       CHECK(agg.peak_tuples() <= threads * bound);
       if (threads == 1) CHECK(bound < 4 * 7 * f.options.hosts);
+    }
+  }
+}
+
+TEST_CASE("report: lists are not compacted while the tuples fit the memory budget") {
+  // The same four runs of the same hosts; with a budget above what they take, every record's
+  // tuple is kept (no compaction), and the counts are the same as with compaction.
+  Fixture f(3000);
+  for (const char* name : {"b.msr", "c.msr", "d.msr"}) {
+    SyntheticTruth again;
+    REQUIRE(WriteSyntheticFile(f.dir.File(name), f.options, &again).ok());
+  }
+  for (uint64_t budget : {uint64_t{1}, uint64_t{1} << 30}) {
+    for (bool hosts : {true, false}) {
+      CAPTURE(budget, hosts);
+      Aggregator agg({.geo = f.geo.get(),
+                      .collect_hosts = hosts,
+                      .compact_tuples = 64,
+                      .memory_budget = budget});
+      for (const char* name : {"a.msr", "b.msr", "c.msr", "d.msr"}) {
+        REQUIRE(agg.AddFile(f.dir.File(name)).ok());
+      }
+      agg.Run();
+      std::map<std::pair<std::string, int>, std::array<uint64_t, kHostClassCount>> got;
+      for (const auto& [key, c] : agg.summary().counts) {
+        got[{std::string(CountryCode::FromKey(static_cast<uint16_t>(key >> 8)).view()),
+             static_cast<int>(key & 0xff)}] = c.classes;
+      }
+      CHECK(got == f.truth.counts);
+      if (budget > 1) {
+        CHECK(agg.peak_tuples() == 4 * f.truth.records);  // all of them, none dropped
+      } else {
+        CHECK(agg.peak_tuples() < 4 * f.truth.records);  // compacted on the way
+      }
     }
   }
 }
