@@ -467,8 +467,8 @@ struct Aggregator::Worker final : public RecordVisitor {
   }
 
   // Without details (SummaryOnly), the worker decodes each chunk itself: its code per probe
-  // record (SlimHandler::OnSummary) is inlined into the decoding loop, and keeps to registers
-  // (a full line to its list is a call).
+  // record (SlimHandler::OnSummary) is inlined into the decoding loop; a full line going to its
+  // list is a call.
   struct SlimHandler {
     explicit SlimHandler(Worker* worker)
         : w(worker),
