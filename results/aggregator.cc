@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <thread>
 #include <utility>
@@ -557,6 +559,17 @@ struct Aggregator::Worker final : public RecordVisitor {
   }
 };
 
+uint64_t DefaultMemoryBudget(uint64_t physical_bytes, std::string_view cgroup_limit) {
+  uint64_t usable = physical_bytes;
+  uint64_t limit = 0;
+  const auto [end, ec] =
+      std::from_chars(cgroup_limit.data(), cgroup_limit.data() + cgroup_limit.size(), limit);
+  if (ec == std::errc() && end != cgroup_limit.data() && limit > 0) {
+    usable = std::min(usable, limit);  // "max" does not parse: no limit
+  }
+  return usable / 4;
+}
+
 Aggregator::Aggregator(AggregateOptions options) : options_(options) {
   if (options_.threads < 1) options_.threads = 1;
   if (options_.threads > 254) options_.threads = 254;
@@ -614,8 +627,14 @@ void Aggregator::Run() {
   if (!options_.collect_hosts) bits = std::max(bits, 32 - SlimTuple::kRestBits);
   uint64_t budget = options_.memory_budget;
   if (budget == 0) {
-    budget = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
-             static_cast<uint64_t>(sysconf(_SC_PAGESIZE)) / 4;
+    std::string limit;
+    for (const char* path :
+         {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
+      if (std::ifstream in(path); in && std::getline(in, limit)) break;
+    }
+    budget = DefaultMemoryBudget(static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
+                                     static_cast<uint64_t>(sysconf(_SC_PAGESIZE)),
+                                 limit);
   }
   workers_.clear();
   for (int i = 0; i < n; ++i) {

@@ -52,7 +52,7 @@ struct AggregateOptions {
   // join per tuple, and a single run has nothing to drop: 2.7 s of 6.3 reading 100 million
   // records). Tests lower both.
   size_t compact_tuples = 16384;
-  // 0: a quarter of the machine's physical memory.
+  // 0: DefaultMemoryBudget() of this machine and control group.
   uint64_t memory_budget = 0;
   // log2 of the number of partitions; 0: chosen from the input's size (~16384 records each, up
   // to 4096 partitions; at least 1024 without per-host details). Tests force the larger counts
@@ -128,6 +128,12 @@ struct AggregateProgress {
   uint64_t records = 0;                      // read so far
   uint32_t partitions = 0, partitions_joined = 0;
 };
+
+// The default AggregateOptions::memory_budget: a quarter of the memory the process may use,
+// the machine's physical memory or its control group's limit (a container's, a Slurm job's),
+// whichever is smaller. `cgroup_limit` is the text of cgroup v2's memory.max or v1's
+// memory.limit_in_bytes ("" when neither exists; "max" or a huge number: no limit).
+uint64_t DefaultMemoryBudget(uint64_t physical_bytes, std::string_view cgroup_limit);
 
 class Aggregator {
  public:

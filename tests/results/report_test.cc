@@ -291,6 +291,16 @@ TEST_CASE("report: lists are not compacted while the tuples fit the memory budge
   }
 }
 
+TEST_CASE("report: the default memory budget is a quarter of the machine or its cgroup") {
+  constexpr uint64_t kGiB = uint64_t{1} << 30;
+  CHECK(DefaultMemoryBudget(24 * kGiB, "") == 6 * kGiB);
+  CHECK(DefaultMemoryBudget(24 * kGiB, "max\n") == 6 * kGiB);                  // cgroup v2
+  CHECK(DefaultMemoryBudget(24 * kGiB, "9223372036854771712\n") == 6 * kGiB);  // v1, none
+  CHECK(DefaultMemoryBudget(24 * kGiB, "8589934592\n") == 2 * kGiB);           // an 8 GiB job
+  CHECK(DefaultMemoryBudget(24 * kGiB, "0") == 6 * kGiB);
+  CHECK(DefaultMemoryBudget(24 * kGiB, "garbage") == 6 * kGiB);
+}
+
 TEST_CASE("report: the latest probe of a port wins across files") {
   TempDir dir;
   auto write = [&](const std::string& name, ProbeOutcome o, int64_t t) {
