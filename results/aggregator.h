@@ -4,11 +4,12 @@
 // country x protocol x class. The join is a radix-partitioned hash join: reading appends 24-byte
 // tuples to per-partition lists (sequential writes), then each partition is joined in a table
 // that fits the L2 cache. Memory grows with distinct (address, port) keys and distinct
-// strings/certificates, not with records (lists are compacted, see compact_tuples).
+// strings/certificates, not with records, beyond a budget (lists are compacted, see
+// compact_tuples and memory_budget).
 // Without per-host details (collect_hosts = false) it reads only each probe's summary fields
-// (batches of ProbeSummary; record formats 3 and 4 let the reader skip the rest), appends 8-byte
-// tuples through a cache line per partition, and joins them per address (one geo lookup for
-// all of an address's protocols).
+// (decoded by results/summary_decoding.h with the per-record code inlined; record formats 3 and
+// 4 let the reader skip the rest), appends 8-byte tuples through four cache lines per
+// partition, and joins them per address (one geo lookup for all of an address's protocols).
 //
 // Thread rules: AddFile/Run/accessors from one thread; Run() uses `threads` workers internally.
 //
