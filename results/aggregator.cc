@@ -349,7 +349,7 @@ struct Aggregator::Worker final : public RecordVisitor {
   // One of the two is used: `parts` with per-host details, `slim_parts` without.
   std::vector<TupleList<Tuple>> parts;
   std::vector<TupleList<SlimTuple>> slim_parts;
-  // Each slim partition's next tuples gather in 1 << line_shift cache lines here (256 KiB in
+  // Each slim partition's next tuples gather in 1 << kLineShift cache lines here (256 KiB in
   // all for 1,024 partitions, 1 MiB for 4,096) and reach the list those lines at a time: the
   // scattered writes to the lists were the reading phase's main cost (a cache miss for every
   // fourth tuple). Four lines at a time read faster than one or two (the flushes are fewer, and
@@ -357,9 +357,9 @@ struct Aggregator::Worker final : public RecordVisitor {
   // 0.37 s against 0.38 and 0.39 for 10 million records, and with 4,096 partitions (50 million
   // records) 1.77-1.87 s against 2.11-2.37, although the lines then no longer fit L2.
   static constexpr unsigned kLineShift = 2;
+  static constexpr size_t kPerLineBuffer = TupleList<SlimTuple>::kPerLine << kLineShift;
   std::unique_ptr<TupleLine[]> slim_lines;
   std::vector<uint8_t> slim_line_n;  // tuples waiting per partition
-  unsigned line_shift = 0;
   // A partition is compacted (one tuple per (address, port): the latest) when it reaches this
   // size (AggregateOptions::compact_tuples).
   std::vector<size_t> compact_at;
@@ -391,8 +391,7 @@ struct Aggregator::Worker final : public RecordVisitor {
       parts.resize(size_t{1} << bits);
     } else {
       slim_parts.resize(size_t{1} << bits);
-      line_shift = kLineShift;
-      slim_lines = std::make_unique<TupleLine[]>(size_t{1} << (bits + line_shift));
+      slim_lines = std::make_unique<TupleLine[]>(size_t{1} << (bits + kLineShift));
       slim_line_n.assign(size_t{1} << bits, 0);
     }
     compact_min = std::max<size_t>(compact_tuples, 1);
@@ -408,9 +407,14 @@ struct Aggregator::Worker final : public RecordVisitor {
     JoinList(&table, lists[p]);
     TupleList<T> out;
     table.ForEach([&](uint64_t key, const State& state) { emit(key, state, &out); });
-    held_tuples -= lists[p].size() - out.size();
-    lists[p] = std::move(out);
-    compact_at[p] = std::max(2 * lists[p].size(), compact_min);
+    ReplaceList(&lists[p], std::move(out), p);
+  }
+  // A compaction's result takes the place of partition p's list.
+  template <typename T>
+  void ReplaceList(TupleList<T>* list, TupleList<T> compacted, uint32_t p) {
+    held_tuples -= list->size() - compacted.size();
+    *list = std::move(compacted);
+    compact_at[p] = std::max(2 * list->size(), compact_min);
   }
   void Compact(uint32_t p) {
     CompactList(parts, scratch, p, [](uint64_t key, const HostState& state, TupleList<Tuple>* out) {
@@ -435,9 +439,7 @@ struct Aggregator::Worker final : public RecordVisitor {
         out.Add(SlimTuple::Of(rest, s, o.traits(), o.version_code(), o.time_s()));
       }
     });
-    held_tuples -= slim_parts[p].size() - out.size();
-    slim_parts[p] = std::move(out);
-    compact_at[p] = std::max(2 * slim_parts[p].size(), compact_min);
+    ReplaceList(&slim_parts[p], std::move(out), p);
   }
 
   // At the end of the reading phase: the partly filled lines go to their lists.
@@ -445,7 +447,7 @@ struct Aggregator::Worker final : public RecordVisitor {
     for (size_t p = 0; p < slim_line_n.size(); ++p) {
       for (size_t i = 0; i < slim_line_n[p]; ++i) {
         SlimTuple t;
-        std::memcpy(&t, slim_lines[p << line_shift].bytes + i * sizeof(SlimTuple), sizeof(t));
+        std::memcpy(&t, slim_lines[p << kLineShift].bytes + i * sizeof(SlimTuple), sizeof(t));
         slim_parts[p].Add(t);
         if (++held_tuples > peak_tuples) peak_tuples = held_tuples;
       }
@@ -477,9 +479,7 @@ struct Aggregator::Worker final : public RecordVisitor {
           rest_bits(32 - worker->bits),
           rest_mask((uint32_t{1} << rest_bits) - 1),
           lines(worker->slim_lines.get()),
-          line_n(worker->slim_line_n.data()),
-          shift(worker->line_shift),
-          per_buffer(TupleList<SlimTuple>::kPerLine << shift) {}
+          line_n(worker->slim_line_n.data()) {}
     void OnSweep(const SweepRecord&) {}
     __attribute__((always_inline)) void OnSummary(const ProbeSummary& v) {
       const int slot = w->CountProbe(v);
@@ -490,8 +490,8 @@ struct Aggregator::Worker final : public RecordVisitor {
           mixed & rest_mask, static_cast<uint32_t>(slot), PortTraitsOf({true, v.outcome, v.flags}),
           TlsVersionCode(v.tls_version), static_cast<uint32_t>(v.start_us / 1000000));
       const unsigned n = line_n[p];  // the partition's lines are consecutive
-      std::memcpy(lines[p << shift].bytes + n * sizeof(SlimTuple), &t, sizeof(t));
-      if (n + 1 < per_buffer) {
+      std::memcpy(lines[p << kLineShift].bytes + n * sizeof(SlimTuple), &t, sizeof(t));
+      if (n + 1 < kPerLineBuffer) {
         line_n[p] = static_cast<uint8_t>(n + 1);
       } else {
         line_n[p] = 0;
@@ -504,8 +504,6 @@ struct Aggregator::Worker final : public RecordVisitor {
     const uint32_t rest_mask;
     TupleLine* const lines;
     uint8_t* const line_n;
-    const unsigned shift;
-    const size_t per_buffer;
   };
   bool DecodeSummaryChunk(ChunkDecoder* decoder, std::string_view chunk, std::string* error,
                           uint64_t* sweeps, uint64_t* probes, uint64_t* certs, bool* ok) override {
@@ -514,11 +512,10 @@ struct Aggregator::Worker final : public RecordVisitor {
     return true;
   }
   __attribute__((noinline)) void FlushSlimLine(uint32_t p) {
-    constexpr size_t kPerLine = TupleList<SlimTuple>::kPerLine;
-    for (size_t i = 0; i < (size_t{1} << line_shift); ++i) {
-      slim_parts[p].AddLine(slim_lines[(p << line_shift) + i]);
+    for (size_t i = 0; i < (size_t{1} << kLineShift); ++i) {
+      slim_parts[p].AddLine(slim_lines[(p << kLineShift) + i]);
     }
-    held_tuples += kPerLine << line_shift;
+    held_tuples += kPerLineBuffer;
     if (held_tuples > peak_tuples) peak_tuples = held_tuples;
     if (slim_parts[p].size() >= compact_at[p] && held_tuples >= compact_when_held) CompactSlim(p);
   }
@@ -834,14 +831,13 @@ void Aggregator::Run() {
   };
   const uint32_t partitions = uint32_t{1} << bits;
   std::atomic<uint32_t> next_part{0};
-  // Joins partition p's lists (`lists`: &Worker::parts or &Worker::slim_parts) from every
-  // worker in `table`, frees them, and visits each joined entry.
-  auto join_partition = [&](auto& table, auto lists, uint32_t p, auto&& visit) {
+  // Joins partition p's lists from every worker in `table`, frees them, and visits each joined
+  // entry.
+  auto join_partition = [&](HostTable<HostState>& table, uint32_t p, auto&& visit) {
     table.Reset();
     for (const auto& w : workers_) {
-      auto& list = (w.get()->*lists)[p];
-      JoinList(&table, list);
-      list.Clear();
+      JoinList(&table, w->parts[p]);
+      w->parts[p].Clear();
     }
     if (table.size() != 0) table.ForEach(visit);
   };
@@ -858,7 +854,7 @@ void Aggregator::Run() {
     PartResult& out = results[i];
     for (uint32_t p; (p = next_part.fetch_add(1)) < partitions;) {
       if (options_.collect_hosts) {
-        join_partition(w->scratch, &Worker::parts, p,
+        join_partition(w->scratch, p,
                        [&](uint64_t key, const HostState& s) { classify(out, key, s); });
       } else {
         const uint32_t high = p << (32 - bits);
