@@ -300,8 +300,8 @@ int RunReport(int argc, const char* const* argv) {
   if (!quiet) {
     const Summary& sum = agg.summary();
     fmt::print(stderr,
-               "mailsweep-agg: {} records; reading {:.2f} s (CPU {:.2f} s), joining and counting "
-               "{:.2f} s (CPU {:.2f} s)\n",
+               "mailsweep-agg: {} records; reading {:.3f} s (CPU {:.3f} s), joining and counting "
+               "{:.3f} s (CPU {:.3f} s)\n",
                sum.read.probe_records + sum.read.sweep_records, sum.read_seconds,
                sum.read_cpu_seconds, sum.join_seconds, sum.join_cpu_seconds);
   }

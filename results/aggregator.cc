@@ -39,15 +39,16 @@ void MergeObs(PortObs* into, const PortObs& o) {
 // Without per-host details (the summary only), a port's latest probe is all the classification
 // and the counts need: 8 bytes, so that every mail port of an address fits one cache line and
 // the join is keyed by address alone (one lookup in the geo database per address). Bits 0-31:
-// the time in seconds, 32-35 the traits (PortTraitsOf, results/classification.h), 36-38 the
-// TLS version code, 39 set: all zero is an absent port.
+// the time in units of 2^20 us (~1.05 s; a shift where seconds would take a division, and
+// the order is all that counts), 32-35 the traits (PortTraitsOf, results/classification.h), 36-38
+// the TLS version code, 39 set: all zero is an absent port.
 struct SlimObs {
   uint64_t word;
   static constexpr uint64_t kPresent = uint64_t{1} << 39;
   bool present() const { return word != 0; }
   uint8_t traits() const { return static_cast<uint8_t>(word >> 32 & 0xf); }
   uint8_t version_code() const { return static_cast<uint8_t>(word >> 36 & 0x7); }
-  uint32_t time_s() const { return static_cast<uint32_t>(word); }
+  uint32_t time() const { return static_cast<uint32_t>(word); }
 };
 static_assert(sizeof(SlimObs) == 8);
 struct AddressState {
@@ -57,7 +58,7 @@ struct AddressState {
 // later follows no pattern.
 void MergeObs(SlimObs* into, const SlimObs& o) {
   const uint64_t old = into->word;
-  const uint64_t newer = (old == 0) | (o.time_s() >= static_cast<uint32_t>(old));
+  const uint64_t newer = (old == 0) | (o.time() >= static_cast<uint32_t>(old));
   const uint64_t take = 0 - newer;
   into->word = (o.word & take) | (old & ~take);
 }
@@ -115,15 +116,15 @@ struct __attribute__((packed)) Tuple {
 static_assert(sizeof(Tuple) == 24);
 // Without details, a probe travels in 8 bytes: bits 42-63 the rest of its mixed address (the
 // partition, MixAddress's top bits, is the other part), 39-41 its slot (kMailPortNumbers), 32-38
-// its traits (4 bits) and TLS version code (3 bits), 0-31 its time in seconds.
+// its traits (4 bits) and TLS version code (3 bits), 0-31 its time (SlimObs's units).
 struct SlimTuple {
   uint64_t bits;
 
   static constexpr unsigned kRestBits = 22;
   static SlimTuple Of(uint32_t rest, uint32_t slot, uint8_t traits, uint8_t version_code,
-                      uint32_t time_s) {
+                      uint32_t time) {
     return {uint64_t{rest} << 42 | uint64_t{slot} << 39 |
-            uint64_t{static_cast<uint32_t>(traits | version_code << 4)} << 32 | time_s};
+            uint64_t{static_cast<uint32_t>(traits | version_code << 4)} << 32 | time};
   }
   uint32_t rest() const { return static_cast<uint32_t>(bits >> 42); }
   uint32_t slot() const { return static_cast<uint32_t>(bits >> 39) & 7; }
@@ -379,7 +380,7 @@ struct Aggregator::Worker final : public RecordVisitor {
   };
   StringPool domains{(1u << 24) - 1};
   absl::flat_hash_map<uint64_t, Named> names;
-  std::array<std::array<uint64_t, 16>, kMailProtocols> outcomes{};
+  std::array<std::array<uint64_t, 16>, kMailPorts> outcomes{};  // by slot: no protocol lookup
   uint64_t other_port = 0;
   ReadStats stats;
   std::vector<Corruption> corruptions;
@@ -436,7 +437,7 @@ struct Aggregator::Worker final : public RecordVisitor {
       for (uint32_t s = 0; s < kMailPorts; ++s) {
         const SlimObs& o = state.obs[s];
         if (!o.present()) continue;
-        out.Add(SlimTuple::Of(rest, s, o.traits(), o.version_code(), o.time_s()));
+        out.Add(SlimTuple::Of(rest, s, o.traits(), o.version_code(), o.time()));
       }
     });
     ReplaceList(&slim_parts[p], std::move(out), p);
@@ -466,7 +467,7 @@ struct Aggregator::Worker final : public RecordVisitor {
       return -1;
     }
     const auto outcome = static_cast<uint8_t>(v.outcome);
-    ++outcomes[ProtocolIndexOfSlot(slot)][outcome < 16 ? outcome : 0];
+    ++outcomes[slot][outcome < 16 ? outcome : 0];
     return slot;
   }
 
@@ -488,7 +489,7 @@ struct Aggregator::Worker final : public RecordVisitor {
       const uint32_t p = mixed >> rest_bits;
       const SlimTuple t = SlimTuple::Of(
           mixed & rest_mask, static_cast<uint32_t>(slot), PortTraitsOf({true, v.outcome, v.flags}),
-          TlsVersionCode(v.tls_version), static_cast<uint32_t>(v.start_us / 1000000));
+          TlsVersionCode(v.tls_version), static_cast<uint32_t>(v.start_us >> 20));
       const unsigned n = line_n[p];  // the partition's lines are consecutive
       std::memcpy(lines[p << kLineShift].bytes + n * sizeof(SlimTuple), &t, sizeof(t));
       if (n + 1 < kPerLineBuffer) {
@@ -680,8 +681,9 @@ void Aggregator::Run() {
     for (const Corruption& c : w->corruptions) {
       if (summary_.corruptions.size() < 1000) summary_.corruptions.push_back(c);
     }
-    for (int p = 0; p < kMailProtocols; ++p) {
-      for (int o = 0; o < 16; ++o) summary_.outcomes[p][o] += w->outcomes[p][o];
+    for (int s = 0; s < kMailPorts; ++s) {
+      for (int o = 0; o < 16; ++o)
+        summary_.outcomes[ProtocolIndexOfSlot(s)][o] += w->outcomes[s][o];
     }
     for (auto& [sha, cert] : w->certs) certs_.try_emplace(sha, std::move(cert));
     w->certs.clear();

@@ -152,6 +152,43 @@ bool ChunkDecoder::DecodeSummaries(std::string_view chunk, Handler& handler, std
   SweepRecord sweep;
   ProbeView probe;
   while (!in.empty()) {
+    // The common record first: a version 4 probe record without a domain (a one-byte head)
+    // whose fixed fields escape nothing. It decodes with one bounds check, its position in a
+    // register; anything else, and any record that does not fit, takes the general path below,
+    // which reports it exactly as before.
+    {
+      constexpr uint8_t kFixedHead = kProbe | kProbeFixed << 2;
+      constexpr ptrdiff_t kBytes = 1 + 4 + 2 + 3 + 2 + 2 + 4 + 2;
+      const char* p = in.position();
+      const char* const end = in.end();
+      uint64_t time = last_time, fast_probes = 0;  // in registers: stores cannot alias them
+      while (end - p >= kBytes && static_cast<uint8_t>(*p) == kFixedHead) {
+        const uint16_t flags = DecodeFixed16(p + 12);
+        const uint32_t time_step = DecodeFixed32(p + 14);
+        const uint16_t rest = DecodeFixed16(p + 18);
+        if (flags == 0xffff || time_step == 0xffffffffu || rest == 0xffff ||
+            rest > end - p - kBytes) {
+          break;
+        }
+        ProbeSummary summary;
+        summary.address = DecodeFixed32(p + 1);
+        summary.port = DecodeFixed16(p + 5);
+        summary.protocol = static_cast<Protocol>(static_cast<uint8_t>(p[7]));
+        summary.tls_mode = static_cast<TlsMode>(static_cast<uint8_t>(p[8]));
+        summary.outcome = static_cast<ProbeOutcome>(static_cast<uint8_t>(p[9]));
+        summary.tls_version = DecodeFixed16(p + 10);
+        summary.flags = flags;
+        time += static_cast<uint64_t>(UnZigZag(time_step));
+        summary.start_us = static_cast<int64_t>(time);
+        p += kBytes + rest;
+        ++fast_probes;
+        handler.OnSummary(summary);
+      }
+      last_time = time;
+      n.probes += fast_probes;
+      in.Skip(static_cast<size_t>(p - in.position()));
+      if (in.empty()) break;
+    }
     uint64_t head;
     if (!in.Varint64(&head)) return fail("truncated record head");
     switch (head & 3) {
