@@ -98,33 +98,36 @@ enum PortTrait : uint8_t {
   kTraitPlaintextLogin = 8,  // answers and offers a plaintext login (kPlaintextLoginOffered)
 };
 namespace internal {
-// kTraitTable[caps][outcome]: the traits of a present port but kTraitPlaintextLogin, for flags
-// with (caps = 1) or without kCapabilitiesRead, the only flag the predicates above look at
-// besides the login one. Built from them, so the rule stays in one place, and read without a
-// branch on the outcome (the roll-up's hot loop: outcomes come in no predictable order).
-constexpr std::array<std::array<uint8_t, 256>, 2> MakeTraitTable() {
-  std::array<std::array<uint8_t, 256>, 2> table{};
-  for (int caps = 0; caps < 2; ++caps) {
+// kTraitTable[flag_bits][outcome]: the traits of a present port whose flags hold
+// kCapabilitiesRead (flag_bits bit 1) and kPlaintextLoginOffered (bit 0) or not, the only flags
+// the predicates above and kTraitPlaintextLogin look at. Built from them, so the rule stays in
+// one place, and read without a branch on the outcome or the flags (the roll-up's hot loop:
+// outcomes come in no predictable order).
+constexpr std::array<std::array<uint8_t, 256>, 4> MakeTraitTable() {
+  static_assert(kCapabilitiesRead == 1u << 10 && kPlaintextLoginOffered == 1u << 3,
+                "TraitIndex's shifts");
+  std::array<std::array<uint8_t, 256>, 4> table{};
+  for (int bits = 0; bits < 4; ++bits) {
     for (int o = 0; o < 256; ++o) {
-      const PortOutcome p{true, static_cast<ProbeOutcome>(o), caps ? kCapabilitiesRead : 0u};
-      table[caps][o] = static_cast<uint8_t>((AnswersProtocol(p) ? kTraitAnswers : 0) |
-                                            (StartTlsWorks(p) ? kTraitStartTls : 0) |
-                                            (ImplicitTlsWorks(p) ? kTraitImplicitTls : 0));
+      const PortOutcome p{true, static_cast<ProbeOutcome>(o), bits & 2 ? kCapabilitiesRead : 0u};
+      const bool answers = AnswersProtocol(p);
+      table[bits][o] = static_cast<uint8_t>(
+          (answers ? kTraitAnswers : 0) | (StartTlsWorks(p) ? kTraitStartTls : 0) |
+          (ImplicitTlsWorks(p) ? kTraitImplicitTls : 0) |
+          (answers && (bits & 1) != 0 ? kTraitPlaintextLogin : 0));
     }
   }
   return table;
 }
 inline constexpr auto kTraitTable = MakeTraitTable();
+inline unsigned TraitIndex(uint32_t flags) { return (flags >> 9 & 2) | (flags >> 3 & 1); }
 }  // namespace internal
 
 // 0 when absent.
 inline uint8_t PortTraitsOf(const PortOutcome& p) {
   const uint8_t t =
-      internal::kTraitTable[(p.flags & kCapabilitiesRead) != 0][static_cast<uint8_t>(p.outcome)];
-  const uint8_t login = (p.flags & kPlaintextLoginOffered) != 0
-                            ? static_cast<uint8_t>(t << 3 & kTraitPlaintextLogin)
-                            : 0;
-  return p.present ? static_cast<uint8_t>(t | login) : 0;
+      internal::kTraitTable[internal::TraitIndex(p.flags)][static_cast<uint8_t>(p.outcome)];
+  return p.present ? t : 0;
 }
 constexpr HostClass ClassifyTraits(uint8_t plaintext, uint8_t implicit) {
   const bool implicit_ok = (implicit & kTraitImplicitTls) != 0;
