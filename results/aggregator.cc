@@ -1,5 +1,6 @@
 #include "results/aggregator.h"
 
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -161,13 +162,65 @@ inline void FenceStreams() {
 #endif
 }
 
-// The tuples of one partition from one worker: a chain of 8 KiB pages, appended in order.
+// Pages for one worker's slim tuple lists, cut from 4 MiB mappings: no allocator call per page
+// and no free per page when the lists are joined (1.2 and 0.3% of the summary roll-up's time).
+// Pages stay mapped until the arena goes, after the join: the summary join allocates nothing
+// that grows meanwhile, so the peak is the same as with pages freed one by one. Allocate and
+// Recycle on the owner thread only.
+class PageArena {
+ public:
+  static constexpr size_t kPageBytes = 8192;
+  PageArena() = default;
+  PageArena(const PageArena&) = delete;
+  PageArena& operator=(const PageArena&) = delete;
+  ~PageArena() {
+    for (void* chunk : chunks_) munmap(chunk, kChunkBytes);
+  }
+  // A page, 64-byte aligned, of unspecified contents.
+  unsigned char* Allocate() {
+    if (!free_.empty()) {
+      unsigned char* page = free_.back();
+      free_.pop_back();
+      return page;
+    }
+    if (next_ == end_) {
+      void* chunk =
+          mmap(nullptr, kChunkBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (chunk == MAP_FAILED) abort();  // out of memory, as operator new would
+      chunks_.push_back(chunk);
+      next_ = static_cast<unsigned char*>(chunk);
+      end_ = next_ + kChunkBytes;
+    }
+    unsigned char* page = next_;
+    next_ += kPageBytes;
+    return page;
+  }
+  // `page` (from Allocate) may be handed out again.
+  void Recycle(unsigned char* page) { free_.push_back(page); }
+
+ private:
+  static constexpr size_t kChunkBytes = size_t{4} << 20;
+  std::vector<void*> chunks_;
+  std::vector<unsigned char*> free_;
+  unsigned char* next_ = nullptr;
+  unsigned char* end_ = nullptr;
+};
+
+// The tuples of one partition from one worker: a chain of 8 KiB pages, appended in order, from
+// the heap or from a PageArena (which then owns them: clearing the list forgets them).
 template <typename T>
 class TupleList {
  public:
-  TupleList() = default;
-  TupleList(TupleList&&) = default;
-  TupleList& operator=(TupleList&&) = default;
+  explicit TupleList(PageArena* arena = nullptr) : arena_(arena) {}
+  ~TupleList() { Clear(); }
+  TupleList(TupleList&& o) noexcept { Swap(o); }
+  TupleList& operator=(TupleList&& o) noexcept {
+    if (this != &o) {
+      Clear();
+      Swap(o);
+    }
+    return *this;
+  }
 
   void Add(const T& t) {
     if (tail_n_ == kPerPage) NewPage();
@@ -198,7 +251,7 @@ class TupleList {
   void ForEach(F&& f, A&& ahead) const {
     for (size_t i = 0; i < pages_.size(); ++i) {
       const size_t n = i + 1 == pages_.size() ? tail_n_ : kPerPage;
-      const unsigned char* page = pages_[i].get();
+      const unsigned char* page = pages_[i];
       for (size_t k = 0; k < n; ++k) {
         T t;
         if (k + kAhead < n) {
@@ -210,32 +263,50 @@ class TupleList {
       }
     }
   }
+  // Empties the list; heap pages are freed, an arena's forgotten (any thread).
   void Clear() {
+    if (arena_ == nullptr) {
+      for (unsigned char* page : pages_) std::free(page);
+    }
+    Forget();
+  }
+  // Empties the list, its arena's pages going back to the arena (the arena's owner thread).
+  void Recycle() {
+    if (arena_ == nullptr) return Clear();
+    for (unsigned char* page : pages_) arena_->Recycle(page);
+    Forget();
+  }
+
+ private:
+  static constexpr size_t kPageBytes = PageArena::kPageBytes;
+  // A whole number of lines, so that lines never straddle pages.
+  static constexpr size_t kPerPage = kPageBytes / sizeof(T) / kPerLine * kPerLine;
+
+  void NewPage() {
+    // Written before it is read.
+    void* page = arena_ ? arena_->Allocate() : std::aligned_alloc(64, kPageBytes);
+    if (page == nullptr) abort();  // out of memory, as operator new would
+    pages_.push_back(static_cast<unsigned char*>(page));
+    tail_ = pages_.back();
+    tail_n_ = 0;
+  }
+  void Forget() {
     pages_.clear();
     pages_.shrink_to_fit();
     tail_ = nullptr;
     tail_n_ = kPerPage;
   }
-
- private:
-  static constexpr size_t kPageBytes = 8192;
-  // A whole number of lines, so that lines never straddle pages.
-  static constexpr size_t kPerPage = kPageBytes / sizeof(T) / kPerLine * kPerLine;
-
-  struct FreePage {
-    void operator()(unsigned char* p) const { std::free(p); }
-  };
-  void NewPage() {
-    void* page = std::aligned_alloc(64, kPageBytes);  // written before it is read
-    if (page == nullptr) abort();                     // out of memory, as operator new would
-    pages_.emplace_back(static_cast<unsigned char*>(page));
-    tail_ = pages_.back().get();
-    tail_n_ = 0;
+  void Swap(TupleList& o) {
+    std::swap(pages_, o.pages_);
+    std::swap(tail_, o.tail_);
+    std::swap(tail_n_, o.tail_n_);
+    std::swap(arena_, o.arena_);
   }
 
-  std::vector<std::unique_ptr<unsigned char[], FreePage>> pages_;
+  std::vector<unsigned char*> pages_;
   unsigned char* tail_ = nullptr;
   size_t tail_n_ = kPerPage;  // the tail is full: the first Add makes a page
+  PageArena* arena_ = nullptr;
 };
 
 // Partitions hold 2^bits slices of the address space chosen by a hash (addresses of a scan are
@@ -350,6 +421,7 @@ struct Aggregator::Worker final : public RecordVisitor {
   // One of the two is used: `parts` with per-host details, `slim_parts` without.
   std::vector<TupleList<Tuple>> parts;
   std::vector<TupleList<SlimTuple>> slim_parts;
+  std::unique_ptr<PageArena> arena;  // slim_parts' pages, until the end of the join
   // Each slim partition's next tuples gather in 1 << kLineShift cache lines here (256 KiB in
   // all for 1,024 partitions, 1 MiB for 4,096) and reach the list those lines at a time: the
   // scattered writes to the lists were the reading phase's main cost (a cache miss for every
@@ -391,7 +463,9 @@ struct Aggregator::Worker final : public RecordVisitor {
     if (collect) {
       parts.resize(size_t{1} << bits);
     } else {
-      slim_parts.resize(size_t{1} << bits);
+      arena = std::make_unique<PageArena>();
+      slim_parts.reserve(size_t{1} << bits);
+      for (size_t p = 0; p < (size_t{1} << bits); ++p) slim_parts.emplace_back(arena.get());
       slim_lines = std::make_unique<TupleLine[]>(size_t{1} << (bits + kLineShift));
       slim_line_n.assign(size_t{1} << bits, 0);
     }
@@ -414,6 +488,7 @@ struct Aggregator::Worker final : public RecordVisitor {
   template <typename T>
   void ReplaceList(TupleList<T>* list, TupleList<T> compacted, uint32_t p) {
     held_tuples -= list->size() - compacted.size();
+    list->Recycle();
     *list = std::move(compacted);
     compact_at[p] = std::max(2 * list->size(), compact_min);
   }
@@ -432,7 +507,7 @@ struct Aggregator::Worker final : public RecordVisitor {
   }
   void CompactSlim(uint32_t p) {
     JoinList(&slim_scratch, slim_parts[p]);
-    TupleList<SlimTuple> out;
+    TupleList<SlimTuple> out(arena.get());
     slim_scratch.Drain([&](uint32_t rest, const AddressState& state) {
       for (uint32_t s = 0; s < kMailPorts; ++s) {
         const SlimObs& o = state.obs[s];
@@ -869,6 +944,7 @@ void Aggregator::Run() {
     w->scratch.Clear();
     w->slim_scratch.Clear();
   });
+  for (const auto& w : workers_) w->arena.reset();  // every list is joined and cleared
   for (PartResult& r : results) {
     for (const auto& [country, per_protocol] : r.by_letters) r.counts[country] = per_protocol;
     for (const auto& [country, per_protocol] : r.counts) {
