@@ -56,12 +56,10 @@ struct AddressState {
   std::array<SlimObs, kMailPorts> obs;  // by slot (kMailPortNumbers)
 };
 // Keeps the later of two observations of one port, without a branch: which of the two is
-// later follows no pattern.
+// later follows no pattern. An absent port (all zero) has time 0, so any observation is later.
 void MergeObs(SlimObs* into, const SlimObs& o) {
   const uint64_t old = into->word;
-  const uint64_t newer = (old == 0) | (o.time() >= static_cast<uint32_t>(old));
-  const uint64_t take = 0 - newer;
-  into->word = (o.word & take) | (old & ~take);
+  into->word = o.time() >= static_cast<uint32_t>(old) ? o.word : old;
 }
 
 class StringPool {
