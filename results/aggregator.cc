@@ -774,16 +774,18 @@ void Aggregator::Run() {
     using PerProtocol = std::array<Tally, kMailProtocols>;
     // One lookup per host for all its protocols. Codes of two capital letters (all of ISO
     // 3166 and ZZ) index a table; others, a map by CountryCode::key().
-    PerProtocol& CountsOf(CountryCode cc) {
+    __attribute__((always_inline)) PerProtocol& CountsOf(CountryCode cc) {
       const unsigned a = static_cast<unsigned char>(cc.c[0]) - 'A';
       const unsigned b = static_cast<unsigned char>(cc.c[1]) - 'A';
-      if (a >= 26 || b >= 26) return counts[cc.key()];
-      uint16_t& slot = letter_slot[a * 26 + b];
-      if (slot == 0) {
-        by_letters.push_back({cc.key(), {}});
-        slot = static_cast<uint16_t>(by_letters.size());
-      }
+      if (__builtin_expect(a >= 26 || b >= 26, 0)) return counts[cc.key()];
+      const uint16_t slot = letter_slot[a * 26 + b];
+      if (__builtin_expect(slot == 0, 0)) return NewCountry(cc, a * 26 + b);
       return by_letters[slot - 1].second;
+    }
+    __attribute__((noinline)) PerProtocol& NewCountry(CountryCode cc, unsigned letters) {
+      by_letters.push_back({cc.key(), {}});
+      letter_slot[letters] = static_cast<uint16_t>(by_letters.size());
+      return by_letters.back().second;
     }
     std::array<uint16_t, 26 * 26> letter_slot{};  // 1 + index into by_letters; 0: none yet
     std::vector<std::pair<uint16_t, PerProtocol>> by_letters;
@@ -888,11 +890,12 @@ void Aggregator::Run() {
     out.rows.push_back(row);
   };
   // Without details: every protocol of one address, one geo lookup, one counts lookup.
+  // (Unrolled per protocol: its ports are then constants.)
   auto classify_address = [&](PartResult& out, uint32_t address, const AddressState& state) {
     PartResult::PerProtocol& counts = out.CountsOf(geo->Country(address));
-    for (int proto = 0; proto < kMailProtocols; ++proto) {
-      const ProtocolSlots ps = kProtocolSlots[proto];
-      const int ports = ps.n_plain + ps.n_implicit;
+    auto protocol = [&]<int kProto>() __attribute__((always_inline)) {
+      constexpr ProtocolSlots ps = kProtocolSlots[kProto];
+      constexpr int ports = ps.n_plain + ps.n_implicit;
       const SlimObs* obs = &state.obs[ps.first];
       unsigned index = 0;
       uint64_t any = 0;
@@ -901,8 +904,12 @@ void Aggregator::Run() {
         any |= obs[s].word;
       }
       index |= (any != 0 ? 1u : 0u) << (4 * ports);
-      count(out, counts, proto, index, [&](int s) { return obs[s].version_code(); });
-    }
+      count(out, counts, kProto, index, [&](int s) { return obs[s].version_code(); });
+    };
+    static_assert(kMailProtocols == 3);
+    protocol.template operator()<0>();
+    protocol.template operator()<1>();
+    protocol.template operator()<2>();
   };
   const uint32_t partitions = uint32_t{1} << bits;
   std::atomic<uint32_t> next_part{0};
