@@ -161,7 +161,9 @@ inline void FenceStreams() {
 }
 
 // Pages for one worker's slim tuple lists, cut from 4 MiB mappings: no allocator call per page
-// and no free per page when the lists are joined (1.2 and 0.3% of the summary roll-up's time).
+// and no free per page when the lists are joined (1.2 and 0.3% of the summary roll-up's time),
+// and the kernel fills a mapping's 1,024 pages in one call (MAP_POPULATE) instead of taking a
+// fault per page (reading 10 million records: 0.290 s instead of 0.297).
 // Pages stay mapped until the arena goes, after the join: the summary join allocates nothing
 // that grows meanwhile, so the peak is the same as with pages freed one by one. Allocate and
 // Recycle on the owner thread only.
@@ -182,8 +184,8 @@ class PageArena {
       return page;
     }
     if (next_ == end_) {
-      void* chunk =
-          mmap(nullptr, kChunkBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      void* chunk = mmap(nullptr, kChunkBytes, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
       if (chunk == MAP_FAILED) abort();  // out of memory, as operator new would
       chunks_.push_back(chunk);
       next_ = static_cast<unsigned char*>(chunk);
