@@ -100,25 +100,22 @@ __attribute__((target("pclmul,sse4.2"))) uint32_t ExtendPclmul(uint32_t init_crc
   data += 64;
   n -= 64;
   // Input read from memory arrives faster when asked for ahead: the hardware prefetcher stops
-  // at each 4 KiB page (in the roll-up, 0.037 s instead of 0.044 for 340 MB of records).
+  // at each 4 KiB page (340 MB of records from memory in 0.039 s instead of 0.044-0.051).
+  // (Not past the end: a prefetch of an address beyond the input may cost a page walk.)
   constexpr size_t kAhead = 2048;
+  auto step = [&]() __attribute__((always_inline)) {
+    x0 = Fold(x0, load(data), by512);
+    x1 = Fold(x1, load(data + 16), by512);
+    x2 = Fold(x2, load(data + 32), by512);
+    x3 = Fold(x3, load(data + 48), by512);
+    data += 64;
+    n -= 64;
+  };
   while (n >= 64 + kAhead) {
     __builtin_prefetch(data + kAhead);
-    x0 = Fold(x0, load(data), by512);
-    x1 = Fold(x1, load(data + 16), by512);
-    x2 = Fold(x2, load(data + 32), by512);
-    x3 = Fold(x3, load(data + 48), by512);
-    data += 64;
-    n -= 64;
+    step();
   }
-  while (n >= 64) {
-    x0 = Fold(x0, load(data), by512);
-    x1 = Fold(x1, load(data + 16), by512);
-    x2 = Fold(x2, load(data + 32), by512);
-    x3 = Fold(x3, load(data + 48), by512);
-    data += 64;
-    n -= 64;
-  }
+  while (n >= 64) step();
   __m128i x = Fold(Fold(Fold(x0, x1, by128), x2, by128), x3, by128);
   while (n >= 16) {
     x = Fold(x, load(data), by128);
