@@ -15,13 +15,13 @@
 #ifndef MAILSWEEP_RESULTS_ADDRESS_TABLE_H_
 #define MAILSWEEP_RESULTS_ADDRESS_TABLE_H_
 
-#include <sys/mman.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <type_traits>
+
+#include "results/zeroed_memory.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -140,14 +140,9 @@ class AddressTable {
   // Fibonacci hashing: the top bits of key * 2^32/phi.
   size_t Index(uint32_t key) const { return (key * 0x9e3779b9u) >> shift_; }
 
-  static void* Map(size_t bytes) {
-    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) abort();  // out of memory: as operator new would
-    return p;                      // zero-filled: every slot empty
-  }
   void Unmap() {
-    if (keys_) munmap(keys_, (capacity_ + kSpill) * sizeof(uint32_t));
-    if (values_) munmap(values_, (capacity_ + kSpill) * sizeof(Slot));
+    results::Unmap(keys_, (capacity_ + kSpill) * sizeof(uint32_t));
+    results::Unmap(values_, (capacity_ + kSpill) * sizeof(Slot));
     keys_ = nullptr;
     values_ = nullptr;
   }
@@ -156,8 +151,9 @@ class AddressTable {
     uint32_t* old_keys = keys_;
     Slot* old_values = values_;
     const size_t old_slots = old_keys ? capacity_ + kSpill : 0;
-    keys_ = static_cast<uint32_t*>(Map((capacity + kSpill) * sizeof(uint32_t)));
-    values_ = static_cast<Slot*>(Map((capacity + kSpill) * sizeof(Slot)));
+    // Zero-filled: every slot empty.
+    keys_ = static_cast<uint32_t*>(MapZeroed((capacity + kSpill) * sizeof(uint32_t)));
+    values_ = static_cast<Slot*>(MapZeroed((capacity + kSpill) * sizeof(Slot)));
     capacity_ = capacity;
     limit_ = capacity / 2;
     shift_ = 32 - static_cast<unsigned>(__builtin_ctzll(capacity));
@@ -166,8 +162,8 @@ class AddressTable {
       if (old_keys[i] != 0) FindOrInsert(old_keys[i] - 1) = old_values[i].value;
     }
     if (old_keys) {
-      munmap(old_keys, old_slots * sizeof(uint32_t));
-      munmap(old_values, old_slots * sizeof(Slot));
+      results::Unmap(old_keys, old_slots * sizeof(uint32_t));
+      results::Unmap(old_values, old_slots * sizeof(Slot));
     }
   }
 

@@ -1,6 +1,5 @@
 #include "results/aggregator.h"
 
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +22,7 @@
 #include "results/host_table.h"
 #include "results/log_format.h"
 #include "results/summary_decoding.h"
+#include "results/zeroed_memory.h"
 
 namespace mailsweep::results {
 
@@ -174,7 +174,7 @@ class PageArena {
   PageArena(const PageArena&) = delete;
   PageArena& operator=(const PageArena&) = delete;
   ~PageArena() {
-    for (void* chunk : chunks_) munmap(chunk, kChunkBytes);
+    for (void* chunk : chunks_) Unmap(chunk, kChunkBytes);
   }
   // A page, 64-byte aligned, of unspecified contents.
   unsigned char* Allocate() {
@@ -184,9 +184,7 @@ class PageArena {
       return page;
     }
     if (next_ == end_) {
-      void* chunk = mmap(nullptr, kChunkBytes, PROT_READ | PROT_WRITE,
-                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-      if (chunk == MAP_FAILED) abort();  // out of memory, as operator new would
+      void* chunk = MapZeroed(kChunkBytes, /*populate=*/true);
       chunks_.push_back(chunk);
       next_ = static_cast<unsigned char*>(chunk);
       end_ = next_ + kChunkBytes;
@@ -464,17 +462,6 @@ struct Aggregator::Worker final : public RecordVisitor {
     compact_at.assign(size_t{1} << bits, compact_min);
   }
 
-  // Joins partition p's list in `table` and replaces it by the latest tuple per (address,
-  // port), which emit(key, state, &out) appends for each entry of the table.
-  template <typename T, typename State, typename Emit>
-  void CompactList(std::vector<TupleList<T>>& lists, HostTable<State>& table, uint32_t p,
-                   Emit&& emit) {
-    table.Reset();
-    JoinList(&table, lists[p]);
-    TupleList<T> out;
-    table.ForEach([&](uint64_t key, const State& state) { emit(key, state, &out); });
-    ReplaceList(&lists[p], std::move(out), p);
-  }
   // A compaction's result takes the place of partition p's list.
   template <typename T>
   void ReplaceList(TupleList<T>* list, TupleList<T> compacted, uint32_t p) {
@@ -483,8 +470,12 @@ struct Aggregator::Worker final : public RecordVisitor {
     *list = std::move(compacted);
     compact_at[p] = std::max(2 * list->size(), compact_min);
   }
+  // Joins partition p's list and replaces it by the latest tuple per (address, port).
   void Compact(uint32_t p) {
-    CompactList(parts, scratch, p, [](uint64_t key, const HostState& state, TupleList<Tuple>* out) {
+    scratch.Reset();
+    JoinList(&scratch, parts[p]);
+    TupleList<Tuple> out;
+    scratch.ForEach([&](uint64_t key, const HostState& state) {
       const int proto = static_cast<int>(key & 3);
       for (int s = 0; s < 3; ++s) {
         if (!state.obs[s].present()) continue;
@@ -492,10 +483,12 @@ struct Aggregator::Worker final : public RecordVisitor {
         t.address = static_cast<uint32_t>(key >> 2);
         t.slot = static_cast<uint8_t>(kProtocolSlots[proto].first + s);
         t.obs = state.obs[s];
-        out->Add(t);
+        out.Add(t);
       }
     });
+    ReplaceList(&parts[p], std::move(out), p);
   }
+  // The same without details.
   void CompactSlim(uint32_t p) {
     JoinList(&slim_scratch, slim_parts[p]);
     TupleList<SlimTuple> out(arena.get());

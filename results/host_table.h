@@ -13,13 +13,13 @@
 #ifndef MAILSWEEP_RESULTS_HOST_TABLE_H_
 #define MAILSWEEP_RESULTS_HOST_TABLE_H_
 
-#include <sys/mman.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <type_traits>
+
+#include "results/zeroed_memory.h"
 
 namespace mailsweep::results {
 
@@ -87,14 +87,11 @@ class HostTable {
 
   size_t Index(uint64_t hash) const { return static_cast<size_t>(hash >> shift_); }
 
-  static Slot* Map(size_t capacity) {
-    const size_t bytes = capacity * sizeof(Slot);
-    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) abort();  // out of memory: as operator new would
-    return static_cast<Slot*>(p);  // zero-filled: every slot empty
+  static Slot* Map(size_t capacity) {  // zero-filled: every slot empty
+    return static_cast<Slot*>(MapZeroed(capacity * sizeof(Slot)));
   }
   static void Unmap(Slot* slots, size_t capacity) {
-    if (slots) munmap(slots, capacity * sizeof(Slot));
+    results::Unmap(slots, capacity * sizeof(Slot));
   }
 
   void Resize(size_t capacity) {
