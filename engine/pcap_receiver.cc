@@ -26,9 +26,13 @@ absl::StatusOr<std::unique_ptr<PcapReceiver>> PcapReceiver::Open(const PcapRecei
   std::unique_ptr<PcapReceiver> rx(new PcapReceiver(p));
   pcap_set_snaplen(p, 128);
   pcap_set_promisc(p, 0);
-  pcap_set_immediate_mode(p, 1);
+  // Not immediate mode: libpcap then uses TPACKET_V3, whose kernel side wakes the reader once
+  // per filled block or after kBlockTimeoutMs instead of once per packet. Per-packet wake-ups
+  // cost the CPU that delivers the replies (with a veth, the sending CPU) a cross-CPU wake-up
+  // each: in the lab a sweep sent 20-25% fewer packets/s with immediate mode.
+  pcap_set_immediate_mode(p, 0);
   pcap_set_buffer_size(p, o.buffer_bytes);
-  pcap_set_timeout(p, 100);
+  pcap_set_timeout(p, kBlockTimeoutMs);
   const int rc = pcap_activate(p);
   if (rc < 0) {
     return absl::UnavailableError(

@@ -1,7 +1,8 @@
-// The capture side of a sweep: a libpcap handle on the sweep's interface in immediate mode with a
-// large kernel buffer and a BPF filter that passes only what can be a reply to our probes (TCP
-// SYN-ACK or RST to our addresses and source ports, ICMP unreachable to our addresses). Opened at
-// set-up (needs CAP_NET_RAW); Poll() needs no privilege.
+// The capture side of a sweep: a libpcap handle on the sweep's interface (TPACKET_V3 ring: replies
+// reach Poll() in blocks, at most kBlockTimeoutMs after they arrive) with a large kernel buffer and
+// a BPF filter that passes only what can be a reply to our probes (TCP SYN-ACK or RST to our
+// addresses and source ports, ICMP unreachable to our addresses). Opened at set-up (needs
+// CAP_NET_RAW); Poll() needs no privilege.
 //
 // Example:
 //   auto rx = PcapReceiver::Open({.interface = "eth0", .addresses = {src},
@@ -42,6 +43,9 @@ class PcapReceiver {
  public:
   static absl::StatusOr<std::unique_ptr<PcapReceiver>> Open(const PcapReceiverOptions& options);
   ~PcapReceiver();
+
+  // The kernel hands over a partly filled block of replies after this long (libpcap's timeout).
+  static constexpr int kBlockTimeoutMs = 10;
 
   // The filter Open() installs, for the given options (shown by tests and --help).
   static std::string FilterFor(const PcapReceiverOptions& options);

@@ -4,9 +4,11 @@
 #include <time.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <deque>
+#include <thread>
 
 #include "base/strings.h"
 #include "engine/dedup_bitmap.h"
@@ -87,7 +89,9 @@ class Sweeper::ReceiverThread {
         last_flush = now;
       }
     }
-    // Whatever arrived before the stop is still in the buffer: take it.
+    // Whatever arrived before the stop is still in the buffer: take it, once the kernel has
+    // handed over the block it was filling.
+    std::this_thread::sleep_for(std::chrono::milliseconds(2 * PcapReceiver::kBlockTimeoutMs));
     for (int i = 0; i < 100; ++i) {
       absl::StatusOr<int> n = pcap_->Poll(0, &ReceiverThread::OnFrame, this);
       if (!n.ok() || *n == 0) break;
