@@ -2,8 +2,8 @@
 # The sweep benchmark: mailsweep, ZMap and masscan (Debian packages) in the same run, on the lab
 # (tests/lab/lab.sh), sweeping 198.18.0.0/15 x 8 ports at unlimited rate; and the raw limit of the
 # send path (bench/send_path_bench, a minimal sender of prebuilt frames) next to mailsweep's and
-# ZMap's own send rate into a sink veth (peer up in an empty namespace: every frame is dropped on
-# arrival, so only the send side is measured). Prints JSON lines, then per round the ratios the
+# ZMap's own send rate into a sink veth (peer up in an empty namespace, where an XDP program drops
+# every frame on arrival, so only the send side is measured). Prints JSON lines, then per round the ratios the
 # goals are about. Needs root.
 #   bench/sweep_bench.sh [--rounds N] [--build DIR] [--ports P] [--pacing-only]
 # The pacing check (round 1, into the sink) asks for 1k, 10k, 100k and 200k p/s and reports the
@@ -52,7 +52,7 @@ gw_mac=02:00:cb:00:71:02
 cooldown=2
 json() { echo "$1" | tee -a "$work/results.jsonl"; }
 
-# --- The sink: scanner side s0 -> peer k0 (no address; frames die in ip_rcv) ---
+# --- The sink: scanner side s0 -> peer k0 (no address; an XDP program drops every frame) ---
 ip netns add "$sink_s"
 ip netns add "$sink_k"
 ip -n "$sink_s" link add s0 address 02:00:cb:00:71:01 type veth peer name k0 address "$gw_mac" netns "$sink_k"
@@ -64,6 +64,7 @@ for side in "$sink_s s0" "$sink_k k0"; do
   ip -n "$1" link set lo up
 done
 ip -n "$sink_s" route add 198.18.0.0/15 via 203.0.113.2 dev s0
+ip netns exec "$sink_k" "$MAILSWEEP_LAB_TOOL" sink-drop --iface k0 > /dev/null
 ip -n "$sink_s" neigh replace 203.0.113.2 lladdr "$gw_mac" dev s0 nud permanent
 
 # Runs a command under /usr/bin/time; prints "wall user sys".

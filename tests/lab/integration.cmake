@@ -2,7 +2,7 @@
 # which build a simulated Internet in network namespaces (needs root) and sweep it.
 add_library(mailsweep_lab_model STATIC ${CMAKE_CURRENT_LIST_DIR}/lab_model.cc)
 target_link_libraries(mailsweep_lab_model PUBLIC mailsweep_base PRIVATE mailsweep_warnings)
-add_executable(mailsweep_lab ${CMAKE_CURRENT_LIST_DIR}/lab_tool.cc)
+add_executable(mailsweep_lab ${CMAKE_CURRENT_LIST_DIR}/lab_tool.cc ${CMAKE_CURRENT_LIST_DIR}/xdp_edge.cc)
 target_link_libraries(mailsweep_lab PRIVATE mailsweep_lab_model mailsweep_targets mailsweep_warnings)
 
 foreach(case full paths)

@@ -5,6 +5,7 @@
 #   scanner ns  [s0 203.0.113.1/30] ==veth== [i0 203.0.113.2/30]  internet ns
 #                route 198.18.0.0/15 via .2                    local 198.18.0.0/15 dev lo
 #                                                              nftables: class per address
+#                                                              XDP edge: counts, drops dark
 #
 # Commands (STATE is a directory the lab owns while it is up):
 #   lab.sh up STATE --seed S [--servers none|plain|real] [--mail-share F] [--closed-share F]
@@ -15,7 +16,7 @@
 #   lab.sh geo STATE                   geo CSV: first_ip,last_ip,country
 #   lab.sh scan STATE CMD...           run CMD in the scanner namespace (where sweeps run)
 #   lab.sh inet STATE CMD...           run CMD in the internet namespace
-#   lab.sh watch STATE CIDR            count packets to CIDR arriving from the scanner
+#   lab.sh watch STATE CIDR            count packets to CIDR (inside the /15) arriving from the scanner
 #   lab.sh watched STATE               print that count
 #   lab.sh swept STATE                 packets that reached 198.18.0.0/15 from the scanner
 #   lab.sh check STATE                 sanity checks (namespaces, rules, a closed/open host)
@@ -106,6 +107,9 @@ ENV
   # The simulated Internet's classes, as explicit sets (ground truth = these sets).
   "$tool" nft $(model_args) --iface i0 > "$state/lab.nft"
   ip netns exec "$INET_NS" nft -f "$state/lab.nft"
+  # The edge (xdp_edge.h): counts arrivals and drops packets to dark addresses in XDP.
+  local edge; edge=$(ip netns exec "$INET_NS" "$tool" edge $(model_args) --iface i0)
+  echo "EDGE_PROG=$edge" >> "$state/lab.env"
   case $servers in
     none) ;;
     plain) start_plain "$state" ;;
@@ -168,8 +172,7 @@ cmd_down() {
 cmd_check() {
   load "$1"
   ip netns exec "$INET_NS" nft list table ip msw_lab >/dev/null || die "check: nft table missing"
-  ip netns exec "$INET_NS" nft list table netdev msw_lab_edge >/dev/null ||
-    die "check: nft ingress table missing"
+  ip -n "$INET_NS" link show i0 | grep -q "prog/xdp id $EDGE_PROG " || die "check: XDP edge missing"
   ip -n "$SCAN_NS" route get 198.18.0.1 | grep -q "via $INET_ADDR dev s0" || die "check: route"
   if ip -n "$SCAN_NS" route get 8.8.8.8 >/dev/null 2>&1; then die "check: scanner routes outside the lab"; fi
   echo "lab ok: $SCAN_NS <-> $INET_NS"
@@ -185,9 +188,9 @@ case $command in
   geo) load "$state"; "$tool" geo --seed "$SEED" ;;
   scan) load "$state"; exec ip netns exec "$SCAN_NS" "$@" ;;
   inet) load "$state"; exec ip netns exec "$INET_NS" "$@" ;;
-  watch) load "$state"; ip netns exec "$INET_NS" nft add element netdev msw_lab_edge watch "{ $1 }" ;;
-  watched) load "$state"; ip netns exec "$INET_NS" nft list counter netdev msw_lab_edge watched | awk '/packets/ {print $2}' ;;
-  swept) load "$state"; ip netns exec "$INET_NS" nft list counter netdev msw_lab_edge swept | awk '/packets/ {print $2}' ;;
+  watch) load "$state"; "$tool" edge-watch --prog "$EDGE_PROG" "$1" ;;
+  watched) load "$state"; "$tool" edge-count --prog "$EDGE_PROG" | awk '{print $2}' ;;
+  swept) load "$state"; "$tool" edge-count --prog "$EDGE_PROG" | awk '{print $1}' ;;
   check) cmd_check "$state" ;;
   env) load "$state"; cat "$state/lab.env" ;;
   *) die "unknown command $command" ;;

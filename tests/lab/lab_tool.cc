@@ -4,6 +4,10 @@
 //   mailsweep_lab geo   --seed S                           geo CSV: first_ip,last_ip,country
 //   mailsweep_lab hosts --seed S [model flags]             ip,class,profile of every non-dark host
 //   mailsweep_lab listen PORT...                           plain listeners until killed
+//   mailsweep_lab edge  --seed S [model flags] --iface IF  attach the edge (xdp_edge.h); prints its
+//   id mailsweep_lab edge-watch --prog ID CIDR                count packets to CIDR at the edge
+//   mailsweep_lab edge-count --prog ID                     prints "swept watched" packet counts
+//   mailsweep_lab sink-drop --iface IF                     attach a drop-everything XDP program
 // Model flags: --mail-share F --closed-share F --pair-closed F --unreachable-share F. Everything is
 // a pure function of the seed and the flags (see lab_model.h), so the same call always prints the
 // same lines.
@@ -24,6 +28,7 @@
 #include "targets/ipv4.h"
 #include "targets/port_list.h"
 #include "tests/lab/lab_model.h"
+#include "tests/lab/xdp_edge.h"
 
 namespace mailsweep::lab {
 namespace {
@@ -32,7 +37,10 @@ int Usage() {
   fputs(
       "usage: mailsweep_lab nft|truth|geo|hosts --seed S [--mail-share F] [--closed-share F]\n"
       "                     [--pair-closed F] [--unreachable-share F] [--iface IF] [-p PORTS]\n"
-      "       mailsweep_lab listen PORT...\n",
+      "       mailsweep_lab listen PORT...\n"
+      "       mailsweep_lab edge --seed S [model flags] --iface IF\n"
+      "       mailsweep_lab edge-watch --prog ID CIDR | edge-count --prog ID\n"
+      "       mailsweep_lab sink-drop --iface IF\n",
       stderr);
   return 2;
 }
@@ -128,23 +136,50 @@ int Nft(const LabModel& lab, const std::string& iface) {
       "    meta mark 2 reject with tcp reset\n"
       "    meta mark 3 reject with icmp type host-unreachable\n  }\n}\n",
       o);
-  // At the device, before the IP layer: count what arrives, and drop what goes to dark
-  // addresses (~87% of a sweep) there, so the simulated Internet costs the machine (and the
-  // scanner's CPU, where the veth delivers) as little as a real one would.
-  std::vector<std::string> live = mail_all;
-  live.insert(live.end(), closed.begin(), closed.end());
-  live.insert(live.end(), unreachable.begin(), unreachable.end());
-  fputs("table netdev msw_lab_edge {\n", o);
-  PrintSet(o, "live", "ipv4_addr", live);
-  fputs("  set watch {\n    type ipv4_addr\n    flags interval\n  }\n", o);
-  fputs("  counter watched {\n  }\n  counter swept {\n  }\n", o);
-  fprintf(o,
-          "  chain ingress {\n    type filter hook ingress device \"%s\" priority 0; policy accept;\n"
-          "    ip daddr 198.18.0.0/15 counter name \"swept\"\n"
-          "    ip daddr @watch counter name \"watched\"\n"
-          "    ip daddr 198.18.0.0/15 ip daddr != @live drop\n  }\n}\n",
-          iface.c_str());
   return ferror(o) ? 1 : 0;
+}
+
+// Every address that answers (mail, closed or unreachable hosts): what the edge lets through.
+std::vector<uint32_t> LiveAddresses(const LabModel& lab) {
+  std::vector<uint32_t> live;
+  for (uint32_t i = 0; i < kLabCount; ++i) {
+    if (lab.Classify(kLabFirst + i).kind != HostKind::kDark) live.push_back(kLabFirst + i);
+  }
+  return live;
+}
+
+int Fail(const absl::Status& s) {
+  fprintf(stderr, "mailsweep_lab: %s\n", std::string(s.message()).c_str());
+  return 1;
+}
+
+int Edge(const LabModel& lab, const std::string& iface) {
+  absl::StatusOr<uint32_t> id = AttachEdge(iface, LiveAddresses(lab));
+  if (!id.ok()) return Fail(id.status());
+  printf("%u\n", *id);
+  return 0;
+}
+
+int EdgeWatch(uint32_t prog_id, std::string_view cidr) {
+  absl::StatusOr<targets::Ipv4Range> r = targets::ParseIpv4Range(cidr);
+  if (!r.ok()) return Fail(r.status());
+  absl::Status s = WatchRange(prog_id, r->first, r->last);
+  return s.ok() ? 0 : Fail(s);
+}
+
+int EdgeCount(uint32_t prog_id) {
+  absl::StatusOr<EdgeCounts> c = ReadEdgeCounts(prog_id);
+  if (!c.ok()) return Fail(c.status());
+  printf("%llu %llu\n", static_cast<unsigned long long>(c->swept),
+         static_cast<unsigned long long>(c->watched));
+  return 0;
+}
+
+int SinkDrop(const std::string& iface) {
+  absl::StatusOr<uint32_t> id = AttachDropAll(iface);
+  if (!id.ok()) return Fail(id.status());
+  printf("%u\n", *id);
+  return 0;
 }
 
 int Truth(const LabModel& lab, const std::vector<uint16_t>& ports) {
@@ -225,6 +260,8 @@ int main(int argc, char** argv) {
   std::string iface = "i0";
   std::vector<uint16_t> ports = {25, 110, 143, 465, 587, 993, 995};
   std::vector<uint16_t> listen_ports;
+  uint32_t prog_id = 0;
+  std::string cidr;
   for (int i = 2; i < argc; ++i) {
     const std::string_view a = argv[i];
     const bool has_value = i + 1 < argc;
@@ -240,6 +277,10 @@ int main(int argc, char** argv) {
       params.unreachable_share = atof(argv[++i]);
     } else if (a == "--pair-closed" && has_value) {
       params.pair_closed = atof(argv[++i]);
+    } else if (a == "--prog" && has_value) {
+      prog_id = static_cast<uint32_t>(strtoul(argv[++i], nullptr, 10));
+    } else if (command == "edge-watch" && cidr.empty() && a[0] != '-') {
+      cidr = a;
     } else if (a == "--iface" && has_value) {
       iface = argv[++i];
     } else if ((a == "-p" || a == "--ports") && has_value) {
@@ -256,5 +297,10 @@ int main(int argc, char** argv) {
   if (command == "geo") return Geo(lab);
   if (command == "hosts") return Hosts(lab);
   if (command == "listen") return listen_ports.empty() ? Usage() : Listen(listen_ports);
+  if (command == "edge") return Edge(lab, iface);
+  if (command == "edge-watch")
+    return prog_id == 0 || cidr.empty() ? Usage() : EdgeWatch(prog_id, cidr);
+  if (command == "edge-count") return prog_id == 0 ? Usage() : EdgeCount(prog_id);
+  if (command == "sink-drop") return SinkDrop(iface);
   return Usage();
 }

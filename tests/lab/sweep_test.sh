@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Integration test: sweeps the lab's 198.18.0.0/15 and compares the records with the ground truth
 # (exactly: no miss, no extra), and checks that a range excluded with -b received zero packets
-# (counted by nftables on the internet side).
+# (counted by the lab's XDP edge on the internet side; the paths case checks that the same count
+# sees a swept range).
 #   tests/lab/sweep_test.sh MAILSWEEP MAILSWEEP_LAB CASE
 # CASE: full   -- /15 x 5 ports, one sender thread, sendmmsg, -b one /24 and one /20
 #       paths  -- /17 x 3 ports, two threads, PACKET_TX_RING + qdisc bypass, --probes 2
@@ -45,6 +46,7 @@ case $case_name in
     targets=198.18.0.0/17
     flags=(-r 40000 -T 2 --send-method txring --qdisc-bypass --probes 2 --probe-spacing 0.2)
     in_scope() { awk -F, '{split($1,o,"."); if (o[2]==18 && o[3]<128) print}'; }
+    "$lab" watch "$work/lab" 198.18.5.0/24  # swept: the edge must count it
     ;;
   *) fail "unknown case $case_name" ;;
 esac
@@ -89,6 +91,10 @@ case $case_name in
     ;;
   paths)
     [[ "$sent" == $(( 32768 * 3 * 2 )) ]] || fail "sent $sent probes, want two per target"
+    # Two SYNs per (address, port) of the /24, plus the scanner kernel's RST per SYN-ACK.
+    watched=$("$lab" watched "$work/lab")
+    (( watched >= 256 * 3 * 2 && watched <= 256 * 3 * 2 * 2 )) ||
+      fail "the watched /24 received $watched packets, want 1536 SYNs and a RST per SYN-ACK"
     grep -q '"unreachable":0,' <<< "$last" && fail "no ICMP unreachable classified"
     grep -q '"duplicates":0,' <<< "$last" && fail "--probes 2 drew no duplicate replies"
     ;;

@@ -1,0 +1,411 @@
+#include "tests/lab/xdp_edge.h"
+
+#include <linux/bpf.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+#include <utility>
+
+#include "base/strings.h"
+#include "tests/lab/lab_model.h"
+
+namespace mailsweep::lab {
+namespace {
+
+// One value of the address map: a bit per address of a 64-address block.
+struct Bits {
+  uint64_t live;
+  uint64_t watch;
+};
+// The counter map's one value (per CPU).
+struct Counts {
+  uint64_t swept;
+  uint64_t watched;
+};
+constexpr uint32_t kWords = kLabCount / 64;
+static_assert(kLabCount % 64 == 0 && (kLabCount & (kLabCount - 1)) == 0);
+static_assert((kLabFirst & (kLabCount - 1)) == 0);
+constexpr const char kBitsName[] = "msw_lab_bits";
+constexpr const char kCountsName[] = "msw_lab_counts";
+
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  Fd& operator=(Fd&& o) noexcept {
+    std::swap(fd_, o.fd_);
+    return *this;
+  }
+  ~Fd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+long Bpf(int cmd, bpf_attr* attr) { return syscall(SYS_bpf, cmd, attr, sizeof(*attr)); }
+
+absl::Status Errno(std::string_view what) {
+  return absl::UnavailableError(StrCat(what, ": ", strerror(errno)));
+}
+
+absl::StatusOr<Fd> CreateMap(bpf_map_type type, uint32_t value_size, uint32_t entries,
+                             const char* name) {
+  bpf_attr a{};
+  a.map_type = type;
+  a.key_size = 4;
+  a.value_size = value_size;
+  a.max_entries = entries;
+  strncpy(a.map_name, name, sizeof(a.map_name) - 1);
+  const int fd = static_cast<int>(Bpf(BPF_MAP_CREATE, &a));
+  if (fd < 0) return Errno(StrCat("bpf map ", name));
+  return Fd(fd);
+}
+
+absl::Status UpdateElem(int map, uint32_t key, const void* value) {
+  bpf_attr a{};
+  a.map_fd = map;
+  a.key = reinterpret_cast<uintptr_t>(&key);
+  a.value = reinterpret_cast<uintptr_t>(value);
+  if (Bpf(BPF_MAP_UPDATE_ELEM, &a) != 0) return Errno("bpf map update");
+  return absl::OkStatus();
+}
+
+absl::Status LookupElem(int map, uint32_t key, void* value) {
+  bpf_attr a{};
+  a.map_fd = map;
+  a.key = reinterpret_cast<uintptr_t>(&key);
+  a.value = reinterpret_cast<uintptr_t>(value);
+  if (Bpf(BPF_MAP_LOOKUP_ELEM, &a) != 0) return Errno("bpf map lookup");
+  return absl::OkStatus();
+}
+
+// A tiny assembler: instructions in order, with jumps to named labels patched at the end.
+class Program {
+ public:
+  enum Label { kPass, kLive, kLabels };
+
+  void Emit(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
+    insns_.push_back(bpf_insn{code, dst, src, off, imm});
+  }
+  // dst = src (64-bit) and friends.
+  void Alu64(uint8_t op, uint8_t dst, uint8_t src) { Emit(BPF_ALU64 | op | BPF_X, dst, src, 0, 0); }
+  void Alu64Imm(uint8_t op, uint8_t dst, int32_t imm) {
+    Emit(BPF_ALU64 | op | BPF_K, dst, 0, 0, imm);
+  }
+  void Alu32Imm(uint8_t op, uint8_t dst, int32_t imm) {
+    Emit(BPF_ALU | op | BPF_K, dst, 0, 0, imm);
+  }
+  void Load(uint8_t size, uint8_t dst, uint8_t src, int16_t off) {
+    Emit(BPF_LDX | size | BPF_MEM, dst, src, off, 0);
+  }
+  void Store(uint8_t size, uint8_t dst, int16_t off, uint8_t src) {
+    Emit(BPF_STX | size | BPF_MEM, dst, src, off, 0);
+  }
+  void LoadMapFd(uint8_t dst, int fd) {
+    Emit(BPF_LD | BPF_DW | BPF_IMM, dst, BPF_PSEUDO_MAP_FD, 0, fd);
+    Emit(0, 0, 0, 0, 0);
+  }
+  void Call(int32_t helper) { Emit(BPF_JMP | BPF_CALL, 0, 0, 0, helper); }
+  void Exit() { Emit(BPF_JMP | BPF_EXIT, 0, 0, 0, 0); }
+  // Conditional jumps to a label: 64-bit against a register or 32-bit against an immediate.
+  void JumpReg(uint8_t op, uint8_t dst, uint8_t src, Label to) {
+    Fixup(to);
+    Emit(BPF_JMP | op | BPF_X, dst, src, 0, 0);
+  }
+  void JumpImm(uint8_t op, uint8_t dst, int32_t imm, Label to) {
+    Fixup(to);
+    Emit(BPF_JMP | op | BPF_K, dst, 0, 0, imm);
+  }
+  void Jump32Imm(uint8_t op, uint8_t dst, int32_t imm, Label to) {
+    Fixup(to);
+    Emit(BPF_JMP32 | op | BPF_K, dst, 0, 0, imm);
+  }
+  void Bind(Label l) { labels_[l] = static_cast<int>(insns_.size()); }
+
+  std::vector<bpf_insn> Finish() {
+    for (const auto& [at, to] : fixups_) {
+      insns_[at].off = static_cast<int16_t>(labels_[to] - at - 1);
+    }
+    return insns_;
+  }
+
+ private:
+  void Fixup(Label to) { fixups_.push_back({static_cast<int>(insns_.size()), to}); }
+
+  std::vector<bpf_insn> insns_;
+  std::vector<std::pair<int, Label>> fixups_;
+  int labels_[kLabels] = {};
+};
+
+// The edge program. r6 context, r7 the address's index in the lab range, r8 this CPU's counts.
+std::vector<bpf_insn> EdgeProgram(int bits_fd, int counts_fd) {
+  enum : uint8_t { r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10 };
+  Program p;
+  p.Alu64(BPF_MOV, r6, r1);
+  p.Load(BPF_W, r2, r6, offsetof(xdp_md, data));
+  p.Load(BPF_W, r3, r6, offsetof(xdp_md, data_end));
+  // Ethernet (14 bytes) and the IPv4 header up to the destination (20): else not ours.
+  p.Alu64(BPF_MOV, r4, r2);
+  p.Alu64Imm(BPF_ADD, r4, 34);
+  p.JumpReg(BPF_JGT, r4, r3, Program::kPass);
+  p.Load(BPF_H, r4, r2, 12);  // EtherType, network order read little-endian
+  p.Jump32Imm(BPF_JNE, r4, 0x0008, Program::kPass);
+  p.Load(BPF_W, r7, r2, 30);  // destination address
+  p.Emit(BPF_ALU | BPF_END | BPF_TO_BE, r7, 0, 0, 32);
+  p.Alu64(BPF_MOV, r8, r7);
+  p.Alu32Imm(BPF_AND, r8, static_cast<int32_t>(~(kLabCount - 1)));
+  p.Jump32Imm(BPF_JNE, r8, static_cast<int32_t>(kLabFirst), Program::kPass);
+  p.Alu32Imm(BPF_SUB, r7, static_cast<int32_t>(kLabFirst));
+  // counts = lookup(counts_map, 0); counts->swept++
+  p.Emit(BPF_ST | BPF_W | BPF_MEM, r10, 0, -4, 0);
+  p.Alu64(BPF_MOV, r2, r10);
+  p.Alu64Imm(BPF_ADD, r2, -4);
+  p.LoadMapFd(r1, counts_fd);
+  p.Call(BPF_FUNC_map_lookup_elem);
+  p.JumpImm(BPF_JEQ, r0, 0, Program::kPass);
+  p.Alu64(BPF_MOV, r8, r0);
+  p.Load(BPF_DW, r1, r8, offsetof(Counts, swept));
+  p.Alu64Imm(BPF_ADD, r1, 1);
+  p.Store(BPF_DW, r8, offsetof(Counts, swept), r1);
+  // bits = lookup(bits_map, index / 64); mask = 1 << index % 64
+  p.Alu64(BPF_MOV, r1, r7);
+  p.Alu64Imm(BPF_RSH, r1, 6);
+  p.Store(BPF_W, r10, -8, r1);
+  p.Alu64(BPF_MOV, r2, r10);
+  p.Alu64Imm(BPF_ADD, r2, -8);
+  p.LoadMapFd(r1, bits_fd);
+  p.Call(BPF_FUNC_map_lookup_elem);
+  p.JumpImm(BPF_JEQ, r0, 0, Program::kPass);
+  p.Alu64(BPF_MOV, r3, r7);
+  p.Alu64Imm(BPF_AND, r3, 63);
+  p.Alu64Imm(BPF_MOV, r4, 1);
+  p.Alu64(BPF_LSH, r4, r3);
+  // Watched: counts->watched++
+  p.Load(BPF_DW, r5, r0, offsetof(Bits, watch));
+  p.Alu64(BPF_AND, r5, r4);
+  p.JumpImm(BPF_JEQ, r5, 0, Program::kLive);
+  p.Load(BPF_DW, r1, r8, offsetof(Counts, watched));
+  p.Alu64Imm(BPF_ADD, r1, 1);
+  p.Store(BPF_DW, r8, offsetof(Counts, watched), r1);
+  p.Bind(Program::kLive);
+  p.Load(BPF_DW, r5, r0, offsetof(Bits, live));
+  p.Alu64(BPF_AND, r5, r4);
+  p.JumpImm(BPF_JNE, r5, 0, Program::kPass);
+  p.Alu64Imm(BPF_MOV, r0, XDP_DROP);
+  p.Exit();
+  p.Bind(Program::kPass);
+  p.Alu64Imm(BPF_MOV, r0, XDP_PASS);
+  p.Exit();
+  return p.Finish();
+}
+
+absl::StatusOr<Fd> LoadXdp(const std::vector<bpf_insn>& insns, const char* name) {
+  std::vector<char> log(1 << 16, '\0');  // the verifier's explanation if it refuses
+  bpf_attr a{};
+  a.prog_type = BPF_PROG_TYPE_XDP;
+  a.expected_attach_type = BPF_XDP;
+  a.insns = reinterpret_cast<uintptr_t>(insns.data());
+  a.insn_cnt = static_cast<uint32_t>(insns.size());
+  a.license = reinterpret_cast<uintptr_t>("GPL");
+  a.log_buf = reinterpret_cast<uintptr_t>(log.data());
+  a.log_size = static_cast<uint32_t>(log.size());
+  a.log_level = 1;
+  strncpy(a.prog_name, name, sizeof(a.prog_name) - 1);
+  const int fd = static_cast<int>(Bpf(BPF_PROG_LOAD, &a));
+  if (fd < 0) {
+    return absl::UnavailableError(StrCat("bpf prog load: ", strerror(errno), "\n", log.data()));
+  }
+  return Fd(fd);
+}
+
+// RTM_SETLINK with IFLA_XDP { IFLA_XDP_FD, IFLA_XDP_FLAGS }, in this process's namespace.
+// `mode`: XDP_FLAGS_DRV_MODE (native) or XDP_FLAGS_SKB_MODE (generic).
+absl::Status Attach(const std::string& ifname, int prog_fd, uint32_t mode) {
+  const unsigned index = if_nametoindex(ifname.c_str());
+  if (index == 0) return Errno(StrCat("interface ", ifname));
+  Fd sock(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
+  if (sock.get() < 0) return Errno("netlink socket");
+  struct {
+    nlmsghdr nh;
+    ifinfomsg ifi;
+    char attrs[64];
+  } req{};
+  req.nh.nlmsg_type = RTM_SETLINK;
+  req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+  req.nh.nlmsg_seq = 1;
+  req.ifi.ifi_family = AF_UNSPEC;
+  req.ifi.ifi_index = static_cast<int>(index);
+  auto* xdp = reinterpret_cast<nlattr*>(req.attrs);
+  xdp->nla_type = NLA_F_NESTED | IFLA_XDP;
+  auto put = [&](uint16_t type, int32_t value, size_t at) {
+    auto* attr = reinterpret_cast<nlattr*>(req.attrs + at);
+    attr->nla_type = type;
+    attr->nla_len = NLA_HDRLEN + sizeof(value);
+    memcpy(req.attrs + at + NLA_HDRLEN, &value, sizeof(value));
+    return NLA_ALIGN(attr->nla_len);
+  };
+  size_t at = NLA_HDRLEN;
+  at += put(IFLA_XDP_FD, prog_fd, at);
+  at += put(IFLA_XDP_FLAGS, static_cast<int32_t>(mode | XDP_FLAGS_UPDATE_IF_NOEXIST), at);
+  xdp->nla_len = static_cast<uint16_t>(at);
+  req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(ifinfomsg)) + static_cast<uint32_t>(at);
+  if (send(sock.get(), &req, req.nh.nlmsg_len, 0) < 0) return Errno("netlink send");
+  char buf[4096];
+  const ssize_t n = recv(sock.get(), buf, sizeof(buf), 0);
+  if (n < static_cast<ssize_t>(NLMSG_LENGTH(sizeof(nlmsgerr)))) return Errno("netlink recv");
+  const auto* reply = reinterpret_cast<const nlmsghdr*>(buf);
+  if (reply->nlmsg_type != NLMSG_ERROR) return absl::InternalError("netlink: no acknowledgement");
+  const auto* err = static_cast<const nlmsgerr*>(NLMSG_DATA(reply));
+  if (err->error != 0) {
+    errno = -err->error;
+    return Errno(StrCat("attaching XDP to ", ifname));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint32_t> ProgramId(int prog_fd) {
+  bpf_prog_info info{};
+  bpf_attr a{};
+  a.info.bpf_fd = static_cast<uint32_t>(prog_fd);
+  a.info.info_len = sizeof(info);
+  a.info.info = reinterpret_cast<uintptr_t>(&info);
+  if (Bpf(BPF_OBJ_GET_INFO_BY_FD, &a) != 0) return Errno("bpf prog info");
+  return info.id;
+}
+
+// The map named `name` among those of program `prog_id`.
+absl::StatusOr<Fd> MapOf(uint32_t prog_id, const char* name) {
+  bpf_attr a{};
+  a.prog_id = prog_id;
+  Fd prog(static_cast<int>(Bpf(BPF_PROG_GET_FD_BY_ID, &a)));
+  if (prog.get() < 0) return Errno(StrCat("bpf program ", prog_id));
+  uint32_t ids[8] = {};
+  bpf_prog_info info{};
+  info.nr_map_ids = 8;
+  info.map_ids = reinterpret_cast<uintptr_t>(ids);
+  a = {};
+  a.info.bpf_fd = static_cast<uint32_t>(prog.get());
+  a.info.info_len = sizeof(info);
+  a.info.info = reinterpret_cast<uintptr_t>(&info);
+  if (Bpf(BPF_OBJ_GET_INFO_BY_FD, &a) != 0) return Errno("bpf prog info");
+  for (uint32_t i = 0; i < std::min<uint32_t>(info.nr_map_ids, 8); ++i) {
+    a = {};
+    a.map_id = ids[i];
+    Fd map(static_cast<int>(Bpf(BPF_MAP_GET_FD_BY_ID, &a)));
+    if (map.get() < 0) return Errno("bpf map by id");
+    bpf_map_info mi{};
+    a = {};
+    a.info.bpf_fd = static_cast<uint32_t>(map.get());
+    a.info.info_len = sizeof(mi);
+    a.info.info = reinterpret_cast<uintptr_t>(&mi);
+    if (Bpf(BPF_OBJ_GET_INFO_BY_FD, &a) != 0) return Errno("bpf map info");
+    if (strcmp(mi.name, name) == 0) return map;
+  }
+  return absl::NotFoundError(StrCat("bpf program ", prog_id, " has no map ", name));
+}
+
+// Possible CPUs (a per-CPU map's value has a slot for each): "0-1", "0,2-5", ...
+absl::StatusOr<int> PossibleCpus() {
+  FILE* f = fopen("/sys/devices/system/cpu/possible", "r");
+  if (f == nullptr) return Errno("/sys/devices/system/cpu/possible");
+  char line[256] = {0};
+  const bool read = fgets(line, sizeof(line), f) != nullptr;
+  fclose(f);
+  if (!read) return absl::InternalError("/sys/devices/system/cpu/possible: empty");
+  int highest = -1;
+  for (const char* s = line; *s != '\0' && *s != '\n';) {
+    char* end = nullptr;
+    const long v = strtol(s, &end, 10);
+    if (end == s) return absl::InternalError(StrCat("cpu/possible: cannot parse ", line));
+    highest = std::max(highest, static_cast<int>(v));
+    s = (*end == '-' || *end == ',') ? end + 1 : end;
+  }
+  return highest + 1;
+}
+
+}  // namespace
+
+absl::StatusOr<uint32_t> AttachEdge(const std::string& ifname, const std::vector<uint32_t>& live) {
+  absl::StatusOr<Fd> bits = CreateMap(BPF_MAP_TYPE_ARRAY, sizeof(Bits), kWords, kBitsName);
+  if (!bits.ok()) return bits.status();
+  absl::StatusOr<Fd> counts = CreateMap(BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(Counts), 1, kCountsName);
+  if (!counts.ok()) return counts.status();
+  std::vector<Bits> words(kWords, Bits{0, 0});
+  for (uint32_t a : live) {
+    const uint32_t i = a - kLabFirst;
+    if (i >= kLabCount) return absl::InvalidArgumentError("live address outside the lab range");
+    words[i / 64].live |= uint64_t{1} << (i % 64);
+  }
+  for (uint32_t w = 0; w < kWords; ++w) {
+    if (words[w].live == 0) continue;  // arrays start zeroed
+    if (absl::Status s = UpdateElem(bits->get(), w, &words[w]); !s.ok()) return s;
+  }
+  absl::StatusOr<Fd> prog = LoadXdp(EdgeProgram(bits->get(), counts->get()), "msw_lab_edge");
+  if (!prog.ok()) return prog.status();
+  // Generic mode: native XDP would switch the veth to NAPI polling, whose work the kernel
+  // handed to ksoftirqd once two sender threads fed it (the sweep benchmark's -T 2 runs lost
+  // a quarter of their rate, with a third of the CPU idle). Generic XDP runs in the receive
+  // backlog of the CPU that sent the packet, like the rest of the lab.
+  if (absl::Status s = Attach(ifname, prog->get(), XDP_FLAGS_SKB_MODE); !s.ok()) return s;
+  return ProgramId(prog->get());
+}
+
+absl::StatusOr<uint32_t> AttachDropAll(const std::string& ifname) {
+  const std::vector<bpf_insn> drop = {
+      {BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_DROP},
+      {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+  };
+  absl::StatusOr<Fd> prog = LoadXdp(drop, "msw_sink_drop");
+  if (!prog.ok()) return prog.status();
+  // Native mode: the cheapest receive a veth has (batched polling, no socket buffer kept).
+  if (absl::Status s = Attach(ifname, prog->get(), XDP_FLAGS_DRV_MODE); !s.ok()) return s;
+  return ProgramId(prog->get());
+}
+
+absl::Status WatchRange(uint32_t prog_id, uint32_t first, uint32_t last) {
+  if (first < kLabFirst || last < first || last - kLabFirst >= kLabCount) {
+    return absl::InvalidArgumentError("watched range outside the lab range");
+  }
+  absl::StatusOr<Fd> bits = MapOf(prog_id, kBitsName);
+  if (!bits.ok()) return bits.status();
+  for (uint32_t w = (first - kLabFirst) / 64; w <= (last - kLabFirst) / 64; ++w) {
+    Bits value;
+    if (absl::Status s = LookupElem(bits->get(), w, &value); !s.ok()) return s;
+    for (uint32_t b = 0; b < 64; ++b) {
+      const uint32_t a = kLabFirst + w * 64 + b;
+      if (a >= first && a <= last) value.watch |= uint64_t{1} << b;
+    }
+    if (absl::Status s = UpdateElem(bits->get(), w, &value); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<EdgeCounts> ReadEdgeCounts(uint32_t prog_id) {
+  absl::StatusOr<Fd> counts = MapOf(prog_id, kCountsName);
+  if (!counts.ok()) return counts.status();
+  absl::StatusOr<int> cpus = PossibleCpus();
+  if (!cpus.ok()) return cpus.status();
+  std::vector<Counts> per_cpu(static_cast<size_t>(*cpus));
+  if (absl::Status s = LookupElem(counts->get(), 0, per_cpu.data()); !s.ok()) return s;
+  EdgeCounts total;
+  for (const Counts& c : per_cpu) {
+    total.swept += c.swept;
+    total.watched += c.watched;
+  }
+  return total;
+}
+
+}  // namespace mailsweep::lab
