@@ -33,7 +33,7 @@ struct SweepFlags {
   double probe_spacing = 0.5;
   double cooldown = 8;
   uint32_t threads = 1;
-  uint32_t batch = 64;
+  uint32_t batch = SweeperConfig{}.batch;
   std::string send_method = "txring";
   bool qdisc_bypass = false;
   uint32_t pcap_buffer_mb = 64;

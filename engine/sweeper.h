@@ -73,7 +73,7 @@ struct SweeperConfig {
 
   double rate = 0;  // packets per second over all threads; 0 = unlimited
   uint32_t threads = 1;
-  uint32_t batch = 64;
+  uint32_t batch = 256;
   uint32_t probes = 1;
   double probe_spacing_s = 0.5;  // least time between two copies of a target
   double cooldown_s = 8;
