@@ -117,6 +117,18 @@ class SendmmsgWriter final : public PacketWriter {
   std::vector<iovec> iov_;
 };
 
+// struct virtio_net_hdr of <linux/virtio_net.h>, which C++ cannot include (a member is named
+// "class"): all zero but hdr_len means no offload, no checksum to complete.
+struct VirtioNetHeader {
+  uint8_t flags;
+  uint8_t gso_type;  // VIRTIO_NET_HDR_GSO_NONE = 0
+  uint16_t hdr_len;  // little-endian, as every host this runs on
+  uint16_t gso_size;
+  uint16_t csum_start;
+  uint16_t csum_offset;
+};
+static_assert(sizeof(VirtioNetHeader) == 10);
+
 class TxRingWriter final : public PacketWriter {
  public:
   static absl::StatusOr<std::unique_ptr<PacketWriter>> Open(const SendPathOptions& o) {
@@ -129,6 +141,14 @@ class TxRingWriter final : public PacketWriter {
       close(*fd);
       return Errno("PACKET_VERSION", err);
     }
+    // With a virtio-net header before each frame whose hdr_len covers the whole frame, the
+    // kernel copies the frame into the socket buffer's linear part instead of pointing into the
+    // ring. Page fragments of the ring must be copied again wherever the packet is delivered
+    // inside this host (a veth; the kernel's skb_copy_ubufs), and the headers read from them.
+    // Into the benchmark's sink: 852-944k packets/s instead of 651-675k. (The ring honours the
+    // header since Linux 4.18.)
+    int one = 1;
+    const bool vnet = setsockopt(*fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) == 0;
     tpacket_req req{};
     req.tp_block_size = 1 << 16;
     req.tp_frame_size = kFrameSize;
@@ -147,7 +167,7 @@ class TxRingWriter final : public PacketWriter {
       return Errno("mmap PACKET_TX_RING", err);
     }
     return std::unique_ptr<PacketWriter>(
-        new TxRingWriter(*fd, address, static_cast<uint8_t*>(ring), size, req.tp_frame_nr));
+        new TxRingWriter(*fd, address, static_cast<uint8_t*>(ring), size, req.tp_frame_nr, vnet));
   }
 
   ~TxRingWriter() override {
@@ -178,8 +198,15 @@ class TxRingWriter final : public PacketWriter {
           return;
         }
       }
-      memcpy(slot + kData, frames + i * frame_size, frame_size);
-      header->tp_len = static_cast<uint32_t>(frame_size);
+      uint8_t* data = slot + kData;
+      if (vnet_) {
+        VirtioNetHeader v{};
+        v.hdr_len = static_cast<uint16_t>(frame_size);
+        memcpy(data, &v, sizeof(v));
+        data += sizeof(v);
+      }
+      memcpy(data, frames + i * frame_size, frame_size);
+      header->tp_len = static_cast<uint32_t>(frame_size + (vnet_ ? sizeof(VirtioNetHeader) : 0));
       __atomic_store_n(&header->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
       next_ = next_ + 1 == frame_count_ ? 0 : next_ + 1;
       ++pending_;
@@ -188,11 +215,16 @@ class TxRingWriter final : public PacketWriter {
   }
 
  private:
-  static constexpr uint32_t kFrameSize = 128;  // header (32) + a 66-byte frame, aligned
+  static constexpr uint32_t kFrameSize = 128;  // header (32) + virtio-net header (10) + frame (66)
 
   TxRingWriter(int fd, const sockaddr_ll& address, uint8_t* ring, size_t ring_size,
-               uint32_t frame_count)
-      : fd_(fd), address_(address), ring_(ring), ring_size_(ring_size), frame_count_(frame_count) {}
+               uint32_t frame_count, bool vnet)
+      : fd_(fd),
+        address_(address),
+        ring_(ring),
+        ring_size_(ring_size),
+        frame_count_(frame_count),
+        vnet_(vnet) {}
 
   void Kick(SendCounters* counters) {
     if (pending_ == 0) return;
@@ -223,6 +255,7 @@ class TxRingWriter final : public PacketWriter {
   uint8_t* ring_;
   size_t ring_size_;
   uint32_t frame_count_;
+  bool vnet_;  // frames carry a virtio-net header (PACKET_VNET_HDR)
   uint32_t next_ = 0;
   uint64_t pending_ = 0;
 };
