@@ -74,21 +74,26 @@ absl::StatusOr<Fd> CreateMap(bpf_map_type type, uint32_t value_size, uint32_t en
   return Fd(fd);
 }
 
-absl::Status UpdateElem(int map, uint32_t key, const void* value) {
+// BPF_MAP_UPDATE_ELEM (value read) or BPF_MAP_LOOKUP_ELEM (value written) of one element.
+absl::Status MapElem(int command, int map, uint32_t key, const void* value) {
   bpf_attr a{};
   a.map_fd = map;
   a.key = reinterpret_cast<uintptr_t>(&key);
   a.value = reinterpret_cast<uintptr_t>(value);
-  if (Bpf(BPF_MAP_UPDATE_ELEM, &a) != 0) return Errno("bpf map update");
+  if (Bpf(command, &a) != 0) {
+    return Errno(command == BPF_MAP_UPDATE_ELEM ? "bpf map update" : "bpf map lookup");
+  }
   return absl::OkStatus();
 }
 
-absl::Status LookupElem(int map, uint32_t key, void* value) {
+// BPF_OBJ_GET_INFO_BY_FD into `info` (a bpf_prog_info or bpf_map_info).
+template <typename Info>
+absl::Status ObjectInfo(int fd, Info* info) {
   bpf_attr a{};
-  a.map_fd = map;
-  a.key = reinterpret_cast<uintptr_t>(&key);
-  a.value = reinterpret_cast<uintptr_t>(value);
-  if (Bpf(BPF_MAP_LOOKUP_ELEM, &a) != 0) return Errno("bpf map lookup");
+  a.info.bpf_fd = static_cast<uint32_t>(fd);
+  a.info.info_len = sizeof(*info);
+  a.info.info = reinterpret_cast<uintptr_t>(info);
+  if (Bpf(BPF_OBJ_GET_INFO_BY_FD, &a) != 0) return Errno("bpf object info");
   return absl::OkStatus();
 }
 
@@ -154,6 +159,20 @@ class Program {
 std::vector<bpf_insn> EdgeProgram(int bits_fd, int counts_fd) {
   enum : uint8_t { r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10 };
   Program p;
+  // r0 = lookup(map, key at fp + key_offset), or XDP_PASS when there is no such element.
+  auto lookup_or_pass = [&](int map_fd, int16_t key_offset) {
+    p.Alu64(BPF_MOV, r2, r10);
+    p.Alu64Imm(BPF_ADD, r2, key_offset);
+    p.LoadMapFd(r1, map_fd);
+    p.Call(BPF_FUNC_map_lookup_elem);
+    p.JumpImm(BPF_JEQ, r0, 0, Program::kPass);
+  };
+  // *(u64*)(base + offset) += 1 (a per-CPU value: no other writer)
+  auto increment = [&](uint8_t base, int16_t offset) {
+    p.Load(BPF_DW, r1, base, offset);
+    p.Alu64Imm(BPF_ADD, r1, 1);
+    p.Store(BPF_DW, base, offset, r1);
+  };
   p.Alu64(BPF_MOV, r6, r1);
   p.Load(BPF_W, r2, r6, offsetof(xdp_md, data));
   p.Load(BPF_W, r3, r6, offsetof(xdp_md, data_end));
@@ -171,24 +190,14 @@ std::vector<bpf_insn> EdgeProgram(int bits_fd, int counts_fd) {
   p.Alu32Imm(BPF_SUB, r7, static_cast<int32_t>(kLabFirst));
   // counts = lookup(counts_map, 0); counts->swept++
   p.Emit(BPF_ST | BPF_W | BPF_MEM, r10, 0, -4, 0);
-  p.Alu64(BPF_MOV, r2, r10);
-  p.Alu64Imm(BPF_ADD, r2, -4);
-  p.LoadMapFd(r1, counts_fd);
-  p.Call(BPF_FUNC_map_lookup_elem);
-  p.JumpImm(BPF_JEQ, r0, 0, Program::kPass);
+  lookup_or_pass(counts_fd, -4);
   p.Alu64(BPF_MOV, r8, r0);
-  p.Load(BPF_DW, r1, r8, offsetof(Counts, swept));
-  p.Alu64Imm(BPF_ADD, r1, 1);
-  p.Store(BPF_DW, r8, offsetof(Counts, swept), r1);
+  increment(r8, offsetof(Counts, swept));
   // bits = lookup(bits_map, index / 64); mask = 1 << index % 64
   p.Alu64(BPF_MOV, r1, r7);
   p.Alu64Imm(BPF_RSH, r1, 6);
   p.Store(BPF_W, r10, -8, r1);
-  p.Alu64(BPF_MOV, r2, r10);
-  p.Alu64Imm(BPF_ADD, r2, -8);
-  p.LoadMapFd(r1, bits_fd);
-  p.Call(BPF_FUNC_map_lookup_elem);
-  p.JumpImm(BPF_JEQ, r0, 0, Program::kPass);
+  lookup_or_pass(bits_fd, -8);
   p.Alu64(BPF_MOV, r3, r7);
   p.Alu64Imm(BPF_AND, r3, 63);
   p.Alu64Imm(BPF_MOV, r4, 1);
@@ -197,9 +206,7 @@ std::vector<bpf_insn> EdgeProgram(int bits_fd, int counts_fd) {
   p.Load(BPF_DW, r5, r0, offsetof(Bits, watch));
   p.Alu64(BPF_AND, r5, r4);
   p.JumpImm(BPF_JEQ, r5, 0, Program::kLive);
-  p.Load(BPF_DW, r1, r8, offsetof(Counts, watched));
-  p.Alu64Imm(BPF_ADD, r1, 1);
-  p.Store(BPF_DW, r8, offsetof(Counts, watched), r1);
+  increment(r8, offsetof(Counts, watched));
   p.Bind(Program::kLive);
   p.Load(BPF_DW, r5, r0, offsetof(Bits, live));
   p.Alu64(BPF_AND, r5, r4);
@@ -278,11 +285,7 @@ absl::Status Attach(const std::string& ifname, int prog_fd, uint32_t mode) {
 
 absl::StatusOr<uint32_t> ProgramId(int prog_fd) {
   bpf_prog_info info{};
-  bpf_attr a{};
-  a.info.bpf_fd = static_cast<uint32_t>(prog_fd);
-  a.info.info_len = sizeof(info);
-  a.info.info = reinterpret_cast<uintptr_t>(&info);
-  if (Bpf(BPF_OBJ_GET_INFO_BY_FD, &a) != 0) return Errno("bpf prog info");
+  if (absl::Status s = ObjectInfo(prog_fd, &info); !s.ok()) return s;
   return info.id;
 }
 
@@ -296,22 +299,14 @@ absl::StatusOr<Fd> MapOf(uint32_t prog_id, const char* name) {
   bpf_prog_info info{};
   info.nr_map_ids = 8;
   info.map_ids = reinterpret_cast<uintptr_t>(ids);
-  a = {};
-  a.info.bpf_fd = static_cast<uint32_t>(prog.get());
-  a.info.info_len = sizeof(info);
-  a.info.info = reinterpret_cast<uintptr_t>(&info);
-  if (Bpf(BPF_OBJ_GET_INFO_BY_FD, &a) != 0) return Errno("bpf prog info");
+  if (absl::Status s = ObjectInfo(prog.get(), &info); !s.ok()) return s;
   for (uint32_t i = 0; i < std::min<uint32_t>(info.nr_map_ids, 8); ++i) {
     a = {};
     a.map_id = ids[i];
     Fd map(static_cast<int>(Bpf(BPF_MAP_GET_FD_BY_ID, &a)));
     if (map.get() < 0) return Errno("bpf map by id");
     bpf_map_info mi{};
-    a = {};
-    a.info.bpf_fd = static_cast<uint32_t>(map.get());
-    a.info.info_len = sizeof(mi);
-    a.info.info = reinterpret_cast<uintptr_t>(&mi);
-    if (Bpf(BPF_OBJ_GET_INFO_BY_FD, &a) != 0) return Errno("bpf map info");
+    if (absl::Status s = ObjectInfo(map.get(), &mi); !s.ok()) return s;
     if (strcmp(mi.name, name) == 0) return map;
   }
   return absl::NotFoundError(StrCat("bpf program ", prog_id, " has no map ", name));
@@ -351,7 +346,7 @@ absl::StatusOr<uint32_t> AttachEdge(const std::string& ifname, const std::vector
   }
   for (uint32_t w = 0; w < kWords; ++w) {
     if (words[w].live == 0) continue;  // arrays start zeroed
-    if (absl::Status s = UpdateElem(bits->get(), w, &words[w]); !s.ok()) return s;
+    if (absl::Status s = MapElem(BPF_MAP_UPDATE_ELEM, bits->get(), w, &words[w]); !s.ok()) return s;
   }
   absl::StatusOr<Fd> prog = LoadXdp(EdgeProgram(bits->get(), counts->get()), "msw_lab_edge");
   if (!prog.ok()) return prog.status();
@@ -383,12 +378,12 @@ absl::Status WatchRange(uint32_t prog_id, uint32_t first, uint32_t last) {
   if (!bits.ok()) return bits.status();
   for (uint32_t w = (first - kLabFirst) / 64; w <= (last - kLabFirst) / 64; ++w) {
     Bits value;
-    if (absl::Status s = LookupElem(bits->get(), w, &value); !s.ok()) return s;
+    if (absl::Status s = MapElem(BPF_MAP_LOOKUP_ELEM, bits->get(), w, &value); !s.ok()) return s;
     for (uint32_t b = 0; b < 64; ++b) {
       const uint32_t a = kLabFirst + w * 64 + b;
       if (a >= first && a <= last) value.watch |= uint64_t{1} << b;
     }
-    if (absl::Status s = UpdateElem(bits->get(), w, &value); !s.ok()) return s;
+    if (absl::Status s = MapElem(BPF_MAP_UPDATE_ELEM, bits->get(), w, &value); !s.ok()) return s;
   }
   return absl::OkStatus();
 }
@@ -399,7 +394,8 @@ absl::StatusOr<EdgeCounts> ReadEdgeCounts(uint32_t prog_id) {
   absl::StatusOr<int> cpus = PossibleCpus();
   if (!cpus.ok()) return cpus.status();
   std::vector<Counts> per_cpu(static_cast<size_t>(*cpus));
-  if (absl::Status s = LookupElem(counts->get(), 0, per_cpu.data()); !s.ok()) return s;
+  if (absl::Status s = MapElem(BPF_MAP_LOOKUP_ELEM, counts->get(), 0, per_cpu.data()); !s.ok())
+    return s;
   EdgeCounts total;
   for (const Counts& c : per_cpu) {
     total.swept += c.swept;
