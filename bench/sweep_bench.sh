@@ -3,8 +3,8 @@
 # (tests/lab/lab.sh), sweeping 198.18.0.0/15 x 8 ports at unlimited rate; and the raw limit of the
 # send path (bench/send_path_bench, a minimal sender of prebuilt frames) next to mailsweep's and
 # ZMap's own send rate into a sink veth (peer up in an empty namespace, where an XDP program drops
-# every frame on arrival, so only the send side is measured). Prints JSON lines, then per round the ratios the
-# goals are about. Needs root.
+# every frame on arrival, so only the send side is measured). Prints JSON lines, then per round
+# the ratios the goals are about. Needs root.
 #   bench/sweep_bench.sh [--rounds N] [--build DIR] [--ports P] [--pacing-only]
 # The pacing check (round 1, into the sink) asks for 1k, 10k, 100k and 200k p/s and reports the
 # achieved average (goal: within 2%).

@@ -16,7 +16,7 @@
 #   lab.sh geo STATE                   geo CSV: first_ip,last_ip,country
 #   lab.sh scan STATE CMD...           run CMD in the scanner namespace (where sweeps run)
 #   lab.sh inet STATE CMD...           run CMD in the internet namespace
-#   lab.sh watch STATE CIDR            count packets to CIDR (inside the /15) arriving from the scanner
+#   lab.sh watch STATE CIDR            count packets to CIDR (inside the /15) from the scanner
 #   lab.sh watched STATE               print that count
 #   lab.sh swept STATE                 packets that reached 198.18.0.0/15 from the scanner
 #   lab.sh check STATE                 sanity checks (namespaces, rules, a closed/open host)
@@ -172,7 +172,8 @@ cmd_down() {
 cmd_check() {
   load "$1"
   ip netns exec "$INET_NS" nft list table ip msw_lab >/dev/null || die "check: nft table missing"
-  ip -n "$INET_NS" link show i0 | grep -q "prog/xdp id $EDGE_PROG " || die "check: XDP edge missing"
+  ip -n "$INET_NS" link show i0 | grep -q "prog/xdp id $EDGE_PROG " ||
+    die "check: XDP edge missing"
   ip -n "$SCAN_NS" route get 198.18.0.1 | grep -q "via $INET_ADDR dev s0" || die "check: route"
   if ip -n "$SCAN_NS" route get 8.8.8.8 >/dev/null 2>&1; then die "check: scanner routes outside the lab"; fi
   echo "lab ok: $SCAN_NS <-> $INET_NS"
