@@ -2,8 +2,18 @@
 # which build a simulated Internet in network namespaces (needs root) and sweep it.
 add_library(mailsweep_lab_model STATIC ${CMAKE_CURRENT_LIST_DIR}/lab_model.cc)
 target_link_libraries(mailsweep_lab_model PUBLIC mailsweep_base PRIVATE mailsweep_warnings)
-add_executable(mailsweep_lab ${CMAKE_CURRENT_LIST_DIR}/lab_tool.cc ${CMAKE_CURRENT_LIST_DIR}/xdp_edge.cc)
-target_link_libraries(mailsweep_lab PRIVATE mailsweep_lab_model mailsweep_targets mailsweep_warnings)
+add_library(mailsweep_lab_edge STATIC ${CMAKE_CURRENT_LIST_DIR}/xdp_edge.cc)
+target_link_libraries(mailsweep_lab_edge PUBLIC mailsweep_lab_model PRIVATE mailsweep_warnings)
+add_executable(mailsweep_lab ${CMAKE_CURRENT_LIST_DIR}/lab_tool.cc)
+target_link_libraries(mailsweep_lab PRIVATE mailsweep_lab_edge mailsweep_targets mailsweep_warnings)
+
+# The XDP edge on frames built by the test (BPF_PROG_TEST_RUN; needs root, skipped otherwise).
+add_executable(lab_edge_test ${CMAKE_CURRENT_LIST_DIR}/xdp_edge_test.cc)
+target_link_libraries(lab_edge_test PRIVATE mailsweep_lab_edge mailsweep_catch_main mailsweep_warnings)
+add_test(NAME "integration: lab XDP edge"
+         COMMAND bash -c "[ \"$(id -u)\" = 0 ] || exit 77; exec \"$0\"" $<TARGET_FILE:lab_edge_test>)
+set_tests_properties("integration: lab XDP edge" PROPERTIES LABELS "integration" TIMEOUT 60
+                     SKIP_RETURN_CODE 77)
 
 foreach(case full paths)
   add_test(NAME "integration: sweep lab ${case}"

@@ -153,7 +153,7 @@ int Fail(const absl::Status& s) {
   return 1;
 }
 
-int Edge(const LabModel& lab, const std::string& iface) {
+int EdgeUp(const LabModel& lab, const std::string& iface) {
   absl::StatusOr<uint32_t> id = AttachEdge(iface, LiveAddresses(lab));
   if (!id.ok()) return Fail(id.status());
   printf("%u\n", *id);
@@ -297,7 +297,7 @@ int main(int argc, char** argv) {
   if (command == "geo") return Geo(lab);
   if (command == "hosts") return Hosts(lab);
   if (command == "listen") return listen_ports.empty() ? Usage() : Listen(listen_ports);
-  if (command == "edge") return Edge(lab, iface);
+  if (command == "edge") return EdgeUp(lab, iface);
   if (command == "edge-watch")
     return prog_id == 0 || cidr.empty() ? Usage() : EdgeWatch(prog_id, cidr);
   if (command == "edge-count") return prog_id == 0 ? Usage() : EdgeCount(prog_id);

@@ -50,6 +50,7 @@ class Fd {
     if (fd_ >= 0) close(fd_);
   }
   int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
 
  private:
   int fd_;
@@ -156,7 +157,7 @@ class Program {
 };
 
 // The edge program. r6 context, r7 the address's index in the lab range, r8 this CPU's counts.
-std::vector<bpf_insn> EdgeProgram(int bits_fd, int counts_fd) {
+std::vector<bpf_insn> EdgeInstructions(int bits_fd, int counts_fd) {
   enum : uint8_t { r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10 };
   Program p;
   // r0 = lookup(map, key at fp + key_offset), or XDP_PASS when there is no such element.
@@ -240,7 +241,7 @@ absl::StatusOr<Fd> LoadXdp(const std::vector<bpf_insn>& insns, const char* name)
 
 // RTM_SETLINK with IFLA_XDP { IFLA_XDP_FD, IFLA_XDP_FLAGS }, in this process's namespace.
 // `mode`: XDP_FLAGS_DRV_MODE (native) or XDP_FLAGS_SKB_MODE (generic).
-absl::Status Attach(const std::string& ifname, int prog_fd, uint32_t mode) {
+absl::Status AttachXdp(const std::string& ifname, int prog_fd, uint32_t mode) {
   const unsigned index = if_nametoindex(ifname.c_str());
   if (index == 0) return Errno(StrCat("interface ", ifname));
   Fd sock(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
@@ -333,7 +334,7 @@ absl::StatusOr<int> PossibleCpus() {
 
 }  // namespace
 
-absl::StatusOr<uint32_t> AttachEdge(const std::string& ifname, const std::vector<uint32_t>& live) {
+absl::StatusOr<Edge> Edge::Load(const std::vector<uint32_t>& live) {
   absl::StatusOr<Fd> bits = CreateMap(BPF_MAP_TYPE_ARRAY, sizeof(Bits), kWords, kBitsName);
   if (!bits.ok()) return bits.status();
   absl::StatusOr<Fd> counts = CreateMap(BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(Counts), 1, kCountsName);
@@ -348,14 +349,49 @@ absl::StatusOr<uint32_t> AttachEdge(const std::string& ifname, const std::vector
     if (words[w].live == 0) continue;  // arrays start zeroed
     if (absl::Status s = MapElem(BPF_MAP_UPDATE_ELEM, bits->get(), w, &words[w]); !s.ok()) return s;
   }
-  absl::StatusOr<Fd> prog = LoadXdp(EdgeProgram(bits->get(), counts->get()), "msw_lab_edge");
+  // The program holds the maps from here on.
+  absl::StatusOr<Fd> prog = LoadXdp(EdgeInstructions(bits->get(), counts->get()), "msw_lab_edge");
   if (!prog.ok()) return prog.status();
+  absl::StatusOr<uint32_t> id = ProgramId(prog->get());
+  if (!id.ok()) return id.status();
+  return Edge(prog->release(), *id);
+}
+
+Edge::Edge(Edge&& other) noexcept : fd_(other.fd_), id_(other.id_) { other.fd_ = -1; }
+
+Edge& Edge::operator=(Edge&& other) noexcept {
+  std::swap(fd_, other.fd_);
+  std::swap(id_, other.id_);
+  return *this;
+}
+
+Edge::~Edge() {
+  if (fd_ >= 0) close(fd_);
+}
+
+absl::Status Edge::Attach(const std::string& ifname) const {
   // Generic mode: native XDP would switch the veth to NAPI polling, whose work the kernel
   // handed to ksoftirqd once two sender threads fed it (the sweep benchmark's -T 2 runs lost
   // a quarter of their rate, with a third of the CPU idle). Generic XDP runs in the receive
   // backlog of the CPU that sent the packet, like the rest of the lab.
-  if (absl::Status s = Attach(ifname, prog->get(), XDP_FLAGS_SKB_MODE); !s.ok()) return s;
-  return ProgramId(prog->get());
+  return AttachXdp(ifname, fd_, XDP_FLAGS_SKB_MODE);
+}
+
+absl::StatusOr<uint32_t> Edge::Run(const std::vector<uint8_t>& frame) const {
+  bpf_attr a{};
+  a.test.prog_fd = static_cast<uint32_t>(fd_);
+  a.test.data_in = reinterpret_cast<uintptr_t>(frame.data());
+  a.test.data_size_in = static_cast<uint32_t>(frame.size());
+  a.test.repeat = 1;
+  if (Bpf(BPF_PROG_TEST_RUN, &a) != 0) return Errno("bpf prog test run");
+  return a.test.retval;
+}
+
+absl::StatusOr<uint32_t> AttachEdge(const std::string& ifname, const std::vector<uint32_t>& live) {
+  absl::StatusOr<Edge> edge = Edge::Load(live);
+  if (!edge.ok()) return edge.status();
+  if (absl::Status s = edge->Attach(ifname); !s.ok()) return s;
+  return edge->id();
 }
 
 absl::StatusOr<uint32_t> AttachDropAll(const std::string& ifname) {
@@ -366,7 +402,7 @@ absl::StatusOr<uint32_t> AttachDropAll(const std::string& ifname) {
   absl::StatusOr<Fd> prog = LoadXdp(drop, "msw_sink_drop");
   if (!prog.ok()) return prog.status();
   // Native mode: the cheapest receive a veth has (batched polling, no socket buffer kept).
-  if (absl::Status s = Attach(ifname, prog->get(), XDP_FLAGS_DRV_MODE); !s.ok()) return s;
+  if (absl::Status s = AttachXdp(ifname, prog->get(), XDP_FLAGS_DRV_MODE); !s.ok()) return s;
   return ProgramId(prog->get());
 }
 

@@ -26,9 +26,33 @@
 
 namespace mailsweep::lab {
 
-// Loads the edge program for the lab range (kLabFirst, kLabCount of lab_model.h) with `live`
-// addresses (host order, inside the range) passing, and attaches it to `ifname` in generic
-// mode (xdp_edge.cc says why). Returns the program's id.
+// The edge program for the lab range (kLabFirst, kLabCount of lab_model.h), loaded: `live`
+// addresses (host order, inside the range) pass, the range's other addresses are dropped,
+// everything else passes. Owns its descriptor; attached, it stays after the object is gone.
+class Edge {
+ public:
+  static absl::StatusOr<Edge> Load(const std::vector<uint32_t>& live);
+  Edge(Edge&& other) noexcept;
+  Edge& operator=(Edge&& other) noexcept;
+  ~Edge();
+
+  uint32_t id() const { return id_; }  // for WatchRange() and ReadEdgeCounts()
+
+  // Attaches to `ifname` in generic mode (xdp_edge.cc says why).
+  absl::Status Attach(const std::string& ifname) const;
+
+  // Runs one frame through the program (BPF_PROG_TEST_RUN, counts included) and returns its
+  // verdict: XDP_DROP or XDP_PASS.
+  absl::StatusOr<uint32_t> Run(const std::vector<uint8_t>& frame) const;
+
+ private:
+  Edge(int fd, uint32_t id) : fd_(fd), id_(id) {}
+
+  int fd_ = -1;
+  uint32_t id_ = 0;
+};
+
+// Edge::Load(live) and Attach(ifname). Returns the program's id.
 absl::StatusOr<uint32_t> AttachEdge(const std::string& ifname, const std::vector<uint32_t>& live);
 
 // Attaches a program that drops every frame to `ifname` (native mode). Returns its id.
