@@ -4,8 +4,8 @@
 //   mailsweep_lab geo   --seed S                           geo CSV: first_ip,last_ip,country
 //   mailsweep_lab hosts --seed S [model flags]             ip,class,profile of every non-dark host
 //   mailsweep_lab listen PORT...                           plain listeners until killed
-//   mailsweep_lab edge  --seed S [model flags] --iface IF  attach the edge (xdp_edge.h); prints its
-//   id mailsweep_lab edge-watch --prog ID CIDR                count packets to CIDR at the edge
+//   mailsweep_lab edge  --seed S [model flags] --iface IF  attach the XDP edge; prints its id
+//   mailsweep_lab edge-watch --prog ID CIDR                count packets to CIDR at the edge
 //   mailsweep_lab edge-count --prog ID                     prints "swept watched" packet counts
 //   mailsweep_lab sink-drop --iface IF                     attach a drop-everything XDP program
 // Model flags: --mail-share F --closed-share F --pair-closed F --unreachable-share F. Everything is
@@ -279,7 +279,7 @@ int main(int argc, char** argv) {
       params.pair_closed = atof(argv[++i]);
     } else if (a == "--prog" && has_value) {
       prog_id = static_cast<uint32_t>(strtoul(argv[++i], nullptr, 10));
-    } else if (command == "edge-watch" && cidr.empty() && a[0] != '-') {
+    } else if (command == "edge-watch" && cidr.empty() && !a.empty() && a[0] != '-') {
       cidr = a;
     } else if (a == "--iface" && has_value) {
       iface = argv[++i];
