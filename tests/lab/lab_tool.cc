@@ -101,11 +101,14 @@ int Nft(const LabModel& lab, const std::string& iface) {
           "    iifname \"%s\" ip daddr 198.18.0.0/15 ip daddr != @mail_all notrack\n  }\n",
           iface.c_str());
   // Classify: mark 1 = served (redirected to a server), mark 2 = answer RST, else drop (dark).
+  // Closed hosts first: the classes are disjoint, and they are three quarters of what passes
+  // the edge, so most packets leave the chain after one lookup instead of seven.
   fprintf(o,
           "  chain classify {\n    type filter hook prerouting priority -150; policy accept;\n"
           "    iifname != \"%s\" accept\n"
           "    ip daddr != 198.18.0.0/15 accept\n"
           "    meta l4proto != tcp drop\n"
+          "    ip daddr @closed_hosts meta mark set 2 accept\n"
           "    ip daddr . tcp dport @closed_pairs meta mark set 2 accept\n",
           iface.c_str());
   for (int k = 0; k < kProfiles; ++k) {
@@ -114,7 +117,6 @@ int Nft(const LabModel& lab, const std::string& iface) {
   }
   fputs(
       "    ip daddr @mail_all meta mark set 2 accept\n"
-      "    ip daddr @closed_hosts meta mark set 2 accept\n"
       "    ip daddr @unreachable_hosts meta mark set 3 accept\n"
       "    drop\n  }\n",
       o);
