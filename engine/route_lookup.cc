@@ -17,21 +17,10 @@
 #include <vector>
 
 #include "base/strings.h"
+#include "base/unique_fd.h"
 
 namespace mailsweep::engine {
 namespace {
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 absl::Status Errno(std::string_view what, int err) {
   return absl::UnavailableError(StrCat(what, ": ", strerror(err)));
@@ -40,7 +29,7 @@ absl::Status Errno(std::string_view what, int err) {
 // Sends one request and calls `each` for every message of the answer (a dump or a single reply).
 template <typename Fn>
 absl::Status NetlinkExchange(const void* request, size_t len, Fn each) {
-  Fd fd(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
+  UniqueFd fd(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
   if (fd.get() < 0) return Errno("netlink socket", errno);
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
@@ -104,7 +93,7 @@ std::string FormatMac(const MacAddress& m) {
 }
 
 absl::StatusOr<MacAddress> InterfaceMac(const std::string& interface) {
-  Fd fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  UniqueFd fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) return Errno("socket", errno);
   ifreq req{};
   if (interface.size() >= IFNAMSIZ) return absl::InvalidArgumentError("interface name too long");
@@ -118,7 +107,7 @@ absl::StatusOr<MacAddress> InterfaceMac(const std::string& interface) {
 }
 
 absl::StatusOr<uint32_t> InterfaceAddress(const std::string& interface) {
-  Fd fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  UniqueFd fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) return Errno("socket", errno);
   ifreq req{};
   if (interface.size() >= IFNAMSIZ) return absl::InvalidArgumentError("interface name too long");

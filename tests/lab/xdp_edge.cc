@@ -16,7 +16,9 @@
 #include <cstring>
 #include <utility>
 
+#include "base/status_macros.h"
 #include "base/strings.h"
+#include "base/unique_fd.h"
 #include "tests/lab/lab_model.h"
 
 namespace mailsweep::lab {
@@ -38,32 +40,14 @@ static_assert((kLabFirst & (kLabCount - 1)) == 0);
 constexpr const char kBitsName[] = "msw_lab_bits";
 constexpr const char kCountsName[] = "msw_lab_counts";
 
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-  Fd& operator=(Fd&& o) noexcept {
-    std::swap(fd_, o.fd_);
-    return *this;
-  }
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
-
 long Bpf(int cmd, bpf_attr* attr) { return syscall(SYS_bpf, cmd, attr, sizeof(*attr)); }
 
 absl::Status Errno(std::string_view what) {
   return absl::UnavailableError(StrCat(what, ": ", strerror(errno)));
 }
 
-absl::StatusOr<Fd> CreateMap(bpf_map_type type, uint32_t value_size, uint32_t entries,
-                             const char* name) {
+absl::StatusOr<UniqueFd> CreateMap(bpf_map_type type, uint32_t value_size, uint32_t entries,
+                                   const char* name) {
   bpf_attr a{};
   a.map_type = type;
   a.key_size = 4;
@@ -72,7 +56,7 @@ absl::StatusOr<Fd> CreateMap(bpf_map_type type, uint32_t value_size, uint32_t en
   strncpy(a.map_name, name, sizeof(a.map_name) - 1);
   const int fd = static_cast<int>(Bpf(BPF_MAP_CREATE, &a));
   if (fd < 0) return Errno(StrCat("bpf map ", name));
-  return Fd(fd);
+  return UniqueFd(fd);
 }
 
 // BPF_MAP_UPDATE_ELEM (value read) or BPF_MAP_LOOKUP_ELEM (value written) of one element.
@@ -220,7 +204,7 @@ std::vector<bpf_insn> EdgeInstructions(int bits_fd, int counts_fd) {
   return p.Finish();
 }
 
-absl::StatusOr<Fd> LoadXdp(const std::vector<bpf_insn>& insns, const char* name) {
+absl::StatusOr<UniqueFd> LoadXdp(const std::vector<bpf_insn>& insns, const char* name) {
   std::vector<char> log(1 << 16, '\0');  // the verifier's explanation if it refuses
   bpf_attr a{};
   a.prog_type = BPF_PROG_TYPE_XDP;
@@ -236,7 +220,7 @@ absl::StatusOr<Fd> LoadXdp(const std::vector<bpf_insn>& insns, const char* name)
   if (fd < 0) {
     return absl::UnavailableError(StrCat("bpf prog load: ", strerror(errno), "\n", log.data()));
   }
-  return Fd(fd);
+  return UniqueFd(fd);
 }
 
 // RTM_SETLINK with IFLA_XDP { IFLA_XDP_FD, IFLA_XDP_FLAGS }, in this process's namespace.
@@ -244,7 +228,7 @@ absl::StatusOr<Fd> LoadXdp(const std::vector<bpf_insn>& insns, const char* name)
 absl::Status AttachXdp(const std::string& ifname, int prog_fd, uint32_t mode) {
   const unsigned index = if_nametoindex(ifname.c_str());
   if (index == 0) return Errno(StrCat("interface ", ifname));
-  Fd sock(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
+  UniqueFd sock(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
   if (sock.get() < 0) return Errno("netlink socket");
   struct {
     nlmsghdr nh;
@@ -286,28 +270,28 @@ absl::Status AttachXdp(const std::string& ifname, int prog_fd, uint32_t mode) {
 
 absl::StatusOr<uint32_t> ProgramId(int prog_fd) {
   bpf_prog_info info{};
-  if (absl::Status s = ObjectInfo(prog_fd, &info); !s.ok()) return s;
+  MAILSWEEP_RETURN_IF_ERROR(ObjectInfo(prog_fd, &info));
   return info.id;
 }
 
 // The map named `name` among those of program `prog_id`.
-absl::StatusOr<Fd> MapOf(uint32_t prog_id, const char* name) {
+absl::StatusOr<UniqueFd> MapOf(uint32_t prog_id, const char* name) {
   bpf_attr a{};
   a.prog_id = prog_id;
-  Fd prog(static_cast<int>(Bpf(BPF_PROG_GET_FD_BY_ID, &a)));
+  UniqueFd prog(static_cast<int>(Bpf(BPF_PROG_GET_FD_BY_ID, &a)));
   if (prog.get() < 0) return Errno(StrCat("bpf program ", prog_id));
   uint32_t ids[8] = {};
   bpf_prog_info info{};
   info.nr_map_ids = 8;
   info.map_ids = reinterpret_cast<uintptr_t>(ids);
-  if (absl::Status s = ObjectInfo(prog.get(), &info); !s.ok()) return s;
+  MAILSWEEP_RETURN_IF_ERROR(ObjectInfo(prog.get(), &info));
   for (uint32_t i = 0; i < std::min<uint32_t>(info.nr_map_ids, 8); ++i) {
     a = {};
     a.map_id = ids[i];
-    Fd map(static_cast<int>(Bpf(BPF_MAP_GET_FD_BY_ID, &a)));
+    UniqueFd map(static_cast<int>(Bpf(BPF_MAP_GET_FD_BY_ID, &a)));
     if (map.get() < 0) return Errno("bpf map by id");
     bpf_map_info mi{};
-    if (absl::Status s = ObjectInfo(map.get(), &mi); !s.ok()) return s;
+    MAILSWEEP_RETURN_IF_ERROR(ObjectInfo(map.get(), &mi));
     if (strcmp(mi.name, name) == 0) return map;
   }
   return absl::NotFoundError(StrCat("bpf program ", prog_id, " has no map ", name));
@@ -335,10 +319,10 @@ absl::StatusOr<int> PossibleCpus() {
 }  // namespace
 
 absl::StatusOr<Edge> Edge::Load(const std::vector<uint32_t>& live) {
-  absl::StatusOr<Fd> bits = CreateMap(BPF_MAP_TYPE_ARRAY, sizeof(Bits), kWords, kBitsName);
-  if (!bits.ok()) return bits.status();
-  absl::StatusOr<Fd> counts = CreateMap(BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(Counts), 1, kCountsName);
-  if (!counts.ok()) return counts.status();
+  MAILSWEEP_ASSIGN_OR_RETURN(UniqueFd bits,
+                             CreateMap(BPF_MAP_TYPE_ARRAY, sizeof(Bits), kWords, kBitsName));
+  MAILSWEEP_ASSIGN_OR_RETURN(UniqueFd counts,
+                             CreateMap(BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(Counts), 1, kCountsName));
   std::vector<Bits> words(kWords, Bits{0, 0});
   for (uint32_t a : live) {
     const uint32_t i = a - kLabFirst;
@@ -347,26 +331,13 @@ absl::StatusOr<Edge> Edge::Load(const std::vector<uint32_t>& live) {
   }
   for (uint32_t w = 0; w < kWords; ++w) {
     if (words[w].live == 0) continue;  // arrays start zeroed
-    if (absl::Status s = MapElem(BPF_MAP_UPDATE_ELEM, bits->get(), w, &words[w]); !s.ok()) return s;
+    MAILSWEEP_RETURN_IF_ERROR(MapElem(BPF_MAP_UPDATE_ELEM, bits.get(), w, &words[w]));
   }
   // The program holds the maps from here on.
-  absl::StatusOr<Fd> prog = LoadXdp(EdgeInstructions(bits->get(), counts->get()), "msw_lab_edge");
-  if (!prog.ok()) return prog.status();
-  absl::StatusOr<uint32_t> id = ProgramId(prog->get());
-  if (!id.ok()) return id.status();
-  return Edge(prog->release(), *id);
-}
-
-Edge::Edge(Edge&& other) noexcept : fd_(other.fd_), id_(other.id_) { other.fd_ = -1; }
-
-Edge& Edge::operator=(Edge&& other) noexcept {
-  std::swap(fd_, other.fd_);
-  std::swap(id_, other.id_);
-  return *this;
-}
-
-Edge::~Edge() {
-  if (fd_ >= 0) close(fd_);
+  MAILSWEEP_ASSIGN_OR_RETURN(UniqueFd prog,
+                             LoadXdp(EdgeInstructions(bits.get(), counts.get()), "msw_lab_edge"));
+  MAILSWEEP_ASSIGN_OR_RETURN(uint32_t id, ProgramId(prog.get()));
+  return Edge(std::move(prog), id);
 }
 
 absl::Status Edge::Attach(const std::string& ifname) const {
@@ -374,12 +345,12 @@ absl::Status Edge::Attach(const std::string& ifname) const {
   // handed to ksoftirqd once two sender threads fed it (the sweep benchmark's -T 2 runs lost
   // a quarter of their rate, with a third of the CPU idle). Generic XDP runs in the receive
   // backlog of the CPU that sent the packet, like the rest of the lab.
-  return AttachXdp(ifname, fd_, XDP_FLAGS_SKB_MODE);
+  return AttachXdp(ifname, fd_.get(), XDP_FLAGS_SKB_MODE);
 }
 
 absl::StatusOr<uint32_t> Edge::Run(const std::vector<uint8_t>& frame) const {
   bpf_attr a{};
-  a.test.prog_fd = static_cast<uint32_t>(fd_);
+  a.test.prog_fd = static_cast<uint32_t>(fd_.get());
   a.test.data_in = reinterpret_cast<uintptr_t>(frame.data());
   a.test.data_size_in = static_cast<uint32_t>(frame.size());
   a.test.repeat = 1;
@@ -388,10 +359,9 @@ absl::StatusOr<uint32_t> Edge::Run(const std::vector<uint8_t>& frame) const {
 }
 
 absl::StatusOr<uint32_t> AttachEdge(const std::string& ifname, const std::vector<uint32_t>& live) {
-  absl::StatusOr<Edge> edge = Edge::Load(live);
-  if (!edge.ok()) return edge.status();
-  if (absl::Status s = edge->Attach(ifname); !s.ok()) return s;
-  return edge->id();
+  MAILSWEEP_ASSIGN_OR_RETURN(Edge edge, Edge::Load(live));
+  MAILSWEEP_RETURN_IF_ERROR(edge.Attach(ifname));
+  return edge.id();
 }
 
 absl::StatusOr<uint32_t> AttachDropAll(const std::string& ifname) {
@@ -399,39 +369,34 @@ absl::StatusOr<uint32_t> AttachDropAll(const std::string& ifname) {
       {BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_DROP},
       {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
   };
-  absl::StatusOr<Fd> prog = LoadXdp(drop, "msw_sink_drop");
-  if (!prog.ok()) return prog.status();
+  MAILSWEEP_ASSIGN_OR_RETURN(UniqueFd prog, LoadXdp(drop, "msw_sink_drop"));
   // Native mode: the cheapest receive a veth has (batched polling, no socket buffer kept).
-  if (absl::Status s = AttachXdp(ifname, prog->get(), XDP_FLAGS_DRV_MODE); !s.ok()) return s;
-  return ProgramId(prog->get());
+  MAILSWEEP_RETURN_IF_ERROR(AttachXdp(ifname, prog.get(), XDP_FLAGS_DRV_MODE));
+  return ProgramId(prog.get());
 }
 
 absl::Status WatchRange(uint32_t prog_id, uint32_t first, uint32_t last) {
   if (first < kLabFirst || last < first || last - kLabFirst >= kLabCount) {
     return absl::InvalidArgumentError("watched range outside the lab range");
   }
-  absl::StatusOr<Fd> bits = MapOf(prog_id, kBitsName);
-  if (!bits.ok()) return bits.status();
+  MAILSWEEP_ASSIGN_OR_RETURN(UniqueFd bits, MapOf(prog_id, kBitsName));
   for (uint32_t w = (first - kLabFirst) / 64; w <= (last - kLabFirst) / 64; ++w) {
     Bits value;
-    if (absl::Status s = MapElem(BPF_MAP_LOOKUP_ELEM, bits->get(), w, &value); !s.ok()) return s;
+    MAILSWEEP_RETURN_IF_ERROR(MapElem(BPF_MAP_LOOKUP_ELEM, bits.get(), w, &value));
     for (uint32_t b = 0; b < 64; ++b) {
       const uint32_t a = kLabFirst + w * 64 + b;
       if (a >= first && a <= last) value.watch |= uint64_t{1} << b;
     }
-    if (absl::Status s = MapElem(BPF_MAP_UPDATE_ELEM, bits->get(), w, &value); !s.ok()) return s;
+    MAILSWEEP_RETURN_IF_ERROR(MapElem(BPF_MAP_UPDATE_ELEM, bits.get(), w, &value));
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<EdgeCounts> ReadEdgeCounts(uint32_t prog_id) {
-  absl::StatusOr<Fd> counts = MapOf(prog_id, kCountsName);
-  if (!counts.ok()) return counts.status();
-  absl::StatusOr<int> cpus = PossibleCpus();
-  if (!cpus.ok()) return cpus.status();
-  std::vector<Counts> per_cpu(static_cast<size_t>(*cpus));
-  if (absl::Status s = MapElem(BPF_MAP_LOOKUP_ELEM, counts->get(), 0, per_cpu.data()); !s.ok())
-    return s;
+  MAILSWEEP_ASSIGN_OR_RETURN(UniqueFd counts, MapOf(prog_id, kCountsName));
+  MAILSWEEP_ASSIGN_OR_RETURN(int cpus, PossibleCpus());
+  std::vector<Counts> per_cpu(static_cast<size_t>(cpus));
+  MAILSWEEP_RETURN_IF_ERROR(MapElem(BPF_MAP_LOOKUP_ELEM, counts.get(), 0, per_cpu.data()));
   EdgeCounts total;
   for (const Counts& c : per_cpu) {
     total.swept += c.swept;

@@ -20,9 +20,11 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "base/unique_fd.h"
 
 namespace mailsweep::lab {
 
@@ -32,9 +34,6 @@ namespace mailsweep::lab {
 class Edge {
  public:
   static absl::StatusOr<Edge> Load(const std::vector<uint32_t>& live);
-  Edge(Edge&& other) noexcept;
-  Edge& operator=(Edge&& other) noexcept;
-  ~Edge();
 
   uint32_t id() const { return id_; }  // for WatchRange() and ReadEdgeCounts()
 
@@ -46,9 +45,9 @@ class Edge {
   absl::StatusOr<uint32_t> Run(const std::vector<uint8_t>& frame) const;
 
  private:
-  Edge(int fd, uint32_t id) : fd_(fd), id_(id) {}
+  Edge(UniqueFd fd, uint32_t id) : fd_(std::move(fd)), id_(id) {}
 
-  int fd_ = -1;
+  UniqueFd fd_;
   uint32_t id_ = 0;
 };
 
