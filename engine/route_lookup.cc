@@ -16,6 +16,7 @@
 #include <cstring>
 #include <vector>
 
+#include "base/netlink_exchange.h"
 #include "base/strings.h"
 #include "base/unique_fd.h"
 
@@ -24,41 +25,6 @@ namespace {
 
 absl::Status Errno(std::string_view what, int err) {
   return absl::UnavailableError(StrCat(what, ": ", strerror(err)));
-}
-
-// Sends one request and calls `each` for every message of the answer (a dump or a single reply).
-template <typename Fn>
-absl::Status NetlinkExchange(const void* request, size_t len, Fn each) {
-  UniqueFd fd(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
-  if (fd.get() < 0) return Errno("netlink socket", errno);
-  sockaddr_nl kernel{};
-  kernel.nl_family = AF_NETLINK;
-  if (sendto(fd.get(), request, len, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof(kernel)) < 0) {
-    return Errno("netlink send", errno);
-  }
-  std::vector<char> buf(1 << 16);
-  for (;;) {
-    const ssize_t n = recv(fd.get(), buf.data(), buf.size(), 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Errno("netlink recv", errno);
-    }
-    int left = static_cast<int>(n);
-    for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); NLMSG_OK(h, left);
-         h = NLMSG_NEXT(h, left)) {
-      if (h->nlmsg_type == NLMSG_DONE) return absl::OkStatus();
-      if (h->nlmsg_type == NLMSG_ERROR) {
-        const auto* e = static_cast<const nlmsgerr*>(NLMSG_DATA(h));
-        if (e->error == 0) return absl::OkStatus();
-        if (e->error == -ENETUNREACH || e->error == -EHOSTUNREACH) {
-          return absl::NotFoundError("no route to the targets");
-        }
-        return Errno("netlink", -e->error);
-      }
-      each(h);
-      if (!(h->nlmsg_flags & NLM_F_MULTI)) return absl::OkStatus();
-    }
-  }
 }
 
 uint32_t GetIpv4(const rtattr* a) {
@@ -199,17 +165,24 @@ absl::StatusOr<RouteInfo> LookupRoute(uint32_t destination) {
 
   RouteInfo info;
   bool got = false;
-  absl::Status s = NetlinkExchange(&req, req.h.nlmsg_len, [&](const nlmsghdr* h) {
-    if (h->nlmsg_type != RTM_NEWROUTE) return;
-    got = true;
-    const auto* rt = static_cast<const rtmsg*>(NLMSG_DATA(h));
-    int len = static_cast<int>(RTM_PAYLOAD(h));
-    for (auto* r = RTM_RTA(rt); RTA_OK(r, len); r = RTA_NEXT(r, len)) {
-      if (r->rta_type == RTA_OIF) memcpy(&info.ifindex, RTA_DATA(r), 4);
-      if (r->rta_type == RTA_GATEWAY && RTA_PAYLOAD(r) == 4) info.gateway = GetIpv4(r);
-      if (r->rta_type == RTA_PREFSRC && RTA_PAYLOAD(r) == 4) info.source = GetIpv4(r);
-    }
-  });
+  int kernel_error = 0;
+  absl::Status s = NetlinkExchange(
+      &req, req.h.nlmsg_len,
+      [&](const nlmsghdr* h) {
+        if (h->nlmsg_type != RTM_NEWROUTE) return;
+        got = true;
+        const auto* rt = static_cast<const rtmsg*>(NLMSG_DATA(h));
+        int len = static_cast<int>(RTM_PAYLOAD(h));
+        for (auto* r = RTM_RTA(rt); RTA_OK(r, len); r = RTA_NEXT(r, len)) {
+          if (r->rta_type == RTA_OIF) memcpy(&info.ifindex, RTA_DATA(r), 4);
+          if (r->rta_type == RTA_GATEWAY && RTA_PAYLOAD(r) == 4) info.gateway = GetIpv4(r);
+          if (r->rta_type == RTA_PREFSRC && RTA_PAYLOAD(r) == 4) info.source = GetIpv4(r);
+        }
+      },
+      &kernel_error);
+  if (kernel_error == ENETUNREACH || kernel_error == EHOSTUNREACH) {
+    return absl::NotFoundError("no route to the targets");
+  }
   if (!s.ok()) return s;
   if (!got || info.ifindex == 0) return absl::NotFoundError("no route to the targets");
   char name[IF_NAMESIZE];

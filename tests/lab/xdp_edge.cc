@@ -16,6 +16,7 @@
 #include <cstring>
 #include <utility>
 
+#include "base/netlink_exchange.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "base/unique_fd.h"
@@ -228,8 +229,6 @@ absl::StatusOr<UniqueFd> LoadXdp(const std::vector<bpf_insn>& insns, const char*
 absl::Status AttachXdp(const std::string& ifname, int prog_fd, uint32_t mode) {
   const unsigned index = if_nametoindex(ifname.c_str());
   if (index == 0) return Errno(StrCat("interface ", ifname));
-  UniqueFd sock(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
-  if (sock.get() < 0) return Errno("netlink socket");
   struct {
     nlmsghdr nh;
     ifinfomsg ifi;
@@ -254,16 +253,9 @@ absl::Status AttachXdp(const std::string& ifname, int prog_fd, uint32_t mode) {
   at += put(IFLA_XDP_FLAGS, static_cast<int32_t>(mode | XDP_FLAGS_UPDATE_IF_NOEXIST), at);
   xdp->nla_len = static_cast<uint16_t>(at);
   req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(ifinfomsg)) + static_cast<uint32_t>(at);
-  if (send(sock.get(), &req, req.nh.nlmsg_len, 0) < 0) return Errno("netlink send");
-  char buf[4096];
-  const ssize_t n = recv(sock.get(), buf, sizeof(buf), 0);
-  if (n < static_cast<ssize_t>(NLMSG_LENGTH(sizeof(nlmsgerr)))) return Errno("netlink recv");
-  const auto* reply = reinterpret_cast<const nlmsghdr*>(buf);
-  if (reply->nlmsg_type != NLMSG_ERROR) return absl::InternalError("netlink: no acknowledgement");
-  const auto* err = static_cast<const nlmsgerr*>(NLMSG_DATA(reply));
-  if (err->error != 0) {
-    errno = -err->error;
-    return Errno(StrCat("attaching XDP to ", ifname));
+  absl::Status s = NetlinkExchange(&req, req.nh.nlmsg_len, [](const nlmsghdr*) {});
+  if (!s.ok()) {
+    return absl::UnavailableError(StrCat("attaching XDP to ", ifname, ": ", s.message()));
   }
   return absl::OkStatus();
 }
