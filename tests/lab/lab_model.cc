@@ -22,7 +22,9 @@ constexpr CountryShare kCountries[] = {
 }  // namespace
 
 const char* ProfileName(int profile) {
-  static const char* const kNames[] = {"starttls", "plain", "implicit", "legacy"};
+  static const char* const kNames[] = {"starttls", "plain", "implicit", "legacy",
+                                       "slow",     "busy",  "down"};
+  static_assert(sizeof(kNames) / sizeof(kNames[0]) == kProfiles);
   return profile >= 0 && profile < kProfiles ? kNames[profile] : "none";
 }
 
@@ -30,15 +32,20 @@ const std::vector<uint16_t>& ProfilePorts(int profile) {
   static const std::vector<uint16_t> kAll = {25, 110, 143, 465, 587, 993, 995};
   static const std::vector<uint16_t> kPlain = {25, 110, 143, 587};
   static const std::vector<uint16_t> kImplicit = {465, 993, 995};
+  static const std::vector<uint16_t> kSmtp = {25, 587};
   static const std::vector<uint16_t> kNone;
   switch (profile) {
     case 0:
     case 3:
       return kAll;
     case 1:
+    case 4:  // slow
+    case 6:  // down
       return kPlain;
     case 2:
       return kImplicit;
+    case 5:  // busy
+      return kSmtp;
     default:
       return kNone;
   }
@@ -57,10 +64,14 @@ HostClass LabModel::Classify(uint32_t address) const {
   if (u < params_.mail_share) {
     const double v = Unit(address, 2);
     double cumulative = 0;
+    int last = 0;  // the last profile with a share: where rounding past the sum lands
     for (int k = 0; k < kProfiles; ++k) {
+      if (params_.profile_share[k] <= 0) continue;
       cumulative += params_.profile_share[k];
-      if (v < cumulative || k == kProfiles - 1) return {HostKind::kMail, k};
+      last = k;
+      if (v < cumulative) return {HostKind::kMail, k};
     }
+    return {HostKind::kMail, last};
   }
   if (u < params_.mail_share + params_.closed_share) return {HostKind::kClosed, -1};
   if (u < params_.mail_share + params_.closed_share + params_.unreachable_share) {

@@ -29,8 +29,9 @@ struct LabParams {
   double mail_share = 0.03;    // of all addresses
   double closed_share = 0.10;  // closed hosts (RST on every port)
   double pair_closed = 0.02;   // of a mail host's open ports, closed on their own
-  // Shares of the mail-host profiles 0..3 (starttls, plain, implicit, legacy).
-  double profile_share[4] = {0.45, 0.35, 0.10, 0.10};
+  // Shares of the mail-host profiles 0..6 (starttls, plain, implicit, legacy, slow, busy, down).
+  // The load profiles 4-6 are off by default, so the default lab is the one of profiles 0-3.
+  double profile_share[7] = {0.45, 0.35, 0.10, 0.10, 0, 0, 0};
 
   // Hosts answering ICMP host-unreachable to every SYN (off by default).
   double unreachable_share = 0;
@@ -40,11 +41,18 @@ enum class HostKind { kDark, kClosed, kMail, kUnreachable };
 
 struct HostClass {
   HostKind kind = HostKind::kDark;
-  int profile = -1;  // 0..3 for mail hosts
+  int profile = -1;  // 0..6 for mail hosts
 };
 
-inline constexpr int kProfiles = 4;
-const char* ProfileName(int profile);  // "starttls", "plain", "implicit", "legacy"
+// Profiles 0-3 are served by real servers (Dovecot, Postfix: tests/lab/servers/start.sh), 4-6 by
+// the load fixtures (tests/lab/servers/fixtures.py):
+//   4 slow: greetings trickled at 1 byte/s, then plaintext-only capabilities
+//   5 busy: SMTP answering 421 to the first connection to each (address, port), then normal
+//   6 down: always refuses (POP3 -ERR, IMAP BYE, SMTP 421 to EHLO)
+inline constexpr int kProfiles = 7;
+inline constexpr int kRealServerProfiles = 4;  // 0-3
+// "starttls", "plain", "implicit", "legacy", "slow", "busy", "down"; "none" for others.
+const char* ProfileName(int profile);
 // The mail ports a profile serves (others answer RST).
 const std::vector<uint16_t>& ProfilePorts(int profile);
 // The port a profile's server listens on inside the internet namespace: 20000 + 1000*k + port.

@@ -8,9 +8,9 @@
 //   mailsweep_lab edge-watch --prog ID CIDR                count packets to CIDR at the edge
 //   mailsweep_lab edge-count --prog ID                     prints "swept watched" packet counts
 //   mailsweep_lab sink-drop --iface IF                     attach a drop-everything XDP program
-// Model flags: --mail-share F --closed-share F --pair-closed F --unreachable-share F. Everything is
-// a pure function of the seed and the flags (see lab_model.h), so the same call always prints the
-// same lines.
+// Model flags: --mail-share F --closed-share F --pair-closed F --unreachable-share F
+// --profile-shares F,F,... (profiles 0-6 in order; missing ones 0). Everything is a pure function
+// of the seed and the flags (see lab_model.h), so the same call always prints the same lines.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -36,7 +36,8 @@ namespace {
 int Usage() {
   fputs(
       "usage: mailsweep_lab nft|truth|geo|hosts --seed S [--mail-share F] [--closed-share F]\n"
-      "                     [--pair-closed F] [--unreachable-share F] [--iface IF] [-p PORTS]\n"
+      "                     [--pair-closed F] [--unreachable-share F] [--profile-shares F,...]\n"
+      "                     [--iface IF] [-p PORTS]\n"
       "       mailsweep_lab listen PORT...\n"
       "       mailsweep_lab edge --seed S [model flags] --iface IF\n"
       "       mailsweep_lab edge-watch --prog ID CIDR | edge-count --prog ID\n"
@@ -46,6 +47,33 @@ int Usage() {
 }
 
 std::string Ip(uint32_t a) { return targets::FormatIpv4(a); }
+
+// "0.35,0.25,0.1": the shares of profiles 0, 1, 2, ...; the others get 0. False unless every
+// share is a number >= 0, there are at most kProfiles and one of them is above 0.
+bool ParseProfileShares(std::string_view text, LabParams* params) {
+  double shares[kProfiles] = {};
+  double sum = 0;
+  int n = 0;
+  while (!text.empty()) {
+    const size_t comma = text.find(',');
+    const std::string item(text.substr(0, comma));
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    char* end = nullptr;
+    const double v = strtod(item.c_str(), &end);
+    if (n == kProfiles || item.empty() || *end != '\0' || !(v >= 0)) return false;
+    shares[n++] = v;
+    sum += v;
+  }
+  if (!(sum > 0)) return false;
+  std::copy(shares, shares + kProfiles, params->profile_share);
+  return true;
+}
+
+// Profiles 0-3 always have their sets and rules (the default lab's ruleset stays as it was);
+// the load profiles only when they have hosts.
+bool InRuleset(const LabModel& lab, int profile) {
+  return profile < kRealServerProfiles || lab.params().profile_share[profile] > 0;
+}
 
 // Prints "name { type ...; elements = { ... } }" lines, omitting elements when empty.
 // A set that never changes after loading. Its declared size makes the kernel pick the fixed-size
@@ -89,7 +117,7 @@ int Nft(const LabModel& lab, const std::string& iface) {
   FILE* o = stdout;
   fputs("table ip msw_lab {\n", o);
   for (int k = 0; k < kProfiles; ++k) {
-    PrintSet(o, ("mail" + std::to_string(k)).c_str(), "ipv4_addr", mail[k]);
+    if (InRuleset(lab, k)) PrintSet(o, ("mail" + std::to_string(k)).c_str(), "ipv4_addr", mail[k]);
   }
   PrintSet(o, "mail_all", "ipv4_addr", mail_all);
   PrintSet(o, "closed_hosts", "ipv4_addr", closed);
@@ -112,6 +140,7 @@ int Nft(const LabModel& lab, const std::string& iface) {
           "    ip daddr . tcp dport @closed_pairs meta mark set 2 accept\n",
           iface.c_str());
   for (int k = 0; k < kProfiles; ++k) {
+    if (!InRuleset(lab, k)) continue;
     fprintf(o, "    ip daddr @mail%d tcp dport %s meta mark set 1 accept\n", k,
             PortSet(ProfilePorts(k)).c_str());
   }
@@ -122,6 +151,7 @@ int Nft(const LabModel& lab, const std::string& iface) {
       o);
   fputs("  chain nat {\n    type nat hook prerouting priority dstnat; policy accept;\n", o);
   for (int k = 0; k < kProfiles; ++k) {
+    if (!InRuleset(lab, k)) continue;
     std::string map = "{ ";
     const auto& ports = ProfilePorts(k);
     for (size_t i = 0; i < ports.size(); ++i) {
@@ -279,6 +309,8 @@ int main(int argc, char** argv) {
       params.unreachable_share = atof(argv[++i]);
     } else if (a == "--pair-closed" && has_value) {
       params.pair_closed = atof(argv[++i]);
+    } else if (a == "--profile-shares" && has_value) {
+      if (!ParseProfileShares(argv[++i], &params)) return Usage();
     } else if (a == "--prog" && has_value) {
       prog_id = static_cast<uint32_t>(strtoul(argv[++i], nullptr, 10));
     } else if (command == "edge-watch" && cidr.empty() && !a.empty() && a[0] != '-') {
