@@ -3,12 +3,11 @@
 #include <poll.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,6 +30,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+std::string RateText(double rate) {
+  return rate > 0 ? absl::StrFormat("%.0f/s", rate) : std::string("unlimited");
+}
+
 void PrintStatus(const ProberStats& s, Clock::time_point start, bool final) {
   double secs = std::chrono::duration<double>(Clock::now() - start).count();
   auto o = [&](results::ProbeOutcome x) { return s.outcomes[static_cast<size_t>(x)]; };
@@ -40,12 +43,13 @@ void PrintStatus(const ProberStats& s, Clock::time_point start, bool final) {
   uint64_t timeouts = o(results::ProbeOutcome::kConnectTimeout) +
                       o(results::ProbeOutcome::kIoTimeout) + o(results::ProbeOutcome::kNoGreeting);
   absl::FPrintF(stderr,
-                "%d:%02d probe: done %d (%.0f/s); in flight %d/%d; queued %d; tls %d; plaintext "
-                "only %d; refused %d; timeouts %d%s\n",
+                "%d:%02d probe: done %d (%.0f/s); in flight %d/%d; queued %d; retried %d; tls %d; "
+                "plaintext only %d; refused %d; timeouts %d; start rate %s; loop lag %d ms%s\n",
                 static_cast<int>(secs) / 60, static_cast<int>(secs) % 60, s.done,
                 secs > 0 ? static_cast<double>(s.done) / secs : 0.0, s.in_flight, s.capacity,
-                s.queued, tls_ok, o(results::ProbeOutcome::kPlaintextOnly), refused, timeouts,
-                final ? " (done)" : "");
+                s.queued, s.retried, tls_ok, o(results::ProbeOutcome::kPlaintextOnly), refused,
+                timeouts, RateText(s.connect_rate), final ? s.lag_max_ms : s.lag_ms,
+                final ? " (most; done)" : "");
 }
 
 // The input's lines, read from a descriptor with poll() so that a stop signal is noticed while
@@ -121,8 +125,10 @@ int RunProbeCommand(int argc, const char* const* argv) {
                "ports for input lines without a port (ZMap saddr lists): 110,143,...", &ports_text);
   probe.Register(&flags, ProbeFlags::kStandalone);
   flags.Uint32("--drain-timeout", "S",
-               "after the input ends, wait at most this long for targets in flight (0: target "
-               "timeout + connect timeout); the rest are cut off without a record, counted",
+               "once every target has started, wait at most this long after the last start "
+               "(0: no limit: every target ends within its own deadlines and retries); targets "
+               "still in flight then are cut off without a record, counted, and the exit status "
+               "is 1",
                &drain_timeout_s);
   flags.Bool("--status", "print the status line even when stderr is not a terminal", &status);
   flags.Bool("-q,--quiet", "no status line", &quiet);
@@ -134,8 +140,10 @@ int RunProbeCommand(int argc, const char* const* argv) {
       "           mailsweep probe -c 5000 -o out.jsonl\n"
       "SIGINT/SIGTERM: stop reading, let connections in flight finish, drop queued targets\n"
       "(counted); a second signal stops at once. Records written so far are complete.\n"
-      "Exit status: 0 done, 1 output failed or targets not probed (local errors), 2 bad usage or\n"
-      "input, 3 stopped by a signal.");
+      "Every target read ends as a record or is counted as cut off (--drain-timeout, a signal,\n"
+      "local errors); the summary line gives both.\n"
+      "Exit status: 0 every target has its record, 1 output failed or targets without a record,\n"
+      "2 bad usage or input, 3 stopped by a signal.");
   std::vector<std::string> positional;
   if (absl::Status s = flags.Parse(argc, argv, &positional); !s.ok()) {
     absl::FPrintF(stderr, "mailsweep probe: %s\n", s.message());
@@ -296,13 +304,20 @@ int RunProbeCommand(int argc, const char* const* argv) {
     absl::FPrintF(stderr, "mailsweep probe: skipped %d IPv6 targets\n", reader.skipped_ipv6());
   }
 
-  uint64_t drain_ms = drain_timeout_s != 0
-                          ? uint64_t{drain_timeout_s} * 1000
-                          : uint64_t{opt.target_timeout_ms} + opt.connect_timeout_ms + 1000;
-  const Clock::time_point drain_deadline = Clock::now() + std::chrono::milliseconds(drain_ms);
-  while (Clock::now() < drain_deadline && stops < 2) {
+  // Every target ends by itself (its deadlines, its retries): wait for all of them, or, with
+  // --drain-timeout, until that long after the last start once nothing waits to start.
+  const auto drain_limit = std::chrono::seconds(drain_timeout_s);
+  uint64_t last_started = 0;
+  Clock::time_point last_start = Clock::now();
+  while (stops < 2) {
     ProberStats s = (*pool)->Stats();
     if (s.in_flight == 0 && s.queued == 0) break;
+    const Clock::time_point now = Clock::now();
+    if (s.started != last_started) {
+      last_started = s.started;
+      last_start = now;
+    }
+    if (drain_timeout_s != 0 && s.queued == 0 && now - last_start > drain_limit) break;
     if (signals.Wait(10).has_value()) on_signal();
   }
   absl::Status drained = (*pool)->Drain(absl::Milliseconds(100));
@@ -310,12 +325,18 @@ int RunProbeCommand(int argc, const char* const* argv) {
   if (reporter.joinable()) reporter.join();
   ProberStats final_stats = (*pool)->Stats();
   if (status) PrintStatus(final_stats, start, true);
-  if (final_stats.abandoned > 0) {
-    absl::FPrintF(stderr, "mailsweep probe: %d targets not probed, without a record (%s)\n",
-                  final_stats.abandoned,
-                  (*pool)->SinkFailed() ? "records could not be written"
-                  : stops > 0           ? "stopped by a signal"
-                                        : "the drain deadline");
+  // Every target the pool took ends as a record or is counted here: records + cut off ==
+  // targets (tests/probes check it).
+  const uint64_t cut_off = final_stats.abandoned + final_stats.unprobed;
+  if (cut_off > 0 || !quiet) {
+    absl::FPrintF(
+        stderr, "mailsweep probe: %d targets: %d records, %d without a record%s%s\n",
+        final_stats.submitted, final_stats.done, cut_off,
+        final_stats.abandoned == 0 ? ""
+        : (*pool)->SinkFailed()    ? " (records could not be written)"
+        : stops > 0                ? " (stopped by a signal)"
+                                   : " (cut off by --drain-timeout)",
+        final_stats.retried > 0 ? StrCat("; ", final_stats.retried, " retries") : std::string());
   }
   if (stops > 0 && exit_code == 0) exit_code = 3;
   if (final_stats.unprobed > 0) {
@@ -323,8 +344,8 @@ int RunProbeCommand(int argc, const char* const* argv) {
                   "mailsweep probe: %d targets not probed: opening a connection failed on this "
                   "machine for 10 s (%d local errors; open files, local ports, --source-ip?)\n",
                   final_stats.unprobed, final_stats.local_errors);
-    exit_code = 1;
   }
+  if (cut_off > 0 && stops == 0) exit_code = 1;
   // The pool's sinks and the writer report the same write error: say it once.
   std::string reported;
   auto report = [&](const absl::Status& s) {

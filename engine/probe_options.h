@@ -24,6 +24,7 @@ struct ProbeFlags {
 
   ProberOptions options;
   std::string source_ip;
+  bool fixed_rate = false;
 
   ProbeFlags() { options.max_connections = 1000; }
   // `this` must outlive flags->Parse().

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -22,8 +23,22 @@ using results::ProbeOutcome;
 
 constexpr uint64_t kWakeTag = ~uint64_t{0};
 constexpr uint32_t kChunk = 1024;
-constexpr int kMaxEvents = 256;
+// A pass of the loop does bounded work, so that readiness is looked at often and no deadline
+// is judged by a clock read long before: at most this many starts and events per pass.
+constexpr uint32_t kStartsPerPass = 64;
+constexpr int kEventsPerPass = 64;
 constexpr size_t kScratch = 64 * 1024;
+// The adaptive start rate (AdaptRate): its first value and floor (all loops together), the
+// window it judges, what counts as a slow connect (Linux retransmits a SYN after 1 s, so a
+// longer connect lost a SYN or SYN-ACK: a full listen queue or a congested path), and how many
+// bad results in a window (at least kBadMin, more than 1/kBadShare of them) halve it.
+constexpr double kInitialRate = 500;
+constexpr double kMinRate = 20;
+constexpr double kRateStep = 100;  // additive increase per window, all loops together
+constexpr uint32_t kWindowMs = 250;
+constexpr uint32_t kSlowConnectUs = 1'000'000;
+constexpr uint32_t kBadMin = 3;
+constexpr uint32_t kBadShare = 20;
 // After a local error with nothing of ours open: the pause before the next try, and how many
 // such failures in a row (100 x 100 ms = 10 s) make the waiting targets given up.
 constexpr uint32_t kRetryPauseMs = 100;
@@ -38,6 +53,22 @@ uint64_t MonoUs() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<uint64_t>(ts.tv_sec) * 1000000 + static_cast<uint64_t>(ts.tv_nsec) / 1000;
+}
+uint32_t Prefix(uint32_t address) { return address >> 8; }
+
+// Outcomes that say more about the moment than about the server: tried again later.
+bool Transient(const results::ProbeRecord& r) {
+  switch (r.outcome) {
+    case ProbeOutcome::kConnectTimeout:
+    case ProbeOutcome::kNoGreeting:
+    case ProbeOutcome::kServiceUnavailable:
+    case ProbeOutcome::kIoTimeout:
+      return true;
+    case ProbeOutcome::kConnectionReset:
+      return r.banner.empty();  // reset before the greeting (a full queue, a busy server)
+    default:
+      return false;
+  }
 }
 int64_t UnixUs() {
   timespec ts;
@@ -56,6 +87,7 @@ struct ProberLoop::Conn {
   uint32_t generation = 0;
   Phase phase = Phase::kFree;
   bool handshake_done = false;
+  uint8_t attempt = 0;  // attempts before this one
   uint32_t events = 0;
   uint32_t tls_bytes = 0;
   uint64_t start_mono_us = 0;
@@ -92,15 +124,27 @@ ProberLoop::ProberLoop(const ProberOptions* options, const probes::TlsContext* t
       tls_(tls),
       sink_(std::move(sink)),
       max_connections_(std::max<uint32_t>(1, max_connections)),
-      connect_rate_(connect_rate),
+      max_rate_(connect_rate),
       queue_(options->queue_capacity),
       wheel_(10, 4096, NowMs()),
-      scratch_(kScratch) {}
+      scratch_(kScratch) {
+  rate_ = max_rate_;
+  if (options_->adaptive_rate) {
+    const double first = kInitialRate / options_->threads;
+    rate_ = max_rate_ > 0 ? std::min(max_rate_, first) : first;
+  }
+  counters_.connect_rate.store(rate_, std::memory_order_relaxed);
+}
 
 ProberLoop::~ProberLoop() {
   ProbeTarget t;
   while (queue_.TryPop(&t)) FreeTargetName(t.name);
   for (ProbeTarget& r : retry_) FreeTargetName(r.name);
+  for (auto& [due, r] : retry_due_) FreeTargetName(r.name);
+  for (auto& [prefix, list] : held_) {
+    for (ProbeTarget& r : list) FreeTargetName(r.name);
+  }
+  for (ProbeTarget& r : unheld_) FreeTargetName(r.name);
   for (auto& chunk : chunks_) {
     for (uint32_t i = 0; i < kChunk; ++i) {
       if (chunk[i].fd >= 0) close(chunk[i].fd);
@@ -129,28 +173,37 @@ void ProberLoop::RequestStop() {
 }
 
 void ProberLoop::Run() noexcept {
-  epoll_event events[kMaxEvents];
+  epoll_event events[kEventsPerPass];
+  uint64_t pass_start_us = MonoUs();
   while (!stop_.load(std::memory_order_acquire)) {
     uint64_t now = NowMs();
-    StartTargets(now);
+    AdaptRate(now);
+    const bool more = StartTargets();
+    now = NowMs();
     int timeout = wheel_.NextTimeoutMs(now);
-    const bool can_start = !hold_ && in_flight_ < max_connections_;
-    const bool have_work = queue_.ApproxSize() > 0 || !retry_.empty();
-    if (hold_ && in_flight_ == 0) {
+    const bool have_work = queue_.ApproxSize() > 0 || !retry_.empty() || !unheld_.empty() ||
+                           (!retry_due_.empty() && retry_due_.front().first <= now);
+    if (more) {
+      timeout = 0;  // the pass's budget ran out with more to start: look at events, go on
+    } else if (hold_ && in_flight_ == 0) {
       timeout = std::max<int>(1, static_cast<int>(retry_at_ms_ > now ? retry_at_ms_ - now : 1));
-    } else if (can_start && have_work) {
-      // Only the rate limit holds us back: sleep until the next token.
-      timeout = connect_rate_ > 0 ? std::max(1, static_cast<int>(1000.0 / connect_rate_)) : 0;
-      if (connect_rate_ > 0 && timeout > 10) timeout = 10;
+    } else if (!hold_ && in_flight_ < max_connections_ && have_work && rate_ > 0) {
+      // Only the rate holds us back: sleep until the next token (at most 10 ms).
+      timeout = std::clamp(static_cast<int>(1000.0 / rate_), 1, 10);
     } else if (timeout < 0 || timeout > 1000) {
       timeout = 1000;  // periodic sink flush
     }
-    if (timeout != 0) {
-      sleeping_.store(true, std::memory_order_seq_cst);
-      if (can_start && have_work && connect_rate_ == 0) timeout = 0;
+    if (!retry_due_.empty() && timeout != 0) {
+      const uint64_t due = retry_due_.front().first;
+      timeout = due <= now ? 0 : std::min<int>(timeout, static_cast<int>(due - now));
     }
-    int n = epoll_wait(epoll_fd_, events, kMaxEvents, timeout);
+    if (timeout != 0) sleeping_.store(true, std::memory_order_seq_cst);
+    NotePass(MonoUs() - pass_start_us, now);
+    int n = epoll_wait(epoll_fd_, events, kEventsPerPass, timeout);
+    pass_start_us = MonoUs();
     sleeping_.store(false, std::memory_order_relaxed);
+    // Readiness first, then timers: a deadline never fires for a socket whose news is waiting
+    // in this batch.
     for (int i = 0; i < n; ++i) OnEvent(events[i].data.u64, events[i].events);
     now = NowMs();
     wheel_.Advance(now, [this](uint32_t slot) { OnDeadline(slot); });
@@ -170,33 +223,117 @@ void ProberLoop::Run() noexcept {
   if (!s.ok() && sink_status_.ok()) sink_status_ = s;
 }
 
-void ProberLoop::StartTargets(uint64_t now_ms) {
-  if (connect_rate_ > 0) {
-    double elapsed = static_cast<double>(now_ms - tokens_at_ms_) / 1000.0;
-    tokens_at_ms_ = now_ms;
-    double burst = std::max(1.0, connect_rate_ / 100.0);  // at most 10 ms worth at once
-    tokens_ = std::min(burst, tokens_ + elapsed * connect_rate_);
+void ProberLoop::NotePass(uint64_t busy_us, uint64_t now_ms) {
+  const uint32_t ms = static_cast<uint32_t>(busy_us / 1000);
+  if (now_ms - lag_window_ms_ >= 1000) {
+    counters_.lag_ms.store(lag_window_max_ms_, std::memory_order_relaxed);
+    lag_window_ms_ = now_ms;
+    lag_window_max_ms_ = 0;
   }
-  if (hold_ && now_ms >= retry_at_ms_) hold_ = false;
-  ProbeTarget t;
+  lag_window_max_ms_ = std::max(lag_window_max_ms_, ms);
+  if (ms > counters_.lag_max_ms.load(std::memory_order_relaxed)) {
+    counters_.lag_max_ms.store(ms, std::memory_order_relaxed);
+  }
+}
+
+void ProberLoop::NoteConnect(bool bad) {
+  ++window_connects_;
+  if (bad) ++window_bad_;
+}
+
+// Additive increase, multiplicative decrease, as TCP's congestion window: once a window, halve
+// the rate when enough connects were bad, else grow it if the rate held targets back (doubling
+// until the first halving, then by kRateStep). Never below kMinRate, never above the ceiling.
+void ProberLoop::AdaptRate(uint64_t now_ms) {
+  if (!options_->adaptive_rate || now_ms - window_start_ms_ < kWindowMs) return;
+  const double share = 1.0 / options_->threads;
+  if (window_bad_ >= kBadMin && window_bad_ * kBadShare > window_connects_) {
+    rate_ = std::max(kMinRate * share, rate_ / 2);
+    slow_start_ = false;
+  } else if (window_limited_) {
+    rate_ = slow_start_ ? rate_ * 2 : rate_ + kRateStep * share;
+    if (max_rate_ > 0) rate_ = std::min(rate_, max_rate_);
+  }
+  counters_.connect_rate.store(rate_, std::memory_order_relaxed);
+  window_start_ms_ = now_ms;
+  window_connects_ = 0;
+  window_bad_ = 0;
+  window_limited_ = false;
+}
+
+bool ProberLoop::CapsAllow(uint32_t address) const {
+  if (options_->per_address_cap != 0) {
+    auto it = per_address_.find(address);
+    if (it != per_address_.end() && it->second >= options_->per_address_cap) return false;
+  }
+  if (options_->per_prefix_cap != 0) {
+    auto it = per_prefix_.find(Prefix(address));
+    if (it != per_prefix_.end() && it->second >= options_->per_prefix_cap) return false;
+  }
+  return true;
+}
+
+void ProberLoop::HoldForCap(const ProbeTarget& t) {
+  held_[Prefix(t.address)].push_back(t);
+  ++held_count_;
+}
+
+// Priority: targets a finished connection freed from a cap, retries that are due, targets that
+// met a local error, then the queue. A target a cap holds back waits under its /24; the queue is
+// read on only while fewer than max_connections targets wait so.
+bool ProberLoop::NextTarget(ProbeTarget* t) {
+  for (;;) {
+    if (!unheld_.empty()) {
+      *t = unheld_.front();
+      unheld_.pop_front();
+    } else if (!retry_due_.empty() && retry_due_.front().first <= NowMs()) {
+      *t = retry_due_.front().second;
+      retry_due_.pop_front();
+    } else if (!retry_.empty()) {
+      *t = retry_.front();
+      retry_.pop_front();
+      counters_.retrying.store(retry_.size(), std::memory_order_release);
+    } else if (held_count_ >= max_connections_ || !queue_.TryPop(t)) {
+      counters_.waiting.store(retry_due_.size() + held_count_ + unheld_.size(),
+                              std::memory_order_release);
+      return false;
+    }
+    if (CapsAllow(t->address)) break;
+    HoldForCap(*t);
+  }
+  counters_.waiting.store(retry_due_.size() + held_count_ + unheld_.size(),
+                          std::memory_order_release);
+  return true;
+}
+
+bool ProberLoop::StartTargets() {
+  if (rate_ > 0) {
+    const uint64_t now_us = MonoUs();
+    const double elapsed = static_cast<double>(now_us - tokens_at_us_) / 1e6;
+    tokens_at_us_ = now_us;
+    const double burst = std::max(1.0, rate_ / 100.0);  // at most 10 ms worth at once
+    tokens_ = std::min(burst, tokens_ + elapsed * rate_);
+  }
+  if (hold_ && NowMs() >= retry_at_ms_) hold_ = false;
   if (counters_.sink_failed.load(std::memory_order_relaxed) ||
       abandon_queued_.load(std::memory_order_relaxed)) {
     // Records can no longer be written (what is queued would be probed for nothing), or the
     // user stopped the run: targets in flight finish, queued ones are dropped and counted.
     DropQueued();
-    return;
+    return false;
   }
-  while (!hold_ && in_flight_ < max_connections_ && (connect_rate_ == 0 || tokens_ >= 1.0)) {
-    if (!retry_.empty()) {
-      t = retry_.front();
-      retry_.pop_front();
-      counters_.retrying.store(retry_.size(), std::memory_order_release);
-    } else if (!queue_.TryPop(&t)) {
-      break;
+  for (uint32_t started = 0; !hold_ && in_flight_ < max_connections_; ++started) {
+    if (rate_ > 0 && tokens_ < 1.0) {
+      window_limited_ = true;
+      return false;
     }
-    if (connect_rate_ > 0) tokens_ -= 1.0;
-    StartOne(t, now_ms);
+    if (started == kStartsPerPass) return true;
+    ProbeTarget t;
+    if (!NextTarget(&t)) return false;
+    if (rate_ > 0) tokens_ -= 1.0;
+    StartOne(t);
   }
+  return false;
 }
 
 void ProberLoop::RetryLater(Conn& c, uint64_t now_ms) {
@@ -206,7 +343,7 @@ void ProberLoop::RetryLater(Conn& c, uint64_t now_ms) {
   }
   counters_.local_errors.fetch_add(1, std::memory_order_relaxed);
   // StartOne freed the target's name into the record; the retry gets its own copy.
-  ProbeTarget t{c.record.address, c.record.port};
+  ProbeTarget t{c.record.address, c.record.port, nullptr, c.attempt};
   if (c.record.domain != options_->sni) t.name = NewTargetName(c.record.domain);
   Release(c);
   // Nothing of ours is open and it still fails: the machine is out of something (or misses
@@ -258,12 +395,13 @@ ProberLoop::Conn* ProberLoop::Lookup(uint64_t data) {
   return &c;
 }
 
-void ProberLoop::StartOne(ProbeTarget t, uint64_t now_ms) {
+void ProberLoop::StartOne(ProbeTarget t) {
   uint32_t slot = AllocSlot();
   Conn& c = chunks_[slot / kChunk][slot % kChunk];
   ++c.generation;
   c.phase = Conn::Phase::kConnecting;
   c.handshake_done = false;
+  c.attempt = t.attempt;
   c.events = 0;
   c.tls_bytes = 0;
   c.tls.reset();
@@ -273,22 +411,22 @@ void ProberLoop::StartOne(ProbeTarget t, uint64_t now_ms) {
   c.record.port = t.port;
   c.record.protocol = results::ProtocolForPort(t.port);
   c.record.tls_mode = results::TlsModeForPort(t.port);
+  c.record.attempts = static_cast<uint8_t>(t.attempt + 1);
   if (t.name != nullptr) {
     c.record.domain = t.name;
     FreeTargetName(t.name);  // the target is consumed; RetryLater makes a new one
   } else {
     c.record.domain = options_->sni;
   }
-  c.record.start_us = UnixUs();
-  c.start_mono_us = MonoUs();
-  c.target_deadline_ms = now_ms + options_->target_timeout_ms;
   c.session.emplace(&c.record, &options_->session);
   ++in_flight_;
+  ++per_address_[t.address];
+  ++per_prefix_[Prefix(t.address)];
   counters_.in_flight.store(in_flight_, std::memory_order_release);
   counters_.started.fetch_add(1, std::memory_order_relaxed);
 
   c.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (c.fd < 0) return RetryLater(c, now_ms);
+  if (c.fd < 0) return RetryLater(c, NowMs());
   int one = 1;
   if (options_->source_address != 0) {
     // The local port is chosen at connect(), per destination, not here from the one ephemeral
@@ -298,7 +436,7 @@ void ProberLoop::StartOne(ProbeTarget t, uint64_t now_ms) {
     src.sin_family = AF_INET;
     src.sin_addr.s_addr = htonl(options_->source_address);
     if (bind(c.fd, reinterpret_cast<sockaddr*>(&src), sizeof(src)) != 0) {
-      return RetryLater(c, now_ms);
+      return RetryLater(c, NowMs());
     }
   }
   setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -306,6 +444,11 @@ void ProberLoop::StartOne(ProbeTarget t, uint64_t now_ms) {
   dst.sin_family = AF_INET;
   dst.sin_port = htons(t.port);
   dst.sin_addr.s_addr = htonl(t.address);
+  // Every time and deadline of this attempt counts from here, the connect() itself.
+  c.record.start_us = UnixUs();
+  c.start_mono_us = MonoUs();
+  const uint64_t now_ms = c.start_mono_us / 1000;
+  c.target_deadline_ms = now_ms + options_->target_timeout_ms;
   int rc = connect(c.fd, reinterpret_cast<sockaddr*>(&dst), sizeof(dst));
   int err = rc == 0 ? 0 : errno;
   if (rc == 0 || err == EINPROGRESS) {
@@ -316,6 +459,7 @@ void ProberLoop::StartOne(ProbeTarget t, uint64_t now_ms) {
     return;
   }
   if (err == ECONNREFUSED) {
+    NoteConnect(true);
     FinishWithOutcome(c, ProbeOutcome::kConnectRefused);
   } else if (err == EADDRNOTAVAIL || err == EAGAIN || err == ENOBUFS || err == ENOMEM) {
     RetryLater(c, now_ms);  // no local port or memory: ours, not the target's
@@ -351,11 +495,17 @@ void ProberLoop::OnConnected(Conn& c) {
   socklen_t len = sizeof(err);
   getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
   if (err != 0) {
-    FinishWithOutcome(
-        c, err == ECONNREFUSED ? ProbeOutcome::kConnectRefused : ProbeOutcome::kConnectTimeout);
+    NoteConnect(true);
+    // ECONNRESET: the handshake completed and the server reset the connection before we looked
+    // (a full accept queue, a busy server): a reset before the greeting, not a timeout.
+    FinishWithOutcome(c, err == ECONNREFUSED ? ProbeOutcome::kConnectRefused
+                         : err == ECONNRESET ? ProbeOutcome::kConnectionReset
+                                             : ProbeOutcome::kConnectTimeout);
     return;
   }
   c.record.connect_us = static_cast<uint32_t>(MonoUs() - c.start_mono_us);
+  NoteConnect(c.record.connect_us >= kSlowConnectUs);
+  if (options_->on_connected_for_test) options_->on_connected_for_test();
   c.phase = Conn::Phase::kActive;
   SetEvents(c, EPOLLIN | EPOLLRDHUP);
   ArmRead(c, options_->read_timeout_ms);
@@ -508,11 +658,38 @@ void ProberLoop::AfterTlsInput(Conn& c) {
   FlushTls(c);  // post-handshake messages (TLS 1.3 key updates) and alerts
 }
 
+bool ProberLoop::SocketReady(const Conn& c) const {
+  if (c.fd < 0) return false;
+  pollfd p{c.fd,
+           static_cast<short>(c.phase == Conn::Phase::kConnecting ? POLLOUT : POLLIN | POLLRDHUP),
+           0};
+  return poll(&p, 1, 0) > 0 && p.revents != 0;
+}
+
 void ProberLoop::OnDeadline(uint32_t slot) {
   Conn& c = chunks_[slot / kChunk][slot % kChunk];
   if (c.phase == Conn::Phase::kFree) return;
+  // The deadline may have passed while this loop was busy elsewhere: what the socket already
+  // holds (a finished handshake, bytes, EOF, an error) is handled as the event it is, and only
+  // a socket with nothing waiting times out.
+  if (SocketReady(c)) {
+    if (c.phase == Conn::Phase::kConnecting) {
+      OnConnected(c);
+    } else {
+      OnReadable(c);
+    }
+    if (c.phase == Conn::Phase::kFree) return;
+    if (!wheel_.armed(slot)) {
+      // Progress, but nothing re-armed the timer (a TLS handshake in progress): a fresh read
+      // deadline, within the target's.
+      c.read_deadline_ms = std::max(c.read_deadline_ms, NowMs() + options_->read_timeout_ms);
+      wheel_.Schedule(slot, std::min(c.read_deadline_ms, c.target_deadline_ms));
+    }
+    return;
+  }
   uint64_t now = NowMs();
   if (c.phase == Conn::Phase::kConnecting) {
+    NoteConnect(true);
     FinishWithOutcome(c, ProbeOutcome::kConnectTimeout);
     return;
   }
@@ -542,8 +719,33 @@ void ProberLoop::FinishWithOutcome(Conn& c, ProbeOutcome outcome) {
   Finish(c);
 }
 
+bool ProberLoop::RetryTransient(Conn& c) {
+  if (c.attempt >= options_->retries || !Transient(c.record) || stop_.load() ||
+      abandon_queued_.load(std::memory_order_relaxed)) {
+    return false;
+  }
+  if (c.record.banner.empty() && (c.record.outcome == ProbeOutcome::kConnectionReset ||
+                                  c.record.outcome == ProbeOutcome::kNoGreeting)) {
+    NoteConnect(true);  // reset or silent before the greeting: a server under pressure
+  }
+  ProbeTarget t{c.record.address, c.record.port, nullptr, static_cast<uint8_t>(c.attempt + 1)};
+  if (c.record.domain != options_->sni) t.name = NewTargetName(c.record.domain);
+  retry_due_.emplace_back(NowMs() + options_->retry_delay_ms, t);
+  counters_.retried.fetch_add(1, std::memory_order_relaxed);
+  counters_.waiting.store(retry_due_.size() + held_count_ + unheld_.size(),
+                          std::memory_order_release);
+  wheel_.Cancel(c.slot);
+  if (c.fd >= 0) {
+    close(c.fd);
+    c.fd = -1;
+  }
+  Release(c);
+  return true;
+}
+
 void ProberLoop::Finish(Conn& c) {
   const uint32_t slot = c.slot;
+  if (RetryTransient(c)) return;
   wheel_.Cancel(slot);
   if (c.tls && c.record.tls.version == 0 && c.record.tls.failure.empty()) {
     c.tls->FillFacts(&c.record.tls, &cert_cache_);
@@ -562,6 +764,25 @@ void ProberLoop::Finish(Conn& c) {
 }
 
 void ProberLoop::Release(Conn& c) {
+  const uint32_t address = c.record.address;
+  if (auto it = per_address_.find(address); it != per_address_.end() && --it->second == 0) {
+    per_address_.erase(it);
+  }
+  if (auto it = per_prefix_.find(Prefix(address)); it != per_prefix_.end() && --it->second == 0) {
+    per_prefix_.erase(it);
+  }
+  // A target this connection's caps held back may go now: the first of its /24 that fits.
+  if (auto it = held_.find(Prefix(address)); it != held_.end()) {
+    std::deque<ProbeTarget>& list = it->second;
+    for (auto t = list.begin(); t != list.end(); ++t) {
+      if (!CapsAllow(t->address)) continue;
+      unheld_.push_back(*t);
+      list.erase(t);
+      --held_count_;
+      break;
+    }
+    if (list.empty()) held_.erase(it);
+  }
   c.phase = Conn::Phase::kFree;
   c.session.reset();
   c.tls.reset();
@@ -608,10 +829,21 @@ void ProberLoop::DropQueued() {
     FreeTargetName(t.name);
     counters_.abandoned.fetch_add(1, std::memory_order_relaxed);
   }
-  counters_.abandoned.fetch_add(retry_.size(), std::memory_order_relaxed);
+  counters_.abandoned.fetch_add(retry_.size() + retry_due_.size() + held_count_ + unheld_.size(),
+                                std::memory_order_relaxed);
   for (ProbeTarget& r : retry_) FreeTargetName(r.name);
   retry_.clear();
+  for (auto& [due, r] : retry_due_) FreeTargetName(r.name);
+  retry_due_.clear();
+  for (auto& [prefix, list] : held_) {
+    for (ProbeTarget& r : list) FreeTargetName(r.name);
+  }
+  held_.clear();
+  held_count_ = 0;
+  for (ProbeTarget& r : unheld_) FreeTargetName(r.name);
+  unheld_.clear();
   counters_.retrying.store(0, std::memory_order_release);
+  counters_.waiting.store(0, std::memory_order_release);
 }
 
 }  // namespace mailsweep::engine

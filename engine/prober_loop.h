@@ -1,7 +1,14 @@
 // One prober thread's event loop (see prober_pool.h for the whole): epoll, a slab of Conn
 // addressed by (slot, generation) packed into epoll_event.data.u64, a timer wheel with each
-// connection's nearest deadline, a token bucket for new connections, a hand-off queue fed by
-// other threads and an eventfd to wake the loop when it sleeps.
+// connection's nearest deadline, an adaptive token bucket for new connections, caps per
+// destination, a retry schedule, a hand-off queue fed by other threads and an eventfd to wake
+// the loop when it sleeps.
+//
+// Fairness and honest deadlines (results must not depend on load): each pass starts at most
+// kStartsPerPass connections and handles at most kEventsPerPass events, readiness before
+// timers; every start reads the clock itself, so a deadline counts from its own connect(); a
+// deadline that fires looks at the socket first (a finished handshake, bytes or EOF waiting) and
+// handles that instead of recording a timeout the loop itself caused by being busy.
 //
 // Thread rules: Run() is the loop thread; Submit(), Wake(), RequestStop() and the counters are
 // for any thread. Everything else belongs to the loop thread.
@@ -17,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "engine/handoff_queue.h"
 #include "engine/prober_pool.h"
@@ -36,8 +44,13 @@ struct alignas(64) LoopCounters {
   std::atomic<uint64_t> in_flight{0};
   std::atomic<uint64_t> abandoned{0};
   std::atomic<uint64_t> local_errors{0};
-  std::atomic<uint64_t> retrying{0};  // targets waiting to be tried again after a local error
-  std::atomic<uint64_t> unprobed{0};  // targets given up: local errors only, for too long
+  std::atomic<uint64_t> retrying{0};     // targets waiting to be tried again after a local error
+  std::atomic<uint64_t> unprobed{0};     // targets given up: local errors only, for too long
+  std::atomic<uint64_t> waiting{0};      // retries scheduled and targets held by a destination cap
+  std::atomic<uint64_t> retried{0};      // attempts ended transiently and scheduled again
+  std::atomic<double> connect_rate{0};   // the current start rate (0: unlimited)
+  std::atomic<uint32_t> lag_ms{0};       // longest pass in the last full second
+  std::atomic<uint32_t> lag_max_ms{0};   // longest pass since the start
   std::atomic<bool> sink_failed{false};  // a flush of the records failed (a full disk, ...)
   std::array<std::atomic<uint64_t>, 16> outcomes{};
 };
@@ -59,9 +72,10 @@ class ProberLoop {
     abandon_queued_.store(true, std::memory_order_release);
     Wake();
   }
-  bool idle() const {  // nothing queued, retrying or in flight (any thread)
+  bool idle() const {  // nothing queued, waiting, retrying or in flight (any thread)
     return queue_.ApproxSize() == 0 && counters_.in_flight.load(std::memory_order_acquire) == 0 &&
-           counters_.retrying.load(std::memory_order_acquire) == 0;
+           counters_.retrying.load(std::memory_order_acquire) == 0 &&
+           counters_.waiting.load(std::memory_order_acquire) == 0;
   }
   size_t queued() const { return queue_.ApproxSize(); }
   size_t queue_capacity() const { return queue_.capacity(); }
@@ -76,8 +90,14 @@ class ProberLoop {
              double connect_rate);
 
   void Wake();
-  void StartTargets(uint64_t now_ms);
-  void StartOne(ProbeTarget t, uint64_t now_ms);  // consumes t: its name moves into the record
+  // Starts at most kStartsPerPass targets; true when it stopped with more it could start now.
+  bool StartTargets();
+  bool NextTarget(ProbeTarget* t);  // the next startable target, in priority order
+  bool CapsAllow(uint32_t address) const;
+  void HoldForCap(const ProbeTarget& t);
+  void AdaptRate(uint64_t now_ms);
+  void NoteConnect(bool bad);    // one connect result for AdaptRate
+  void StartOne(ProbeTarget t);  // consumes t: its name moves into the record
   void RetryLater(Conn& c, uint64_t now_ms);
   void DropQueued();  // frees and counts as abandoned what is queued or waiting to be retried
   void OnEvent(uint64_t data, uint32_t events);
@@ -93,10 +113,13 @@ class ProberLoop {
   void FlushTls(Conn& c);
   void ArmRead(Conn& c, uint32_t ms);
   void Finish(Conn& c);
-  void Discard(Conn& c);  // ends a connection without a record (abandoned)
-  void Release(Conn& c);  // returns the slot of an ended connection to the free list
+  bool RetryTransient(Conn& c);  // a transient outcome with retries left: schedule, true
+  void Discard(Conn& c);         // ends a connection without a record (abandoned)
+  void Release(Conn& c);         // returns the slot of an ended connection to the free list
   void FinishWithOutcome(Conn& c, results::ProbeOutcome outcome);
   void AbortAll();
+  bool SocketReady(const Conn& c) const;  // poll(0): what a deadline must look at first
+  void NotePass(uint64_t busy_us, uint64_t now_ms);
   Conn* Lookup(uint64_t data);
   uint32_t AllocSlot();
   void SetEvents(Conn& c, uint32_t events);
@@ -105,9 +128,20 @@ class ProberLoop {
   const probes::TlsContext* tls_;
   std::unique_ptr<results::RecordSink> sink_;
   uint32_t max_connections_;
-  double connect_rate_;  // per second; 0 = unlimited
+  double max_rate_;  // per second: the adaptive rate's ceiling, or the fixed rate; 0 = unlimited
+  double rate_;      // the current start rate; 0 = unlimited
   double tokens_ = 0;
-  uint64_t tokens_at_ms_ = 0;
+  uint64_t tokens_at_us_ = 0;
+  // AdaptRate's window: connects completed and how many of them were bad, whether the rate held
+  // targets back, and the slow-start threshold.
+  uint64_t window_start_ms_ = 0;
+  uint32_t window_connects_ = 0;
+  uint32_t window_bad_ = 0;
+  bool window_limited_ = false;
+  bool slow_start_ = true;
+  // Loop lag: the longest pass in the current one-second window.
+  uint64_t lag_window_ms_ = 0;
+  uint32_t lag_window_max_ms_ = 0;
 
   int epoll_fd_ = -1;
   int event_fd_ = -1;
@@ -133,6 +167,16 @@ class ProberLoop {
   // memory ran out). Such a failure says nothing about the target, so it gets no record: it is
   // tried again once one of our connections has ended, or after kRetryPauseMs when none is open.
   std::deque<ProbeTarget> retry_;
+  // Transient outcomes waiting for their next attempt, in the order they are due (one delay for
+  // all, so appending keeps the order).
+  std::deque<std::pair<uint64_t, ProbeTarget>> retry_due_;
+  // Destination caps: connections in flight per address and per /24, the targets held back by
+  // them per /24, and those a finished connection has freed to start.
+  absl::flat_hash_map<uint32_t, uint32_t> per_address_;
+  absl::flat_hash_map<uint32_t, uint32_t> per_prefix_;
+  absl::flat_hash_map<uint32_t, std::deque<ProbeTarget>> held_;
+  std::deque<ProbeTarget> unheld_;
+  uint64_t held_count_ = 0;
   bool hold_ = false;  // no new connection until one ends or retry_at_ms_
   uint64_t retry_at_ms_ = 0;
   uint32_t failures_while_idle_ = 0;  // local failures in a row with nothing in flight

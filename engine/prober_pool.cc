@@ -1,5 +1,6 @@
 #include "engine/prober_pool.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -19,6 +20,8 @@ absl::Status ProberOptions::Validate() const {
     return absl::InvalidArgumentError("timeouts must be positive");
   }
   if (queue_capacity == 0) return absl::InvalidArgumentError("queue capacity must be positive");
+  if (retries > 10) return absl::InvalidArgumentError("retries: 0..10");
+  if (retry_delay_ms == 0) return absl::InvalidArgumentError("retry delay must be positive");
   if (session.ehlo_name.empty() || session.ehlo_name.find_first_of(" \r\n") != std::string::npos) {
     return absl::InvalidArgumentError("EHLO name must be one word");
   }
@@ -67,12 +70,11 @@ void FreeTargetName(char* name) { delete[] name; }
 
 bool ProberPool::TrySubmit(const ProbeTarget& t) {
   if (draining_.load(std::memory_order_relaxed)) return false;
-  const size_t n = loops_.size();
-  uint64_t first = next_loop_.fetch_add(1, std::memory_order_relaxed);
-  for (size_t i = 0; i < n; ++i) {
-    if (loops_[(first + i) % n]->Submit(t)) return true;
-  }
-  return false;
+  // Every target of a /24 goes to one loop, so that its caps per address and per /24 hold for
+  // the whole pool. The multiplier spreads neighbouring /24s over the loops.
+  const uint32_t prefix = t.address >> 8;
+  const size_t loop = (uint64_t{prefix * 0x9E3779B1u} * loops_.size()) >> 32;
+  return loops_[loop]->Submit(t);
 }
 
 size_t ProberPool::TrySubmitBatch(std::span<const ProbeTarget> targets) {
@@ -93,6 +95,11 @@ ProberStats ProberPool::Stats() const {
     s.local_errors += c.local_errors.load(std::memory_order_relaxed);
     s.unprobed += c.unprobed.load(std::memory_order_relaxed);
     s.queued += c.retrying.load(std::memory_order_relaxed);
+    s.queued += c.waiting.load(std::memory_order_relaxed);
+    s.retried += c.retried.load(std::memory_order_relaxed);
+    s.connect_rate += c.connect_rate.load(std::memory_order_relaxed);
+    s.lag_ms = std::max(s.lag_ms, c.lag_ms.load(std::memory_order_relaxed));
+    s.lag_max_ms = std::max(s.lag_max_ms, c.lag_max_ms.load(std::memory_order_relaxed));
     for (size_t i = 0; i < s.outcomes.size(); ++i) {
       s.outcomes[i] += c.outcomes[i].load(std::memory_order_relaxed);
     }

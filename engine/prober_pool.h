@@ -4,10 +4,11 @@
 // arrives through TrySubmit() (a lock-free bounded hand-off queue per loop plus an eventfd
 // wake-up); one ProbeRecord per target leaves through the sink.
 //
-// Limits: a global cap on concurrent connections (split evenly over the loops), a cap on new
-// connections per second (token bucket per loop), deadlines for connect, each read and the whole
-// target. Back-pressure: TrySubmit() returns false when the loop queues are full; Stats()
-// reports in-flight vs cap and queue depth.
+// Limits: a global cap on concurrent connections (split evenly over the loops), caps per
+// destination address and /24 (a target goes to the loop its /24 hashes to, so these hold across
+// loops), an adaptive start rate (token bucket per loop), deadlines for connect, each read and
+// the whole target, and retries of transient outcomes. Back-pressure: TrySubmit() returns false
+// when the target's loop queue is full; Stats() reports in-flight vs cap and queue depth.
 //
 // Thread rules: TrySubmit(), Stats(), Drain() and the destructor may be called from any thread
 // (Drain()/destructor from one at a time). The sink factory must outlive the pool.
@@ -22,6 +23,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -40,21 +42,38 @@ namespace mailsweep::engine {
 
 struct ProberOptions {
   uint32_t threads = 1;
-  uint32_t max_connections = 10000;   // concurrent, all loops together
-  uint32_t connect_rate = 0;          // new connections per second, all loops; 0 = unlimited
+  uint32_t max_connections = 10000;  // concurrent, all loops together
+  // New connections per second, all loops: the ceiling of the adaptive rate (0 = none), or the
+  // fixed rate when adaptive_rate is off (0 = unlimited).
+  uint32_t connect_rate = 0;
+  // The start rate follows the servers' answers as TCP's window does: it grows while connects
+  // complete quickly and halves when more than a few in a window are slow (a SYN retransmitted:
+  // a full listen queue or a congested path), time out, or are refused or reset before the
+  // greeting (see prober_loop.cc, AdaptRate).
+  bool adaptive_rate = true;
+  uint32_t per_address_cap = 4;  // concurrent connections to one address (0 = no cap)
+  uint32_t per_prefix_cap = 64;  // ... to one /24 (0 = no cap)
+  // A probe whose outcome is transient (connect timeout, reset before the greeting, service
+  // unavailable, no greeting, read timeout) is tried again this many times, retry_delay_ms after
+  // the attempt ended; the record keeps the last attempt and counts them (ProbeRecord::attempts).
+  uint32_t retries = 1;
+  uint32_t retry_delay_ms = 3000;
   uint32_t queue_capacity = 1 << 16;  // per loop
   uint32_t connect_timeout_ms = 5000;
   uint32_t read_timeout_ms = 10000;     // each reply, and the TLS handshake
   uint32_t target_timeout_ms = 30000;   // the whole conversation
   uint32_t tls_max_bytes = 256 * 1024;  // ciphertext accepted per target
   uint32_t source_address = 0;          // bind() to this IPv4 (host order); 0 = kernel's choice
-  std::string sni;                      // TLS server_name; empty = none
+  std::string sni;                      // TLS server name; empty = none
   // What Drain() does with connections still in flight at its deadline: true writes their
   // records with what they reached (as on a timeout); false drops them without a record and
   // counts them as abandoned, so a resumed scan probes them again.
   bool record_abandoned = true;
   probes::SessionOptions session;
   probes::TlsOptions tls;
+  // Tests only: called on the loop thread each time a connection completes its handshake
+  // (before the session starts), so a test can stall the loop on purpose. Empty in production.
+  std::function<void()> on_connected_for_test;
 
   absl::Status Validate() const;
 };
@@ -69,6 +88,7 @@ struct ProbeTarget {
   uint32_t address;
   uint16_t port;
   char* name = nullptr;
+  uint8_t attempt = 0;  // attempts made before this one (retries of transient outcomes)
 };
 // A heap copy of `name` for ProbeTarget::name (null for an empty name); FreeTargetName(null) is
 // a no-op.
@@ -77,16 +97,21 @@ void FreeTargetName(char* name);
 
 struct ProberStats {
   uint64_t submitted = 0;
-  uint64_t started = 0;  // connections begun
+  uint64_t started = 0;  // connections begun (retries included)
   uint64_t done = 0;     // records written
   uint64_t in_flight = 0;
-  uint64_t queued = 0;
-  uint64_t abandoned = 0;     // queued targets dropped by a Drain() that ran out of time
+  uint64_t queued = 0;        // not started yet: queued, waiting for a retry or a destination cap
+  uint64_t retried = 0;       // attempts that ended transiently and were scheduled again
+  uint64_t abandoned = 0;     // targets dropped without a record (a stop, a drain deadline)
   uint64_t local_errors = 0;  // socket()/bind()/connect() failed on our side (EMFILE, no
                               // ports): the target waited and was tried again, without a record
   uint64_t unprobed = 0;      // targets given up after local errors only, for ~10 s: no record
   uint32_t capacity = 0;      // max concurrent connections
   uint64_t queue_capacity = 0;
+  double connect_rate = 0;  // the current start rate, all loops (0: unlimited)
+  uint32_t lag_ms = 0;      // the longest busy stretch between two epoll_waits in the last
+                            // second (largest of the loops)
+  uint32_t lag_max_ms = 0;  // ... since the start
   std::array<uint64_t, 16> outcomes{};  // indexed by results::ProbeOutcome value
 };
 
@@ -129,7 +154,6 @@ class ProberPool {
   std::unique_ptr<probes::TlsContext> tls_;
   std::vector<std::unique_ptr<ProberLoop>> loops_;
   std::vector<std::thread> threads_;
-  std::atomic<uint64_t> next_loop_{0};
   std::atomic<bool> draining_{false};
   bool joined_ = false;
 };

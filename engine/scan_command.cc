@@ -68,8 +68,10 @@ int RunScanCommand(int argc, const char* const* argv) {
       "  mailsweep scan -p 110,143,993,995 -r 100000 --seed 7 --allow-reserved 198.18.0.0/15 \\\n"
       "      -o lab.msr 198.18.0.0/15\n"
       "  mailsweep-agg report --geo lab-geo.csv --out report lab.msr*\n"
-      "Exit status: 0 complete, 1 runtime failure, 2 bad usage, 3 stopped (resume with "
-      "--resume FILE.ckpt).");
+      "Every open (address, port) found ends with a probe record or is counted as left for a "
+      "resume.\n"
+      "Exit status: 0 complete, 1 runtime failure or targets left without a record, 2 bad usage, "
+      "3 stopped\n(resume with --resume FILE.ckpt).");
   std::vector<std::string> positional;
   if (absl::Status s = flags.Parse(argc, argv, &positional); !s.ok()) {
     return Usage(ToStd(s.message()));
@@ -123,9 +125,15 @@ int RunScanCommand(int argc, const char* const* argv) {
   }
   if (!scan.quiet) {
     absl::FPrintF(
-        stderr, "%s: %s: sent %d SYNs, %d open; %d probes done%s%s%s; records in %s\n", kName,
-        summary->complete ? "done" : "stopped", summary->targets_sent, summary->open,
-        summary->probes_done,
+        stderr,
+        "%s: %s: sent %d SYNs, %d open; %d probes done (%d retries; loop lag at most %d ms)%s%s%s; "
+        "records in %s\n",
+        kName,
+        summary->complete  ? "done"
+        : summary->stopped ? "stopped"
+                           : "incomplete",
+        summary->targets_sent, summary->open, summary->probes_done, summary->probes_retried,
+        summary->loop_lag_max_ms,
         summary->reprobed ? StrCat(" (", summary->reprobed, " left by the last run)")
                           : std::string(),
         summary->skipped_known ? StrCat(", ", summary->skipped_known, " found again and skipped")
@@ -142,7 +150,9 @@ int RunScanCommand(int argc, const char* const* argv) {
   if (!summary->dropped_warning.empty()) {
     absl::FPrintF(stderr, "%s: %s\n", kName, summary->dropped_warning);
   }
-  return summary->complete ? 0 : 3;
+  // A scan that was not stopped yet left targets without a record (local errors, a sink
+  // failure): a failure, not a pause.
+  return summary->complete ? 0 : summary->stopped ? 3 : 1;
 }
 
 }  // namespace mailsweep::engine

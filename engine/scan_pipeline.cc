@@ -291,19 +291,20 @@ std::string FormatScanStatus(double elapsed, const SweepStats& s, const SweepSta
                             Outcome(p, ProbeOutcome::kImplicitTlsFailed);
   const uint64_t other = p.done - tls - plain - tls_fail;
   return absl::StrFormat(
-      "%s %.0f%%; send: %d %s (%s avg); open %d; probes: %d done %s, %d/%d in flight, %d waiting; "
-      "tls %d, plaintext %d, tls failed %d, other %d; %s%s\n",
+      "%s %.0f%%; send: %d %s (%s avg); open %d; probes: %d done %s, %d/%d in flight, %d waiting, "
+      "%d retried, start rate %s, lag %d ms; tls %d, plaintext %d, tls failed %d, other %d; %s%s\n",
       Clock(elapsed), 100 * done_frac, s.sent, absl::StrFormat("%.1fk p/s", send_now / 1000),
       absl::StrFormat("%.1fk", send_avg / 1000), s.open, p.done,
-      absl::StrFormat("%.0f/s", probe_now), p.in_flight, p.capacity, backlog, tls, plain, tls_fail,
-      other,
+      absl::StrFormat("%.0f/s", probe_now), p.in_flight, p.capacity, backlog, p.retried,
+      p.connect_rate > 0 ? absl::StrFormat("%.0f/s", p.connect_rate) : std::string("unlimited"),
+      p.lag_ms, tls, plain, tls_fail, other,
       s.sending ? StrCat("ETA ", eta)
                 : (s.cooling_down ? "cooling down" : StrCat("probing, ETA ", eta)),
       s.paused_ms > prev.paused_ms ? " (held back by the probers)" : "");
 }
 
 std::string FormatScanJson(double elapsed, const SweepStats& s, const ProberStats& p,
-                           uint64_t backlog, uint64_t checkpoint) {
+                           uint64_t backlog, uint64_t cut_off, uint64_t checkpoint) {
   std::string outcomes;
   for (size_t i = 1; i < p.outcomes.size(); ++i) {
     if (p.outcomes[i] == 0) continue;
@@ -313,11 +314,12 @@ std::string FormatScanJson(double elapsed, const SweepStats& s, const ProberStat
   return absl::StrFormat(
       "{\"elapsed\":%.3f,\"positions_done\":%d,\"positions_total\":%d,\"sent\":%d,\"replies\":%d,"
       "\"open\":%d,\"closed\":%d,\"unreachable\":%d,\"pcap_dropped\":%d,\"paused_ms\":%d,"
-      "\"probes_done\":%d,\"probes_in_flight\":%d,\"probes_waiting\":%d,\"checkpoint\":%d,"
-      "\"outcomes\":{%s}}\n",
+      "\"probes_done\":%d,\"probes_in_flight\":%d,\"probes_waiting\":%d,\"probes_retried\":%d,"
+      "\"probes_cut_off\":%d,\"connect_rate\":%.0f,\"loop_lag_ms\":%d,\"loop_lag_max_ms\":%d,"
+      "\"checkpoint\":%d,\"outcomes\":{%s}}\n",
       elapsed, s.positions_done, s.positions_total, s.sent, s.replies, s.open, s.closed,
-      s.unreachable, s.pcap_dropped, s.paused_ms, p.done, p.in_flight, backlog, checkpoint,
-      outcomes);
+      s.unreachable, s.pcap_dropped, s.paused_ms, p.done, p.in_flight, backlog, p.retried, cut_off,
+      p.connect_rate, p.lag_ms, p.lag_max_ms, checkpoint, outcomes);
 }
 
 }  // namespace
@@ -471,7 +473,10 @@ absl::StatusOr<ScanSummary> RunScan(const ScanConfig& cfg, SignalFd* signals) {
         fputs(FormatScanStatus(elapsed, s, sprev, p, pprev, feeder->Backlog()).c_str(), stderr);
       }
       if (json) {
-        fputs(FormatScanJson(elapsed, s, p, feeder->Backlog(), checkpoint.position).c_str(), json);
+        fputs(FormatScanJson(elapsed, s, p, feeder->Backlog(),
+                             feeder->abandoned() + p.abandoned + p.unprobed, checkpoint.position)
+                  .c_str(),
+              json);
         fflush(json);
       }
       sprev = s;
@@ -495,6 +500,8 @@ absl::StatusOr<ScanSummary> RunScan(const ScanConfig& cfg, SignalFd* signals) {
   summary.skipped_known = dedup.skipped() + feeder->skipped();
   summary.reprobed = prior.pending.size();
   summary.paused_ms = final_sweep.paused_ms;
+  summary.probes_retried = final_probe.retried;
+  summary.loop_lag_max_ms = final_probe.lag_max_ms;
   summary.stopped = stops > 0;
   summary.output_file = file;
 
@@ -505,7 +512,7 @@ absl::StatusOr<ScanSummary> RunScan(const ScanConfig& cfg, SignalFd* signals) {
   absl::Status closed = writer->Close();
   if (json) {
     fputs(FormatScanJson(static_cast<double>(MonotonicNs() - start_ns) / 1e9, final_sweep,
-                         final_probe, 0, checkpoint.position)
+                         final_probe, 0, summary.probes_abandoned, checkpoint.position)
               .c_str(),
           json);
     fclose(json);

@@ -65,7 +65,9 @@ struct ScanSummary {
   uint64_t skipped_known = 0;     // found again but already recorded by an earlier run
   uint64_t reprobed = 0;          // open hosts of earlier runs probed at start
   uint64_t paused_ms = 0;         // time the senders spent held back by the probers
-  std::string dropped_warning;     // DroppedRepliesWarning(): "" unless replies were dropped
+  uint64_t probes_retried = 0;    // attempts that ended transiently and were made again
+  uint32_t loop_lag_max_ms = 0;   // the prober loops' longest pass
+  std::string dropped_warning;    // DroppedRepliesWarning(): "" unless replies were dropped
   bool stopped = false;
   bool complete = false;
   std::string output_file;  // the file this run wrote

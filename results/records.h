@@ -82,6 +82,7 @@ enum ProbeFlag : uint32_t {
   kBannerTruncated = 1u << 9,        // banner longer than the cap
   kCapabilitiesRead = 1u << 10,      // CAPA/CAPABILITY/EHLO reply read completely before TLS
   kCapabilitiesReadTls = 1u << 11,   // ... and again inside TLS
+  kHeloFallback = 1u << 12,          // SMTP: EHLO answered 500/502, HELO sent instead
 };
 
 struct CertificateFacts {
@@ -129,7 +130,10 @@ struct ProbeRecord {
   std::string auth_mechanisms_tls;
   TlsFacts tls;
   std::string domain;  // the target's name (ZGrab2's domain, or --sni), sent as TLS server name
-
+  // Connections this record took: 1, or more when transient outcomes (a connect timeout, a
+  // reset before the greeting, 421/service unavailable, a read timeout) were tried again. The
+  // record keeps the last attempt's outcome and facts.
+  uint8_t attempts = 1;
 
   friend bool operator==(const ProbeRecord&, const ProbeRecord&) = default;
 };

@@ -4,9 +4,9 @@
 #include "engine/prober_pool.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -106,6 +106,8 @@ class Pop3Server {
   std::thread thread_;
 };
 
+// Every target of these tests is one address of the loopback: no destination caps, a fixed
+// rate and no retries, unless a test is about them.
 ProberOptions SmallOptions() {
   ProberOptions o;
   o.threads = 2;
@@ -113,8 +115,53 @@ ProberOptions SmallOptions() {
   o.connect_timeout_ms = 2000;
   o.read_timeout_ms = 5000;
   o.target_timeout_ms = 20000;
+  o.per_address_cap = 0;
+  o.per_prefix_cap = 0;
+  o.adaptive_rate = false;
+  o.retries = 0;
   return o;
 }
+
+// Accepts every connection in a thread of its own; the first `reset_first` get an RST at once,
+// the others a POP3 greeting and CAPA reply written in one go (the prober reads the greeting,
+// sends CAPA and finds the reply already there), then are kept open until the server ends.
+class PipelinedPop3Server {
+ public:
+  explicit PipelinedPop3Server(int reset_first = 0)
+      : fd_(Listen(kLocal1, 110)), reset_first_(reset_first), thread_([this] { Serve(); }) {}
+  ~PipelinedPop3Server() {
+    stop_ = true;
+    thread_.join();
+    for (int c : open_) close(c);
+    close(fd_);
+  }
+  int accepted() const { return accepted_.load(); }
+
+ private:
+  void Serve() {
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 20) <= 0) continue;
+      int c = accept(fd_, nullptr, nullptr);
+      if (c < 0) continue;
+      if (accepted_.fetch_add(1) < reset_first_) {
+        linger l{1, 0};  // close with an RST: a reset before the greeting
+        setsockopt(c, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+        close(c);
+        continue;
+      }
+      const char* reply = "+OK hi\r\n+OK\r\nUSER\r\n.\r\n";
+      (void)!write(c, reply, strlen(reply));
+      open_.push_back(c);
+    }
+  }
+  int fd_;
+  const int reset_first_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> accepted_{0};
+  std::vector<int> open_;
+  std::thread thread_;
+};
 
 // `name`: every target gets its own copy (the pool owns what it takes).
 void SubmitAll(ProberPool* pool, uint32_t address, uint16_t port, int n,
@@ -163,6 +210,7 @@ TEST_CASE("PoolHoldsTheConnectionCapAndReportsSaturation", "[.netns]") {
   int silent = Listen(kLocal1, 143);  // completes handshakes, never says a word
   CollectingSinks sinks;
   ProberOptions o = SmallOptions();
+  o.threads = 1;  // one address: all its targets go to one loop
   o.max_connections = 10;
   o.read_timeout_ms = 60000;
   o.target_timeout_ms = 60000;
@@ -314,6 +362,151 @@ TEST_CASE("PoolStopsProbingWhenRecordsCannotBeWritten", "[.netns]") {
   ProberStats s = (*pool)->Stats();
   CHECK(s.done < 10000);  // stopped soon after the failed flush, not after all 30,000
   CHECK(s.done + s.abandoned == batch.size());
+}
+
+TEST_CASE("PoolStalledLoopRecordsNoFalseTimeouts", "[.netns]") {
+  // The loop sleeps inside a callback for three times the connect and read deadlines while
+  // hundreds of handshakes complete and greetings arrive. A deadline that fires afterwards must
+  // find the connection established and its bytes waiting, not record a timeout the loop itself
+  // caused.
+  PipelinedPop3Server server;
+  CollectingSinks sinks;
+  ProberOptions o = SmallOptions();
+  o.threads = 1;
+  o.max_connections = 600;
+  o.connect_timeout_ms = 300;
+  o.read_timeout_ms = 300;
+  std::atomic<int> connected{0};
+  o.on_connected_for_test = [&connected] {
+    if (connected.fetch_add(1) == 100) std::this_thread::sleep_for(1000ms);
+  };
+  auto pool = ProberPool::Create(o, &sinks);
+  REQUIRE(pool.ok());
+  SubmitAll(pool->get(), kLocal1, 110, 600);
+  REQUIRE((*pool)->Drain(absl::Seconds(60)).ok());
+  ProberStats s = (*pool)->Stats();
+  CHECK(s.done == 600);
+  CHECK(s.outcomes[static_cast<size_t>(ProbeOutcome::kPlaintextOnly)] == 600);
+  CHECK(s.outcomes[static_cast<size_t>(ProbeOutcome::kConnectTimeout)] == 0);
+  CHECK(s.lag_max_ms >= 1000);  // the stall shows as loop lag
+  REQUIRE(sinks.records.size() == 600);
+  for (const auto& r : sinks.records) {
+    CHECK(r.outcome == ProbeOutcome::kPlaintextOnly);
+    CHECK(r.attempts == 1);
+  }
+}
+
+TEST_CASE("PoolRetriesTransientOutcomesAndCountsAttempts", "[.netns]") {
+  // The first 30 connections are reset before the greeting; with one retry every target ends
+  // as the server really is, its record saying it took two connections.
+  PipelinedPop3Server server(30);
+  CollectingSinks sinks;
+  ProberOptions o = SmallOptions();
+  o.max_connections = 30;
+  o.retries = 1;
+  o.retry_delay_ms = 100;
+  auto pool = ProberPool::Create(o, &sinks);
+  REQUIRE(pool.ok());
+  SubmitAll(pool->get(), kLocal1, 110, 30);
+  // All 30 first attempts start before any retry (30 connections are allowed at once).
+  REQUIRE((*pool)->Drain(absl::Seconds(60)).ok());
+  ProberStats s = (*pool)->Stats();
+  CHECK(s.done == 30);
+  CHECK(s.retried == 30);
+  CHECK(s.started == 60);
+  REQUIRE(sinks.records.size() == 30);
+  for (const auto& r : sinks.records) {
+    CHECK(r.outcome == ProbeOutcome::kPlaintextOnly);
+    CHECK(r.attempts == 2);
+  }
+}
+
+TEST_CASE("PoolWithoutRetriesRecordsTheTransientOutcome", "[.netns]") {
+  PipelinedPop3Server server(10);
+  CollectingSinks sinks;
+  ProberOptions o = SmallOptions();
+  o.threads = 1;
+  o.max_connections = 1;  // one at a time: exactly the first 10 targets meet the resets
+  auto pool = ProberPool::Create(o, &sinks);
+  REQUIRE(pool.ok());
+  SubmitAll(pool->get(), kLocal1, 110, 20);
+  REQUIRE((*pool)->Drain(absl::Seconds(60)).ok());
+  ProberStats s = (*pool)->Stats();
+  CHECK(s.retried == 0);
+  for (const auto& r : sinks.records) {
+    if (r.outcome != ProbeOutcome::kPlaintextOnly)
+      CHECK(r.outcome == ProbeOutcome::kConnectionReset);
+  }
+  CHECK(s.outcomes[static_cast<size_t>(ProbeOutcome::kConnectionReset)] == 10);
+  CHECK(s.outcomes[static_cast<size_t>(ProbeOutcome::kPlaintextOnly)] == 10);
+  for (const auto& r : sinks.records) CHECK(r.attempts == 1);
+}
+
+TEST_CASE("PoolHoldsTheCapsPerAddressAndPer24", "[.netns]") {
+  int silent = Listen(0, 143);  // every loopback address: handshakes complete, no greeting
+  CollectingSinks sinks;
+  ProberOptions o = SmallOptions();
+  o.max_connections = 100;
+  o.per_address_cap = 3;
+  o.per_prefix_cap = 5;
+  o.read_timeout_ms = 60000;
+  o.target_timeout_ms = 60000;
+  auto pool = ProberPool::Create(o, &sinks);
+  REQUIRE(pool.ok());
+  SubmitAll(pool->get(), kLocal1, 143, 10);     // 127.0.0.1: 3 at once
+  SubmitAll(pool->get(), 0x7F000105, 143, 10);  // 127.0.1.5: 3 at once ...
+  SubmitAll(pool->get(), 0x7F000106, 143, 10);  // ... and 127.0.1.6, 5 in 127.0.1.0/24
+  ProberStats s;
+  for (int i = 0; i < 300; ++i) {
+    s = (*pool)->Stats();
+    if (s.in_flight == 8) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  std::this_thread::sleep_for(200ms);  // nothing more may start
+  s = (*pool)->Stats();
+  CHECK(s.in_flight == 8);
+  CHECK(s.queued == 22);
+  REQUIRE((*pool)->Drain(absl::ZeroDuration()).ok());
+  s = (*pool)->Stats();
+  CHECK(s.done + s.abandoned == 30);
+  close(silent);
+}
+
+TEST_CASE("PoolStartRateFallsWhenConnectsAreRefused", "[.netns]") {
+  // 127.0.0.2 refuses every connect: the adaptive rate halves window after window, down from
+  // its first value, and every target still gets its record.
+  CollectingSinks sinks;
+  ProberOptions o = SmallOptions();
+  o.threads = 1;
+  o.adaptive_rate = true;
+  auto pool = ProberPool::Create(o, &sinks);
+  REQUIRE(pool.ok());
+  const double first = (*pool)->Stats().connect_rate;
+  CHECK(first > 0);
+  SubmitAll(pool->get(), kLocal2, 110, 400);
+  REQUIRE((*pool)->Drain(absl::Seconds(120)).ok());
+  ProberStats s = (*pool)->Stats();
+  CHECK(s.done == 400);
+  CHECK(s.outcomes[static_cast<size_t>(ProbeOutcome::kConnectRefused)] == 400);
+  CHECK(s.connect_rate < first / 2);
+}
+
+TEST_CASE("PoolStartRateGrowsWhileConnectsSucceed", "[.netns]") {
+  PipelinedPop3Server server;
+  CollectingSinks sinks;
+  ProberOptions o = SmallOptions();
+  o.threads = 1;
+  o.max_connections = 1000;
+  o.adaptive_rate = true;
+  auto pool = ProberPool::Create(o, &sinks);
+  REQUIRE(pool.ok());
+  const double first = (*pool)->Stats().connect_rate;
+  SubmitAll(pool->get(), kLocal1, 110, 1000);
+  REQUIRE((*pool)->Drain(absl::Seconds(120)).ok());
+  ProberStats s = (*pool)->Stats();
+  CHECK(s.done == 1000);
+  CHECK(s.outcomes[static_cast<size_t>(ProbeOutcome::kPlaintextOnly)] == 1000);
+  CHECK(s.connect_rate > first);
 }
 
 TEST_CASE("PoolRejectsBadOptions") {

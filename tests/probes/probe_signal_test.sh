@@ -51,7 +51,7 @@ probe_pid=""
 exec 7>&-
 echo "exit $rc; $(tr '\n' ' ' < "$work/err")"
 [[ $rc -eq 3 ]] || fail "exit $rc, want 3 (stopped)"
-grep -q "200 targets not probed, without a record (stopped by a signal)" "$work/err" ||
+grep -q "300 targets: 100 records, 200 without a record (stopped by a signal)" "$work/err" ||
   fail "the dropped and cut-off targets are not reported"
 "$agg" info "$work/out.msr" > "$work/info" || fail "the record file is damaged: $(cat "$work/info")"
 grep -q "0 event(s), 0 bytes dropped, 0 torn-tail bytes" "$work/info" || fail "$(cat "$work/info")"
