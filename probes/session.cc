@@ -63,6 +63,14 @@ bool SmtpLineShape(std::string_view line, int* code, bool* last) {
   return true;
 }
 
+// POP3 "-ERR [SYS/TEMP] ..." or "-ERR [SYS/PERM] ...": RFC 3206's codes for a failure of the
+// server, not of the command.
+bool SysResponseCode(std::string_view err_line) {
+  std::string_view rest = err_line.substr(std::min<size_t>(4, err_line.size()));
+  rest.remove_prefix(std::min(rest.size(), rest.find_first_not_of(' ')));
+  return StartsWithNoCase(rest, "[SYS") && rest.size() > 4 && (rest[4] == '/' || rest[4] == ']');
+}
+
 }  // namespace
 
 Session::Session(results::ProbeRecord* record, const SessionOptions* options)
@@ -93,7 +101,7 @@ Action Session::OnBytes(std::span<const uint8_t> data) {
   }
   if (state_ == State::kInjectionWait) {
     // Anything the server says before we ask is the answer to the injected command.
-    if (lines_.NextLine()) {
+    if (lines_.NextLine() || lines_.overflow()) {
       rec_->flags |= results::kInjectionVulnerable;
       lines_.Clear();
       return SendCapsCommand();
@@ -111,7 +119,12 @@ Action Session::OnBytes(std::span<const uint8_t> data) {
     if (have_action) return a;
   }
   if (lines_.overflow()) {
-    if (state_ == State::kGreeting) rec_->flags |= results::kBannerTruncated;
+    if (state_ == State::kGreeting) {
+      // A greeting that never ends still shows who answered: keep its first bytes, as many as the
+      // line cap let in (the same bytes however the greeting was split).
+      AddBannerBytes(lines_.pending_bytes().substr(0, opt_->max_line));
+      rec_->flags |= results::kBannerTruncated;
+    }
     return Finish(ProbeOutcome::kProtocolError);
   }
   lines_.Shrink();
@@ -153,6 +166,7 @@ Action Session::OnTimeout() {
       lines_.Clear();
       return SendCapsCommand();
     case State::kCaps:
+    case State::kHeloReply:
     case State::kStartTlsReply:
       return Finish(in_tls_ ? SuccessOutcome() : ProbeOutcome::kIoTimeout);
   }
@@ -211,8 +225,12 @@ Action Session::Pop3Line(std::string_view line, bool* have_action) {
           return {};
         }
         *have_action = true;
-        if (err) return AfterCaps();  // old servers without CAPA
-        return Finish(ProbeOutcome::kProtocolError);
+        if (!err) return Finish(ProbeOutcome::kProtocolError);
+        // -ERR to CAPA is an old server without it (RFC 2449), which cannot advertise STLS
+        // either, unless an RFC 3206 [SYS/TEMP] or [SYS/PERM] code says the server itself failed:
+        // then nothing is known about STLS.
+        if (SysResponseCode(line)) return ServiceRefused();
+        return AfterCaps();
       }
       if (line == ".") {
         rec_->flags |= in_tls_ ? results::kCapabilitiesReadTls : results::kCapabilitiesRead;
@@ -279,8 +297,10 @@ Action Session::ImapLine(std::string_view line, bool* have_action) {
         if (state_ == State::kCaps && EqualsNoCase(kind, "CAPABILITY")) {
           ParseImapCapabilities(rest);
         } else if (EqualsNoCase(kind, "BYE")) {
-          // The server is leaving; the tagged reply may never come. Keep reading: OnClosed
-          // decides.
+          // RFC 3501 7.1.5: the server is about to close; a tagged reply that may still come
+          // would not carry the conversation on, so there is no use waiting for the close.
+          *have_action = true;
+          return ServiceRefused();
         }
         return {};
       }
@@ -343,16 +363,24 @@ Action Session::SmtpLine(std::string_view line, bool* have_action) {
       }
       if (!last) return {};
       *have_action = true;
-      if (reply_ok_) {
-        rec_->flags |= in_tls_ ? results::kCapabilitiesReadTls : results::kCapabilitiesRead;
-      }
-      return AfterCaps();
+      return AfterEhlo(code);
     }
+    case State::kHeloReply:
+      reply_started_ = !last;
+      if (!last) return {};
+      *have_action = true;
+      // 250: a server without extensions, so without STARTTLS. A refused HELO leaves that open.
+      if (code == 250) return AfterCaps();
+      if (code >= 400 && code < 600) return ServiceRefused();
+      return Finish(ProbeOutcome::kProtocolError);
     case State::kStartTlsReply:
       reply_started_ = !last;
       if (!last) return {};
       *have_action = true;
       if (code == 220) return StartTlsAccepted();
+      // 421 answers any command when the server closes the channel (RFC 5321 3.8): the server is
+      // going away, it did not judge STARTTLS. Other errors (454 "TLS not available", 502) do.
+      if (code == 421) return ServiceRefused();
       return StartTlsRejected();
     default:
       return {};
@@ -387,6 +415,25 @@ Action Session::SendCapsCommand() {
   return Finish(ProbeOutcome::kNotThisProtocol);
 }
 
+// `code` is the reply's last line; capabilities were taken only from a reply that began with 250.
+Action Session::AfterEhlo(int code) {
+  const bool ok = code == 250 && reply_ok_;
+  if (ok) rec_->flags |= in_tls_ ? results::kCapabilitiesReadTls : results::kCapabilitiesRead;
+  if (in_tls_) return AfterCaps();  // the TLS outcome is known; EHLO only adds facts
+  if (ok) return AfterCaps();
+  // "Command not recognised" / "not implemented": a pre-ESMTP server, which RFC 5321 3.2 says
+  // a client should greet with HELO instead.
+  if (code == 500 || code == 502) return SendHelo();
+  // Every other 4xx/5xx refuses us before any extension was listed: 421 (closing, Postfix's
+  // "timeout exceeded"), 450/451 (busy, greylisting), 501 (our EHLO name refused; HELO would get
+  // the same), 550/554 (policy). Whether the server offers STARTTLS stays unknown, so none of
+  // them may count as plaintext_only (which feeds "without TLS"); 4xx and 5xx share the outcome
+  // because both refuse service, and the reply code says no more about TLS than the outcome.
+  if (code >= 400 && code < 600) return ServiceRefused();
+  // 2xx/3xx other than a whole 250 reply answer no EHLO.
+  return Finish(ProbeOutcome::kProtocolError);
+}
+
 Action Session::AfterCaps() {
   if (in_tls_) return Finish(SuccessOutcome());
   // Facts before TLS.
@@ -419,6 +466,18 @@ Action Session::AfterCaps() {
   if (!advertised && !opt_->starttls_blind) return Finish(ProbeOutcome::kPlaintextOnly);
   if (!advertised) rec_->flags |= results::kStartTlsTriedBlind;
   return SendStartTls();
+}
+
+Action Session::SendHelo() {
+  state_ = State::kHeloReply;
+  reply_started_ = false;
+  reply_ok_ = false;
+  reply_bytes_ = 0;
+  rec_->flags |= results::kHeloFallback;
+  out_ = "HELO ";
+  out_ += opt_->ehlo_name;
+  out_ += "\r\n";
+  return Send(out_);
 }
 
 Action Session::SendStartTls() {
@@ -462,6 +521,12 @@ Action Session::StartTlsAccepted() {
 Action Session::StartTlsRejected() {
   if (rec_->flags & results::kStartTlsAdvertised) return Finish(ProbeOutcome::kStartTlsRefused);
   return Finish(ProbeOutcome::kPlaintextOnly);  // blind try refused: the server told the truth
+}
+
+// The server refused to go on. Before TLS this is all the probe learnt; once TLS is up the
+// handshake already answered the question, as when the server times out or closes there.
+Action Session::ServiceRefused() {
+  return Finish(in_tls_ ? SuccessOutcome() : ProbeOutcome::kServiceUnavailable);
 }
 
 Action Session::Finish(ProbeOutcome outcome) {
@@ -514,20 +579,17 @@ bool Session::GreetingPrefixPlausible() const {
   return false;
 }
 
+// The banner is always a prefix of the greeting's lines, each ended by CR LF.
 void Session::AddBannerLine(std::string_view line) {
+  AddBannerBytes(line);
+  AddBannerBytes("\r\n");
+}
+
+void Session::AddBannerBytes(std::string_view bytes) {
   std::string& b = rec_->banner;
-  if (b.size() >= opt_->banner_cap) {
-    rec_->flags |= results::kBannerTruncated;
-    return;
-  }
-  size_t room = opt_->banner_cap - b.size();
-  if (line.size() + 2 > room) {
-    b.append(line.substr(0, room));
-    rec_->flags |= results::kBannerTruncated;
-    return;
-  }
-  b.append(line);
-  b.append("\r\n");
+  const size_t room = opt_->banner_cap - std::min<size_t>(b.size(), opt_->banner_cap);
+  if (bytes.size() > room) rec_->flags |= results::kBannerTruncated;
+  b.append(bytes.substr(0, room));
 }
 
 void Session::AddCapability(std::string_view token) {

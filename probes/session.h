@@ -4,11 +4,19 @@
 // it receives and performs what the session asks. The session fills a caller-owned ProbeRecord
 // (banner, capabilities, flags, outcome); the caller adds timings and TLS facts.
 //
-// Flow (STARTTLS ports): greeting -> CAPA/CAPABILITY/EHLO -> STLS/STARTTLS when advertised (or
-// blindly, opt-in) -> kStartTls -> [injection wait] -> capabilities again inside TLS -> done.
-// Implicit ports: kStartTls first, then greeting and capabilities inside TLS. Nothing is ever
-// pipelined after STARTTLS except the opt-in injection probe; plaintext that arrives after the
-// STARTTLS reply is recorded (kPlaintextLeftover) and dropped, never fed to TLS.
+// Flow (STARTTLS ports): greeting -> CAPA/CAPABILITY/EHLO (SMTP: HELO when EHLO draws 500/502,
+// flag kHeloFallback) -> STLS/STARTTLS when advertised (or blindly, opt-in) -> kStartTls ->
+// [injection wait] -> capabilities again inside TLS -> done. Implicit ports: kStartTls first,
+// then greeting and capabilities inside TLS. Nothing is ever pipelined after STARTTLS except the
+// opt-in injection probe; plaintext that arrives after the STARTTLS reply is recorded
+// (kPlaintextLeftover) and dropped, never fed to TLS.
+//
+// Replies are read whole and by their status: a server that refuses service before TLS (POP3
+// -ERR greeting or [SYS/...] to CAPA, IMAP BYE, SMTP 4xx/5xx greeting, 421 to any command,
+// 4xx/5xx to HELO or to EHLO but 500/502) ends in kServiceUnavailable, never in a plaintext
+// outcome: the TLS facts were not learnt. After STARTTLS's handshake, or an implicit port's
+// positive greeting inside TLS, they were: a later refusal keeps the TLS outcome, as a timeout
+// or close there does.
 //
 // One owner thread; no allocation beyond the line buffer, the record's strings and one command.
 //
@@ -85,6 +93,7 @@ class Session {
   enum class State : uint8_t {
     kGreeting,
     kCaps,
+    kHeloReply,  // SMTP: HELO sent after EHLO drew 500/502
     kStartTlsReply,
     kTlsHandshake,
     kInjectionWait,
@@ -98,15 +107,19 @@ class Session {
 
   Action AfterGreeting();
   Action AfterCaps();
+  Action AfterEhlo(int code);
   Action SendCapsCommand();
+  Action SendHelo();
   Action SendStartTls();
   Action StartTlsAccepted();
   Action StartTlsRejected();
+  Action ServiceRefused();
   Action Finish(results::ProbeOutcome outcome);
   Action Send(std::string_view command);
 
   bool GreetingPrefixPlausible() const;
   void AddBannerLine(std::string_view line);
+  void AddBannerBytes(std::string_view bytes);
   void AddCapability(std::string_view token);
   void AddAuthMechanism(std::string_view mech);
   void ParseImapCapabilities(std::string_view list);

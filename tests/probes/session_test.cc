@@ -249,6 +249,40 @@ TEST_CASE("Pop3ErrGreetingIsServiceUnavailable") {
   CHECK(r.last_bytes.empty());
 }
 
+TEST_CASE("Pop3InUseGreetingIsServiceUnavailable") {
+  Run r = PlayAll(110, {{"", "-ERR [IN-USE] Mailbox is locked by another session.\r\n"}});
+  CHECK(r.rec.outcome == ProbeOutcome::kServiceUnavailable);
+  CHECK(r.rec.banner == "-ERR [IN-USE] Mailbox is locked by another session.\r\n");
+}
+
+TEST_CASE("Pop3SysErrToCapaIsServiceUnavailable") {
+  // RFC 3206: the server failed, it did not say it lacks CAPA (and so STLS).
+  for (const char* err : {"-ERR [SYS/TEMP] Internal error occurred. Refer to server log.\r\n",
+                          "-ERR [sys/perm] Disk full\r\n", "-ERR [SYS] broken\r\n"}) {
+    Run r = PlayAll(110, {{"", "+OK Dovecot ready.\r\n"}, {"CAPA\r\n", err}});
+    CHECK(r.rec.outcome == ProbeOutcome::kServiceUnavailable);
+    CHECK_FALSE(Has(r.rec, results::kCapabilitiesRead));
+  }
+}
+
+TEST_CASE("Pop3OtherErrToCapaStaysPlaintextOnly") {
+  for (const char* err : {"-ERR [SYSTEM] unknown code\r\n", "-ERR [AUTH] no\r\n",
+                          "-ERR SYS/TEMP without brackets\r\n"}) {
+    Run r = PlayAll(110, {{"", "+OK\r\n"}, {"CAPA\r\n", err}});
+    CHECK(r.rec.outcome == ProbeOutcome::kPlaintextOnly);
+  }
+}
+
+TEST_CASE("Pop3SysErrToCapaInsideTlsKeepsStartTlsOk") {
+  Run r = PlayAll(110, {{"", "+OK\r\n"},
+                        {"CAPA\r\n", "+OK\r\nSTLS\r\n.\r\n"},
+                        {"STLS\r\n", "+OK Begin TLS\r\n"},
+                        {"<TLS>", ""},
+                        {"CAPA\r\n", "-ERR [SYS/TEMP] try later\r\n"}});
+  CHECK(r.rec.outcome == ProbeOutcome::kStartTlsOk);
+  CHECK_FALSE(Has(r.rec, results::kCapabilitiesReadTls));
+}
+
 TEST_CASE("Pop3ImplicitTls995") {
   Run r = PlayAll(995, {{"<TLS>", "+OK Dovecot ready.\r\n"}, {"CAPA\r\n", kDovecotCapaTls}});
   CHECK(r.rec.outcome == ProbeOutcome::kImplicitTlsOk);
@@ -325,6 +359,50 @@ TEST_CASE("Pop3EndlessLineIsProtocolError") {
   Run r = Play(110, {{"", endless}}, {1000});
   CHECK(r.rec.outcome == ProbeOutcome::kProtocolError);
   CHECK(Has(r.rec, results::kBannerTruncated));
+}
+
+TEST_CASE("Pop3EndlessGreetingKeepsBannerCapBytes") {
+  // No CR LF ever; under max_bytes, so every split (one read included) ends on the line cap.
+  std::string endless = "+OK ";
+  for (int i = 0; endless.size() < 100000; ++i) endless += std::to_string(i) + ' ';
+  SessionOptions opt;
+  opt.banner_cap = 512;  // below max_line
+  Run r = PlayAll(110, {{"", endless}}, opt);
+  CHECK(r.rec.outcome == ProbeOutcome::kProtocolError);
+  CHECK(Has(r.rec, results::kBannerTruncated));
+  CHECK(r.rec.banner == endless.substr(0, 512));
+  CHECK(r.last_bytes.empty());
+}
+
+TEST_CASE("Pop3EndlessGreetingKeepsLineCapBytesWhenBannerCapIsLarger") {
+  // The line cap stops the read first: the banner holds what it let in, whatever the split.
+  std::string endless = "+OK ";
+  for (int i = 0; endless.size() < 100000; ++i) endless += std::to_string(i) + ' ';
+  const SessionOptions opt;
+  REQUIRE(opt.max_line < opt.banner_cap);
+  Run r = PlayAll(110, {{"", endless}});
+  CHECK(r.rec.outcome == ProbeOutcome::kProtocolError);
+  CHECK(Has(r.rec, results::kBannerTruncated));
+  CHECK(r.rec.banner == endless.substr(0, opt.max_line));
+}
+
+TEST_CASE("Pop3GreetingLineLongerThanCapIsProtocolErrorEvenInOneRead") {
+  // Complete in one read or cut into many, a line over the cap is refused the same way.
+  const SessionOptions opt;
+  std::string greeting = "+OK " + std::string(opt.max_line, 'x');
+  Run r = PlayAll(110, {{"", greeting + "\r\n"}});
+  CHECK(r.rec.outcome == ProbeOutcome::kProtocolError);
+  CHECK(r.rec.banner == greeting.substr(0, opt.max_line));
+}
+
+TEST_CASE("Pop3GreetingLineExactlyAtCapIsAccepted") {
+  // The CR of the line's CR LF may arrive alone; it does not count against the cap.
+  const SessionOptions opt;
+  std::string greeting = "+OK " + std::string(opt.max_line - 4, 'x');
+  Run r = PlayAll(110, {{"", greeting + "\r\n"}, {"CAPA\r\n", "+OK\r\nUSER\r\n.\r\n"}});
+  CHECK(r.rec.outcome == ProbeOutcome::kPlaintextOnly);
+  CHECK(r.rec.banner == greeting + "\r\n");
+  CHECK_FALSE(Has(r.rec, results::kBannerTruncated));
 }
 
 TEST_CASE("Pop3EndlessCapaIsBounded") {
@@ -456,6 +534,32 @@ TEST_CASE("ImapImplicitTlsWithoutCapabilityInGreeting") {
   CHECK(r.rec.capabilities_tls == "IMAP4REV1 AUTH=PLAIN");
 }
 
+TEST_CASE("ImapByeDuringCapabilityIsServiceUnavailable") {
+  Run r = PlayAll(143, {{"", "* OK ready\r\n"},
+                        {"a001 CAPABILITY\r\n",
+                         "* CAPABILITY IMAP4rev1 STARTTLS\r\n* BYE Server shutting down.\r\n"
+                         "a001 OK ignored\r\n"}});
+  CHECK(r.rec.outcome == ProbeOutcome::kServiceUnavailable);
+  CHECK_FALSE(Has(r.rec, results::kCapabilitiesRead));
+  CHECK_FALSE(Has(r.rec, results::kStartTlsAdvertised));  // never decided on
+}
+
+TEST_CASE("ImapByeToStartTlsIsServiceUnavailable") {
+  Run r = PlayAll(143, {{"", kDovecotImapGreeting},
+                        {"a001 STARTTLS\r\n", "* BYE Disconnected for inactivity.\r\n"}});
+  CHECK(r.rec.outcome == ProbeOutcome::kServiceUnavailable);
+  CHECK_FALSE(Has(r.rec, results::kStartTlsAccepted));
+}
+
+TEST_CASE("ImapByeInsideTlsKeepsStartTlsOk") {
+  Run r = PlayAll(143, {{"", kDovecotImapGreeting},
+                        {"a001 STARTTLS\r\n", "a001 OK Begin TLS negotiation now.\r\n"},
+                        {"<TLS>", ""},
+                        {"a002 CAPABILITY\r\n", "* BYE Server shutting down.\r\n"}});
+  CHECK(r.rec.outcome == ProbeOutcome::kStartTlsOk);
+  CHECK_FALSE(Has(r.rec, results::kCapabilitiesReadTls));
+}
+
 TEST_CASE("ImapWrongTagIsProtocolError") {
   Run r = PlayAll(143, {{"", "* OK ready\r\n"}, {"a001 CAPABILITY\r\n", "b7 OK\r\n"}});
   CHECK(r.rec.outcome == ProbeOutcome::kProtocolError);
@@ -539,6 +643,179 @@ TEST_CASE("SmtpRefusingGreetings") {
   }
 }
 
+TEST_CASE("Smtp421AtGreetingIsServiceUnavailable") {
+  Run r =
+      PlayAll(25, {{"", "421 4.3.2 Service shutting down and closing transmission channel\r\n"}});
+  CHECK(r.rec.outcome == ProbeOutcome::kServiceUnavailable);
+  CHECK(r.rec.banner == "421 4.3.2 Service shutting down and closing transmission channel\r\n");
+  CHECK(r.last_bytes.empty());
+}
+
+TEST_CASE("SmtpPostfix421AfterEhloIsServiceUnavailable") {
+  // Postfix timing a client out: before this fix recorded as plaintext_only.
+  Run r = PlayAll(25, {{"", "220 mail.example.org ESMTP Postfix (Debian/GNU)\r\n"},
+                       {"EHLO mailsweep.invalid\r\n", "421 4.4.2 Error: timeout exceeded\r\n"}});
+  CHECK(r.rec.outcome == ProbeOutcome::kServiceUnavailable);
+  CHECK(r.rec.capabilities.empty());
+  CHECK_FALSE(Has(r.rec, results::kCapabilitiesRead));
+  CHECK_FALSE(Has(r.rec, results::kHeloFallback));
+}
+
+TEST_CASE("SmtpMultiLine421AfterEhloIsServiceUnavailable") {
+  Run r = PlayAll(587, {{"", "220 mx ESMTP\r\n"},
+                        {"EHLO mailsweep.invalid\r\n",
+                         "421-4.7.0 Too many connections from your address\r\n"
+                         "421 4.7.0 Try again later\r\n"}});
+  CHECK(r.rec.outcome == ProbeOutcome::kServiceUnavailable);
+}
+
+TEST_CASE("Smtp554AfterEhloIsServiceUnavailable") {
+  Run r = PlayAll(
+      25, {{"", "220 mx.example.net ESMTP\r\n"},
+           {"EHLO mailsweep.invalid\r\n", "554 5.7.1 Client host rejected: Access denied\r\n"}});
+  CHECK(r.rec.outcome == ProbeOutcome::kServiceUnavailable);
+  CHECK(r.last_bytes == "QUIT\r\n");
+}
+
+TEST_CASE("SmtpOtherRefusalsOfEhloAreServiceUnavailable") {
+  for (const char* reply :
+       {"450 4.7.1 Client host rejected: cannot find your hostname\r\n",
+        "451 4.3.0 Temporary lookup failure\r\n", "501 5.5.2 Syntax: EHLO hostname\r\n",
+        "550 5.7.1 Go away\r\n", "503 5.5.1 Bad sequence\r\n"}) {
+    INFO(reply);
+    Run r = PlayAll(25, {{"", "220 mx ESMTP\r\n"}, {"EHLO mailsweep.invalid\r\n", reply}});
+    CHECK(r.rec.outcome == ProbeOutcome::kServiceUnavailable);
+    CHECK_FALSE(Has(r.rec, results::kHeloFallback));
+  }
+}
+
+TEST_CASE("Smtp250LinesEndedBy421AreServiceUnavailable") {
+  // The last line is the reply's verdict; the extensions seen before it stay as facts.
+  Run r = PlayAll(25, {{"", "220 mx ESMTP\r\n"},
+                       {"EHLO mailsweep.invalid\r\n",
+                        "250-mx\r\n250-PIPELINING\r\n421 4.4.2 Error: timeout exceeded\r\n"}});
+  CHECK(r.rec.outcome == ProbeOutcome::kServiceUnavailable);
+  CHECK_FALSE(Has(r.rec, results::kCapabilitiesRead));
+}
+
+TEST_CASE("SmtpNon250SuccessToEhloIsProtocolError") {
+  for (const char* reply :
+       {"220 mx ESMTP again\r\n", "354 go ahead\r\n", "220-mx\r\n250 STARTTLS\r\n"}) {
+    INFO(reply);
+    Run r = PlayAll(25, {{"", "220 mx ESMTP\r\n"}, {"EHLO mailsweep.invalid\r\n", reply}});
+    CHECK(r.rec.outcome == ProbeOutcome::kProtocolError);
+  }
+}
+
+TEST_CASE("Smtp500ToEhloFallsBackToHeloAndIsPlaintextOnly") {
+  Run r = PlayAll(25, {{"", "220 old.example.org SMTP ready\r\n"},
+                       {"EHLO mailsweep.invalid\r\n", "500 5.5.1 Command unrecognized\r\n"},
+                       {"HELO mailsweep.invalid\r\n", "250 old.example.org\r\n"}});
+  CHECK(r.rec.outcome == ProbeOutcome::kPlaintextOnly);
+  CHECK(Has(r.rec, results::kHeloFallback));
+  CHECK_FALSE(Has(r.rec, results::kStartTlsAdvertised));
+  CHECK_FALSE(Has(r.rec, results::kCapabilitiesRead));  // like a POP3 server without CAPA
+  CHECK(r.rec.capabilities.empty());
+  CHECK(r.last_bytes == "QUIT\r\n");
+}
+
+TEST_CASE("SmtpHeloFallbackUsesTheEhloName") {
+  SessionOptions opt;
+  opt.ehlo_name = "probe.example.net";
+  Run r = PlayAll(587,
+                  {{"", "220 mx\r\n"},
+                   {"EHLO probe.example.net\r\n", "502 5.5.2 Command not implemented\r\n"},
+                   {"HELO probe.example.net\r\n", "250-mx\r\n250 hello\r\n"}},
+                  opt);
+  CHECK(r.rec.outcome == ProbeOutcome::kPlaintextOnly);
+  CHECK(r.rec.capabilities.empty());  // HELO lists no extensions, even in a 250- reply
+  CHECK(Has(r.rec, results::kHeloFallback));
+}
+
+TEST_CASE("Smtp502ToEhloThenHeloRefusedIsServiceUnavailable") {
+  for (const char* reply : {"421 4.4.2 Error: timeout exceeded\r\n", "554 5.7.1 Access denied\r\n",
+                            "501 5.5.4 Invalid domain name\r\n"}) {
+    INFO(reply);
+    Run r =
+        PlayAll(25, {{"", "220 mx\r\n"},
+                     {"EHLO mailsweep.invalid\r\n", "502 5.5.2 Error: command not recognized\r\n"},
+                     {"HELO mailsweep.invalid\r\n", reply}});
+    CHECK(r.rec.outcome == ProbeOutcome::kServiceUnavailable);
+    CHECK(Has(r.rec, results::kHeloFallback));
+  }
+}
+
+TEST_CASE("SmtpHeloAnsweredOddlyIsProtocolError") {
+  Run r = PlayAll(25, {{"", "220 mx\r\n"},
+                       {"EHLO mailsweep.invalid\r\n", "500 what\r\n"},
+                       {"HELO mailsweep.invalid\r\n", "354 what\r\n"}});
+  CHECK(r.rec.outcome == ProbeOutcome::kProtocolError);
+}
+
+TEST_CASE("SmtpHeloFallbackThenBlindStartTls") {
+  SessionOptions opt;
+  opt.starttls_blind = true;
+  Run refused = PlayAll(25,
+                        {{"", "220 mx\r\n"},
+                         {"EHLO mailsweep.invalid\r\n", "500 unrecognized\r\n"},
+                         {"HELO mailsweep.invalid\r\n", "250 mx\r\n"},
+                         {"STARTTLS\r\n", "500 unrecognized\r\n"}},
+                        opt);
+  CHECK(refused.rec.outcome == ProbeOutcome::kPlaintextOnly);
+  CHECK(Has(refused.rec, results::kHeloFallback));
+  CHECK(Has(refused.rec, results::kStartTlsTriedBlind));
+  Run accepted = PlayAll(25,
+                         {{"", "220 mx\r\n"},
+                          {"EHLO mailsweep.invalid\r\n", "500 unrecognized\r\n"},
+                          {"HELO mailsweep.invalid\r\n", "250 mx\r\n"},
+                          {"STARTTLS\r\n", "220 go ahead\r\n"},
+                          {"<TLS>", ""},
+                          {"EHLO mailsweep.invalid\r\n", "500 unrecognized\r\n"}},
+                         opt);
+  CHECK(accepted.rec.outcome == ProbeOutcome::kStartTlsOk);
+  CHECK(Has(accepted.rec, results::kHeloFallback));
+}
+
+TEST_CASE("Smtp421ToStartTlsIsServiceUnavailable") {
+  Run r = PlayAll(25, {{"", "220 mail.example.org ESMTP Postfix (Debian/GNU)\r\n"},
+                       {"EHLO mailsweep.invalid\r\n", kPostfixEhlo},
+                       {"STARTTLS\r\n", "421 4.4.2 Error: timeout exceeded\r\n"}});
+  CHECK(r.rec.outcome == ProbeOutcome::kServiceUnavailable);
+  CHECK(Has(r.rec, results::kStartTlsAdvertised));
+  CHECK(Has(r.rec, results::kCapabilitiesRead));
+  CHECK_FALSE(Has(r.rec, results::kStartTlsAccepted));
+}
+
+TEST_CASE("Smtp421ToBlindStartTlsIsServiceUnavailable") {
+  SessionOptions opt;
+  opt.starttls_blind = true;
+  Run r = PlayAll(25,
+                  {{"", "220 mx\r\n"},
+                   {"EHLO mailsweep.invalid\r\n", "250 mx\r\n"},
+                   {"STARTTLS\r\n", "421 closing\r\n"}},
+                  opt);
+  CHECK(r.rec.outcome == ProbeOutcome::kServiceUnavailable);
+}
+
+TEST_CASE("Smtp421ToEhloInsideTlsKeepsStartTlsOk") {
+  Run r = PlayAll(25, {{"", "220 mail.example.org ESMTP Postfix (Debian/GNU)\r\n"},
+                       {"EHLO mailsweep.invalid\r\n", kPostfixEhlo},
+                       {"STARTTLS\r\n", "220 2.0.0 Ready to start TLS\r\n"},
+                       {"<TLS>", ""},
+                       {"EHLO mailsweep.invalid\r\n", "421 4.4.2 Error: timeout exceeded\r\n"}});
+  CHECK(r.rec.outcome == ProbeOutcome::kStartTlsOk);
+  CHECK_FALSE(Has(r.rec, results::kCapabilitiesReadTls));
+  CHECK_FALSE(Has(r.rec, results::kHeloFallback));
+}
+
+TEST_CASE("Smtp500ToEhloOnImplicitTlsKeepsImplicitTlsOk") {
+  // Inside TLS the outcome is known; HELO would add nothing to it.
+  Run r =
+      PlayAll(465, {{"<TLS>", "220 old SMTP\r\n"}, {"EHLO mailsweep.invalid\r\n", "500 what\r\n"}});
+  CHECK(r.rec.outcome == ProbeOutcome::kImplicitTlsOk);
+  CHECK_FALSE(Has(r.rec, results::kHeloFallback));
+}
+
 TEST_CASE("SmtpWithoutStartTlsIsPlaintextOnly") {
   Run r =
       PlayAll(25, {{"", "220 mx.example.org ESMTP Postfix\r\n"},
@@ -562,6 +839,56 @@ TEST_CASE("SmtpEndlessBannerIsBounded") {
   CHECK(r.rec.outcome == ProbeOutcome::kProtocolError);
   CHECK(Has(r.rec, results::kBannerTruncated));
   CHECK(r.rec.banner.size() <= SessionOptions{}.banner_cap);
+}
+
+TEST_CASE("SmtpMultiLineGreetingBeyondMaxReplyKeepsFirstBytes") {
+  // Under max_bytes, so every split (one read included) ends on max_reply.
+  std::string endless;
+  for (int i = 0; endless.size() < 60000; ++i)
+    endless += "220-line " + std::to_string(i) + " of a greeting that goes on\r\n";
+  const SessionOptions opt;
+  REQUIRE(endless.size() > opt.max_reply);
+  Run r = PlayAll(25, {{"", endless}});
+  CHECK(r.rec.outcome == ProbeOutcome::kProtocolError);
+  CHECK(Has(r.rec, results::kBannerTruncated));
+  CHECK(r.rec.banner == endless.substr(0, opt.banner_cap));
+  CHECK(r.last_bytes.empty());
+}
+
+TEST_CASE("SmtpMultiLineGreetingBeyondMaxReplyBelowBannerCapKeepsWholeLines") {
+  std::string endless;
+  for (int i = 0; endless.size() < 60000; ++i) endless += "220-" + std::to_string(i) + "\r\n";
+  SessionOptions opt;
+  opt.max_reply = 1000;
+  Run r = PlayAll(25, {{"", endless}}, opt);
+  CHECK(r.rec.outcome == ProbeOutcome::kProtocolError);
+  CHECK(Has(r.rec, results::kBannerTruncated));
+  // Every line that fitted in max_reply, nothing more.
+  REQUIRE(r.rec.banner.size() <= opt.max_reply);
+  CHECK(r.rec.banner.size() > opt.max_reply - 12);
+  CHECK(r.rec.banner == endless.substr(0, r.rec.banner.size()));
+  CHECK(r.rec.banner.substr(r.rec.banner.size() - 2) == "\r\n");
+}
+
+TEST_CASE("SmtpGreetingEndingInAnEndlessLineKeepsFirstBytes") {
+  std::string head = "220-mx.example.org ESMTP\r\n220-Welcome\r\n";
+  std::string endless = head + "220 " + std::string(100000 - head.size(), 'z');
+  SessionOptions opt;
+  opt.banner_cap = 1024;
+  Run r = PlayAll(25, {{"", endless}}, opt);
+  CHECK(r.rec.outcome == ProbeOutcome::kProtocolError);
+  CHECK(Has(r.rec, results::kBannerTruncated));
+  CHECK(r.rec.banner == endless.substr(0, 1024));
+}
+
+TEST_CASE("SmtpBannerCutInsideALineEndIsAPrefixOfTheGreeting") {
+  SessionOptions opt;
+  opt.banner_cap = 7;  // ends between the CR and the LF of the first line
+  Run r = PlayAll(25, {{"", "220-ab\r\n220 cd\r\n"}, {"EHLO mailsweep.invalid\r\n", "250 mx\r\n"}},
+                  opt);
+  CHECK(r.rec.banner == "220-ab\r");
+  CHECK(Has(r.rec, results::kBannerTruncated));
+  CHECK(r.rec.outcome == ProbeOutcome::kPlaintextOnly);
 }
 
 TEST_CASE("SmtpGarbageAfterGreetingIsProtocolError") {
@@ -637,16 +964,44 @@ TEST_CASE("CloseDuringHandshakeIsHandshakeFailure") {
   CHECK(rec.tls.failure == "closed");
 }
 
-TEST_CASE("ImapCloseAfterByeInsideCapabilityIsProtocolError") {
+TEST_CASE("ImapByeInsideCapabilityThenCloseIsServiceUnavailable") {
+  // The BYE decides; the close that follows changes nothing.
   ProbeRecord rec;
   rec.port = 143;
   SessionOptions opt;
   Session s(&rec, &opt);
   s.Start();
   s.OnBytes("* OK hi\r\n");
-  REQUIRE(s.OnBytes("* BYE going away\r\n").step == Step::kWait);
+  REQUIRE(s.OnBytes("* BYE going away\r\n").step == Step::kDone);
+  REQUIRE(s.OnClosed().step == Step::kDone);
+  CHECK(rec.outcome == ProbeOutcome::kServiceUnavailable);
+}
+
+TEST_CASE("ImapCloseInsideUnfinishedByeLineIsProtocolError") {
+  ProbeRecord rec;
+  rec.port = 143;
+  SessionOptions opt;
+  Session s(&rec, &opt);
+  s.Start();
+  s.OnBytes("* OK hi\r\n");
+  REQUIRE(s.OnBytes("* BYE going aw").step == Step::kWait);
   REQUIRE(s.OnClosed().step == Step::kDone);
   CHECK(rec.outcome == ProbeOutcome::kProtocolError);
+}
+
+TEST_CASE("SmtpSilenceAfterHeloIsIoTimeout") {
+  ProbeRecord rec;
+  rec.port = 25;
+  SessionOptions opt;
+  Session s(&rec, &opt);
+  s.Start();
+  REQUIRE(s.OnBytes("220 hi\r\n").step == Step::kSend);
+  Action a = s.OnBytes("500 what?\r\n");
+  REQUIRE(a.step == Step::kSend);
+  CHECK(a.bytes == "HELO mailsweep.invalid\r\n");
+  REQUIRE(s.OnTimeout().step == Step::kDone);
+  CHECK(rec.outcome == ProbeOutcome::kIoTimeout);
+  CHECK(Has(rec, results::kHeloFallback));
 }
 
 TEST_CASE("UnknownPortIsNotThisProtocol") {
