@@ -54,7 +54,9 @@ enum class ProbeOutcome : uint8_t {
   kConnectTimeout = 2,           // no answer to our SYN within the connect deadline
   kNoGreeting = 3,               // connected, but no complete greeting before the read deadline
   kNotThisProtocol = 4,          // the greeting is not POP3/IMAP/SMTP as the port implies
-  kServiceUnavailable = 5,       // protocol greeting that refuses service (IMAP BYE, SMTP 421/554)
+  kServiceUnavailable = 5,       // the server refuses service before TLS: a refusing greeting
+                                 // (POP3 -ERR, IMAP BYE, SMTP 4xx/5xx), SMTP 421 to any command
+                                 // or 4xx/5xx to EHLO/HELO, IMAP BYE later, POP3 -ERR [SYS/...]
   kPlaintextOnly = 6,            // talked the protocol; no STARTTLS/STLS advertised (or tried)
   kStartTlsRefused = 7,          // STARTTLS/STLS sent, server answered with an error
   kStartTlsHandshakeFailed = 8,  // server accepted STARTTLS, TLS handshake failed
