@@ -34,6 +34,7 @@ constexpr size_t kScratch = 64 * 1024;
 // bad results in a window (at least kBadMin, more than 1/kBadShare of them) halve it.
 constexpr double kInitialRate = 500;
 constexpr double kMinRate = 20;
+constexpr double kMaxRate = 1e6;   // growth stops here: past it the rate limits nothing
 constexpr double kRateStep = 100;  // additive increase per window, all loops together
 constexpr uint32_t kWindowMs = 250;
 constexpr uint32_t kSlowConnectUs = 1'000'000;
@@ -251,7 +252,7 @@ void ProberLoop::AdaptRate(uint64_t now_ms) {
     rate_ = std::max(kMinRate * share, rate_ / 2);
     slow_start_ = false;
   } else if (window_limited_) {
-    rate_ = slow_start_ ? rate_ * 2 : rate_ + kRateStep * share;
+    rate_ = std::min(slow_start_ ? rate_ * 2 : rate_ + kRateStep * share, kMaxRate * share);
     if (max_rate_ > 0) rate_ = std::min(rate_, max_rate_);
   }
   counters_.connect_rate.store(rate_, std::memory_order_relaxed);
@@ -679,13 +680,16 @@ void ProberLoop::OnDeadline(uint32_t slot) {
       OnReadable(c);
     }
     if (c.phase == Conn::Phase::kFree) return;
-    if (!wheel_.armed(slot)) {
-      // Progress, but nothing re-armed the timer (a TLS handshake in progress): a fresh read
-      // deadline, within the target's.
-      c.read_deadline_ms = std::max(c.read_deadline_ms, NowMs() + options_->read_timeout_ms);
-      wheel_.Schedule(slot, std::min(c.read_deadline_ms, c.target_deadline_ms));
+    if (NowMs() < c.target_deadline_ms) {
+      if (!wheel_.armed(slot)) {
+        // Progress, but nothing re-armed the timer (a TLS handshake in progress): a fresh read
+        // deadline, within the target's.
+        c.read_deadline_ms = std::max(c.read_deadline_ms, NowMs() + options_->read_timeout_ms);
+        wheel_.Schedule(slot, std::min(c.read_deadline_ms, c.target_deadline_ms));
+      }
+      return;
     }
-    return;
+    // The target's own deadline is firm: what was waiting has been read, now it ends.
   }
   uint64_t now = NowMs();
   if (c.phase == Conn::Phase::kConnecting) {
