@@ -9,8 +9,9 @@
 //   mailsweep_lab edge-count --prog ID                     prints "swept watched" packet counts
 //   mailsweep_lab sink-drop --iface IF                     attach a drop-everything XDP program
 // Model flags: --mail-share F --closed-share F --pair-closed F --unreachable-share F
-// --profile-shares F,F,... (profiles 0-6 in order; missing ones 0). Everything is a pure function
-// of the seed and the flags (see lab_model.h), so the same call always prints the same lines.
+// --profile-shares F,F,... (profiles 0-6 in order, adding up to 1; missing ones 0). Everything is a
+// pure function of the seed and the flags (see lab_model.h), so the same call always prints the
+// same lines.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -48,8 +50,9 @@ int Usage() {
 
 std::string Ip(uint32_t a) { return targets::FormatIpv4(a); }
 
-// "0.35,0.25,0.1": the shares of profiles 0, 1, 2, ...; the others get 0. False unless every
-// share is a number >= 0, there are at most kProfiles and one of them is above 0.
+// "0.45,0.45,0.1": the shares of profiles 0, 1, 2, ...; the others get 0. False unless every
+// share is a number >= 0, there are at most kProfiles and they add up to 1 (a host's profile is
+// where a uniform draw in [0, 1) falls among the cumulative shares).
 bool ParseProfileShares(std::string_view text, LabParams* params) {
   double shares[kProfiles] = {};
   double sum = 0;
@@ -64,7 +67,7 @@ bool ParseProfileShares(std::string_view text, LabParams* params) {
     shares[n++] = v;
     sum += v;
   }
-  if (!(sum > 0)) return false;
+  if (!(std::fabs(sum - 1) < 1e-6)) return false;
   std::copy(shares, shares + kProfiles, params->profile_share);
   return true;
 }
