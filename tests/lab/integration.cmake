@@ -31,3 +31,10 @@ add_test(NAME "integration: sweeper in-process stop and resume"
                  $<TARGET_FILE:mailsweep_lab>)
 set_tests_properties("integration: sweeper in-process stop and resume" PROPERTIES
                      LABELS "integration" TIMEOUT 240 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
+
+# lab.sh loss/lost: random loss at the netdev hooks of the internet side's veth, behind the XDP
+# edge, counted packet by packet with hand-made SYNs.
+add_test(NAME "integration: lab random loss"
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/loss_test.sh $<TARGET_FILE:mailsweep_lab>)
+set_tests_properties("integration: lab random loss" PROPERTIES LABELS "integration" TIMEOUT 120
+                     SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)

@@ -8,9 +8,15 @@
 #                                                              XDP edge: counts, drops dark
 #
 # Commands (STATE is a directory the lab owns while it is up):
-#   lab.sh up STATE --seed S [--servers none|plain|real] [--mail-share F] [--closed-share F]
-#                            [--pair-closed F] [--unreachable-share F]
+#   lab.sh up STATE --seed S [--servers none|plain|real|load] [--mail-share F] [--closed-share F]
+#                            [--pair-closed F] [--unreachable-share F] [--profile-shares F,...]
+#                            [--backlog N]
 #   lab.sh down STATE                  remove namespaces and servers (idempotent)
+#   lab.sh reset STATE                 the fixtures forget what they remember (busy's first
+#                                      connections), so a new scan meets the lab as the first did
+#   lab.sh loss STATE PERMILLE         drop that many packets per 1000 at random, both ways on i0
+#                                      (0 removes the rules)
+#   lab.sh lost STATE                  packets dropped so far: "ingress_dropped egress_dropped"
 #   lab.sh truth STATE [PORTS]         ground truth: ip,port,status,profile (default: mail ports)
 #   lab.sh hosts STATE                 ip,class,profile of every non-dark address
 #   lab.sh geo STATE                   geo CSV: first_ip,last_ip,country
@@ -21,6 +27,11 @@
 #   lab.sh swept STATE                 packets that reached 198.18.0.0/15 from the scanner
 #   lab.sh check STATE                 sanity checks (namespaces, rules, a closed/open host)
 #   lab.sh env STATE                   print the lab's variables (SCAN_NS, INET_NS, IFACE, ...)
+# Servers: `plain` listeners that accept and close; `real` Dovecot + Postfix for profiles 0-3
+# (servers/start.sh); `load` those for the profiles 0-3 with a share and the fixtures
+# (servers/fixtures.py) for the load profiles 4-6 with a share (--profile-shares: profiles 0-6 in
+# lab_model.h's order). --backlog N sets net.core.somaxconn=N in the internet namespace before
+# the servers start: it caps every listener's backlog (Dovecot's, Postfix's, the fixtures').
 # The helper binary is found through $MAILSWEEP_LAB_TOOL or build/tests/mailsweep_lab.
 # Nothing routes out of the two namespaces: the scanner's only route is 198.18.0.0/15 via the
 # veth, and the internet namespace has no other interface.
@@ -40,12 +51,13 @@ load() {
 }
 model_args() {
   echo --seed "$SEED" --mail-share "$MAIL_SHARE" --closed-share "$CLOSED_SHARE" \
-    --pair-closed "$PAIR_CLOSED" --unreachable-share "${UNREACHABLE_SHARE:-0}"
+    --pair-closed "$PAIR_CLOSED" --unreachable-share "${UNREACHABLE_SHARE:-0}" \
+    ${PROFILE_SHARES:+--profile-shares "$PROFILE_SHARES"}
 }
 
 cmd_up() {
   local state=$1; shift
-  local seed=1 servers=plain mail=0.03 closed=0.10 pair=0.02 unreachable=0
+  local seed=1 servers=plain mail=0.03 closed=0.10 pair=0.02 unreachable=0 shares="" backlog=""
   while [[ $# -gt 0 ]]; do
     case $1 in
       --seed) seed=$2; shift 2 ;;
@@ -54,10 +66,20 @@ cmd_up() {
       --closed-share) closed=$2; shift 2 ;;
       --pair-closed) pair=$2; shift 2 ;;
       --unreachable-share) unreachable=$2; shift 2 ;;
+      --profile-shares) shares=$2; shift 2 ;;
+      --backlog) backlog=$2; shift 2 ;;
       *) die "up: unknown flag $1" ;;
     esac
   done
+  [[ -z "$backlog" || "$backlog" =~ ^[1-9][0-9]*$ ]] || die "--backlog: a positive number"
   [[ -x "$tool" ]] || die "helper $tool not built (cmake --build build --target mailsweep_lab)"
+  local served
+  served=$(served_profiles --seed "$seed" --mail-share "$mail" --closed-share "$closed" \
+    --pair-closed "$pair" --unreachable-share "$unreachable" ${shares:+--profile-shares "$shares"}) ||
+    die "--profile-shares: not a list of shares ($shares)"
+  if [[ "$servers" == real && " $served" =~ \ [456]\  ]]; then
+    die "--servers real serves profiles 0-3 only; --servers load adds the load profiles"
+  fi
   mkdir -p "$state"
   state=$(cd "$state" && pwd)
   [[ -f "$state/lab.env" ]] && die "$state: a lab is already up (lab.sh down first)"
@@ -76,6 +98,8 @@ MAIL_SHARE=$mail
 CLOSED_SHARE=$closed
 PAIR_CLOSED=$pair
 UNREACHABLE_SHARE=$unreachable
+PROFILE_SHARES=$shares
+BACKLOG=$backlog
 SERVERS=$servers
 STATE=$state
 ENV
@@ -104,6 +128,13 @@ ENV
     net.ipv4.tcp_syncookies=1 net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_msgs_per_sec=1000000 \
     net.ipv4.icmp_msgs_burst=1000000 >/dev/null
   ip netns exec "$INET_NS" sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_syn_recv=5 >/dev/null 2>&1 || true
+  # Servers behind a small listen backlog (as real ones often are): somaxconn caps the backlog
+  # that every listen() asks for. A full accept queue drops the SYN, whatever the SYN queue does;
+  # tcp_max_syn_backlog stays high, as it only counts without syncookies, which stay on (the
+  # sweep's half-open connections would otherwise fill the SYN queues).
+  if [[ -n "$BACKLOG" ]]; then
+    ip netns exec "$INET_NS" sysctl -qw net.core.somaxconn="$BACKLOG" >/dev/null
+  fi
   # The simulated Internet's classes, as explicit sets (ground truth = these sets).
   "$tool" nft $(model_args) --iface i0 > "$state/lab.nft"
   ip netns exec "$INET_NS" nft -f "$state/lab.nft"
@@ -112,24 +143,66 @@ ENV
   echo "EDGE_PROG=$edge" >> "$state/lab.env"
   case $servers in
     none) ;;
-    plain) start_plain "$state" ;;
-    real)
-      [[ -x "$here/servers/start.sh" ]] || die "--servers real: $here/servers/start.sh missing"
-      mkdir -p "$state/servers"
-      for k in 0 1 2 3; do
-        ip netns exec "$INET_NS" "$here/servers/start.sh" "$state/servers" "$k" $((20000 + 1000 * k)) \
-          >> "$state/server.pids"
+    plain) start_plain "$state" $served ;;
+    real) start_real "$state" 0 1 2 3 ;;
+    load)
+      local k real=() fixtures=()
+      for k in $served; do
+        case $k in
+          [0-3]) real+=("$k") ;;
+          4) fixtures+=(slow) ;;
+          5) fixtures+=(busy) ;;
+          6) fixtures+=(down) ;;
+        esac
       done
+      if [[ ${#real[@]} -gt 0 ]]; then start_real "$state" "${real[@]}"; fi
+      if [[ ${#fixtures[@]} -gt 0 ]]; then start_fixtures "$state" "${fixtures[@]}"; fi
       ;;
-    *) die "--servers: none, plain or real" ;;
+    *) die "--servers: none, plain, real or load" ;;
   esac
   trap - ERR
   echo "lab up: $SCAN_NS (sweeps run here, interface s0) <-> $INET_NS; seed $SEED; servers $servers" >&2
 }
 
+# served_profiles MODEL_FLAGS...: the profiles (0-6) that have mail hosts in the lab.
+served_profiles() {
+  "$tool" hosts "$@" | awk -F, '$2 == "mail" { seen[$3] = 1 }
+    END { n = split("starttls plain implicit legacy slow busy down", names, " ")
+          for (k = 1; k <= n; ++k) if (names[k] in seen) printf "%d ", k - 1 }'
+}
+
+start_real() {
+  local state=$1 k
+  shift
+  [[ -x "$here/servers/start.sh" ]] || die "real servers: $here/servers/start.sh missing"
+  mkdir -p "$state/servers"
+  for k in "$@"; do
+    ip netns exec "$INET_NS" "$here/servers/start.sh" "$state/servers" "$k" $((20000 + 1000 * k)) \
+      >> "$state/server.pids"
+  done
+}
+
+start_fixtures() {
+  local state=$1
+  shift
+  ip netns exec "$INET_NS" python3 "$here/servers/fixtures.py" --backlog "${BACKLOG:-4096}" "$@" \
+    > "$state/fixtures.log" 2>&1 &
+  local pid=$!
+  echo "$pid" >> "$state/server.pids"
+  echo "FIXTURES_PID=$pid" >> "$state/lab.env"
+  for _ in $(seq 1 100); do
+    grep -q '^ready' "$state/fixtures.log" 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "lab.sh: fixtures did not start: $(cat "$state/fixtures.log")" >&2
+  return 1  # cmd_up's ERR trap removes the lab
+}
+
 start_plain() {
   local state=$1 ports=()
-  for k in 0 1 2 3; do
+  shift
+  for k in "$@"; do
     for p in $(profile_ports "$k"); do ports+=($((20000 + 1000 * k + p))); done
   done
   ip netns exec "$INET_NS" "$tool" listen "${ports[@]}" > "$state/listen.log" 2>&1 &
@@ -145,16 +218,73 @@ start_plain() {
 profile_ports() {
   case $1 in
     0|3) echo 25 110 143 465 587 993 995 ;;
-    1) echo 25 110 143 587 ;;
+    1|4|6) echo 25 110 143 587 ;;
     2) echo 465 993 995 ;;
+    5) echo 25 587 ;;
   esac
+}
+
+cmd_reset() {
+  load "$1"
+  [[ -n "${FIXTURES_PID:-}" ]] || return 0
+  [[ "$(ip netns identify "$FIXTURES_PID" 2>/dev/null)" == "$INET_NS" ]] ||
+    die "reset: the fixtures (PID $FIXTURES_PID) are not running"
+  local before; before=$(grep -c '^reset ' "$STATE/fixtures.log" || true)
+  kill -HUP "$FIXTURES_PID"
+  for _ in $(seq 1 100); do
+    if [[ $(grep -c '^reset ' "$STATE/fixtures.log" || true) -gt $before ]]; then
+      grep '^reset ' "$STATE/fixtures.log" | tail -1
+      return 0
+    fi
+    sleep 0.05
+  done
+  die "reset: the fixtures did not answer SIGHUP"
+}
+
+# Random loss both ways on the internet side's veth: a netdev table with an ingress and an
+# egress chain (the kernel has no netem and no tc gact). The XDP edge runs before the ingress
+# hook: packets to dark addresses are gone before the loss draws. IPv4 only (the links' own IPv6
+# chatter would blur the counts).
+cmd_loss() {
+  load "$1"
+  local permille=$2
+  [[ "$permille" =~ ^[0-9]+$ && "$permille" -le 1000 ]] || die "loss: PERMILLE is 0-1000"
+  ip netns exec "$INET_NS" nft delete table netdev msw_loss 2>/dev/null || true
+  [[ "$permille" -eq 0 ]] && return 0
+  ip netns exec "$INET_NS" nft -f - <<NFT
+table netdev msw_loss {
+  counter ingress_dropped {
+  }
+  counter egress_dropped {
+  }
+  chain ingress {
+    type filter hook ingress device "$INET_IFACE" priority 0; policy accept;
+    meta protocol ip numgen random mod 1000 <= $((permille - 1)) counter name "ingress_dropped" drop
+  }
+  chain egress {
+    type filter hook egress device "$INET_IFACE" priority 0; policy accept;
+    meta protocol ip numgen random mod 1000 <= $((permille - 1)) counter name "egress_dropped" drop
+  }
+}
+NFT
+}
+
+cmd_lost() {
+  load "$1"
+  local name n counts=()
+  for name in ingress_dropped egress_dropped; do
+    n=$(ip netns exec "$INET_NS" nft list counter netdev msw_loss "$name" 2>/dev/null |
+      sed -n 's/.*packets \([0-9]*\).*/\1/p' || true)
+    counts+=("${n:-0}")
+  done
+  echo "${counts[*]}"
 }
 
 cmd_down() {
   local state=$1
   [[ -f "$state/lab.env" ]] || return 0
   load "$state"
-  if [[ "$SERVERS" == real && -x "$here/servers/stop.sh" && -d "$state/servers" ]]; then
+  if [[ "$SERVERS" =~ ^(real|load)$ && -x "$here/servers/stop.sh" && -d "$state/servers" ]]; then
     ip netns exec "$INET_NS" "$here/servers/stop.sh" "$state/servers" >/dev/null 2>&1 || true
   fi
   # Only processes we started, then whatever still runs inside our own namespaces.
@@ -179,11 +309,14 @@ cmd_check() {
   echo "lab ok: $SCAN_NS <-> $INET_NS"
 }
 
-[[ $# -ge 2 ]] || { sed -n '2,25p' "$0"; exit 2; }
+[[ $# -ge 2 ]] || { sed -n '2,38p' "$0"; exit 2; }
 command=$1; state=$2; shift 2
 case $command in
   up) cmd_up "$state" "$@" ;;
   down) cmd_down "$state" ;;
+  reset) cmd_reset "$state" ;;
+  loss) [[ $# -eq 1 ]] || die "loss STATE PERMILLE"; cmd_loss "$state" "$1" ;;
+  lost) cmd_lost "$state" ;;
   truth) load "$state"; "$tool" truth $(model_args) -p "${1:-25,110,143,465,587,993,995}" ;;
   hosts) load "$state"; "$tool" hosts $(model_args) ;;
   geo) load "$state"; "$tool" geo --seed "$SEED" ;;
