@@ -26,9 +26,12 @@ TARGET=198.18.0.0/16
 LAB_FLAGS=(--allow-reserved 198.18.0.0/15 -p "$PORTS" -c 2 --connect-timeout 3000
            --read-timeout 5000 --target-timeout 15000)
 
+# lab_up SEED [LAB.SH UP FLAGS...]: the lab with real servers (flags add to that or override
+# it), its ground truth on $PORTS in the /15's first /16, its geo file.
 lab_up() {
   local seed=$1
-  $lab up "$state" --seed "$seed" --servers real >/dev/null
+  shift
+  $lab up "$state" --seed "$seed" --servers real "$@" >/dev/null
   $lab truth "$state" "$PORTS" | awk -F, '$1 ~ /^198\.18\./' > "$tmp/truth.csv"
   $lab geo "$state" > "$tmp/geo.csv"
 }

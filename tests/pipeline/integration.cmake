@@ -19,3 +19,8 @@ set_tests_properties("pipeline: scan equals ground truth" "pipeline: 3 shards eq
                      "pipeline: throttled probers slow the sweep"
                      "pipeline: a full disk stops the scan; resume completes it"
                      PROPERTIES LABELS "integration" TIMEOUT 600 RUN_SERIAL TRUE)
+# Three scans of a lab under load with default flags (about 1 minute each).
+add_test(NAME "pipeline: scans under load equal ground truth"
+         COMMAND bash ${_pipeline}/scan_load.sh ${_pipeline_bins})
+set_tests_properties("pipeline: scans under load equal ground truth" PROPERTIES
+                     LABELS "integration" TIMEOUT 900 RUN_SERIAL TRUE)
