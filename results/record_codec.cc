@@ -1,5 +1,6 @@
 #include "results/record_codec.h"
 
+#include <cassert>
 #include <cstring>
 
 #include "base/strings.h"
@@ -97,6 +98,7 @@ void ToProbeRecord(const ProbeView& v, ProbeRecord* r) {
   r->tls.failure.assign(v.tls_failure);
   r->tls.leaf.reset();
   r->domain.assign(v.domain);
+  r->attempts = v.attempts;
 }
 
 // ---- encoder ----
@@ -185,9 +187,16 @@ void ChunkEncoder::Add(const ProbeRecord& r) {
       PutLengthPrefixed(&buf_, c.der);
     }
   }
+  // Every record takes at least one connection (records.h); a 0 would make the record
+  // malformed, so it is written as 1.
+  assert(r.attempts >= 1);
+  const uint8_t attempts = r.attempts == 0 ? 1 : r.attempts;
   // The fixed-width summary (FORMAT.md 2.2), with escapes for the rare values that do not fit:
   // their full values open the rest.
-  PutVarint64(&buf_, ((kProbeFixed | (r.domain.empty() ? 0 : kProbeHasDomain)) << 2) | kProbe);
+  PutVarint64(&buf_, ((kProbeFixed | (r.domain.empty() ? 0 : kProbeHasDomain) |
+                       (attempts == 1 ? 0 : kProbeAttempts))
+                      << 2) |
+                         kProbe);
   PutFixed32(&buf_, r.address);
   PutFixed16(&buf_, r.port);
   buf_.push_back(static_cast<char>(r.protocol));
@@ -224,6 +233,7 @@ void ChunkEncoder::Add(const ProbeRecord& r) {
     chunk_certs_.emplace(std::move(sha), static_cast<uint32_t>(chunk_certs_.size()));
   }
   if (!r.domain.empty()) PutString(r.domain);
+  if (attempts != 1) PutVarint64(&buf_, attempts);
   const size_t rest = buf_.size() - length_at - 2;
   if (rest < 0xffff) {
     EncodeFixed16(&buf_[length_at], static_cast<uint16_t>(rest));
@@ -295,7 +305,7 @@ bool Array(Cursor* in, std::array<uint8_t, N>* out) {
 // fields). Returns the byte after the record, or nullptr when it is malformed.
 template <ProbeLayout kLayout>
 const char* ChunkDecoder::DecodeProbeBody(const char* p, const char* end, uint64_t* last_time,
-                                          bool has_domain, ProbeView* out) {
+                                          uint64_t bits, ProbeView* out) {
   uint64_t v;
   auto varint = [&](uint64_t max) __attribute__((always_inline)) {
     p = VarintPtr(p, end, &v);
@@ -342,9 +352,28 @@ const char* ChunkDecoder::DecodeProbeBody(const char* p, const char* end, uint64
     out->cert_sha256 = certs_[index];
   }
   out->domain = {};
-  if (has_domain && (!string(&out->domain) || out->domain.empty())) return nullptr;
+  if ((bits & kProbeHasDomain) && (!string(&out->domain) || out->domain.empty())) return nullptr;
+  out->attempts = 1;
+  if (bits & kProbeAttempts) {
+    // 1 is never written (the bit is clear instead): one encoding per record.
+    if (!varint(255) || v < 2) return nullptr;
+    out->attempts = static_cast<uint8_t>(v);
+  }
   if (kLayout != ProbeLayout::kLegacy && p != end) return nullptr;
   return p;
+}
+
+ChunkDecoder::ChunkDecoder(uint32_t format_version) {
+  // The probe record layouts of all versions up to format_version (FORMAT.md 2.2): one of the
+  // split and the fixed layout at most, attempts only in the fixed layout and from version 5.
+  uint16_t heads = 0;
+  for (uint64_t bits = 0; bits < 16; ++bits) {
+    const bool split = bits & kProbeSplit, fixed = bits & kProbeFixed;
+    if (split && fixed) continue;
+    if ((bits & kProbeAttempts) && (!fixed || format_version < 5)) continue;
+    heads |= static_cast<uint16_t>(1u << bits);
+  }
+  probe_heads_ = heads;
 }
 
 bool ChunkDecoder::BeginChunk(Cursor* in, uint64_t* last_time, std::string* error) {
@@ -397,7 +426,7 @@ const char* ChunkDecoder::DecodeSweep(uint64_t head, Cursor* in, uint64_t* last_
 
 // Instantiated here for DecodeSummaries in other files (results/summary_decoding.h).
 template const char* ChunkDecoder::DecodeProbeBody<ProbeLayout::kLegacy>(const char*, const char*,
-                                                                         uint64_t*, bool,
+                                                                         uint64_t*, uint64_t,
                                                                          ProbeView*);
 
 namespace {
@@ -464,19 +493,16 @@ bool ChunkDecoder::Decode(std::string_view chunk, RecordVisitor* visitor, std::s
       }
       case kProbe: {
         const uint64_t sub = head >> 2;
-        if (sub > (kProbeHasDomain | kProbeFixed) || (sub & kProbeSplit && sub & kProbeFixed)) {
-          return fail("bad probe head");
-        }
-        const bool domain = (sub & kProbeHasDomain) != 0;
+        if (!ValidProbeHead(sub)) return fail("bad probe head");
         const char* at = st.in.position();
         const char* end = st.in.end();
         const char* next;
         if (sub & kProbeFixed) {
-          next = DecodeProbeBody<ProbeLayout::kFixed>(at, end, &st.last_time, domain, &probe);
+          next = DecodeProbeBody<ProbeLayout::kFixed>(at, end, &st.last_time, sub, &probe);
         } else if (sub & kProbeSplit) {
-          next = DecodeProbeBody<ProbeLayout::kSplit>(at, end, &st.last_time, domain, &probe);
+          next = DecodeProbeBody<ProbeLayout::kSplit>(at, end, &st.last_time, sub, &probe);
         } else {
-          next = DecodeProbeBody<ProbeLayout::kLegacy>(at, end, &st.last_time, domain, &probe);
+          next = DecodeProbeBody<ProbeLayout::kLegacy>(at, end, &st.last_time, sub, &probe);
         }
         if (next == nullptr) return fail("malformed probe record");
         st.in.Skip(static_cast<size_t>(next - at));

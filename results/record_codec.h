@@ -28,9 +28,9 @@
 namespace mailsweep::results {
 
 // Version 2 added the probe record's optional domain; version 3 moved a probe record's summary
-// fields ahead of a length-prefixed tail; version 4 gave them fixed widths (FORMAT.md 2.2).
-// Readers read 1 to 4.
-constexpr uint32_t kFormatVersion = 4;
+// fields ahead of a length-prefixed tail; version 4 gave them fixed widths; version 5 added the
+// optional attempts (FORMAT.md 2.2). Readers read 1 to 5.
+constexpr uint32_t kFormatVersion = 5;
 constexpr std::string_view kFileMagic = "MSWPREC\n";  // 8 bytes, first bytes of the header chunk
 static_assert(kFileMagic.size() == 8);
 
@@ -43,13 +43,14 @@ enum ChunkType : uint8_t {
 enum RecordKind : uint8_t {
   kSweepKnownShape = 0,  // head >> 2 = index into the chunk's shape table
   kSweepNewShape = 1,    // a shape follows and is appended to the table
-  kProbe = 2,            // head >> 2: kProbeHasDomain and one of kProbeSplit, kProbeFixed
+  kProbe = 2,            // head >> 2: kProbe* bits below
   kExtended = 3,         // head >> 2 = ExtendedKind
 };
 // Bits of (head >> 2) of a probe record.
 constexpr uint64_t kProbeHasDomain = 1;  // a domain ends the record (version 2)
 constexpr uint64_t kProbeSplit = 2;      // summary fields, then a length-prefixed tail (version 3)
 constexpr uint64_t kProbeFixed = 4;      // fixed-width summary fields, then the rest (version 4)
+constexpr uint64_t kProbeAttempts = 8;   // attempts (2-255) end the rest (version 5, fixed only)
 // The three probe record layouts: versions 1-2, 3 and 4.
 enum class ProbeLayout : uint8_t { kLegacy, kSplit, kFixed };
 enum ExtendedKind : uint8_t {
@@ -83,6 +84,7 @@ struct ProbeView : ProbeSummary {
   std::string_view tls_failure;
   const uint8_t* cert_sha256 = nullptr;  // 32 bytes, or nullptr when there is no leaf
   std::string_view domain;
+  uint8_t attempts = 1;
 };
 
 // Copies a view into a record; tls.leaf is left empty (the caller resolves cert_sha256).
@@ -156,6 +158,10 @@ class ChunkEncoder {
 
 class ChunkDecoder {
  public:
+  // Decodes chunks of a file of `format_version` (FileHeader::format_version, 1 to
+  // kFormatVersion): a record that version cannot hold is malformed.
+  explicit ChunkDecoder(uint32_t format_version = kFormatVersion);
+
   // Decodes one chunk of type kRecordsChunk, calling `visitor` per record. Returns false at the
   // first malformed record with `*error` saying what and where; records before it were visited.
   // Counts are added to the three counters when non-null.
@@ -186,9 +192,15 @@ class ChunkDecoder {
                         std::string* error);
   // A sweep record after its head; returns what is wrong, or nullptr.
   const char* DecodeSweep(uint64_t head, Cursor* in, uint64_t* last_time, SweepRecord* out);
+  // Whether (head >> 2) of a probe record is valid in this decoder's format version.
+  bool ValidProbeHead(uint64_t bits) const { return bits < 16 && (probe_heads_ >> bits & 1); }
+  // `bits` is (head >> 2), already valid.
   template <ProbeLayout kLayout>
-  const char* DecodeProbeBody(const char* p, const char* end, uint64_t* last_time, bool has_domain,
+  const char* DecodeProbeBody(const char* p, const char* end, uint64_t* last_time, uint64_t bits,
                               ProbeView* out);
+
+  // Bit b set: (head >> 2) = b is a valid probe record head (b < 16).
+  uint16_t probe_heads_;
 
   struct Shape {
     uint16_t port;

@@ -267,7 +267,7 @@ ReadStats RecordFileReader::Scan(RecordVisitor* visitor, const CorruptionFn& on_
                                  uint64_t begin_block, uint64_t end_block) const {
   ReadStats stats;
   LogReader reader(data_, begin_block, end_block, &name_, &on_corruption, &stats);
-  ChunkDecoder decoder;
+  ChunkDecoder decoder(header_.format_version);
   std::string_view chunk;
   uint64_t offset;
   std::string error;

@@ -32,11 +32,11 @@ namespace internal {
 
 // A probe record's summary, with the position in a register: for versions 1-2 (kLegacy) the
 // fields up to the time, for version 3 (kSplit) those, the TLS version and the tail length, for
-// version 4 (kFixed) the fixed-width fields and the escaped values that open the rest. Returns
-// the byte after them, or nullptr when they are malformed; *tail_end is the end of a version 3
-// record's tail or of a version 4 record's rest. In version 4 where a record ends does not
-// depend on the values of varints, so consecutive records decode without waiting on each other,
-// and the common case takes no branch that depends on the data.
+// versions 4-5 (kFixed) the fixed-width fields and the escaped values that open the rest.
+// Returns the byte after them, or nullptr when they are malformed; *tail_end is the end of a
+// split record's tail or of a fixed record's rest. In the fixed layout where a record ends does
+// not depend on the values of varints, so consecutive records decode without waiting on each
+// other, and the common case takes no branch that depends on the data.
 template <ProbeLayout kLayout>
 __attribute__((always_inline)) inline const char* DecodeProbeHead(const char* p, const char* end,
                                                                   uint64_t* last_time,
@@ -109,7 +109,7 @@ __attribute__((always_inline)) inline const char* DecodeProbeHead(const char* p,
   }
 }
 
-// A version 3 or 4 probe record's summary; the rest is skipped.
+// A version 3 or 4-5 probe record's summary; the rest (with the attempts) is skipped.
 template <ProbeLayout kLayout>
 inline const char* DecodeSummary(const char* p, const char* end, uint64_t* last_time,
                                  ProbeSummary* out) {
@@ -152,19 +152,32 @@ bool ChunkDecoder::DecodeSummaries(std::string_view chunk, Handler& handler, std
   SweepRecord sweep;
   ProbeView probe;
   while (!in.empty()) {
-    // The common record first: a version 4 probe record without a domain (a one-byte head)
-    // whose fixed fields escape nothing. It decodes with one bounds check, its position in a
-    // register; anything else, and any record that does not fit, takes the general path below,
+    // The common record first: a probe record in the fixed layout without a domain (a one-byte
+    // head) whose fixed fields escape nothing. It decodes with one bounds check, its position in
+    // a register; anything else, and any record that does not fit, takes the general path below,
     // which reports it exactly as before. The fields are DecodeProbeHead<kFixed>'s, read here
     // again: calling it instead cost 8 more instructions a record (its escapes' branches), and
-    // the tests hold both to the full decoder.
+    // the tests hold both to the full decoder. A record with attempts (where the version allows
+    // them) is the same record with its attempts in the skipped rest, so it decodes here too;
+    // its head is tested only when the common head does not match. That costs at most 1
+    // instruction a record (none in the roll-up's loop); a mask over both heads cost 2, and
+    // leaving such records to the general path ~48 each.
     {
       constexpr uint8_t kFixedHead = kProbe | kProbeFixed << 2;
+      static_assert((kFixedHead | kProbeAttempts << 2) < 0x80, "a one-byte head");
+      // Where the version has no attempts, kFixedHead again, which has been tested.
+      const uint8_t attempts_head = ValidProbeHead(kProbeFixed | kProbeAttempts)
+                                        ? uint8_t{kFixedHead | kProbeAttempts << 2}
+                                        : kFixedHead;
       constexpr ptrdiff_t kBytes = 1 + 4 + 2 + 3 + 2 + 2 + 4 + 2;
       const char* p = in.position();
       const char* const end = in.end();
       uint64_t time = last_time, fast_probes = 0;  // in registers: stores cannot alias them
-      while (end - p >= kBytes && static_cast<uint8_t>(*p) == kFixedHead) {
+      while (end - p >= kBytes) {
+        if (__builtin_expect(static_cast<uint8_t>(*p) != kFixedHead, 0) &&
+            static_cast<uint8_t>(*p) != attempts_head) {
+          break;
+        }
         const uint16_t flags = DecodeFixed16(p + 12);
         const uint32_t time_step = DecodeFixed32(p + 14);
         const uint16_t rest = DecodeFixed16(p + 18);
@@ -204,9 +217,7 @@ bool ChunkDecoder::DecodeSummaries(std::string_view chunk, Handler& handler, std
       }
       case kProbe: {
         const uint64_t sub = head >> 2;
-        if (sub > (kProbeHasDomain | kProbeFixed) || (sub & kProbeSplit && sub & kProbeFixed)) {
-          return fail("bad probe head");
-        }
+        if (!ValidProbeHead(sub)) return fail("bad probe head");
         const char* at = in.position();
         const char* end = in.end();
         const char* next;
@@ -216,8 +227,7 @@ bool ChunkDecoder::DecodeSummaries(std::string_view chunk, Handler& handler, std
         } else if (sub & kProbeSplit) {
           next = internal::DecodeSummary<ProbeLayout::kSplit>(at, end, &last_time, &summary);
         } else {  // versions 1-2: no summary to skip to, the record decodes whole
-          next = DecodeProbeBody<ProbeLayout::kLegacy>(at, end, &last_time,
-                                                       (sub & kProbeHasDomain) != 0, &probe);
+          next = DecodeProbeBody<ProbeLayout::kLegacy>(at, end, &last_time, sub, &probe);
           summary = probe;
         }
         if (next == nullptr) return fail("malformed probe record");

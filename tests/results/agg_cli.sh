@@ -16,7 +16,7 @@ smtp_vuln=$(awk '$1=="without_tls" && $2=="smtp"{print $3}' "$tmp/truth")
 # info
 "$agg" info "$tmp/s.msr" > "$tmp/info"
 grep -q "^probe records: *$records$" "$tmp/info" || fail "info: probe count"
-grep -q "^format version: *4$" "$tmp/info" || fail "info: version"
+grep -q "^format version: *5$" "$tmp/info" || fail "info: version"
 grep -q "0 event(s), 0 bytes dropped, 0 torn-tail bytes" "$tmp/info" || fail "info: corruption"
 
 # dump

@@ -51,6 +51,7 @@ ProbeRecord RandomProbe(std::mt19937_64& rng, const std::vector<CertificateFacts
   p.tls.failure = pick(20);
   if (rng() % 3 != 0) p.tls.leaf = certs[rng() % certs.size()];
   if (rng() % 4 == 0) p.domain = rng() % 2 ? "mail.example.org" : RandomString(rng, 60);
+  if (rng() % 4 == 0) p.attempts = static_cast<uint8_t>(2 + rng() % 254);
   return p;
 }
 
@@ -128,6 +129,57 @@ TEST_CASE("round trip: random sweep and probe records, interleaved, any chunk si
     REQUIRE(summaries.probes.size() == probes.size());
     for (size_t i = 0; i < probes.size(); ++i) REQUIRE(summaries.probes[i] == SummaryOf(probes[i]));
   }
+}
+
+TEST_CASE("round trip: attempts of 1, 2 and 255, with and without a domain") {
+  TempDir dir;
+  std::vector<ProbeRecord> probes;
+  int64_t t = 1764403200000000;
+  for (uint8_t attempts : {uint8_t{1}, uint8_t{2}, uint8_t{255}}) {
+    for (const char* domain : {"", "smtp.mail.example"}) {
+      ProbeRecord p;
+      p.address = 0xc6120000u + static_cast<uint32_t>(probes.size());
+      p.port = 25;
+      p.protocol = Protocol::kSmtp;
+      p.outcome = attempts == 1 ? ProbeOutcome::kStartTlsOk : ProbeOutcome::kConnectTimeout;
+      p.flags = attempts == 1 ? kStartTlsAdvertised | kHeloFallback : 0;
+      p.start_us = t += 1000;
+      p.banner = attempts == 1 ? "220 mail.example ESMTP" : "";
+      p.domain = domain;
+      p.attempts = attempts;
+      probes.push_back(p);
+    }
+  }
+  SweepRecord sweep;
+  sweep.address = 0xc6120100u;
+  sweep.port = 25;
+  sweep.time_us = t;
+  {
+    auto w = RecordFileWriter::Create(dir.File("a.msr"), TestHeader());
+    REQUIRE(w.ok());
+    auto sink = (*w)->NewSink();
+    for (const ProbeRecord& p : probes) {
+      sink->Add(p);
+      if (&p == &probes[2]) sink->Add(sweep);
+    }
+    sink.reset();
+    REQUIRE((*w)->Close().ok());
+  }
+  auto c = ReadFileContents(dir.File("a.msr"));
+  REQUIRE(c.ok());
+  CHECK(c->corruptions.empty());
+  CHECK(c->probes == probes);
+  CHECK(c->sweeps == std::vector<SweepRecord>{sweep});
+
+  auto reader = RecordFileReader::Open(dir.File("a.msr"));
+  REQUIRE(reader.ok());
+  SummaryVisitor summaries;
+  int corruptions = 0;
+  (*reader)->Scan(&summaries, [&](const Corruption&) { ++corruptions; });
+  CHECK(corruptions == 0);
+  CHECK(summaries.sweeps == std::vector<SweepRecord>{sweep});
+  REQUIRE(summaries.probes.size() == probes.size());
+  for (size_t i = 0; i < probes.size(); ++i) CHECK(summaries.probes[i] == SummaryOf(probes[i]));
 }
 
 TEST_CASE("round trip: file header with every field set") {

@@ -64,6 +64,7 @@ std::string RandomChunk(std::mt19937_64& rng) {
                                      static_cast<uint16_t>(rng() % 2 ? 143 : rng()), t);
       p.flags = rng() % 8 == 0 ? static_cast<uint32_t>(rng()) : p.flags;  // some escapes
       if (rng() % 100 == 0) p.banner = std::string(70000, 'b');  // a rest of escaped length
+      if (rng() % 5 == 0) p.attempts = static_cast<uint8_t>(2 + rng() % 254);
       encoder.Add(p);
     }
   }
@@ -129,6 +130,33 @@ TEST_CASE(
     failures += ok ? 0 : 1;
   }
   CHECK(failures > 0);  // cuts inside records fail; cuts between records decode
+}
+
+TEST_CASE("summary decoding: attempts in a version 4 chunk fail like the full decoding") {
+  ChunkEncoder encoder;
+  ProbeRecord p;
+  p.port = 25;
+  p.protocol = Protocol::kSmtp;
+  encoder.Add(p);
+  p.attempts = 2;
+  encoder.Add(p);
+  const std::string chunk(encoder.data());
+  for (uint32_t version : {4u, 5u}) {
+    CAPTURE(version);
+    FullVisitor full;
+    std::string full_error;
+    ChunkDecoder a(version);
+    const bool full_ok = a.Decode(chunk, &full, &full_error);
+    CHECK(full_ok == (version == 5));
+    Recorder r;
+    std::string error;
+    ChunkDecoder b(version);
+    uint64_t probes = 0;
+    CHECK(b.DecodeSummaries(chunk, r, &error, nullptr, &probes) == full_ok);
+    CHECK(error == full_error);
+    CHECK(r.events == full.events);
+    CHECK(probes == (version == 5 ? 2 : 1));
+  }
 }
 
 }  // namespace
