@@ -84,7 +84,7 @@ const char* CsvHeader() {
   return "timestamp,ip,port,protocol,outcome,starttls_advertised,starttls_accepted,tls_ok,"
          "plaintext_login,handshake,cipher_suite,cert_sha256,subject_common_name,"
          "issuer_common_name,self_signed,cert_expiration_date,capabilities,capabilities_tls,"
-         "auth_mechanisms,flags,connect_us,duration_us,banner,domain";
+         "auth_mechanisms,flags,connect_us,duration_us,banner,domain,attempts";
 }
 
 std::string ProbeRecordToCsv(const results::ProbeRecord& r) {
@@ -115,6 +115,7 @@ std::string ProbeRecordToCsv(const results::ProbeRecord& r) {
   CsvCell(&out, StrCat(r.duration_us));
   CsvCell(&out, JoinBanner(r.banner));
   CsvCell(&out, r.domain);
+  CsvCell(&out, StrCat(r.attempts));
   return out;
 }
 

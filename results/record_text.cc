@@ -38,10 +38,13 @@ void Name(std::string* out, const char* key, const std::string& cn, const std::s
   out->push_back('}');
 }
 
+// Indexed by ProbeFlag bit.
 constexpr const char* kFlagNames[] = {
     "starttls_advertised", "starttls_accepted",    "tls_handshake_ok",  "plaintext_login_offered",
     "login_disabled",      "starttls_tried_blind", "injection_tested",  "injection_vulnerable",
-    "plaintext_leftover",  "banner_truncated",     "capabilities_read", "capabilities_read_tls"};
+    "plaintext_leftover",  "banner_truncated",     "capabilities_read", "capabilities_read_tls",
+    "helo_fallback"};
+static_assert(kHeloFallback == 1u << (std::size(kFlagNames) - 1), "a name for every ProbeFlag");
 
 }  // namespace
 
@@ -197,6 +200,7 @@ std::string ProbeToJson(const ProbeRecord& r) {
   Field(&out, "outcome", OutcomeName(r.outcome));
   Field(&out, "connect_us", uint64_t{r.connect_us});
   Field(&out, "duration_us", uint64_t{r.duration_us});
+  Field(&out, "attempts", uint64_t{r.attempts});
   Bool(&out, "starttls_advertised", r.flags & kStartTlsAdvertised);
   Bool(&out, "starttls_accepted", r.flags & kStartTlsAccepted);
   Bool(&out, "tls_ok", r.flags & kTlsHandshakeOk);
@@ -234,12 +238,12 @@ std::string ProbeToJson(const ProbeRecord& r) {
 
 const char* kRecordCsvHeader() {
   return "type,ip,port,protocol,status,ttl,window,timestamp,flags,tls_version,cipher,"
-         "cert_sha256,banner,domain\n";
+         "cert_sha256,banner,domain,attempts\n";
 }
 
 std::string SweepToCsv(const SweepRecord& r) {
   return StrCat("sweep,", FormatIpv4(r.address), ",", r.port, ",,", SweepStatusName(r.status), ",",
-                r.ttl, ",", r.window, ",", FormatTimeUs(r.time_us), ",,,,,,\n");
+                r.ttl, ",", r.window, ",", FormatTimeUs(r.time_us), ",,,,,,,\n");
 }
 
 std::string ProbeToCsv(const ProbeRecord& r) {
@@ -247,8 +251,8 @@ std::string ProbeToCsv(const ProbeRecord& r) {
                 OutcomeName(r.outcome), ",,,", FormatTimeUs(r.start_us), ",",
                 CsvField(FlagNames(r.flags, "|")), ",", TlsVersionName(r.tls.version), ",",
                 CsvField(r.tls.cipher), ",",
-                r.tls.leaf ? HexLower(r.tls.leaf->sha256) : std::string(), ",",
-                CsvField(r.banner), ",", CsvField(r.domain), "\n");
+                r.tls.leaf ? HexLower(r.tls.leaf->sha256) : std::string(), ",", CsvField(r.banner),
+                ",", CsvField(r.domain), ",", r.attempts, "\n");
 }
 
 }  // namespace mailsweep::results

@@ -35,5 +35,6 @@ expect 2 "no default ports" -- "$bin" probe -i "$tmp/no_port.txt"
 # An empty input (and a CSV header alone) is a successful run with no records.
 expect 0 "" -- "$bin" probe -i /dev/null
 out=$("$bin" probe -f csv -i /dev/null)
-[[ "$out" == timestamp,ip,port,protocol,outcome* ]] || { echo "FAIL: csv header: $out"; fail=1; }
+[[ "$out" == timestamp,ip,port,protocol,outcome*,banner,domain,attempts ]] ||
+  { echo "FAIL: csv header: $out"; fail=1; }
 exit $fail

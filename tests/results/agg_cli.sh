@@ -28,8 +28,11 @@ for line in sys.stdin:
     assert r["type"] == "probe" and r["ip"].startswith("198.1"), r
     assert r["protocol"] in ("pop3", "imap", "smtp") and isinstance(r["flags"], list), r
     assert r["outcome"] != "starttls_ok" or r["tls"]["version"].startswith("TLSv"), r
+    assert r["attempts"] == 1, r
 ' || fail "dump json: not JSON with the expected fields"
-[[ $("$agg" dump --format csv "$tmp/s.msr" | wc -l) -eq $((records + 1)) ]] || fail "dump csv"
+"$agg" dump --format csv "$tmp/s.msr" > "$tmp/dump.csv"
+[[ $(wc -l < "$tmp/dump.csv") -eq $((records + 1)) ]] || fail "dump csv"
+[[ $(head -1 "$tmp/dump.csv") == type,ip,port,*,banner,domain,attempts ]] || fail "dump csv: header"
 [[ $("$agg" dump --kind sweep "$tmp/s.msr" | wc -l) -eq 0 ]] || fail "dump --kind sweep"
 
 # report

@@ -1,5 +1,6 @@
 // The one JSON schema of records (mailsweep-agg dump, and probe/scan/sweep text output): field
 // names, escaping of what servers send, flag names; checked by parsing nothing but the text.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
 
@@ -74,6 +75,42 @@ TEST_CASE("record text: a target's domain follows the address, as in ZGrab2") {
             "{\"type\":\"probe\",\"ip\":\"198.18.0.5\",\"domain\":\"imap.mail.example\",\"port\":143,", 0) == 0);
 }
 
+TEST_CASE("record text: probe JSON says how many attempts the record took") {
+  ProbeRecord r = Sample();
+  CHECK(Has(ProbeToJson(r), "\"duration_us\":0,\"attempts\":1,"));
+  r.attempts = 3;
+  r.outcome = ProbeOutcome::kConnectTimeout;
+  r.flags |= kHeloFallback;
+  const std::string j = ProbeToJson(r);
+  CHECK(Has(j, "\"duration_us\":0,\"attempts\":3,"));
+  CHECK(Has(j, "\"capabilities_read\",\"helo_fallback\"]"));
+}
+
+TEST_CASE("record text: the dump CSV ends with attempts, empty for sweep records") {
+  const std::string header = kRecordCsvHeader();
+  CHECK(header ==
+        "type,ip,port,protocol,status,ttl,window,timestamp,flags,tls_version,cipher,"
+        "cert_sha256,banner,domain,attempts\n");
+  ProbeRecord r = Sample();
+  r.banner = "+OK ready";
+  r.tls.leaf.reset();
+  r.attempts = 4;
+  r.domain = "imap.mail.example";
+  CHECK(ProbeToCsv(r) ==
+        "probe,198.18.0.5,143,imap,starttls_ok,,,2023-11-14T22:13:20.000042Z,"
+        "starttls_advertised|tls_handshake_ok|capabilities_read,TLSv1.0,"
+        "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,,+OK ready,imap.mail.example,4\n");
+  SweepRecord s;
+  s.address = 0xC6120007;
+  s.port = 25;
+  s.ttl = 64;
+  s.time_us = 1700000000000000;
+  const std::string sweep = SweepToCsv(s);
+  CHECK(sweep == "sweep,198.18.0.7,25,,open,64,0,2023-11-14T22:13:20.000000Z,,,,,,,\n");
+  CHECK(std::count(sweep.begin(), sweep.end(), ',') ==
+        std::count(header.begin(), header.end(), ','));
+}
+
 TEST_CASE("record text: sweep JSON uses ZMap's names") {
   SweepRecord s;
   s.address = 0xC6120007;
@@ -91,6 +128,8 @@ TEST_CASE("record text: flag names follow the ProbeFlag bits") {
         "starttls_advertised|tls_handshake_ok");
   CHECK(FlagNames(kStartTlsTriedBlind | kCapabilitiesReadTls, ",") ==
         "starttls_tried_blind,capabilities_read_tls");
+  CHECK(FlagNames(kHeloFallback, "|") == "helo_fallback");
+  CHECK(FlagNames(1u << 13, "|") == "bit13");
   CHECK(FlagNames(1u << 20, "|") == "bit20");
   CHECK(FlagNames(0, "|").empty());
 }
