@@ -15,3 +15,13 @@ set_tests_properties("probes: SIGINT stops probe cleanly" PROPERTIES LABELS "int
 add_test(NAME "engine: prober pool in a namespace"
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/../lab/in_netns.sh $<TARGET_FILE:engine_test> "[netns]")
 set_tests_properties("engine: prober pool in a namespace" PROPERTIES LABELS "integration" TIMEOUT 120)
+# `probe` under load: every target waited for, each ends as a record or is counted.
+add_test(NAME "probes: probe -c 5000 on 10,000 lab targets equals ground truth"
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/probe_load_test.sh $<TARGET_FILE:mailsweep>
+                 $<TARGET_FILE:mailsweep-agg> $<TARGET_FILE:mailsweep_lab>)
+set_tests_properties("probes: probe -c 5000 on 10,000 lab targets equals ground truth" PROPERTIES
+                     LABELS "integration" TIMEOUT 600 RUN_SERIAL TRUE)
+add_test(NAME "probes: probe -c 1 waits for slow targets; --drain-timeout counts the cut-off"
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/probe_slow_targets_test.sh $<TARGET_FILE:mailsweep>)
+set_tests_properties("probes: probe -c 1 waits for slow targets; --drain-timeout counts the cut-off"
+                     PROPERTIES LABELS "integration" TIMEOUT 120)

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Hostile and simple mail-server fixtures for the prober's tests: one process, many listeners.
 
-  fixture_server.py --bind ADDR --cert CERT --key KEY --chain CHAIN  MODE:[ADDR:]PORT ...
+  fixture_server.py --bind ADDR --cert CERT --key KEY --chain CHAIN [--delay S]
+                    MODE:[ADDR:]PORT ...
 
 Modes (each listens on ADDR:PORT):
   pop3-plain    POP3 greeting + CAPA (USER, no STLS), QUIT
   pop3-stls     POP3 with STLS over TLS (CERT/KEY), CAPA again inside TLS
   slow          POP3 greeting sent one byte per second
+  delayed       pop3-plain whose greeting comes after --delay seconds (default 5)
+  trickle       pop3-plain whose short greeting ("+OK hi") comes one byte per second (8 s)
   endless       SMTP "220-" banner lines forever
   silent        accepts, never says anything
   midclose      POP3 greeting, then half a CAPA reply and a close
@@ -74,6 +77,17 @@ def make_handler(mode, args):
 async def serve(mode, args, reader, writer):
     if mode == "pop3-plain":
         writer.write(b"+OK fixture ready.\r\n")
+        await writer.drain()
+        await pop3_commands(reader, writer, [b"USER", b"UIDL"])
+    elif mode in ("delayed", "trickle"):
+        if mode == "delayed":
+            await asyncio.sleep(args.delay)
+            writer.write(b"+OK delayed fixture ready.\r\n")
+        else:
+            for b in b"+OK hi\r\n":
+                await asyncio.sleep(1.0)
+                writer.write(bytes([b]))
+                await writer.drain()
         await writer.drain()
         await pop3_commands(reader, writer, [b"USER", b"UIDL"])
     elif mode in ("pop3-stls", "inject", "rst-handshake"):
@@ -157,6 +171,7 @@ async def main():
     p.add_argument("--key")
     p.add_argument("--chain")
     p.add_argument("--pidfile")
+    p.add_argument("--delay", type=float, default=5.0, help="the delayed greeting's delay (s)")
     p.add_argument("listeners", nargs="+")
     args = p.parse_args()
     servers = []
