@@ -67,6 +67,11 @@ bool Transient(const results::ProbeRecord& r) {
       return true;
     case ProbeOutcome::kConnectionReset:
       return r.banner.empty();  // reset before the greeting (a full queue, a busy server)
+    case ProbeOutcome::kImplicitTlsFailed:
+    case ProbeOutcome::kStartTlsHandshakeFailed:
+      // The handshake's read deadline passed: a read timeout like any other (a server too busy
+      // to answer), not a server that cannot do TLS.
+      return r.tls.failure == "timeout";
     default:
       return false;
   }
@@ -728,8 +733,9 @@ bool ProberLoop::RetryTransient(Conn& c) {
       abandon_queued_.load(std::memory_order_relaxed)) {
     return false;
   }
-  if (c.record.banner.empty() && (c.record.outcome == ProbeOutcome::kConnectionReset ||
-                                  c.record.outcome == ProbeOutcome::kNoGreeting)) {
+  const bool silent = c.record.outcome == ProbeOutcome::kNoGreeting ||
+                      (c.record.outcome == ProbeOutcome::kImplicitTlsFailed && c.tls_bytes == 0);
+  if (c.record.banner.empty() && (c.record.outcome == ProbeOutcome::kConnectionReset || silent)) {
     NoteConnect(true);  // reset or silent before the greeting: a server under pressure
   }
   ProbeTarget t{c.record.address, c.record.port, nullptr, static_cast<uint8_t>(c.attempt + 1)};

@@ -442,6 +442,29 @@ TEST_CASE("PoolWithoutRetriesRecordsTheTransientOutcome", "[.netns]") {
   for (const auto& r : sinks.records) CHECK(r.attempts == 1);
 }
 
+TEST_CASE("PoolRetriesATlsHandshakeThatTimedOut", "[.netns]") {
+  // An implicit-TLS port that completes the TCP handshake and never answers the ClientHello:
+  // the handshake's read deadline is a read timeout like any other, so it is tried again.
+  int silent = Listen(kLocal1, 993);
+  CollectingSinks sinks;
+  ProberOptions o = SmallOptions();
+  o.read_timeout_ms = 200;
+  o.retries = 1;
+  o.retry_delay_ms = 100;
+  auto pool = ProberPool::Create(o, &sinks);
+  REQUIRE(pool.ok());
+  SubmitAll(pool->get(), kLocal1, 993, 3);
+  REQUIRE((*pool)->Drain(absl::Seconds(30)).ok());
+  CHECK((*pool)->Stats().retried == 3);
+  REQUIRE(sinks.records.size() == 3);
+  for (const auto& r : sinks.records) {
+    CHECK(r.outcome == ProbeOutcome::kImplicitTlsFailed);
+    CHECK(r.tls.failure == "timeout");
+    CHECK(r.attempts == 2);
+  }
+  close(silent);
+}
+
 TEST_CASE("PoolHoldsTheCapsPerAddressAndPer24", "[.netns]") {
   int silent = Listen(0, 143);  // every loopback address: handshakes complete, no greeting
   CollectingSinks sinks;
