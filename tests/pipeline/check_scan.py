@@ -141,6 +141,9 @@ def main():
                     help="the scan's --retries (checked against the records' attempts)")
     ap.add_argument("--probes-only", action="store_true",
                     help="probe records only (mailsweep probe's), of the targets TRUTH lists")
+    ap.add_argument("--min-accuracy", type=float,
+                    help="under packet loss: print coverage and accuracy and pass when both are "
+                         "at least this fraction and no record is extra or duplicated")
     args = ap.parse_args()
 
     problems = []
@@ -201,6 +204,9 @@ def main():
         problem(truth.get(key, (None, None))[1], "probe record of a port not open",
                 f"probe record for {key[0]}:{key[1]}, which is not open in the truth")
 
+    if args.min_accuracy is not None:
+        return accuracy(args, truth, sweep_truth, open_keys, sweeps, probes, kinds)
+
     if args.summary:
         want = expected_summary(truth, geo_lookup(args.geo))
         got = Counter()
@@ -229,6 +235,41 @@ def main():
     print(f"checked {len(truth)} truth rows, {len(sweeps)} sweep and {len(probes)} probe records: "
           f"{'OK' if not problems else str(len(problems)) + ' problems'}")
     return 1 if problems else 0
+
+
+def accuracy(args, truth, sweep_truth, open_keys, sweeps, probes, kinds):
+    """Figures for a lossy lab: sweep coverage, open ports found, probe outcomes right."""
+    def right(key):
+        got = probes.get(key)
+        if got is None:
+            return False
+        profile = truth[key][1]
+        want = EXPECTED_OUTCOME.get((profile, key[1] in IMPLICIT))
+        if want and got["status"] != want:
+            return False
+        if "attempts" in got and profile in ALL_ATTEMPTS:
+            return int(got["attempts"] or 0) == args.retries + 1
+        return True
+
+    swept_right = sum(1 for k, (st, _) in sweep_truth.items()
+                      if k in sweeps and sweeps[k]["status"] == st)
+    found = sum(1 for k in open_keys if k in sweeps and sweeps[k]["status"] == "open")
+    probed_right = sum(1 for k in open_keys if right(k))
+    extra = (len(sweeps.keys() - sweep_truth.keys()) + len(probes.keys() - open_keys)
+             + kinds[("-", "duplicate record")])
+    figures = []
+    if sweep_truth:
+        figures.append(("sweep records right", swept_right, len(sweep_truth)))
+        figures.append(("open ports found", found, len(open_keys)))
+    figures.append(("probe outcomes right", probed_right, len(open_keys)))
+    ok = extra == 0
+    for name, n, total in figures:
+        share = n / total if total else 1.0
+        ok = ok and share >= args.min_accuracy
+        print(f"{name}: {n} of {total} ({100 * share:.3f}%)")
+    print(f"extra or duplicate records: {extra}")
+    print(f"accuracy at least {100 * args.min_accuracy:.2f}%: {'OK' if ok else 'NO'}")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -24,3 +24,8 @@ add_test(NAME "pipeline: scans under load equal ground truth"
          COMMAND bash ${_pipeline}/scan_load.sh ${_pipeline_bins})
 set_tests_properties("pipeline: scans under load equal ground truth" PROPERTIES
                      LABELS "integration" TIMEOUT 900 RUN_SERIAL TRUE)
+# 1% random loss each way on the lab's link: a scan with default flags stays at least 99.9% right.
+add_test(NAME "pipeline: scan under 1% loss stays 99.9% right"
+         COMMAND bash ${_pipeline}/scan_loss.sh ${_pipeline_bins} 10 0.999)
+set_tests_properties("pipeline: scan under 1% loss stays 99.9% right" PROPERTIES
+                     LABELS "integration" TIMEOUT 600 RUN_SERIAL TRUE)
