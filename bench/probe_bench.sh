@@ -67,20 +67,28 @@ run_probe() {  # run_probe NAME CONCURRENCY TARGET_FILE
   local name=$1 c=$2 file=$3
   local count
   count=$(wc -l <"$file")
+  # PROBE_FLAGS: extra flags for every run (e.g. "--max-per-24 0" to compare with a build
+  # without destination caps).
+  # shellcheck disable=SC2086
   /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "$bin" probe -f json -i "$file" -o "$work/out.jsonl" \
-    -c "$c" --source-ip 198.19.255.1 --read-timeout 10000 --target-timeout 30000
+    -c "$c" --source-ip 198.19.255.1 --read-timeout 10000 --target-timeout 30000 --status \
+    ${PROBE_FLAGS:-} 2>"$work/status.txt"
   read -r wall user sys rss <"$work/time.txt"
+  # The loop's longest pass, from the final status line (builds that print it).
+  local lag
+  lag=$(sed -n 's/.*loop lag \([0-9]*\) ms (most.*/\1/p' "$work/status.txt" | tail -1)
   local ok
   ok=$(grep -c -e '"outcome":"starttls_ok"' -e '"outcome":"plaintext_only"' \
     -e '"outcome":"implicit_tls_ok"' "$work/out.jsonl" || true)
-  python3 - "$name" "$c" "$count" "$ok" "$wall" "$user" "$sys" "$rss" <<'PY'
+  python3 - "$name" "$c" "$count" "$ok" "$wall" "$user" "$sys" "$rss" "${lag:-}" <<'PY'
 import json, sys
-name, c, count, ok, wall, user, sys_, rss = sys.argv[1:]
+name, c, count, ok, wall, user, sys_, rss, lag = sys.argv[1:]
 count, ok, wall, cpu = int(count), int(ok), float(wall), float(user) + float(sys_)
 print(json.dumps({"bench": "probe", "case": name, "concurrency": int(c), "targets": count,
                   "ok": ok, "wall_s": wall, "probes_per_s": round(count / wall, 1),
                   "cpu_s": round(cpu, 2), "cpu_s_per_1000": round(cpu / count * 1000, 3),
-                  "cpu_us_per_probe": round(cpu / count * 1e6, 1), "peak_rss_kib": int(rss)}))
+                  "cpu_us_per_probe": round(cpu / count * 1e6, 1), "peak_rss_kib": int(rss),
+                  "loop_lag_max_ms": int(lag) if lag else None}))
 PY
 }
 
@@ -103,6 +111,9 @@ if [[ -z "${SKIP_THROUGHPUT:-}" ]]; then
   # The same Dovecot (pop3s), the same NAT path and source address as the probes above.
   "$hs_bench" --connect 198.18.32.1:995 --source 198.19.255.1 1000
 fi
+
+# THROUGHPUT_ONLY=1: stop here (A/B runs of two builds).
+[[ -n "${THROUGHPUT_ONLY:-}" ]] && exit 0
 
 # 2. Memory per idle connection at 50,000 concurrent connections.
 python3 -c '

@@ -310,8 +310,8 @@ int RunProbeCommand(int argc, const char* const* argv) {
   uint64_t last_started = 0;
   Clock::time_point last_start = Clock::now();
   while (stops < 2) {
+    if ((*pool)->Idle()) break;
     ProberStats s = (*pool)->Stats();
-    if (s.in_flight == 0 && s.queued == 0) break;
     const Clock::time_point now = Clock::now();
     if (s.started != last_started) {
       last_started = s.started;
@@ -345,7 +345,7 @@ int RunProbeCommand(int argc, const char* const* argv) {
                   "machine for 10 s (%d local errors; open files, local ports, --source-ip?)\n",
                   final_stats.unprobed, final_stats.local_errors);
   }
-  if (cut_off > 0 && stops == 0) exit_code = 1;
+  if (cut_off > 0 && stops == 0 && exit_code == 0) exit_code = 1;
   // The pool's sinks and the writer report the same write error: say it once.
   std::string reported;
   auto report = [&](const absl::Status& s) {

@@ -32,7 +32,7 @@ void ProbeFlags::Register(FlagSet* flags, Names names) {
   flags->Uint32("--retries", "N",
                 "try a target again up to N times when its outcome is transient (connect "
                 "timeout, reset before the greeting, service unavailable, no greeting, read "
-                "timeout); the record keeps the last attempt and counts them",
+                "or TLS handshake timeout); the record keeps the last attempt and counts them",
                 &o.retries);
   flags->Uint32("--retry-delay", "MS", "how long after a transient outcome the next attempt starts",
                 &o.retry_delay_ms);

@@ -35,8 +35,12 @@ constexpr size_t kScratch = 64 * 1024;
 constexpr double kInitialRate = 500;
 constexpr double kMinRate = 20;
 constexpr double kMaxRate = 1e6;   // growth stops here: past it the rate limits nothing
-constexpr double kRateStep = 100;  // additive increase per window, all loops together
-constexpr uint32_t kWindowMs = 250;
+constexpr double kRateStep = 100;  // additive increase per growth window, all loops together
+// The rate grows once per growth window, about four connect round trips (as TCP's window grows
+// per round trip: fast on a LAN, a quarter second on the Internet), and is judged for halving
+// once per kJudgeMs, long enough to gather the bad connects of one overflow.
+constexpr uint32_t kGrowMinMs = 10;
+constexpr uint32_t kJudgeMs = 250;
 constexpr uint32_t kSlowConnectUs = 1'000'000;
 constexpr uint32_t kBadMin = 3;
 constexpr uint32_t kBadShare = 20;
@@ -187,8 +191,7 @@ void ProberLoop::Run() noexcept {
     const bool more = StartTargets();
     now = NowMs();
     int timeout = wheel_.NextTimeoutMs(now);
-    const bool have_work = queue_.ApproxSize() > 0 || !retry_.empty() || !unheld_.empty() ||
-                           (!retry_due_.empty() && retry_due_.front().first <= now);
+    const bool have_work = HaveStartable(now);
     if (more) {
       timeout = 0;  // the pass's budget ran out with more to start: look at events, go on
     } else if (hold_ && in_flight_ == 0) {
@@ -199,9 +202,12 @@ void ProberLoop::Run() noexcept {
     } else if (timeout < 0 || timeout > 1000) {
       timeout = 1000;  // periodic sink flush
     }
-    if (!retry_due_.empty() && timeout != 0) {
-      const uint64_t due = retry_due_.front().first;
-      timeout = due <= now ? 0 : std::min<int>(timeout, static_cast<int>(due - now));
+    if (!retry_due_.empty() && retry_due_.front().first > now && timeout != 0 && !hold_ &&
+        in_flight_ < max_connections_) {
+      // Wake for the next retry; one already due that is still here cannot start yet (the rate
+      // branch above waits for its token), and a full loop wakes when a connection ends.
+      timeout = std::min<int>(timeout < 0 ? 1000 : timeout,
+                              static_cast<int>(retry_due_.front().first - now));
     }
     if (timeout != 0) sleeping_.store(true, std::memory_order_seq_cst);
     NotePass(MonoUs() - pass_start_us, now);
@@ -242,29 +248,58 @@ void ProberLoop::NotePass(uint64_t busy_us, uint64_t now_ms) {
   }
 }
 
-void ProberLoop::NoteConnect(bool bad) {
+void ProberLoop::NoteConnect(bool bad, uint64_t started_us, uint32_t connect_us) {
   ++window_connects_;
-  if (bad) ++window_bad_;
+  if (bad) {
+    // A connect begun before the last halving belongs to the episode that halving answered (a
+    // connect timeout arrives 5 s after its SYN): it does not halve again, as TCP halves once
+    // per round trip.
+    if (started_us > halved_at_us_) ++window_bad_;
+  } else if (connect_us > 0) {
+    srtt_us_ = srtt_us_ == 0 ? connect_us : (7 * srtt_us_ + connect_us) / 8;
+  }
 }
 
-// Additive increase, multiplicative decrease, as TCP's congestion window: once a window, halve
-// the rate when enough connects were bad, else grow it if the rate held targets back (doubling
-// until the first halving, then by kRateStep). Never below kMinRate, never above the ceiling.
+// Additive increase, multiplicative decrease, as TCP's congestion window: once a judging window,
+// halve the rate when enough connects were bad; once a growth window, grow it if the rate held
+// targets back (doubling until the first halving, then by kRateStep). Never below kMinRate,
+// never above the ceiling.
 void ProberLoop::AdaptRate(uint64_t now_ms) {
-  if (!options_->adaptive_rate || now_ms - window_start_ms_ < kWindowMs) return;
+  if (!options_->adaptive_rate) return;
   const double share = 1.0 / options_->threads;
-  if (window_bad_ >= kBadMin && window_bad_ * kBadShare > window_connects_) {
-    rate_ = std::max(kMinRate * share, rate_ / 2);
-    slow_start_ = false;
-  } else if (window_limited_) {
-    rate_ = std::min(slow_start_ ? rate_ * 2 : rate_ + kRateStep * share, kMaxRate * share);
-    if (max_rate_ > 0) rate_ = std::min(rate_, max_rate_);
+  bool halved = false;
+  if (now_ms - window_start_ms_ >= kJudgeMs) {
+    if (window_bad_ >= kBadMin && window_bad_ * kBadShare > window_connects_) {
+      rate_ = std::max(kMinRate * share, rate_ / 2);
+      slow_start_ = false;
+      halved = true;
+      halved_at_us_ = MonoUs();
+    }
+    window_start_ms_ = now_ms;
+    window_connects_ = 0;
+    window_bad_ = 0;
   }
+  const uint64_t grow_ms =
+      srtt_us_ == 0 ? kJudgeMs : std::clamp<uint64_t>(4 * srtt_us_ / 1000, kGrowMinMs, kJudgeMs);
+  if (now_ms - grow_start_ms_ >= grow_ms) {
+    if (window_limited_ && !halved) {
+      rate_ = std::min(slow_start_ ? rate_ * 2 : rate_ + kRateStep * share, kMaxRate * share);
+    }
+    grow_start_ms_ = now_ms;
+    window_limited_ = false;
+  }
+  if (max_rate_ > 0) rate_ = std::min(rate_, max_rate_);  // the user's ceiling, floor or not
   counters_.connect_rate.store(rate_, std::memory_order_relaxed);
-  window_start_ms_ = now_ms;
-  window_connects_ = 0;
-  window_bad_ = 0;
-  window_limited_ = false;
+}
+
+bool ProberLoop::HaveStartable(uint64_t now_ms) const {
+  return queue_.ApproxSize() > 0 || !retry_.empty() || !unheld_.empty() ||
+         (!retry_due_.empty() && retry_due_.front().first <= now_ms);
+}
+
+void ProberLoop::PublishWaiting() {
+  counters_.waiting.store(retry_due_.size() + held_count_ + unheld_.size(),
+                          std::memory_order_release);
 }
 
 bool ProberLoop::CapsAllow(uint32_t address) const {
@@ -300,15 +335,13 @@ bool ProberLoop::NextTarget(ProbeTarget* t) {
       retry_.pop_front();
       counters_.retrying.store(retry_.size(), std::memory_order_release);
     } else if (held_count_ >= max_connections_ || !queue_.TryPop(t)) {
-      counters_.waiting.store(retry_due_.size() + held_count_ + unheld_.size(),
-                              std::memory_order_release);
+      PublishWaiting();
       return false;
     }
     if (CapsAllow(t->address)) break;
     HoldForCap(*t);
   }
-  counters_.waiting.store(retry_due_.size() + held_count_ + unheld_.size(),
-                          std::memory_order_release);
+  PublishWaiting();
   return true;
 }
 
@@ -330,7 +363,7 @@ bool ProberLoop::StartTargets() {
   }
   for (uint32_t started = 0; !hold_ && in_flight_ < max_connections_; ++started) {
     if (rate_ > 0 && tokens_ < 1.0) {
-      window_limited_ = true;
+      if (HaveStartable(NowMs())) window_limited_ = true;  // the rate, not the input, held us
       return false;
     }
     if (started == kStartsPerPass) return true;
@@ -465,7 +498,7 @@ void ProberLoop::StartOne(ProbeTarget t) {
     return;
   }
   if (err == ECONNREFUSED) {
-    NoteConnect(true);
+    NoteConnect(true, c.start_mono_us);
     FinishWithOutcome(c, ProbeOutcome::kConnectRefused);
   } else if (err == EADDRNOTAVAIL || err == EAGAIN || err == ENOBUFS || err == ENOMEM) {
     RetryLater(c, now_ms);  // no local port or memory: ours, not the target's
@@ -501,7 +534,7 @@ void ProberLoop::OnConnected(Conn& c) {
   socklen_t len = sizeof(err);
   getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
   if (err != 0) {
-    NoteConnect(true);
+    NoteConnect(true, c.start_mono_us);
     // ECONNRESET: the handshake completed and the server reset the connection before we looked
     // (a full accept queue, a busy server): a reset before the greeting, not a timeout.
     FinishWithOutcome(c, err == ECONNREFUSED ? ProbeOutcome::kConnectRefused
@@ -510,7 +543,7 @@ void ProberLoop::OnConnected(Conn& c) {
     return;
   }
   c.record.connect_us = static_cast<uint32_t>(MonoUs() - c.start_mono_us);
-  NoteConnect(c.record.connect_us >= kSlowConnectUs);
+  NoteConnect(c.record.connect_us >= kSlowConnectUs, c.start_mono_us, c.record.connect_us);
   if (options_->on_connected_for_test) options_->on_connected_for_test();
   c.phase = Conn::Phase::kActive;
   SetEvents(c, EPOLLIN | EPOLLRDHUP);
@@ -642,7 +675,10 @@ void ProberLoop::AfterTlsInput(Conn& c) {
     probes::TlsClient::Status st = c.tls->Handshake();
     FlushTls(c);
     if (c.phase == Conn::Phase::kFree) return;
-    if (st == probes::TlsClient::Status::kInProgress) return;
+    if (st == probes::TlsClient::Status::kInProgress) {
+      ArmRead(c, options_->read_timeout_ms);  // handshake bytes are progress, as reply bytes are
+      return;
+    }
     c.tls->FillFacts(&c.record.tls, &cert_cache_);
     if (st == probes::TlsClient::Status::kFailed) {
       Apply(c, c.session->OnTlsFailed());
@@ -685,20 +721,13 @@ void ProberLoop::OnDeadline(uint32_t slot) {
       OnReadable(c);
     }
     if (c.phase == Conn::Phase::kFree) return;
-    if (NowMs() < c.target_deadline_ms) {
-      if (!wheel_.armed(slot)) {
-        // Progress, but nothing re-armed the timer (a TLS handshake in progress): a fresh read
-        // deadline, within the target's.
-        c.read_deadline_ms = std::max(c.read_deadline_ms, NowMs() + options_->read_timeout_ms);
-        wheel_.Schedule(slot, std::min(c.read_deadline_ms, c.target_deadline_ms));
-      }
-      return;
-    }
-    // The target's own deadline is firm: what was waiting has been read, now it ends.
+    // Progress re-arms the timer (every byte does, as an event would have); without progress,
+    // or past the target's own firm deadline, the deadline is judged below.
+    if (NowMs() < c.target_deadline_ms && wheel_.armed(slot)) return;
   }
   uint64_t now = NowMs();
   if (c.phase == Conn::Phase::kConnecting) {
-    NoteConnect(true);
+    NoteConnect(true, c.start_mono_us);
     FinishWithOutcome(c, ProbeOutcome::kConnectTimeout);
     return;
   }
@@ -735,15 +764,17 @@ bool ProberLoop::RetryTransient(Conn& c) {
   }
   const bool silent = c.record.outcome == ProbeOutcome::kNoGreeting ||
                       (c.record.outcome == ProbeOutcome::kImplicitTlsFailed && c.tls_bytes == 0);
-  if (c.record.banner.empty() && (c.record.outcome == ProbeOutcome::kConnectionReset || silent)) {
-    NoteConnect(true);  // reset or silent before the greeting: a server under pressure
+  // Reset or silent before the greeting after a good connect (a reset seen at the connect
+  // itself was noted there): a server under pressure.
+  if (c.record.banner.empty() && c.record.connect_us != 0 &&
+      (c.record.outcome == ProbeOutcome::kConnectionReset || silent)) {
+    NoteConnect(true, c.start_mono_us);
   }
   ProbeTarget t{c.record.address, c.record.port, nullptr, static_cast<uint8_t>(c.attempt + 1)};
   if (c.record.domain != options_->sni) t.name = NewTargetName(c.record.domain);
   retry_due_.emplace_back(NowMs() + options_->retry_delay_ms, t);
   counters_.retried.fetch_add(1, std::memory_order_relaxed);
-  counters_.waiting.store(retry_due_.size() + held_count_ + unheld_.size(),
-                          std::memory_order_release);
+  PublishWaiting();
   wheel_.Cancel(c.slot);
   if (c.fd >= 0) {
     close(c.fd);

@@ -36,7 +36,8 @@
 
 namespace mailsweep::engine {
 
-// Counters a loop publishes for Stats(): written by the loop thread only, read by anyone.
+// Counters a loop publishes for Stats(): written by the loop thread (`submitted` by the
+// submitting thread), read by anyone.
 struct alignas(64) LoopCounters {
   std::atomic<uint64_t> submitted{0};
   std::atomic<uint64_t> started{0};
@@ -72,10 +73,14 @@ class ProberLoop {
     abandon_queued_.store(true, std::memory_order_release);
     Wake();
   }
-  bool idle() const {  // nothing queued, waiting, retrying or in flight (any thread)
-    return queue_.ApproxSize() == 0 && counters_.in_flight.load(std::memory_order_acquire) == 0 &&
-           counters_.retrying.load(std::memory_order_acquire) == 0 &&
-           counters_.waiting.load(std::memory_order_acquire) == 0;
+  // Every target submitted so far has settled: its record is written, or it was counted as
+  // abandoned or unprobed (any thread). Counts, not queue states, so that no moment in which a
+  // target is between two states reads as idle: the settled side is read first.
+  bool idle() const {
+    const uint64_t settled = counters_.done.load(std::memory_order_acquire) +
+                             counters_.abandoned.load(std::memory_order_acquire) +
+                             counters_.unprobed.load(std::memory_order_acquire);
+    return settled >= counters_.submitted.load(std::memory_order_acquire);
   }
   size_t queued() const { return queue_.ApproxSize(); }
   size_t queue_capacity() const { return queue_.capacity(); }
@@ -96,7 +101,10 @@ class ProberLoop {
   bool CapsAllow(uint32_t address) const;
   void HoldForCap(const ProbeTarget& t);
   void AdaptRate(uint64_t now_ms);
-  void NoteConnect(bool bad);    // one connect result for AdaptRate
+  // One connect result for AdaptRate: bad or not, when its connect() began, how long it took.
+  void NoteConnect(bool bad, uint64_t started_us, uint32_t connect_us = 0);
+  bool HaveStartable(uint64_t now_ms) const;  // a target waits that could start now
+  void PublishWaiting();
   void StartOne(ProbeTarget t);  // consumes t: its name moves into the record
   void RetryLater(Conn& c, uint64_t now_ms);
   void DropQueued();  // frees and counts as abandoned what is queued or waiting to be retried
@@ -132,9 +140,12 @@ class ProberLoop {
   double rate_;      // the current start rate; 0 = unlimited
   double tokens_ = 0;
   uint64_t tokens_at_us_ = 0;
-  // AdaptRate's window: connects completed and how many of them were bad, whether the rate held
-  // targets back, and the slow-start threshold.
+  // AdaptRate's windows: connects completed and how many of them were bad (judging), whether the
+  // rate held targets back (growth), and whether the rate is still in slow start.
   uint64_t window_start_ms_ = 0;
+  uint64_t grow_start_ms_ = 0;
+  uint64_t srtt_us_ = 0;  // smoothed time of a good connect (0: none yet)
+  uint64_t halved_at_us_ = 0;
   uint32_t window_connects_ = 0;
   uint32_t window_bad_ = 0;
   bool window_limited_ = false;

@@ -21,7 +21,9 @@ absl::Status ProberOptions::Validate() const {
   }
   if (queue_capacity == 0) return absl::InvalidArgumentError("queue capacity must be positive");
   if (retries > 10) return absl::InvalidArgumentError("retries: 0..10");
-  if (retry_delay_ms == 0) return absl::InvalidArgumentError("retry delay must be positive");
+  if (retry_delay_ms == 0 || retry_delay_ms > 3'600'000) {
+    return absl::InvalidArgumentError("retry delay: 1 ms to 1 hour");
+  }
   if (session.ehlo_name.empty() || session.ehlo_name.find_first_of(" \r\n") != std::string::npos) {
     return absl::InvalidArgumentError("EHLO name must be one word");
   }
@@ -110,6 +112,13 @@ ProberStats ProberPool::Stats() const {
   return s;
 }
 
+bool ProberPool::Idle() const {
+  for (const auto& loop : loops_) {
+    if (!loop->idle()) return false;
+  }
+  return true;
+}
+
 void ProberPool::AbandonQueued() {
   for (auto& loop : loops_) loop->AbandonQueued();
 }
@@ -133,9 +142,7 @@ absl::Status ProberPool::Drain(absl::Duration timeout) {
   draining_.store(true);
   const auto deadline = std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(timeout);
   for (;;) {
-    bool idle = true;
-    for (const auto& loop : loops_) idle = idle && loop->idle();
-    if (idle || std::chrono::steady_clock::now() >= deadline) break;
+    if (Idle() || std::chrono::steady_clock::now() >= deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   for (auto& loop : loops_) loop->RequestStop();

@@ -54,8 +54,9 @@ struct ProberOptions {
   uint32_t per_address_cap = 4;  // concurrent connections to one address (0 = no cap)
   uint32_t per_prefix_cap = 64;  // ... to one /24 (0 = no cap)
   // A probe whose outcome is transient (connect timeout, reset before the greeting, service
-  // unavailable, no greeting, read timeout) is tried again this many times, retry_delay_ms after
-  // the attempt ended; the record keeps the last attempt and counts them (ProbeRecord::attempts).
+  // unavailable, no greeting, a read or TLS handshake timeout) is tried again this many times,
+  // retry_delay_ms after the attempt ended; the record keeps the last attempt and counts them
+  // (ProbeRecord::attempts).
   uint32_t retries = 1;
   uint32_t retry_delay_ms = 3000;
   uint32_t queue_capacity = 1 << 16;  // per loop
@@ -126,7 +127,7 @@ class ProberPool {
   ProberPool(const ProberPool&) = delete;
   ProberPool& operator=(const ProberPool&) = delete;
 
-  // Queues one target; false when every loop's queue is full or the pool is draining. On true
+  // Queues one target; false when its loop's queue is full or the pool is draining. On true
   // the pool owns t.name.
   bool TrySubmit(uint32_t address, uint16_t port) { return TrySubmit(ProbeTarget{address, port}); }
   bool TrySubmit(const ProbeTarget& t);
@@ -134,6 +135,9 @@ class ProberPool {
   // pool owns the names of those.
   size_t TrySubmitBatch(std::span<const ProbeTarget> targets);
   ProberStats Stats() const;
+  // True when every target submitted so far has its record or was counted as abandoned or
+  // unprobed. Thread-safe; exact once nothing is being submitted.
+  bool Idle() const;
   // True once a loop could not write its records (a full disk, a closed pipe): the producer
   // should stop feeding targets whose results would be lost. Thread-safe.
   bool SinkFailed() const;

@@ -197,9 +197,10 @@ class LiveHostFeeder final : public LiveHostHandler, public SendThrottle {
            pool_->Stats().queued;
   }
   uint64_t submitted() const { return submitted_.load(std::memory_order_relaxed); }
+  // Any thread: the overflow's count is the atomic one, not the producer's vector.
   uint64_t abandoned() const {
     return abandoned_.load(std::memory_order_relaxed) +
-           (abandon_.load() ? overflow_.size() - overflow_head_ : 0);
+           (abandon_.load() ? overflow_size_.load(std::memory_order_relaxed) : 0);
   }
   uint64_t skipped() const { return skipped_.load(std::memory_order_relaxed); }
 
@@ -224,15 +225,13 @@ class LiveHostFeeder final : public LiveHostHandler, public SendThrottle {
     LiveTarget t;
     for (;;) {
       if (ring_.TryPop(&t)) {
-        while (!pool_->TrySubmit(t.address, t.port)) {
-          if (abandon_.load(std::memory_order_relaxed)) break;
+        bool taken = false;
+        while (!(taken = pool_->TrySubmit(t.address, t.port)) &&
+               !abandon_.load(std::memory_order_relaxed)) {
           std::this_thread::sleep_for(std::chrono::microseconds(500));
         }
-        if (abandon_.load(std::memory_order_relaxed)) {
-          abandoned_.fetch_add(1, std::memory_order_relaxed);
-        } else {
-          submitted_.fetch_add(1, std::memory_order_relaxed);
-        }
+        // Counted by what happened to it: a target the pool took is the pool's to count.
+        (taken ? submitted_ : abandoned_).fetch_add(1, std::memory_order_relaxed);
         continue;
       }
       if (input_done_.load()) break;
@@ -442,9 +441,7 @@ absl::StatusOr<ScanSummary> RunScan(const ScanConfig& cfg, SignalFd* signals) {
       input_finished = true;
     }
     if (input_finished && feeder->done()) {
-      const ProberStats p = pool->Stats();
-      if ((p.in_flight == 0 && p.queued == 0) || stops >= 2 ||
-          (stop_deadline != 0 && now > stop_deadline)) {
+      if (pool->Idle() || stops >= 2 || (stop_deadline != 0 && now > stop_deadline)) {
         break;
       }
     }

@@ -133,8 +133,8 @@ struct ProbeRecord {
   TlsFacts tls;
   std::string domain;  // the target's name (ZGrab2's domain, or --sni), sent as TLS server name
   // Connections this record took: 1, or more when transient outcomes (a connect timeout, a
-  // reset before the greeting, 421/service unavailable, a read timeout) were tried again. The
-  // record keeps the last attempt's outcome and facts.
+  // reset before the greeting, 421/service unavailable, a read or TLS handshake timeout) were
+  // tried again. The record keeps the last attempt's outcome and facts.
   uint8_t attempts = 1;
 
   friend bool operator==(const ProbeRecord&, const ProbeRecord&) = default;
