@@ -101,8 +101,8 @@ class ProberLoop {
   bool CapsAllow(uint32_t address) const;
   void HoldForCap(const ProbeTarget& t);
   void AdaptRate(uint64_t now_ms);
-  // One connect result for AdaptRate: bad or not, when its connect() began, how long it took.
-  void NoteConnect(bool bad, uint64_t started_us, uint32_t connect_us = 0);
+  // One connect result for AdaptRate: bad or not, and when its connect() began.
+  void NoteConnect(bool bad, uint64_t started_us);
   bool HaveStartable(uint64_t now_ms) const;  // a target waits that could start now
   void PublishWaiting();
   void StartOne(ProbeTarget t);  // consumes t: its name moves into the record
@@ -140,11 +140,9 @@ class ProberLoop {
   double rate_;      // the current start rate; 0 = unlimited
   double tokens_ = 0;
   uint64_t tokens_at_us_ = 0;
-  // AdaptRate's windows: connects completed and how many of them were bad (judging), whether the
-  // rate held targets back (growth), and whether the rate is still in slow start.
+  // AdaptRate's window: connects completed and how many of them were bad, whether the rate held
+  // targets back; whether the rate is still in slow start, and when it last halved.
   uint64_t window_start_ms_ = 0;
-  uint64_t grow_start_ms_ = 0;
-  uint64_t srtt_us_ = 0;  // smoothed time of a good connect (0: none yet)
   uint64_t halved_at_us_ = 0;
   uint32_t window_connects_ = 0;
   uint32_t window_bad_ = 0;
