@@ -23,7 +23,7 @@ constexpr const char* kProtocolLabels[kMailProtocols] = {"POP3", "IMAP", "SMTP"}
 constexpr const char* kVersionLabels[6] = {"SSLv3",   "TLS 1.0", "TLS 1.1",
                                            "TLS 1.2", "TLS 1.3", "other"};
 
-// /work/shared/data/shadowserver/scan_{pop3,imap}.csv-header and scan_smtp.csv-header.
+// ShadowServer's published column headers of its scan_pop3 / scan_imap and scan_smtp reports.
 constexpr std::string_view kMailColumns =
     "timestamp,severity,ip,protocol,port,hostname,tag,asn,geo,region,city,naics,hostname_source,"
     "sector,banner,cert_expiration_date,cert_expired,cert_issue_date,cert_length,"
