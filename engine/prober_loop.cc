@@ -209,7 +209,12 @@ void ProberLoop::Run() noexcept {
       timeout = std::min<int>(timeout < 0 ? 1000 : timeout,
                               static_cast<int>(retry_due_.front().first - now));
     }
-    if (timeout != 0) sleeping_.store(true, std::memory_order_seq_cst);
+    if (timeout != 0) {
+      sleeping_.store(true, std::memory_order_seq_cst);
+      // A target submitted after have_work was read but before sleeping_ was set found the loop
+      // awake and did not wake it: look again rather than sleep on it.
+      if (!have_work && queue_.ApproxSize() > 0) timeout = 0;
+    }
     NotePass(MonoUs() - pass_start_us, now);
     int n = epoll_wait(epoll_fd_, events, kEventsPerPass, timeout);
     pass_start_us = MonoUs();
