@@ -97,7 +97,6 @@ struct ProberLoop::Conn {
   uint32_t generation = 0;
   Phase phase = Phase::kFree;
   bool handshake_done = false;
-  uint8_t attempt = 0;  // attempts before this one
   uint32_t events = 0;
   uint32_t tls_bytes = 0;
   uint64_t start_mono_us = 0;
@@ -147,14 +146,7 @@ ProberLoop::ProberLoop(const ProberOptions* options, const probes::TlsContext* t
 }
 
 ProberLoop::~ProberLoop() {
-  ProbeTarget t;
-  while (queue_.TryPop(&t)) FreeTargetName(t.name);
-  for (ProbeTarget& r : retry_) FreeTargetName(r.name);
-  for (auto& [due, r] : retry_due_) FreeTargetName(r.name);
-  for (auto& [prefix, list] : held_) {
-    for (ProbeTarget& r : list) FreeTargetName(r.name);
-  }
-  for (ProbeTarget& r : unheld_) FreeTargetName(r.name);
+  DropQueued();  // frees the names of whatever still waits (nothing, after Run())
   for (auto& chunk : chunks_) {
     for (uint32_t i = 0; i < kChunk; ++i) {
       if (chunk[i].fd >= 0) close(chunk[i].fd);
@@ -372,7 +364,8 @@ void ProberLoop::RetryLater(Conn& c, uint64_t now_ms) {
   }
   counters_.local_errors.fetch_add(1, std::memory_order_relaxed);
   // StartOne freed the target's name into the record; the retry gets its own copy.
-  ProbeTarget t{c.record.address, c.record.port, nullptr, c.attempt};
+  ProbeTarget t{c.record.address, c.record.port, nullptr,
+                static_cast<uint8_t>(c.record.attempts - 1)};
   if (c.record.domain != options_->sni) t.name = NewTargetName(c.record.domain);
   Release(c);
   // Nothing of ours is open and it still fails: the machine is out of something (or misses
@@ -430,7 +423,6 @@ void ProberLoop::StartOne(ProbeTarget t) {
   ++c.generation;
   c.phase = Conn::Phase::kConnecting;
   c.handshake_done = false;
-  c.attempt = t.attempt;
   c.events = 0;
   c.tls_bytes = 0;
   c.tls.reset();
@@ -748,7 +740,8 @@ void ProberLoop::FinishWithOutcome(Conn& c, ProbeOutcome outcome) {
 }
 
 bool ProberLoop::RetryTransient(Conn& c) {
-  if (c.attempt >= options_->retries || !Transient(c.record) || stop_.load() ||
+  const uint8_t attempt = c.record.attempts - 1;  // attempts before this one
+  if (attempt >= options_->retries || !Transient(c.record) || stop_.load() ||
       abandon_queued_.load(std::memory_order_relaxed)) {
     return false;
   }
@@ -760,7 +753,7 @@ bool ProberLoop::RetryTransient(Conn& c) {
       (c.record.outcome == ProbeOutcome::kConnectionReset || silent)) {
     NoteConnect(true, c.start_mono_us);
   }
-  ProbeTarget t{c.record.address, c.record.port, nullptr, static_cast<uint8_t>(c.attempt + 1)};
+  ProbeTarget t{c.record.address, c.record.port, nullptr, static_cast<uint8_t>(attempt + 1)};
   if (c.record.domain != options_->sni) t.name = NewTargetName(c.record.domain);
   retry_due_.emplace_back(NowMs() + options_->retry_delay_ms, t);
   counters_.retried.fetch_add(1, std::memory_order_relaxed);
