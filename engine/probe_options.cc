@@ -21,7 +21,9 @@ void ProbeFlags::Register(FlagSet* flags, Names names) {
                 "below it: it grows while connects complete quickly and halves when they turn "
                 "slow, time out or are refused or reset before the greeting",
                 &o.connect_rate);
-  flags->Bool("--fixed-rate", "do not adapt the start rate: start at the rate given (or unlimited)",
+  flags->Bool("--fixed-rate",
+              "do not adapt the start rate or the window: start at the rate given (or "
+              "unlimited), up to -c at once",
               &fixed_rate);
   flags->Uint32("--max-per-address", "N", "concurrent connections to one address (0: no cap)",
                 &o.per_address_cap);

@@ -44,6 +44,14 @@ constexpr uint32_t kJudgeMs = 250;
 constexpr uint32_t kSlowConnectUs = 1'000'000;
 constexpr uint32_t kBadMin = 3;
 constexpr uint32_t kBadShare = 20;
+// The adaptive window of connections in flight (all loops together): its first value and floor.
+// It grows by one for each greeting that came promptly (as TCP's congestion window grows by one
+// per acknowledgement), so it can grow no faster than servers answer; a greeting still missing
+// kSlowGreetingMs after the connect is a bad result like a slow connect (a server that has
+// accepted more connections than it serves, so that they wait in its listen queue).
+constexpr double kInitialWindow = 256;
+constexpr double kMinWindow = 16;
+constexpr uint32_t kSlowGreetingMs = 2000;
 // After a local error with nothing of ours open: the pause before the next try, and how many
 // such failures in a row (100 x 100 ms = 10 s) make the waiting targets given up.
 constexpr uint32_t kRetryPauseMs = 100;
@@ -99,6 +107,12 @@ struct ProberLoop::Conn {
   bool handshake_done = false;
   uint32_t events = 0;
   uint32_t tls_bytes = 0;
+  // The first byte from the server (a greeting, or the TLS server's first flight) and whether
+  // a missing one was noted as slow; when the greeting is overdue (0: no check pending).
+  bool heard = false;
+  bool slow_noted = false;
+  uint64_t greeting_due_ms = 0;
+  uint64_t connected_mono_us = 0;
   uint64_t start_mono_us = 0;
   uint64_t read_deadline_ms = 0;
   uint64_t target_deadline_ms = 0;
@@ -141,8 +155,12 @@ ProberLoop::ProberLoop(const ProberOptions* options, const probes::TlsContext* t
   if (options_->adaptive_rate) {
     const double first = kInitialRate / options_->threads;
     rate_ = max_rate_ > 0 ? std::min(max_rate_, first) : first;
+    window_ = std::min<double>(max_connections_, kInitialWindow / options_->threads);
+  } else {
+    window_ = max_connections_;
   }
   counters_.connect_rate.store(rate_, std::memory_order_relaxed);
+  counters_.window.store(Limit(), std::memory_order_relaxed);
 }
 
 ProberLoop::~ProberLoop() {
@@ -188,14 +206,14 @@ void ProberLoop::Run() noexcept {
       timeout = 0;  // the pass's budget ran out with more to start: look at events, go on
     } else if (hold_ && in_flight_ == 0) {
       timeout = std::max<int>(1, static_cast<int>(retry_at_ms_ > now ? retry_at_ms_ - now : 1));
-    } else if (!hold_ && in_flight_ < max_connections_ && have_work && rate_ > 0) {
+    } else if (!hold_ && in_flight_ < Limit() && have_work && rate_ > 0) {
       // Only the rate holds us back: sleep until the next token (at most 10 ms).
       timeout = std::clamp(static_cast<int>(1000.0 / rate_), 1, 10);
     } else if (timeout < 0 || timeout > 1000) {
       timeout = 1000;  // periodic sink flush
     }
     if (!retry_due_.empty() && retry_due_.front().first > now && timeout != 0 && !hold_ &&
-        in_flight_ < max_connections_) {
+        in_flight_ < Limit()) {
       // Wake for the next retry; one already due that is still here cannot start yet (the rate
       // branch above waits for its token), and a full loop wakes when a connection ends.
       timeout = std::min<int>(timeout < 0 ? 1000 : timeout,
@@ -253,6 +271,22 @@ void ProberLoop::NoteConnect(bool bad, uint64_t started_us) {
   if (bad && started_us > halved_at_us_) ++window_bad_;
 }
 
+void ProberLoop::NoteFirstByte(Conn& c) {
+  c.heard = true;
+  if (!options_->adaptive_rate || c.slow_noted) return;
+  const uint64_t waited_us = MonoUs() - c.connected_mono_us;
+  if (waited_us >= uint64_t{kSlowGreetingMs} * 1000) {
+    c.slow_noted = true;
+    NoteConnect(true, c.start_mono_us);
+    return;
+  }
+  // Grow only a window that limits: one that is less than half used says nothing about more.
+  if (in_flight_ * 2 < window_) return;
+  const double grown = slow_start_ ? window_ + 1 : window_ + 1 / window_;
+  window_ = std::min<double>(grown, max_connections_);
+  counters_.window.store(Limit(), std::memory_order_relaxed);
+}
+
 // Additive increase, multiplicative decrease, as TCP's congestion window: once a window, halve
 // the rate when enough connects were bad, else grow it if the rate held targets back (doubling
 // until the first halving, then by kRateStep). Never below kMinRate, never above the ceiling.
@@ -261,6 +295,10 @@ void ProberLoop::AdaptRate(uint64_t now_ms) {
   const double share = 1.0 / options_->threads;
   if (window_bad_ >= kBadMin && window_bad_ * kBadShare > window_connects_) {
     rate_ = std::max(kMinRate * share, rate_ / 2);
+    // Half of what was in flight, as TCP halves its flight size: no new start until that many
+    // have ended.
+    window_ = std::max(kMinWindow * share, std::min<double>(window_, in_flight_) / 2);
+    counters_.window.store(Limit(), std::memory_order_relaxed);
     slow_start_ = false;
     halved_at_us_ = MonoUs();
   } else if (window_limited_) {
@@ -343,7 +381,7 @@ bool ProberLoop::StartTargets() {
     DropQueued();
     return false;
   }
-  for (uint32_t started = 0; !hold_ && in_flight_ < max_connections_; ++started) {
+  for (uint32_t started = 0; !hold_ && in_flight_ < Limit(); ++started) {
     if (rate_ > 0 && tokens_ < 1.0) {
       if (HaveStartable(NowMs())) window_limited_ = true;  // the rate, not the input, held us
       return false;
@@ -425,6 +463,9 @@ void ProberLoop::StartOne(ProbeTarget t) {
   c.handshake_done = false;
   c.events = 0;
   c.tls_bytes = 0;
+  c.heard = false;
+  c.slow_noted = false;
+  c.greeting_due_ms = 0;
   c.tls.reset();
   c.pending_out.clear();
   c.record = results::ProbeRecord{};
@@ -524,8 +565,10 @@ void ProberLoop::OnConnected(Conn& c) {
                                              : ProbeOutcome::kConnectTimeout);
     return;
   }
-  c.record.connect_us = static_cast<uint32_t>(MonoUs() - c.start_mono_us);
+  c.connected_mono_us = MonoUs();
+  c.record.connect_us = static_cast<uint32_t>(c.connected_mono_us - c.start_mono_us);
   NoteConnect(c.record.connect_us >= kSlowConnectUs, c.start_mono_us);
+  if (options_->adaptive_rate) c.greeting_due_ms = c.connected_mono_us / 1000 + kSlowGreetingMs;
   if (options_->on_connected_for_test) options_->on_connected_for_test();
   c.phase = Conn::Phase::kActive;
   SetEvents(c, EPOLLIN | EPOLLRDHUP);
@@ -536,7 +579,13 @@ void ProberLoop::OnConnected(Conn& c) {
 void ProberLoop::ArmRead(Conn& c, uint32_t ms) {
   if (c.phase == Conn::Phase::kFree) return;
   c.read_deadline_ms = NowMs() + ms;
-  wheel_.Schedule(c.slot, std::min(c.read_deadline_ms, c.target_deadline_ms));
+  Reschedule(c);
+}
+
+void ProberLoop::Reschedule(Conn& c) {
+  uint64_t at = std::min(c.read_deadline_ms, c.target_deadline_ms);
+  if (c.greeting_due_ms != 0) at = std::min(at, c.greeting_due_ms);
+  wheel_.Schedule(c.slot, at);
 }
 
 void ProberLoop::Apply(Conn& c, probes::Action a) {
@@ -633,6 +682,7 @@ void ProberLoop::OnReadable(Conn& c) {
     Apply(c, c.session->OnClosed());
     return;
   }
+  if (!c.heard) NoteFirstByte(c);
   std::span<const uint8_t> data(scratch_.data(), static_cast<size_t>(n));
   if (!c.tls) {
     Apply(c, c.session->OnBytes(data));
@@ -713,6 +763,13 @@ void ProberLoop::OnDeadline(uint32_t slot) {
     FinishWithOutcome(c, ProbeOutcome::kConnectTimeout);
     return;
   }
+  if (c.greeting_due_ms != 0 && now >= c.greeting_due_ms) {
+    c.greeting_due_ms = 0;
+    if (!c.heard && !c.slow_noted) {  // connected, and still not a byte: a server that queues
+      c.slow_noted = true;
+      NoteConnect(true, c.start_mono_us);
+    }
+  }
   if (now >= c.target_deadline_ms) {
     // The whole target is out of time: a session may still want one more step (the injection
     // window), so ask until it is done, then end it regardless.
@@ -731,7 +788,7 @@ void ProberLoop::OnDeadline(uint32_t slot) {
     Apply(c, c.session->OnTimeout());
     return;
   }
-  wheel_.Schedule(slot, std::min(c.read_deadline_ms, c.target_deadline_ms));
+  Reschedule(c);
 }
 
 void ProberLoop::FinishWithOutcome(Conn& c, ProbeOutcome outcome) {
@@ -749,7 +806,7 @@ bool ProberLoop::RetryTransient(Conn& c) {
                       (c.record.outcome == ProbeOutcome::kImplicitTlsFailed && c.tls_bytes == 0);
   // Reset or silent before the greeting after a good connect (a reset seen at the connect
   // itself was noted there): a server under pressure.
-  if (c.record.banner.empty() && c.record.connect_us != 0 &&
+  if (c.record.banner.empty() && c.record.connect_us != 0 && !c.slow_noted &&
       (c.record.outcome == ProbeOutcome::kConnectionReset || silent)) {
     NoteConnect(true, c.start_mono_us);
   }

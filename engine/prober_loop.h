@@ -15,6 +15,7 @@
 #ifndef MAILSWEEP_ENGINE_PROBER_LOOP_H_
 #define MAILSWEEP_ENGINE_PROBER_LOOP_H_
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -50,6 +51,7 @@ struct alignas(64) LoopCounters {
   std::atomic<uint64_t> waiting{0};      // retries scheduled and targets held by a destination cap
   std::atomic<uint64_t> retried{0};      // attempts ended transiently and scheduled again
   std::atomic<double> connect_rate{0};   // the current start rate (0: unlimited)
+  std::atomic<uint32_t> window{0};       // connections allowed in flight now
   std::atomic<uint32_t> lag_ms{0};       // longest pass in the last full second
   std::atomic<uint32_t> lag_max_ms{0};   // longest pass since the start
   std::atomic<bool> sink_failed{false};  // a flush of the records failed (a full disk, ...)
@@ -103,6 +105,11 @@ class ProberLoop {
   void AdaptRate(uint64_t now_ms);
   // One connect result for AdaptRate: bad or not, and when its connect() began.
   void NoteConnect(bool bad, uint64_t started_us);
+  void NoteFirstByte(Conn& c);  // the server's first byte: a prompt one grows the window
+  // Connections that may be in flight now: the adaptive window, at most max_connections_.
+  uint32_t Limit() const {
+    return std::min(max_connections_, std::max<uint32_t>(1, static_cast<uint32_t>(window_)));
+  }
   bool HaveStartable(uint64_t now_ms) const;  // a target waits that could start now
   void PublishWaiting();
   void StartOne(ProbeTarget t);  // consumes t: its name moves into the record
@@ -120,6 +127,7 @@ class ProberLoop {
   void SendRaw(Conn& c, const uint8_t* data, size_t n);
   void FlushTls(Conn& c);
   void ArmRead(Conn& c, uint32_t ms);
+  void Reschedule(Conn& c);  // the timer at the nearest of the connection's deadlines
   void Finish(Conn& c);
   bool RetryTransient(Conn& c);  // a transient outcome with retries left: schedule, true
   void Discard(Conn& c);         // ends a connection without a record (abandoned)
@@ -138,6 +146,7 @@ class ProberLoop {
   uint32_t max_connections_;
   double max_rate_;  // per second: the adaptive rate's ceiling, or the fixed rate; 0 = unlimited
   double rate_;      // the current start rate; 0 = unlimited
+  double window_;    // the adaptive window of connections in flight (max_connections_ if off)
   double tokens_ = 0;
   uint64_t tokens_at_us_ = 0;
   // AdaptRate's window: connects completed and how many of them were bad, whether the rate held

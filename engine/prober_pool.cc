@@ -100,6 +100,7 @@ ProberStats ProberPool::Stats() const {
     s.queued += c.waiting.load(std::memory_order_relaxed);
     s.retried += c.retried.load(std::memory_order_relaxed);
     s.connect_rate += c.connect_rate.load(std::memory_order_relaxed);
+    s.window += c.window.load(std::memory_order_relaxed);
     s.lag_ms = std::max(s.lag_ms, c.lag_ms.load(std::memory_order_relaxed));
     s.lag_max_ms = std::max(s.lag_max_ms, c.lag_max_ms.load(std::memory_order_relaxed));
     for (size_t i = 0; i < s.outcomes.size(); ++i) {

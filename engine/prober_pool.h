@@ -110,6 +110,7 @@ struct ProberStats {
   uint32_t capacity = 0;      // max concurrent connections
   uint64_t queue_capacity = 0;
   double connect_rate = 0;  // the current start rate, all loops (0: unlimited)
+  uint32_t window = 0;      // connections allowed in flight now (the adaptive window), all loops
   uint32_t lag_ms = 0;      // the longest busy stretch between two epoll_waits in the last
                             // second (largest of the loops)
   uint32_t lag_max_ms = 0;  // ... since the start

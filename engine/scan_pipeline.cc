@@ -291,12 +291,12 @@ std::string FormatScanStatus(double elapsed, const SweepStats& s, const SweepSta
   const uint64_t other = p.done - tls - plain - tls_fail;
   return absl::StrFormat(
       "%s %.0f%%; send: %d %s (%s avg); open %d; probes: %d done %s, %d/%d in flight, %d waiting, "
-      "%d retried, start rate %s, lag %d ms; tls %d, plaintext %d, tls failed %d, other %d; %s%s\n",
+      "%d retried, start rate %s, window %d, lag %d ms; tls %d, plaintext %d, tls failed %d, other %d; %s%s\n",
       Clock(elapsed), 100 * done_frac, s.sent, absl::StrFormat("%.1fk p/s", send_now / 1000),
       absl::StrFormat("%.1fk", send_avg / 1000), s.open, p.done,
       absl::StrFormat("%.0f/s", probe_now), p.in_flight, p.capacity, backlog, p.retried,
       p.connect_rate > 0 ? absl::StrFormat("%.0f/s", p.connect_rate) : std::string("unlimited"),
-      p.lag_ms, tls, plain, tls_fail, other,
+      p.window, p.lag_ms, tls, plain, tls_fail, other,
       s.sending ? StrCat("ETA ", eta)
                 : (s.cooling_down ? "cooling down" : StrCat("probing, ETA ", eta)),
       s.paused_ms > prev.paused_ms ? " (held back by the probers)" : "");
@@ -314,11 +314,11 @@ std::string FormatScanJson(double elapsed, const SweepStats& s, const ProberStat
       "{\"elapsed\":%.3f,\"positions_done\":%d,\"positions_total\":%d,\"sent\":%d,\"replies\":%d,"
       "\"open\":%d,\"closed\":%d,\"unreachable\":%d,\"pcap_dropped\":%d,\"paused_ms\":%d,"
       "\"probes_done\":%d,\"probes_in_flight\":%d,\"probes_waiting\":%d,\"probes_retried\":%d,"
-      "\"probes_cut_off\":%d,\"connect_rate\":%.0f,\"loop_lag_ms\":%d,\"loop_lag_max_ms\":%d,"
+      "\"probes_cut_off\":%d,\"connect_rate\":%.0f,\"window\":%d,\"loop_lag_ms\":%d,\"loop_lag_max_ms\":%d,"
       "\"checkpoint\":%d,\"outcomes\":{%s}}\n",
       elapsed, s.positions_done, s.positions_total, s.sent, s.replies, s.open, s.closed,
       s.unreachable, s.pcap_dropped, s.paused_ms, p.done, p.in_flight, backlog, p.retried, cut_off,
-      p.connect_rate, p.lag_ms, p.lag_max_ms, checkpoint, outcomes);
+      p.connect_rate, p.window, p.lag_ms, p.lag_max_ms, checkpoint, outcomes);
 }
 
 }  // namespace

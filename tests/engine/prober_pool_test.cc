@@ -533,6 +533,83 @@ TEST_CASE("PoolStartRateGrowsWhileConnectsSucceed", "[.netns]") {
   CHECK(s.connect_rate > first);
 }
 
+TEST_CASE("PoolWindowHalvesWhileGreetingsAreOverdue", "[.netns]") {
+  // Handshakes complete in the listen queue and no greeting ever comes (a server that accepted
+  // more than it serves): the start rate alone would open all 600 within about a second; the
+  // window (256 at first) never lets more than that be in flight, and halves once the
+  // greetings are overdue.
+  int silent = Listen(0, 143);
+  CollectingSinks sinks;
+  ProberOptions o = SmallOptions();
+  o.threads = 1;
+  o.max_connections = 1000;
+  o.adaptive_rate = true;
+  o.read_timeout_ms = 60000;
+  o.target_timeout_ms = 60000;
+  auto pool = ProberPool::Create(o, &sinks);
+  REQUIRE(pool.ok());
+  const uint32_t first = (*pool)->Stats().window;
+  CHECK(first == 256);
+  SubmitAll(pool->get(), kLocal1, 143, 600);
+  uint64_t most = 0;
+  ProberStats s;
+  for (int i = 0; i < 400; ++i) {  // up to 4 s
+    s = (*pool)->Stats();
+    most = std::max(most, s.in_flight);
+    if (s.window < first) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  CHECK(most <= first);
+  CHECK(most >= first / 2);  // the window, not the rate, held the rest back
+  CHECK(s.window < first);
+  CHECK(s.in_flight > s.window);  // nothing starts until enough have ended
+  REQUIRE((*pool)->Drain(absl::ZeroDuration()).ok());
+  s = (*pool)->Stats();
+  CHECK(s.done + s.abandoned == 600);
+  close(silent);
+}
+
+TEST_CASE("PoolWindowGrowsWithPromptGreetings", "[.netns]") {
+  // Every connection is greeted at once and then kept waiting for its CAPA reply: the window is
+  // what limits, and each prompt greeting lets it grow past its first 256.
+  int fd = Listen(kLocal1, 110);
+  std::atomic<bool> stop{false};
+  std::vector<int> open;
+  std::thread server([&] {
+    while (!stop) {
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, 20) <= 0) continue;
+      int c = accept(fd, nullptr, nullptr);
+      if (c < 0) continue;
+      (void)!write(c, "+OK hi\r\n", 8);
+      open.push_back(c);
+    }
+  });
+  CollectingSinks sinks;
+  ProberOptions o = SmallOptions();
+  o.threads = 1;
+  o.max_connections = 800;
+  o.adaptive_rate = true;
+  o.read_timeout_ms = 4000;
+  auto pool = ProberPool::Create(o, &sinks);
+  REQUIRE(pool.ok());
+  const uint32_t first = (*pool)->Stats().window;
+  SubmitAll(pool->get(), kLocal1, 110, 800);
+  uint64_t most = 0;
+  for (int i = 0; i < 300 && most < 800; ++i) {
+    most = std::max(most, (*pool)->Stats().in_flight);
+    std::this_thread::sleep_for(10ms);
+  }
+  CHECK(most > first);
+  CHECK((*pool)->Stats().window > first);
+  REQUIRE((*pool)->Drain(absl::Seconds(60)).ok());
+  CHECK((*pool)->Stats().done == 800);
+  stop = true;
+  server.join();
+  for (int c : open) close(c);
+  close(fd);
+}
+
 TEST_CASE("PoolRejectsBadOptions") {
   CollectingSinks sinks;
   ProberOptions o;
