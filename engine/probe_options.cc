@@ -19,7 +19,7 @@ void ProbeFlags::Register(FlagSet* flags, Names names) {
   flags->Uint32(scan ? "--connect-rate" : "-r,--rate", "N",
                 "the most new connections per second (0: no ceiling); the start rate adapts "
                 "below it: it grows while connects complete quickly and halves when they turn "
-                "slow, time out or are refused or reset before the greeting",
+                "slow, time out, are refused or reset, or the greeting is 2 s late",
                 &o.connect_rate);
   flags->Bool("--fixed-rate",
               "do not adapt the start rate or the window: start at the rate given (or "

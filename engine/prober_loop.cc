@@ -31,8 +31,10 @@ constexpr size_t kScratch = 64 * 1024;
 // The adaptive start rate (AdaptRate): its first value and floor (all loops together), the
 // window it judges, what counts as a slow connect (Linux retransmits a SYN after 1 s, so a
 // longer connect lost a SYN or SYN-ACK: a full listen queue or a congested path), and how many
-// bad results in a window (at least kBadMin, more than 1/kBadShare of them) halve it.
-constexpr double kInitialRate = 500;
+// bad results in a window (at least kBadMin, more than 1/kBadShare of them) halve it. The first
+// rate is high: the window of connections in flight (below) is what ramps up gently, clocked by
+// the servers' greetings; the rate bounds bursts and falls when connects go bad.
+constexpr double kInitialRate = 10000;
 constexpr double kMinRate = 20;
 constexpr double kMaxRate = 1e6;   // growth stops here: past it the rate limits nothing
 constexpr double kRateStep = 100;  // additive increase per growth window, all loops together

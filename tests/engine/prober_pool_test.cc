@@ -497,26 +497,9 @@ TEST_CASE("PoolHoldsTheCapsPerAddressAndPer24", "[.netns]") {
 }
 
 TEST_CASE("PoolStartRateFallsWhenConnectsAreRefused", "[.netns]") {
-  // 127.0.0.2 refuses every connect: the adaptive rate halves window after window, down from
-  // its first value, and every target still gets its record.
-  CollectingSinks sinks;
-  ProberOptions o = SmallOptions();
-  o.threads = 1;
-  o.adaptive_rate = true;
-  auto pool = ProberPool::Create(o, &sinks);
-  REQUIRE(pool.ok());
-  const double first = (*pool)->Stats().connect_rate;
-  CHECK(first > 0);
-  SubmitAll(pool->get(), kLocal2, 110, 400);
-  REQUIRE((*pool)->Drain(absl::Seconds(120)).ok());
-  ProberStats s = (*pool)->Stats();
-  CHECK(s.done == 400);
-  CHECK(s.outcomes[static_cast<size_t>(ProbeOutcome::kConnectRefused)] == 400);
-  CHECK(s.connect_rate < first / 2);
-}
-
-TEST_CASE("PoolStartRateGrowsWhileConnectsSucceed", "[.netns]") {
-  PipelinedPop3Server server;
+  // 127.0.0.2 refuses every connect: the adaptive rate halves episode after episode (each needs
+  // refusals begun after the last halving), down from its first value, and the window with it;
+  // every target still gets its record.
   CollectingSinks sinks;
   ProberOptions o = SmallOptions();
   o.threads = 1;
@@ -524,13 +507,51 @@ TEST_CASE("PoolStartRateGrowsWhileConnectsSucceed", "[.netns]") {
   o.adaptive_rate = true;
   auto pool = ProberPool::Create(o, &sinks);
   REQUIRE(pool.ok());
-  const double first = (*pool)->Stats().connect_rate;
-  SubmitAll(pool->get(), kLocal1, 110, 1000);
+  const ProberStats first = (*pool)->Stats();
+  CHECK(first.connect_rate > 0);
+  int submitted = 0;
+  ProberStats s = first;
+  for (int i = 0; i < 100 && s.connect_rate >= first.connect_rate / 2; ++i) {  // up to ~10 s
+    SubmitAll(pool->get(), kLocal2, 110, 100);
+    submitted += 100;
+    std::this_thread::sleep_for(100ms);
+    s = (*pool)->Stats();
+  }
   REQUIRE((*pool)->Drain(absl::Seconds(120)).ok());
-  ProberStats s = (*pool)->Stats();
-  CHECK(s.done == 1000);
-  CHECK(s.outcomes[static_cast<size_t>(ProbeOutcome::kPlaintextOnly)] == 1000);
-  CHECK(s.connect_rate > first);
+  s = (*pool)->Stats();
+  CHECK(s.done == static_cast<uint64_t>(submitted));
+  CHECK(s.outcomes[static_cast<size_t>(ProbeOutcome::kConnectRefused)] == s.done);
+  CHECK(s.connect_rate < first.connect_rate / 2);
+  CHECK(s.window < first.window);
+}
+
+TEST_CASE("PoolStartRateGrowsWhileConnectsSucceed", "[.netns]") {
+  // 5,000 targets at once are more than the first rate starts in a quarter second: the rate
+  // holds them back, connects succeed, and it grows. The server keeps every connection open.
+  rlimit lim;
+  REQUIRE(getrlimit(RLIMIT_NOFILE, &lim) == 0);
+  const rlimit saved = lim;
+  lim.rlim_cur = std::min<rlim_t>(lim.rlim_max, 16384);
+  REQUIRE(setrlimit(RLIMIT_NOFILE, &lim) == 0);
+  REQUIRE(lim.rlim_cur >= 8000);
+  {
+    PipelinedPop3Server server;
+    CollectingSinks sinks;
+    ProberOptions o = SmallOptions();
+    o.threads = 1;
+    o.max_connections = 1000;
+    o.adaptive_rate = true;
+    auto pool = ProberPool::Create(o, &sinks);
+    REQUIRE(pool.ok());
+    const double first = (*pool)->Stats().connect_rate;
+    SubmitAll(pool->get(), kLocal1, 110, 5000);
+    REQUIRE((*pool)->Drain(absl::Seconds(120)).ok());
+    ProberStats s = (*pool)->Stats();
+    CHECK(s.done == 5000);
+    CHECK(s.outcomes[static_cast<size_t>(ProbeOutcome::kPlaintextOnly)] == 5000);
+    CHECK(s.connect_rate > first);
+  }
+  setrlimit(RLIMIT_NOFILE, &saved);
 }
 
 TEST_CASE("PoolWindowHalvesWhileGreetingsAreOverdue", "[.netns]") {
