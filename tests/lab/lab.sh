@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The lab: a simulated Internet in two network namespaces, built, checked and removed by this
-# script (the README's "The lab" section).
+# script (tests/lab/README.md is the guide).
 #
 #   scanner ns  [s0 203.0.113.1/30] ==veth== [i0 203.0.113.2/30]  internet ns
 #                route 198.18.0.0/15 via .2                    local 198.18.0.0/15 dev lo
