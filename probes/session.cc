@@ -1,88 +1,27 @@
 #include "probes/session.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
+
+#include "probes/words.h"
 
 namespace mailsweep::probes {
 namespace {
 
-using results::ProbeFlag;
 using results::ProbeOutcome;
 using results::Protocol;
-
-bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    if (std::toupper(static_cast<unsigned char>(s[i])) !=
-        std::toupper(static_cast<unsigned char>(prefix[i])))
-      return false;
-  }
-  return true;
-}
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && StartsWithNoCase(a, b);
-}
-
-// Splits off the first space-separated word of `*rest`.
-std::string_view NextWord(std::string_view* rest) {
-  size_t b = rest->find_first_not_of(' ');
-  if (b == std::string_view::npos) {
-    *rest = {};
-    return {};
-  }
-  size_t e = rest->find(' ', b);
-  std::string_view word =
-      rest->substr(b, e == std::string_view::npos ? std::string_view::npos : e - b);
-  *rest = e == std::string_view::npos ? std::string_view() : rest->substr(e);
-  return word;
-}
-
-void AppendUpperWord(std::string* out, std::string_view word) {
-  if (!out->empty()) out->push_back(' ');
-  for (char c : word)
-    out->push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-}
-
-bool ContainsWord(std::string_view list, std::string_view word) {
-  while (!list.empty()) {
-    if (EqualsNoCase(NextWord(&list), word)) return true;
-  }
-  return false;
-}
-
-// SMTP reply line: three digits, then '-', ' ' or the end of the line.
-bool SmtpLineShape(std::string_view line, int* code, bool* last) {
-  if (line.size() < 3) return false;
-  for (int i = 0; i < 3; ++i)
-    if (!std::isdigit(static_cast<unsigned char>(line[i]))) return false;
-  if (line.size() > 3 && line[3] != '-' && line[3] != ' ') return false;
-  *code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-  *last = line.size() == 3 || line[3] == ' ';
-  return true;
-}
-
-// POP3 "-ERR [SYS/TEMP] ..." or "-ERR [SYS/PERM] ...": RFC 3206's codes for a failure of the
-// server, not of the command.
-bool SysResponseCode(std::string_view err_line) {
-  std::string_view rest = err_line.substr(std::min<size_t>(4, err_line.size()));
-  rest.remove_prefix(std::min(rest.size(), rest.find_first_not_of(' ')));
-  return StartsWithNoCase(rest, "[SYS") && rest.size() > 4 && (rest[4] == '/' || rest[4] == ']');
-}
 
 }  // namespace
 
 Session::Session(results::ProbeRecord* record, const SessionOptions* options)
     : rec_(record), opt_(options), lines_(options->max_line) {
-  proto_ =
-      rec_->protocol != Protocol::kUnknown ? rec_->protocol : results::ProtocolForPort(rec_->port);
-  rec_->protocol = proto_;
+  if (rec_->protocol == Protocol::kUnknown) rec_->protocol = results::ProtocolForPort(rec_->port);
+  dialect_ = Dialect::For(rec_->protocol);
   implicit_ = rec_->tls_mode == results::TlsMode::kImplicit;
 }
 
 Action Session::Start() {
-  if (proto_ == Protocol::kUnknown) return Finish(ProbeOutcome::kNotThisProtocol);
+  if (dialect_ == nullptr) return Finish(ProbeOutcome::kNotThisProtocol);
   if (implicit_) {
     state_ = State::kTlsHandshake;
     return {Step::kStartTls};
@@ -190,201 +129,11 @@ Action Session::OnClosed() {
   return Finish(ProbeOutcome::kConnectionReset);
 }
 
-// ---- per-protocol line handling ----
+// ---- lines: the dialect reads them ----
 
 Action Session::HandleLine(std::string_view line, bool* have_action) {
   if (state_ == State::kGreeting) AddBannerLine(line);
-  switch (proto_) {
-    case Protocol::kPop3:
-      return Pop3Line(line, have_action);
-    case Protocol::kImap:
-      return ImapLine(line, have_action);
-    case Protocol::kSmtp:
-      return SmtpLine(line, have_action);
-    case Protocol::kUnknown:
-      break;
-  }
-  *have_action = true;
-  return Finish(ProbeOutcome::kNotThisProtocol);
-}
-
-Action Session::Pop3Line(std::string_view line, bool* have_action) {
-  const bool ok = StartsWithNoCase(line, "+OK");
-  const bool err = StartsWithNoCase(line, "-ERR");
-  switch (state_) {
-    case State::kGreeting:
-      *have_action = true;
-      if (ok) return AfterGreeting();
-      if (err) return Finish(ProbeOutcome::kServiceUnavailable);
-      return Finish(ProbeOutcome::kNotThisProtocol);
-    case State::kCaps:
-      if (!reply_started_) {
-        if (ok) {
-          reply_started_ = true;
-          reply_ok_ = true;
-          return {};
-        }
-        *have_action = true;
-        if (!err) return Finish(ProbeOutcome::kProtocolError);
-        // -ERR to CAPA is an old server without it (RFC 2449), which cannot advertise STLS
-        // either, unless an RFC 3206 [SYS/TEMP] or [SYS/PERM] code says the server itself failed:
-        // then nothing is known about STLS.
-        if (SysResponseCode(line)) return ServiceRefused();
-        return AfterCaps();
-      }
-      if (line == ".") {
-        rec_->flags |= in_tls_ ? results::kCapabilitiesReadTls : results::kCapabilitiesRead;
-        *have_action = true;
-        return AfterCaps();
-      }
-      if (line.size() >= 2 && line[0] == '.') line.remove_prefix(1);  // dot-unstuffing
-      {
-        std::string_view rest = line;
-        std::string_view name = NextWord(&rest);
-        if (name.empty()) return {};
-        AddCapability(name);
-        if (EqualsNoCase(name, "SASL")) {
-          while (!rest.empty()) {
-            std::string_view mech = NextWord(&rest);
-            if (!mech.empty()) AddAuthMechanism(mech);
-          }
-        }
-      }
-      return {};
-    case State::kStartTlsReply:
-      *have_action = true;
-      if (ok) return StartTlsAccepted();
-      if (err) return StartTlsRejected();
-      return Finish(ProbeOutcome::kProtocolError);
-    default:
-      return {};
-  }
-}
-
-Action Session::ImapLine(std::string_view line, bool* have_action) {
-  switch (state_) {
-    case State::kGreeting: {
-      *have_action = true;
-      std::string_view rest = line;
-      if (NextWord(&rest) != "*") return Finish(ProbeOutcome::kNotThisProtocol);
-      std::string_view status = NextWord(&rest);
-      // "[CAPABILITY IMAP4rev1 ...]" response code in the greeting.
-      size_t b = rest.find_first_not_of(' ');
-      if (b != std::string_view::npos && StartsWithNoCase(rest.substr(b), "[CAPABILITY ")) {
-        std::string_view list = rest.substr(b + 12);
-        size_t close = list.find(']');
-        if (close != std::string_view::npos) {
-          ParseImapCapabilities(list.substr(0, close));
-          caps_in_greeting_ = true;
-          rec_->flags |= in_tls_ ? results::kCapabilitiesReadTls : results::kCapabilitiesRead;
-        }
-      }
-      if (EqualsNoCase(status, "OK")) {
-        if (caps_in_greeting_) return AfterCaps();
-        return AfterGreeting();
-      }
-      if (EqualsNoCase(status, "PREAUTH")) return Finish(ProbeOutcome::kPreauth);
-      if (EqualsNoCase(status, "BYE")) return Finish(ProbeOutcome::kServiceUnavailable);
-      return Finish(ProbeOutcome::kNotThisProtocol);
-    }
-    case State::kCaps:
-    case State::kStartTlsReply: {
-      std::string_view rest = line;
-      std::string_view first = NextWord(&rest);
-      if (first == "*") {
-        reply_started_ = true;
-        std::string_view kind = NextWord(&rest);
-        if (state_ == State::kCaps && EqualsNoCase(kind, "CAPABILITY")) {
-          ParseImapCapabilities(rest);
-        } else if (EqualsNoCase(kind, "BYE")) {
-          // RFC 3501 7.1.5: the server is about to close; a tagged reply that may still come
-          // would not carry the conversation on, so there is no use waiting for the close.
-          *have_action = true;
-          return ServiceRefused();
-        }
-        return {};
-      }
-      if (first == "+") return {};  // stray continuation request
-      if (first != std::string_view(tag_)) {
-        *have_action = true;
-        return Finish(ProbeOutcome::kProtocolError);
-      }
-      std::string_view status = NextWord(&rest);
-      const bool ok = EqualsNoCase(status, "OK");
-      *have_action = true;
-      if (state_ == State::kCaps) {
-        if (ok) rec_->flags |= in_tls_ ? results::kCapabilitiesReadTls : results::kCapabilitiesRead;
-        return AfterCaps();
-      }
-      if (ok) return StartTlsAccepted();
-      if (EqualsNoCase(status, "NO") || EqualsNoCase(status, "BAD")) return StartTlsRejected();
-      return Finish(ProbeOutcome::kProtocolError);
-    }
-    default:
-      return {};
-  }
-}
-
-Action Session::SmtpLine(std::string_view line, bool* have_action) {
-  int code = 0;
-  bool last = false;
-  if (!SmtpLineShape(line, &code, &last)) {
-    *have_action = true;
-    return Finish(state_ == State::kGreeting ? ProbeOutcome::kNotThisProtocol
-                                             : ProbeOutcome::kProtocolError);
-  }
-  switch (state_) {
-    case State::kGreeting:
-      reply_started_ = !last;
-      if (!last) return {};
-      *have_action = true;
-      if (code == 220) return AfterGreeting();
-      if (code >= 400 && code < 600) return Finish(ProbeOutcome::kServiceUnavailable);
-      return Finish(ProbeOutcome::kNotThisProtocol);
-    case State::kCaps: {
-      if (!reply_started_) {
-        reply_started_ = true;
-        reply_ok_ = code == 250;
-        // The first line is "250-host greeting"; extensions follow.
-      } else if (reply_ok_ && code == 250) {
-        std::string_view rest = line.substr(std::min<size_t>(4, line.size()));
-        std::string_view keyword = NextWord(&rest);
-        if (!keyword.empty()) {
-          AddCapability(keyword);
-          // "AUTH PLAIN LOGIN" (also the old "AUTH=LOGIN" form).
-          if (EqualsNoCase(keyword, "AUTH") || StartsWithNoCase(keyword, "AUTH=")) {
-            if (keyword.size() > 5) AddAuthMechanism(keyword.substr(5));
-            while (!rest.empty()) {
-              std::string_view mech = NextWord(&rest);
-              if (!mech.empty()) AddAuthMechanism(mech);
-            }
-          }
-        }
-      }
-      if (!last) return {};
-      *have_action = true;
-      return AfterEhlo(code);
-    }
-    case State::kHeloReply:
-      reply_started_ = !last;
-      if (!last) return {};
-      *have_action = true;
-      // 250: a server without extensions, so without STARTTLS. A refused HELO leaves that open.
-      if (code == 250) return AfterCaps();
-      if (code >= 400 && code < 600) return ServiceRefused();
-      return Finish(ProbeOutcome::kProtocolError);
-    case State::kStartTlsReply:
-      reply_started_ = !last;
-      if (!last) return {};
-      *have_action = true;
-      if (code == 220) return StartTlsAccepted();
-      // 421 answers any command when the server closes the channel (RFC 5321 3.8): the server is
-      // going away, it did not judge STARTTLS. Other errors (454 "TLS not available", 502) do.
-      if (code == 421) return ServiceRefused();
-      return StartTlsRejected();
-    default:
-      return {};
-  }
+  return dialect_->OnLine(*this, line, have_action);
 }
 
 // ---- transitions ----
@@ -392,75 +141,25 @@ Action Session::SmtpLine(std::string_view line, bool* have_action) {
 Action Session::AfterGreeting() { return SendCapsCommand(); }
 
 Action Session::SendCapsCommand() {
-  state_ = State::kCaps;
+  BeginReply(State::kCaps);
+  return Send(dialect_->CapsCommand(*this));
+}
+
+void Session::BeginReply(State state) {
+  state_ = state;
   reply_started_ = false;
   reply_ok_ = false;
   reply_bytes_ = 0;
-  switch (proto_) {
-    case Protocol::kPop3:
-      return Send("CAPA\r\n");
-    case Protocol::kImap:
-      NextTag();
-      out_ = tag_;
-      out_ += " CAPABILITY\r\n";
-      return Send(out_);
-    case Protocol::kSmtp:
-      out_ = "EHLO ";
-      out_ += opt_->ehlo_name;
-      out_ += "\r\n";
-      return Send(out_);
-    case Protocol::kUnknown:
-      break;
-  }
-  return Finish(ProbeOutcome::kNotThisProtocol);
 }
 
-// `code` is the reply's last line; capabilities were taken only from a reply that began with 250.
-Action Session::AfterEhlo(int code) {
-  const bool ok = code == 250 && reply_ok_;
-  if (ok) rec_->flags |= in_tls_ ? results::kCapabilitiesReadTls : results::kCapabilitiesRead;
-  if (in_tls_) return AfterCaps();  // the TLS outcome is known; EHLO only adds facts
-  if (ok) return AfterCaps();
-  // "Command not recognised" / "not implemented": a pre-ESMTP server, which RFC 5321 3.2 says
-  // a client should greet with HELO instead.
-  if (code == 500 || code == 502) return SendHelo();
-  // Every other 4xx/5xx refuses us before any extension was listed: 421 (closing, Postfix's
-  // "timeout exceeded"), 450/451 (busy, greylisting), 501 (our EHLO name refused; HELO would get
-  // the same), 550/554 (policy). Whether the server offers STARTTLS stays unknown, so none of
-  // them may count as plaintext_only (which feeds "without TLS"); 4xx and 5xx share the outcome
-  // because both refuse service, and the reply code says no more about TLS than the outcome.
-  if (code >= 400 && code < 600) return ServiceRefused();
-  // 2xx/3xx other than a whole 250 reply answer no EHLO.
-  return Finish(ProbeOutcome::kProtocolError);
+void Session::NoteCapabilitiesRead() {
+  rec_->flags |= in_tls_ ? results::kCapabilitiesReadTls : results::kCapabilitiesRead;
 }
 
 Action Session::AfterCaps() {
   if (in_tls_) return Finish(SuccessOutcome());
   // Facts before TLS.
-  const std::string& caps = rec_->capabilities;
-  const std::string& mechs = rec_->auth_mechanisms;
-  const bool sasl_plain = ContainsWord(mechs, "PLAIN") || ContainsWord(mechs, "LOGIN");
-  bool advertised = false;
-  switch (proto_) {
-    case Protocol::kPop3:
-      advertised = ContainsWord(caps, "STLS");
-      if (ContainsWord(caps, "USER") || sasl_plain) rec_->flags |= results::kPlaintextLoginOffered;
-      break;
-    case Protocol::kImap:
-      advertised = ContainsWord(caps, "STARTTLS");
-      if (ContainsWord(caps, "LOGINDISABLED")) {
-        rec_->flags |= results::kLoginDisabled;
-      } else if (rec_->flags & results::kCapabilitiesRead) {
-        rec_->flags |= results::kPlaintextLoginOffered;
-      }
-      break;
-    case Protocol::kSmtp:
-      advertised = ContainsWord(caps, "STARTTLS");
-      if (sasl_plain) rec_->flags |= results::kPlaintextLoginOffered;
-      break;
-    case Protocol::kUnknown:
-      break;
-  }
+  const bool advertised = dialect_->ReadCapabilities(rec_);
   if (advertised) rec_->flags |= results::kStartTlsAdvertised;
   if (implicit_) return Finish(SuccessOutcome());  // unreachable: implicit caps are in TLS
   if (!advertised && !opt_->starttls_blind) return Finish(ProbeOutcome::kPlaintextOnly);
@@ -468,41 +167,12 @@ Action Session::AfterCaps() {
   return SendStartTls();
 }
 
-Action Session::SendHelo() {
-  state_ = State::kHeloReply;
-  reply_started_ = false;
-  reply_ok_ = false;
-  reply_bytes_ = 0;
-  rec_->flags |= results::kHeloFallback;
-  out_ = "HELO ";
-  out_ += opt_->ehlo_name;
-  out_ += "\r\n";
-  return Send(out_);
-}
-
 Action Session::SendStartTls() {
-  state_ = State::kStartTlsReply;
-  reply_started_ = false;
-  reply_bytes_ = 0;
-  const char* injected = "";
-  switch (proto_) {
-    case Protocol::kPop3:
-      out_ = "STLS\r\n";
-      injected = "NOOP\r\n";
-      break;
-    case Protocol::kImap:
-      NextTag();
-      out_ = tag_;
-      out_ += " STARTTLS\r\n";
-      injected = "z999 NOOP\r\n";
-      break;
-    default:
-      out_ = "STARTTLS\r\n";
-      injected = "NOOP\r\n";
-      break;
-  }
+  BeginReply(State::kStartTlsReply);
+  const std::string_view command = dialect_->StartTlsCommand(*this);
+  if (command.data() != out_.data()) out_.assign(command);
   if (opt_->injection_check) {
-    out_ += injected;
+    out_ += dialect_->InjectedCommand();
     rec_->flags |= results::kInjectionTested;
   }
   return Send(out_);
@@ -542,41 +212,14 @@ Action Session::Finish(ProbeOutcome outcome) {
 
 Action Session::Send(std::string_view command) { return {Step::kSend, command}; }
 
-std::string_view Session::Quit() const {
-  switch (proto_) {
-    case Protocol::kImap:
-      return "z000 LOGOUT\r\n";
-    case Protocol::kPop3:
-    case Protocol::kSmtp:
-      return "QUIT\r\n";
-    case Protocol::kUnknown:
-      break;
-  }
-  return {};
-}
+std::string_view Session::Quit() const { return dialect_ != nullptr ? dialect_->Quit() : ""; }
 
 // ---- helpers ----
 
 bool Session::GreetingPrefixPlausible() const {
   std::string_view head = lines_.pending_bytes();
-  auto prefix_of = [&](std::string_view want) {
-    size_t n = std::min(head.size(), want.size());
-    return StartsWithNoCase(head.substr(0, n), want.substr(0, n));
-  };
   if (head.empty()) return true;
-  switch (proto_) {
-    case Protocol::kPop3:
-      return prefix_of("+OK") || prefix_of("-ERR");
-    case Protocol::kImap:
-      return prefix_of("* ");
-    case Protocol::kSmtp:
-      for (size_t i = 0; i < std::min<size_t>(3, head.size()); ++i)
-        if (!std::isdigit(static_cast<unsigned char>(head[i]))) return false;
-      return true;
-    case Protocol::kUnknown:
-      break;
-  }
-  return false;
+  return dialect_ != nullptr && dialect_->GreetingPlausible(head);
 }
 
 // The banner is always a prefix of the greeting's lines, each ended by CR LF.
@@ -603,16 +246,6 @@ void Session::AddAuthMechanism(std::string_view mech) {
   if (mechs.size() + mech.size() + 1 > opt_->banner_cap) return;
   if (ContainsWord(mechs, mech)) return;
   AppendUpperWord(&mechs, mech);
-}
-
-void Session::ParseImapCapabilities(std::string_view list) {
-  while (!list.empty()) {
-    std::string_view cap = NextWord(&list);
-    if (cap.empty()) continue;
-    if (ContainsWord(in_tls_ ? rec_->capabilities_tls : rec_->capabilities, cap)) continue;
-    AddCapability(cap);
-    if (StartsWithNoCase(cap, "AUTH=")) AddAuthMechanism(cap.substr(5));
-  }
 }
 
 void Session::NextTag() {

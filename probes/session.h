@@ -2,7 +2,9 @@
 // (25/587/465), with STARTTLS/STLS or implicit TLS. Bytes in, actions out: the caller (the prober
 // pool's connection, or a transcript test) owns the socket and the TLS layer, feeds the plaintext
 // it receives and performs what the session asks. The session fills a caller-owned ProbeRecord
-// (banner, capabilities, flags, outcome); the caller adds timings and TLS facts.
+// (banner, capabilities, flags, outcome); the caller adds timings and TLS facts. What differs
+// between the protocols (how lines read, which commands to send) is the Dialect's
+// (dialect.h; pop3/, imap/, smtp/); the session is the machine they share.
 //
 // Flow (STARTTLS ports): greeting -> CAPA/CAPABILITY/EHLO (SMTP: HELO when EHLO draws 500/502,
 // flag kHeloFallback) -> STLS/STARTTLS when advertised (or blindly, opt-in) -> kStartTls ->
@@ -35,6 +37,7 @@
 #include <string>
 #include <string_view>
 
+#include "probes/dialect.h"
 #include "probes/line_buffer.h"
 #include "results/records.h"
 
@@ -100,17 +103,19 @@ class Session {
     kDone,
   };
 
+  // The dialects read lines in the session's state and move it on through the transitions below.
+  friend class Pop3Dialect;
+  friend class ImapDialect;
+  friend class SmtpDialect;
+
   Action HandleLine(std::string_view line, bool* have_action);
-  Action Pop3Line(std::string_view line, bool* have_action);
-  Action ImapLine(std::string_view line, bool* have_action);
-  Action SmtpLine(std::string_view line, bool* have_action);
 
   Action AfterGreeting();
   Action AfterCaps();
-  Action AfterEhlo(int code);
   Action SendCapsCommand();
-  Action SendHelo();
   Action SendStartTls();
+  void BeginReply(State state);  // a command was sent: its reply is read from its first line
+  void NoteCapabilitiesRead();   // a whole positive capability reply (kCapabilitiesRead[Tls])
   Action StartTlsAccepted();
   Action StartTlsRejected();
   Action ServiceRefused();
@@ -122,7 +127,6 @@ class Session {
   void AddBannerBytes(std::string_view bytes);
   void AddCapability(std::string_view token);
   void AddAuthMechanism(std::string_view mech);
-  void ParseImapCapabilities(std::string_view list);
   void NextTag();  // tag_ = "a001", "a002", ...
   results::ProbeOutcome SuccessOutcome() const;
   results::ProbeOutcome HandshakeFailedOutcome() const;
@@ -130,7 +134,7 @@ class Session {
 
   results::ProbeRecord* rec_;
   const SessionOptions* opt_;
-  results::Protocol proto_;
+  const Dialect* dialect_;  // nullptr: the port names no protocol
   bool implicit_;
   State state_ = State::kGreeting;
   bool in_tls_ = false;
