@@ -23,8 +23,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/route_lookup.h"
-#include "engine/syn_packet.h"
+#include "engine/sweep/route_lookup.h"
+#include "engine/sweep/syn_packet.h"
 
 namespace {
 

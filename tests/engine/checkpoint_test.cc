@@ -1,4 +1,4 @@
-#include "engine/checkpoint.h"
+#include "engine/scan/checkpoint.h"
 
 #include <unistd.h>
 

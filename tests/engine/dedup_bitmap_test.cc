@@ -1,4 +1,4 @@
-#include "engine/dedup_bitmap.h"
+#include "engine/sweep/dedup_bitmap.h"
 
 #include <catch2/catch.hpp>
 

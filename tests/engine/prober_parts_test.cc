@@ -5,10 +5,10 @@
 #include <thread>
 #include <vector>
 
-#include "engine/handoff_queue.h"
-#include "engine/probe_target_reader.h"
-#include "engine/text_record_sink.h"
-#include "engine/timer_wheel.h"
+#include "engine/cli/text_record_sink.h"
+#include "engine/prober/handoff_queue.h"
+#include "engine/prober/probe_target_reader.h"
+#include "engine/prober/timer_wheel.h"
 #include "results/record_text.h"
 
 namespace mailsweep::engine {

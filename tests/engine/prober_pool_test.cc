@@ -1,7 +1,7 @@
 // ProberPool against tiny in-process servers. These open sockets, so they are hidden from the
 // unit run ([.netns]) and run by tests/probes/integration.cmake inside a namespace of their own
 // (tests/lab/in_netns.sh): all traffic stays on that namespace's loopback.
-#include "engine/prober_pool.h"
+#include "engine/prober/prober_pool.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-#include "engine/signal_fd.h"
+#include "engine/run/signal_fd.h"
 
 #include <unistd.h>
 

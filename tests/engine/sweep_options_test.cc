@@ -1,9 +1,9 @@
-#include "engine/sweep_options.h"
+#include "engine/cli/sweep_options.h"
 
 #include <catch2/catch.hpp>
 
-#include "engine/csv_record_sink.h"
-#include "engine/status_line.h"
+#include "engine/cli/csv_record_sink.h"
+#include "engine/sweep/status_line.h"
 
 namespace mailsweep::engine {
 

@@ -1,5 +1,5 @@
 // The sweeper's send side, checked through --dryrun: every frame it would send is in a pcap file.
-#include "engine/sweeper.h"
+#include "engine/sweep/sweeper.h"
 
 #include <unistd.h>
 
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/syn_cookie.h"
+#include "engine/sweep/syn_cookie.h"
 
 namespace mailsweep::engine {
 namespace {

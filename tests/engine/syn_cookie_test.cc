@@ -1,4 +1,4 @@
-#include "engine/syn_cookie.h"
+#include "engine/sweep/syn_cookie.h"
 
 #include <catch2/catch.hpp>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "engine/syn_packet.h"
+#include "engine/sweep/syn_packet.h"
 
 #include <catch2/catch.hpp>
 #include <cstring>

@@ -1,4 +1,4 @@
-#include "engine/token_bucket.h"
+#include "engine/sweep/token_bucket.h"
 
 #include <catch2/catch.hpp>
 

@@ -25,7 +25,7 @@ endforeach()
 
 # The Sweeper class in-process (handler, throttle, stop, resume), as the pipeline uses it.
 add_executable(sweeper_lab_test ${CMAKE_CURRENT_LIST_DIR}/sweeper_lab_test.cc)
-target_link_libraries(sweeper_lab_test PRIVATE mailsweep_engine mailsweep_warnings)
+target_link_libraries(sweeper_lab_test PRIVATE mailsweep_sweep mailsweep_run mailsweep_warnings)
 add_test(NAME "integration: sweeper in-process stop and resume"
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/sweeper_lab_test.sh $<TARGET_FILE:sweeper_lab_test>
                  $<TARGET_FILE:mailsweep_lab>)

@@ -12,9 +12,9 @@
 #include <thread>
 #include <vector>
 
-#include "engine/route_lookup.h"
-#include "engine/sweeper.h"
-#include "engine/walk_options.h"
+#include "engine/run/walk_options.h"
+#include "engine/sweep/route_lookup.h"
+#include "engine/sweep/sweeper.h"
 #include "targets/ipv4.h"
 
 namespace mailsweep::engine {

@@ -1,0 +1,164 @@
+#include "engine/cli/scan_command.h"
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "base/flag_set.h"
+#include "base/strings.h"
+#include "engine/cli/probe_options.h"
+#include "engine/cli/sweep_options.h"
+#include "engine/run/run_header.h"
+#include "engine/run/signal_fd.h"
+#include "engine/run/walk_options.h"
+#include "engine/scan/scan_pipeline.h"
+
+namespace mailsweep::engine {
+namespace {
+
+constexpr char kName[] = "mailsweep scan";
+
+int Usage(std::string_view message) {
+  absl::FPrintF(stderr, "%s: %s\n", kName, ToAbsl(message));
+  return 2;
+}
+
+}  // namespace
+
+int RunScanCommand(int argc, const char* const* argv) {
+  // Before any thread exists, so every thread inherits the blocked SIGINT/SIGTERM.
+  SignalFd signals;
+
+  WalkOptions walk_options;
+  SweepFlags sweep;
+  ProbeFlags probe;
+  probe.options.record_abandoned = false;
+  // A survey's open ports are only as complete as its SYNs: one copy misses the hosts whose SYN
+  // met loss or a full listen queue (a busy server, our own probes to it). Two copies, 2 s
+  // apart, outlast such an episode (tests/pipeline/scan_load.sh is exact only so); `sweep`
+  // keeps ZMap's single copy.
+  sweep.probes = 2;
+  sweep.probe_spacing = 2;
+  ScanConfig scan;
+  FlagSet flags(kName, "[flags] -o FILE CIDR...",
+                "Sweeps the targets for open mail ports and probes every live one as it is found "
+                "(POP3, IMAP,\nSMTP; STARTTLS/STLS or implicit TLS as the port implies), writing "
+                "one record file: a sweep\nrecord per responding (address, port) and a probe "
+                "record per open one. When the probers fall\nbehind, the sweep slows down instead "
+                "of dropping hosts. SIGINT/SIGTERM stop it cleanly and\nleave a checkpoint; "
+                "--resume continues exactly there. Needs CAP_NET_RAW.");
+  walk_options.Register(&flags);
+  sweep.Register(&flags);
+  probe.Register(&flags, ProbeFlags::kInScan);
+  flags.String("-o,--output", "FILE",
+               "record file (results/FORMAT.md); a resumed run writes FILE.1, FILE.2, ...",
+               &scan.output);
+  flags.String("--checkpoint", "FILE",
+               "where to keep the resume point (default: FILE with .msr replaced by .ckpt)",
+               &scan.checkpoint_path);
+  flags.Double("--checkpoint-interval", "SECONDS", "how often the checkpoint is renewed",
+               &scan.checkpoint_interval_s);
+  flags.String("--resume", "CHECKPOINT",
+               "continue the scan of this checkpoint; all other flags must be the same",
+               &scan.resume_path);
+  flags.Double("--stop-timeout", "SECONDS",
+               "after SIGINT/SIGTERM, how long probes in flight may take before they are "
+               "left for the resume",
+               &scan.stop_timeout_s);
+  flags.String("--status-json", "FILE", "write the status as JSON lines, once a second",
+               &scan.status_json);
+  flags.Bool("-q,--quiet", "no status line or summary", &scan.quiet);
+  flags.Epilog(
+      "Example (in the lab's scanner namespace):\n"
+      "  mailsweep scan -p 110,143,993,995 -r 100000 --seed 7 --allow-reserved 198.18.0.0/15 \\\n"
+      "      -o lab.msr 198.18.0.0/15\n"
+      "  mailsweep-agg report --geo lab-geo.csv --out report lab.msr*\n"
+      "Every open (address, port) found ends with a probe record or is counted as left for a "
+      "resume.\n"
+      "Exit status: 0 complete, 1 runtime failure or targets left without a record, 2 bad usage, "
+      "3 stopped\n(resume with --resume FILE.ckpt).");
+  std::vector<std::string> positional;
+  if (absl::Status s = flags.Parse(argc, argv, &positional); !s.ok()) {
+    return Usage(ToStd(s.message()));
+  }
+  if (flags.help_requested()) {
+    fputs(flags.Help().c_str(), stdout);
+    return 0;
+  }
+  if (scan.output.empty()) return Usage("-o FILE is required: where the records go");
+  if (scan.checkpoint_path.empty()) {
+    // OUTPUT.msr -> OUTPUT.ckpt, so `mailsweep-agg report OUTPUT.msr*` takes only record files.
+    std::string base = scan.output;
+    if (base.size() > 4 && base.ends_with(".msr")) base.resize(base.size() - 4);
+    scan.checkpoint_path = !scan.resume_path.empty() ? scan.resume_path : base + ".ckpt";
+  }
+  if (scan.checkpoint_interval_s <= 0) return Usage("--checkpoint-interval must be positive");
+  auto walk = ResolveWalk(walk_options, positional);
+  if (!walk.ok()) return Usage(ToStd(walk.status().message()));
+  for (const std::string& note : walk->notes) {
+    absl::FPrintF(stderr, "%s: warning: %s\n", kName, note);
+  }
+  auto config = BuildSweeperConfig(sweep, *walk, 0);
+  if (!config.ok()) {
+    if (absl::IsInvalidArgument(config.status())) return Usage(ToStd(config.status().message()));
+    absl::FPrintF(stderr, "%s: %s\n", kName, config.status().message());
+    return 1;
+  }
+  auto prober = probe.Finish();
+  if (!prober.ok()) return Usage(ToStd(prober.status().message()));
+  if (std::string note = FitToOpenFileLimit(&*prober); !note.empty()) {
+    absl::FPrintF(stderr, "%s: %s\n", kName, note);
+  }
+  scan.sweeper = *config;
+  scan.prober = *prober;
+  scan.walk = &*walk;
+  scan.shards = walk_options.shards;
+  scan.shard = walk_options.shard;
+  scan.command_line = JoinCommandLine(argc, argv);
+
+  if (!scan.quiet) {
+    absl::FPrintF(stderr, "%s: %s; probing with %d thread(s), at most %d connections\n", kName,
+                  DescribeSweep(scan.sweeper, *walk, scan.shards, scan.shard), scan.prober.threads,
+                  scan.prober.max_connections);
+  }
+  auto summary = RunScan(scan, &signals);
+  if (!summary.ok()) {
+    absl::FPrintF(stderr, "%s: %s\n", kName, summary.status().message());
+    return absl::IsInvalidArgument(summary.status()) || absl::IsFailedPrecondition(summary.status())
+               ? 2
+               : 1;
+  }
+  if (!scan.quiet) {
+    absl::FPrintF(
+        stderr,
+        "%s: %s: sent %d SYNs, %d open; %d probes done (%d retries; loop lag at most %d ms)%s%s%s; "
+        "records in %s\n",
+        kName,
+        summary->complete  ? "done"
+        : summary->stopped ? "stopped"
+                           : "incomplete",
+        summary->targets_sent, summary->open, summary->probes_done, summary->probes_retried,
+        summary->loop_lag_max_ms,
+        summary->reprobed ? StrCat(" (", summary->reprobed, " left by the last run)")
+                          : std::string(),
+        summary->skipped_known ? StrCat(", ", summary->skipped_known, " found again and skipped")
+                               : std::string(),
+        summary->paused_ms ? StrCat(", senders held back ", summary->paused_ms, " ms in all")
+                           : std::string(),
+        summary->output_file);
+    if (!summary->complete) {
+      absl::FPrintF(stderr,
+                    "%s: %d probes left for later; resume with the same flags and --resume %s\n",
+                    kName, summary->probes_abandoned, scan.checkpoint_path);
+    }
+  }
+  if (!summary->dropped_warning.empty()) {
+    absl::FPrintF(stderr, "%s: %s\n", kName, summary->dropped_warning);
+  }
+  // A scan that was not stopped yet left targets without a record (local errors, a sink
+  // failure): a failure, not a pause.
+  return summary->complete ? 0 : summary->stopped ? 3 : 1;
+}
+
+}  // namespace mailsweep::engine

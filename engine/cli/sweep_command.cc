@@ -1,0 +1,219 @@
+#include "engine/cli/sweep_command.h"
+
+#include <signal.h>
+#include <time.h>
+
+#include <atomic>
+#include <charconv>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "base/flag_set.h"
+#include "base/strings.h"
+#include "engine/cli/csv_record_sink.h"
+#include "engine/cli/sweep_options.h"
+#include "engine/run/run_header.h"
+#include "engine/run/signal_fd.h"
+#include "engine/run/walk_options.h"
+#include "engine/sweep/status_line.h"
+#include "engine/sweep/sweeper.h"
+#include "results/record_writer.h"
+#include "targets/ipv4.h"
+#include "targets/port_list.h"
+
+namespace mailsweep::engine {
+namespace {
+
+constexpr char kName[] = "mailsweep sweep";
+
+}  // namespace
+
+int RunSweepCommand(int argc, const char* const* argv) {
+  WalkOptions walk_options;
+  SweepFlags sweep;
+  std::string output, status_json;
+  std::string format = "msr";
+  uint64_t start_position = 0;
+  bool quiet = false;
+
+  FlagSet flags(kName, "[flags] CIDR...",
+                "Finds open TCP ports by sending one SYN per (address, port) in a pseudo-random "
+                "order and\nclassifying the replies (SYN-ACK: open, RST: closed, ICMP: "
+                "unreachable). Replies are validated\nstatelessly (keyed SYN cookies) and "
+                "de-duplicated exactly. Needs CAP_NET_RAW.");
+  walk_options.Register(&flags);
+  sweep.Register(&flags);
+  flags.String("-o,--output", "FILE",
+               "records of the responding (address, port), one each ('-': stdout, with -f csv)",
+               &output);
+  flags.String("-f,--format", "FMT",
+               "msr (record file, results/FORMAT.md; read it with mailsweep-agg) or csv "
+               "(ip,port,status,ttl,window,ts)",
+               &format);
+  flags.Uint64("--start-position", "P",
+               "resume: first position of the walk to send (a watermark printed by an earlier "
+               "run)",
+               &start_position);
+  flags.String("--status-json", "FILE", "write the status as JSON lines, once a second",
+               &status_json);
+  flags.Bool("-q,--quiet", "no status line or summary", &quiet);
+  flags.Epilog(
+      "Example (in the lab's scanner namespace):\n"
+      "  mailsweep sweep -p 110,143,993,995 -r 200000 --seed 7 --allow-reserved 198.18.0.0/15 \\\n"
+      "      -o open.csv 198.18.0.0/15\n"
+      "Exit status: 0 done (also when stopped by SIGINT), 1 runtime failure, 2 bad usage.");
+  std::vector<std::string> positional;
+  if (absl::Status s = flags.Parse(argc, argv, &positional); !s.ok()) {
+    absl::FPrintF(stderr, "%s: %s\n", kName, s.message());
+    return 2;
+  }
+  if (flags.help_requested()) {
+    fputs(flags.Help().c_str(), stdout);
+    return 0;
+  }
+  auto usage = [](std::string_view message) {
+    absl::FPrintF(stderr, "%s: %s\n", kName, ToAbsl(message));
+    return 2;
+  };
+  if (positional.empty() && walk_options.spec.allowlist_files.empty()) {
+    return usage("no targets: give CIDR blocks or -w FILE");
+  }
+  auto walk = ResolveWalk(walk_options, positional);
+  if (!walk.ok()) return usage(ToStd(walk.status().message()));
+  for (const std::string& note : walk->notes) {
+    absl::FPrintF(stderr, "%s: warning: %s\n", kName, note);
+  }
+  if (walk->space.size() == 0) return usage("no targets left after the blocklists");
+
+  auto built = BuildSweeperConfig(sweep, *walk, start_position);
+  if (!built.ok()) {
+    if (absl::IsInvalidArgument(built.status())) return usage(ToStd(built.status().message()));
+    absl::FPrintF(stderr, "%s: %s\n", kName, built.status().message());
+    return 1;
+  }
+  // Flushed each second: records reach the kernel as they come, and a write error (a full
+  // disk) stops the sweep at once instead of at the end.
+  built->sink_flush_interval_s = 1;
+  const SweeperConfig& config = *built;
+
+  // Records: a record file (default) or CSV.
+  std::unique_ptr<CsvRecordSink> csv;
+  std::unique_ptr<results::RecordFileWriter> writer;
+  std::unique_ptr<results::RecordSink> file_sink;
+  results::RecordSink* sink = nullptr;
+  if (format != "msr" && format != "csv") return usage("-f: the formats are msr and csv");
+  if (!output.empty() && format == "csv") {
+    auto s = CsvRecordSink::Open(output);
+    if (!s.ok()) {
+      absl::FPrintF(stderr, "%s: %s\n", kName, s.status().message());
+      return 1;
+    }
+    csv = *std::move(s);
+    sink = csv.get();
+  } else if (!output.empty()) {
+    if (output == "-") return usage("-f msr writes a file; use -f csv for stdout");
+    auto w = results::RecordFileWriter::Create(
+        output, MakeFileHeader(walk->seed, walk_options.shards, walk_options.shard,
+                               walk->space.ports(), argc, argv));
+    if (!w.ok()) {
+      absl::FPrintF(stderr, "%s: %s\n", kName, w.status().message());
+      return 1;
+    }
+    writer = *std::move(w);
+    file_sink = writer->NewSink();
+    sink = file_sink.get();
+  }
+  FILE* json = nullptr;
+  if (!status_json.empty()) {
+    json = fopen(status_json.c_str(), "w");
+    if (json == nullptr) {
+      absl::FPrintF(stderr, "%s: %s: cannot open\n", kName, status_json);
+      return 1;
+    }
+  }
+
+  // SIGINT/SIGTERM arrive on this fd; created before any thread starts so all inherit the mask.
+  SignalFd signals;
+
+  auto sweeper = Sweeper::Create(config, sink, nullptr, nullptr);
+  if (!sweeper.ok()) {
+    absl::FPrintF(stderr, "%s: %s\n", kName, sweeper.status().message());
+    if (json) fclose(json);
+    return absl::IsInvalidArgument(sweeper.status()) ? 2 : 1;
+  }
+  if (!quiet) {
+    fputs(StrCat(kName, ": ", DescribeSweep(config, *walk, walk_options.shards, walk_options.shard),
+                 "\n")
+              .c_str(),
+          stderr);
+  }
+
+  absl::Status run_status;
+  std::atomic<bool> finished{false};
+  {
+    std::thread runner([&] {
+      run_status = (*sweeper)->Run();
+      finished.store(true);
+    });
+    SweepStats prev = (*sweeper)->Stats();
+    int64_t next = MonotonicNs() + 1'000'000'000;
+    int stops = 0;
+    while (!finished.load()) {
+      if (signals.Wait(50).has_value()) {
+        if (!quiet) {
+          fputs(++stops == 1 ? "mailsweep sweep: stopping (again to skip the cooldown)\n"
+                             : "mailsweep sweep: skipping the cooldown\n",
+                stderr);
+        }
+        (*sweeper)->RequestStop();
+      }
+      if (MonotonicNs() < next || finished.load()) continue;
+      next += 1'000'000'000;
+      const SweepStats now = (*sweeper)->Stats();
+      if (!quiet) fputs(FormatStatusLine(now, prev).c_str(), stderr);
+      if (json) {
+        fputs(FormatStatusJson(now, prev).c_str(), json);
+        fflush(json);
+      }
+      prev = now;
+    }
+    runner.join();
+  }
+  const SweepStats final_stats = (*sweeper)->Stats();
+  if (json) {
+    fputs(FormatStatusJson(final_stats, final_stats).c_str(), json);
+    fclose(json);
+  }
+  if (std::string w = DroppedRepliesWarning(final_stats); !w.empty()) {
+    absl::FPrintF(stderr, "%s: %s\n", kName, w);
+  }
+  if (!quiet) {
+    fputs(StrCat(kName, ": ", FormatSummary(final_stats)).c_str(), stderr);
+    if (final_stats.watermark < config.range.end && run_status.ok()) {
+      absl::FPrintF(stderr, "%s: stopped early; resume with --start-position %d\n", kName,
+                    final_stats.watermark);
+    } else if (final_stats.watermark < config.range.end) {
+      // The records written before the error are in the file, the rest is lost: the watermark
+      // says what was sent, not what was kept.
+      absl::FPrintF(stderr,
+                    "%s: stopped by an error; records written before it are kept; `mailsweep "
+                    "scan --checkpoint` resumes from what was kept\n",
+                    kName);
+    }
+  }
+  if (writer) {
+    file_sink.reset();
+    run_status.Update(writer->Close());
+  }
+  if (!run_status.ok()) {
+    absl::FPrintF(stderr, "%s: %s\n", kName, run_status.message());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace mailsweep::engine

@@ -1,0 +1,124 @@
+#include "engine/prober/prober_pool.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "engine/prober/prober_loop.h"
+
+namespace mailsweep::engine {
+
+absl::StatusOr<std::unique_ptr<ProberPool>> ProberPool::Create(const ProberOptions& options,
+                                                               results::RecordSinkFactory* sinks) {
+  if (absl::Status s = options.Validate(); !s.ok()) return s;
+  std::unique_ptr<ProberPool> pool(new ProberPool());
+  pool->options_ = options;
+  auto tls = probes::TlsContext::Create(options.tls);
+  if (!tls.ok()) return tls.status();
+  pool->tls_ = std::move(*tls);
+  const uint32_t n = options.threads;
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t cap = options.max_connections / n + (i < options.max_connections % n ? 1 : 0);
+    double rate = options.connect_rate == 0 ? 0.0 : static_cast<double>(options.connect_rate) / n;
+    auto loop = ProberLoop::Create(&pool->options_, pool->tls_.get(), sinks->NewSink(), cap, rate);
+    if (!loop.ok()) return loop.status();
+    pool->loops_.push_back(std::move(*loop));
+  }
+  for (auto& loop : pool->loops_) {
+    ProberLoop* l = loop.get();
+    pool->threads_.emplace_back([l] { l->Run(); });
+  }
+  return pool;
+}
+
+ProberPool::~ProberPool() {
+  if (!joined_) (void)Drain(absl::ZeroDuration());
+}
+
+bool ProberPool::TrySubmit(const ProbeTarget& t) {
+  if (draining_.load(std::memory_order_relaxed)) return false;
+  // Every target of a /24 goes to one loop, so that its caps per address and per /24 hold for
+  // the whole pool. The multiplier spreads neighbouring /24s over the loops.
+  const uint32_t prefix = t.address >> 8;
+  const size_t loop = (uint64_t{prefix * 0x9E3779B1u} * loops_.size()) >> 32;
+  return loops_[loop]->Submit(t);
+}
+
+size_t ProberPool::TrySubmitBatch(std::span<const ProbeTarget> targets) {
+  size_t n = 0;
+  while (n < targets.size() && TrySubmit(targets[n])) ++n;
+  return n;
+}
+
+ProberStats ProberPool::Stats() const {
+  ProberStats s;
+  for (const auto& loop : loops_) {
+    const LoopCounters& c = loop->counters();
+    s.submitted += c.submitted.load(std::memory_order_relaxed);
+    s.started += c.started.load(std::memory_order_relaxed);
+    s.done += c.done.load(std::memory_order_relaxed);
+    s.in_flight += c.in_flight.load(std::memory_order_relaxed);
+    s.abandoned += c.abandoned.load(std::memory_order_relaxed);
+    s.local_errors += c.local_errors.load(std::memory_order_relaxed);
+    s.unprobed += c.unprobed.load(std::memory_order_relaxed);
+    s.queued += c.retrying.load(std::memory_order_relaxed);
+    s.queued += c.waiting.load(std::memory_order_relaxed);
+    s.retried += c.retried.load(std::memory_order_relaxed);
+    s.connect_rate += c.connect_rate.load(std::memory_order_relaxed);
+    s.window += c.window.load(std::memory_order_relaxed);
+    s.lag_ms = std::max(s.lag_ms, c.lag_ms.load(std::memory_order_relaxed));
+    s.lag_max_ms = std::max(s.lag_max_ms, c.lag_max_ms.load(std::memory_order_relaxed));
+    for (size_t i = 0; i < s.outcomes.size(); ++i) {
+      s.outcomes[i] += c.outcomes[i].load(std::memory_order_relaxed);
+    }
+    s.queued += loop->queued();
+    s.capacity += loop->max_connections();
+    s.queue_capacity += loop->queue_capacity();
+  }
+  return s;
+}
+
+bool ProberPool::Idle() const {
+  for (const auto& loop : loops_) {
+    if (!loop->idle()) return false;
+  }
+  return true;
+}
+
+void ProberPool::AbandonQueued() {
+  for (auto& loop : loops_) loop->AbandonQueued();
+}
+
+bool ProberPool::SinkFailed() const {
+  for (const auto& loop : loops_) {
+    if (loop->counters().sink_failed.load(std::memory_order_acquire)) return true;
+  }
+  return false;
+}
+
+double ProberPool::Saturation() const {
+  ProberStats s = Stats();
+  double a = s.capacity ? static_cast<double>(s.in_flight) / s.capacity : 0.0;
+  double b = s.queue_capacity ? static_cast<double>(s.queued) / s.queue_capacity : 0.0;
+  return a > b ? a : b;
+}
+
+absl::Status ProberPool::Drain(absl::Duration timeout) {
+  if (joined_) return absl::OkStatus();
+  draining_.store(true);
+  const auto deadline = std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(timeout);
+  for (;;) {
+    if (Idle() || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  for (auto& loop : loops_) loop->RequestStop();
+  for (auto& t : threads_) t.join();
+  joined_ = true;
+  absl::Status first;
+  for (const auto& loop : loops_) {
+    absl::Status s = loop->sink_status();
+    if (!s.ok() && first.ok()) first = s;
+  }
+  return first;
+}
+
+}  // namespace mailsweep::engine

@@ -1,0 +1,86 @@
+#include "engine/run/walk_options.h"
+
+#include <sys/random.h>
+
+#include <charconv>
+#include <chrono>
+
+#include "base/strings.h"
+#include "targets/port_list.h"
+
+namespace mailsweep::engine {
+
+absl::StatusOr<uint64_t> ParseSeed(std::string_view text) {
+  uint64_t value = 0;
+  int base = 10;
+  std::string_view digits = text;
+  if (digits.size() > 2 && (digits.substr(0, 2) == "0x" || digits.substr(0, 2) == "0X")) {
+    digits.remove_prefix(2);
+    base = 16;
+  }
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value, base);
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size()) {
+    return absl::InvalidArgumentError(
+        StrCat("'", text, "' is not a seed (a 64-bit number, decimal or 0x-hex)"));
+  }
+  return value;
+}
+
+uint64_t RandomSeed() {
+  uint64_t seed = 0;
+  if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed)) {
+    seed = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  }
+  return seed;
+}
+
+void WalkOptions::Register(FlagSet* flags) {
+  flags->String("-p,--ports", "PORTS", "ports to probe: list and ranges, e.g. 110,143,990-995",
+                &ports_text);
+  flags->Custom("--seed", "SEED",
+                "seed of the target order (decimal or 0x-hex); shards of one sweep need the same "
+                "seed",
+                "random, printed", [this](std::string_view v) -> absl::Status {
+                  auto s = ParseSeed(v);
+                  if (!s.ok()) return s.status();
+                  seed = *s;
+                  return absl::OkStatus();
+                });
+  flags->Uint64("--shards", "N", "split the sweep into N shards (machines or processes)", &shards);
+  flags->Uint64("--shard", "I", "which shard this process walks, from 0 to N-1", &shard);
+  flags->StringList("-b,--blocklist-file", "FILE",
+                    "addresses never to probe, one CIDR/address/range per line, added to the "
+                    "built-in reserved-range blocklist",
+                    &spec.blocklist_files);
+  flags->StringList("-w,--allowlist-file", "FILE", "more targets, one CIDR/address/range per line",
+                    &spec.allowlist_files);
+  flags->StringList("--allow-reserved", "CIDR",
+                    "lift exactly this part of the built-in reserved-range blocklist (the lab "
+                    "needs 198.18.0.0/15)",
+                    &spec.allow_reserved);
+}
+
+absl::StatusOr<ResolvedWalk> ResolveWalk(WalkOptions options,
+                                         const std::vector<std::string>& positional) {
+  if (options.shards == 0) return absl::InvalidArgumentError("--shards must be at least 1");
+  if (options.shard >= options.shards) {
+    return absl::InvalidArgumentError(StrCat(
+        "--shard ", options.shard, " is out of range: shards run from 0 to ", options.shards - 1));
+  }
+  auto ports = targets::ParsePortList(options.ports_text);
+  if (!ports.ok()) return absl::InvalidArgumentError(StrCat("-p: ", ports.status().message()));
+  options.spec.ports = *std::move(ports);
+  options.spec.targets.insert(options.spec.targets.end(), positional.begin(), positional.end());
+
+  std::vector<std::string> notes;
+  auto space = targets::TargetSpace::Build(options.spec, &notes);
+  if (!space.ok()) return space.status();
+  const bool random = !options.seed.has_value();
+  const uint64_t seed = random ? RandomSeed() : *options.seed;
+  auto perm = targets::Permutation::Create(space->size(), seed);
+  if (!perm.ok()) return perm.status();
+  targets::PositionRange range = perm->Shard(options.shards, options.shard);
+  return ResolvedWalk{*std::move(space), *std::move(perm), range, seed, random, std::move(notes)};
+}
+
+}  // namespace mailsweep::engine

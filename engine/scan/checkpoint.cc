@@ -1,0 +1,194 @@
+#include "engine/scan/checkpoint.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_join.h"
+#include "base/siphash.h"
+#include "base/strings.h"
+#include "targets/port_list.h"
+
+namespace mailsweep::engine {
+namespace {
+
+absl::Status WriteAll(int fd, const std::string& data, const std::string& path) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      return absl::UnavailableError(StrCat("writing '", path, "': ", std::strerror(err)));
+    }
+    done += static_cast<size_t>(n);
+  }
+  return absl::OkStatus();
+}
+
+bool ParseU64(std::string_view text, uint64_t* out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return !text.empty() && ec == std::errc() && end == text.data() + text.size();
+}
+
+}  // namespace
+
+uint64_t SpaceFingerprint(const targets::TargetSpace& space) {
+  const SipKey key = SipKey::FromSeed(0, /*domain=*/0x73706163);  // "spac"
+  uint64_t h = SipHash24Words(key, space.address_count(), space.ports().size());
+  for (const targets::Ipv4Range& r : space.allowed().ranges()) {
+    h = SipHash24Words(key, h, (uint64_t{r.first} << 32) | r.last);
+  }
+  for (uint16_t p : space.ports()) h = SipHash24Words(key, h, p);
+  return h;
+}
+
+Checkpoint Checkpoint::For(const targets::TargetSpace& space, uint64_t seed, uint64_t shards,
+                           uint64_t shard, uint64_t range_begin, uint64_t range_end,
+                           std::string output, std::string scan_id) {
+  Checkpoint cp;
+  cp.scan_id = std::move(scan_id);
+  cp.seed = seed;
+  cp.shards = shards;
+  cp.shard = shard;
+  cp.ports = space.ports();
+  cp.space_size = space.size();
+  cp.space_fingerprint = SpaceFingerprint(space);
+  cp.range_begin = range_begin;
+  cp.range_end = range_end;
+  cp.output = std::move(output);
+  cp.position = range_begin;
+  return cp;
+}
+
+absl::Status Checkpoint::Save(const std::string& path) const {
+  std::string text = StrCat("# mailsweep scan checkpoint: resume with `mailsweep scan --resume ",
+                            path, "` and the same flags\n");
+  StrAppend(&text, "version ", kVersion, "\n");
+  StrAppend(&text, "scan_id ", scan_id, "\n");
+  StrAppend(&text, "seed ", seed, "\n");
+  StrAppend(&text, "shards ", shards, "\n");
+  StrAppend(&text, "shard ", shard, "\n");
+  StrAppend(&text, "ports ", targets::FormatPortList(ports), "\n");
+  StrAppend(&text, "space_size ", space_size, "\n");
+  StrAppend(&text, "space_fingerprint ", space_fingerprint, "\n");
+  StrAppend(&text, "range ", range_begin, " ", range_end, "\n");
+  StrAppend(&text, "output ", output, "\n");
+  StrAppend(&text, "position ", position, "\n");
+  StrAppend(&text, "complete ", complete ? 1 : 0, "\n");
+
+  const std::string tmp = path + ".tmp";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    const int err = errno;
+    return absl::UnavailableError(
+        StrCat("cannot write checkpoint '", tmp, "': ", std::strerror(err)));
+  }
+  absl::Status s = WriteAll(fd, text, tmp);
+  if (s.ok() && fsync(fd) != 0) {
+    const int err = errno;
+    s = absl::UnavailableError(StrCat("fsync '", tmp, "': ", std::strerror(err)));
+  }
+  close(fd);
+  if (s.ok() && rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    s = absl::UnavailableError(StrCat("rename to '", path, "': ", std::strerror(err)));
+  }
+  return s;
+}
+
+absl::StatusOr<Checkpoint> Checkpoint::Load(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    const int err = errno;
+    return absl::NotFoundError(StrCat("cannot read checkpoint '", path, "': ", std::strerror(err)));
+  }
+  Checkpoint cp;
+  bool seen_version = false, seen_position = false, seen_range = false;
+  std::string line;
+  int line_no = 0;
+  auto bad = [&](std::string_view why) {
+    return absl::DataLossError(StrCat(path, ":", line_no, ": ", why));
+  };
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.empty() || line[0] == '#') continue;
+    const size_t space = line.find(' ');
+    if (space == std::string::npos) return bad(StrCat("expected 'key value', found '", line, "'"));
+    const std::string_view key(line.data(), space);
+    const std::string_view value(line.data() + space + 1, line.size() - space - 1);
+    uint64_t n = 0;
+    auto number = [&](uint64_t* out) { return ParseU64(value, out); };
+    if (key == "version") {
+      if (!number(&n) || n != kVersion) return bad(StrCat("unsupported version '", value, "'"));
+      seen_version = true;
+    } else if (key == "scan_id") {
+      cp.scan_id = std::string(value);
+    } else if (key == "seed") {
+      if (!number(&cp.seed)) return bad("bad seed");
+    } else if (key == "shards") {
+      if (!number(&cp.shards)) return bad("bad shards");
+    } else if (key == "shard") {
+      if (!number(&cp.shard)) return bad("bad shard");
+    } else if (key == "ports") {
+      auto ports = targets::ParsePortList(value);
+      if (!ports.ok()) return bad(ToStd(ports.status().message()));
+      cp.ports = *ports;
+    } else if (key == "space_size") {
+      if (!number(&cp.space_size)) return bad("bad space_size");
+    } else if (key == "space_fingerprint") {
+      if (!number(&cp.space_fingerprint)) return bad("bad space_fingerprint");
+    } else if (key == "range") {
+      const size_t sp = value.find(' ');
+      if (sp == std::string_view::npos || !ParseU64(value.substr(0, sp), &cp.range_begin) ||
+          !ParseU64(value.substr(sp + 1), &cp.range_end) || cp.range_begin > cp.range_end) {
+        return bad("bad range");
+      }
+      seen_range = true;
+    } else if (key == "output") {
+      cp.output = std::string(value);
+    } else if (key == "position") {
+      if (!number(&cp.position)) return bad("bad position");
+      seen_position = true;
+    } else if (key == "complete") {
+      if (!number(&n) || n > 1) return bad("bad complete");
+      cp.complete = n == 1;
+    } else {
+      return bad(StrCat("unknown key '", key, "'"));
+    }
+  }
+  if (!seen_version || !seen_position || !seen_range) {
+    return absl::DataLossError(
+        StrCat(path, ": incomplete checkpoint (version, range or position missing)"));
+  }
+  if (cp.position < cp.range_begin || cp.position > cp.range_end) {
+    return absl::DataLossError(StrCat(path, ": position outside the shard's range"));
+  }
+  return cp;
+}
+
+absl::Status Checkpoint::CheckCompatible(const Checkpoint& current) const {
+  std::vector<std::string> diffs;
+  auto differ = [&](std::string_view what, const std::string& was, const std::string& now) {
+    if (was != now) diffs.push_back(StrCat(what, " was ", was, ", now ", now));
+  };
+  differ("--seed", StrCat(seed), StrCat(current.seed));
+  differ("--shards", StrCat(shards), StrCat(current.shards));
+  differ("--shard", StrCat(shard), StrCat(current.shard));
+  differ("--ports", targets::FormatPortList(ports), targets::FormatPortList(current.ports));
+  differ("the number of targets", StrCat(space_size), StrCat(current.space_size));
+  if (space_fingerprint != current.space_fingerprint && space_size == current.space_size) {
+    diffs.push_back("the targets or blocklists differ");
+  }
+  differ("-o", output, current.output);
+  if (diffs.empty()) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      StrCat("cannot resume: settings differ from the checkpoint: ", absl::StrJoin(diffs, "; ")));
+}
+
+}  // namespace mailsweep::engine

@@ -1,0 +1,66 @@
+// A scan's resume point: where the walk of one shard may continue after a stop (SIGINT/SIGTERM)
+// or a crash (kill -9), plus every setting that must not change between the runs (seed, shard,
+// ports, the target space, the output). Written by the pipeline periodically and at a stop, read
+// by `mailsweep scan --resume FILE`. Single-threaded use.
+//
+// The file is small text ("key value" lines, documented in docs/commands.md, `mailsweep scan`),
+// written atomically (a temporary file, fsync, rename), so a crash leaves either the old or the
+// new checkpoint.
+//
+// Example:
+//   Checkpoint cp = Checkpoint::For(walk, output, scan_id);
+//   cp.position = safe_position;
+//   MAILSWEEP_RETURN_IF_ERROR(cp.Save(path));
+//   ...
+//   MAILSWEEP_ASSIGN_OR_RETURN(Checkpoint old, Checkpoint::Load(path));
+//   MAILSWEEP_RETURN_IF_ERROR(old.CheckCompatible(Checkpoint::For(walk, output, old.scan_id)));
+#ifndef MAILSWEEP_ENGINE_SCAN_CHECKPOINT_H_
+#define MAILSWEEP_ENGINE_SCAN_CHECKPOINT_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "targets/target_space.h"
+
+namespace mailsweep::engine {
+
+struct Checkpoint {
+  static constexpr int kVersion = 1;
+
+  std::string scan_id;
+  uint64_t seed = 0;
+  uint64_t shards = 1;
+  uint64_t shard = 0;
+  std::vector<uint16_t> ports;
+  uint64_t space_size = 0;         // targets in the space (addresses x ports)
+  uint64_t space_fingerprint = 0;  // keyed hash of the allowed ranges and ports
+  uint64_t range_begin = 0;        // the shard's positions [range_begin, range_end)
+  uint64_t range_end = 0;
+  std::string output;  // the record file of the run
+  // Every position below this one is finished: sent, its replies awaited, its live hosts probed
+  // and all their records durable in `output`.
+  uint64_t position = 0;
+  bool complete = false;  // the shard's walk finished
+
+  // The settings of a walk (position = range begin).
+  static Checkpoint For(const targets::TargetSpace& space, uint64_t seed, uint64_t shards,
+                        uint64_t shard, uint64_t range_begin, uint64_t range_end,
+                        std::string output, std::string scan_id);
+
+  absl::Status Save(const std::string& path) const;
+  // kNotFound for a missing file, kDataLoss for a malformed one, naming path and line.
+  static absl::StatusOr<Checkpoint> Load(const std::string& path);
+
+  // kFailedPrecondition naming every setting that differs from `current` (which comes from the
+  // flags of the resuming run).
+  absl::Status CheckCompatible(const Checkpoint& current) const;
+};
+
+// Keyed hash over the allowed ranges and ports: two runs walk the same space iff it matches.
+uint64_t SpaceFingerprint(const targets::TargetSpace& space);
+
+}  // namespace mailsweep::engine
+
+#endif  // MAILSWEEP_ENGINE_SCAN_CHECKPOINT_H_
