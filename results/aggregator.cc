@@ -21,7 +21,7 @@
 #include "results/address_table.h"
 #include "results/host_table.h"
 #include "results/log_format.h"
-#include "results/summary_decoding.h"
+#include "results/record_codec.h"
 #include "results/zeroed_memory.h"
 
 namespace mailsweep::results {

@@ -5,7 +5,6 @@
 
 #include "base/strings.h"
 #include "results/coding.h"
-#include "results/summary_decoding.h"
 
 namespace mailsweep::results {
 namespace {
@@ -424,7 +423,7 @@ const char* ChunkDecoder::DecodeSweep(uint64_t head, Cursor* in, uint64_t* last_
   return nullptr;
 }
 
-// Instantiated here for DecodeSummaries in other files (results/summary_decoding.h).
+// Instantiated here for DecodeSummaries (defined in the header) in other files.
 template const char* ChunkDecoder::DecodeProbeBody<ProbeLayout::kLegacy>(const char*, const char*,
                                                                          uint64_t*, uint64_t,
                                                                          ProbeView*);

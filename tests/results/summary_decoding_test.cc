@@ -1,6 +1,6 @@
-// ChunkDecoder::DecodeSummaries with a handler of the caller's (results/summary_decoding.h)
+// ChunkDecoder::DecodeSummaries with a handler of the caller's (results/record_codec.h)
 // against the full decoding of the same chunks.
-#include "results/summary_decoding.h"
+#include "results/record_codec.h"
 
 #include <catch2/catch.hpp>
 #include <random>
