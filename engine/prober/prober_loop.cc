@@ -28,32 +28,6 @@ constexpr uint32_t kChunk = 1024;
 constexpr uint32_t kStartsPerPass = 64;
 constexpr int kEventsPerPass = 64;
 constexpr size_t kScratch = 64 * 1024;
-// The adaptive start rate (AdaptRate): its first value and floor (all loops together), the
-// window it judges, what counts as a slow connect (Linux retransmits a SYN after 1 s, so a
-// longer connect lost a SYN or SYN-ACK: a full listen queue or a congested path), and how many
-// bad results in a window (at least kBadMin, more than 1/kBadShare of them) halve it. The first
-// rate is high: the window of connections in flight (below) is what ramps up gently, clocked by
-// the servers' greetings; the rate bounds bursts and falls when connects go bad.
-constexpr double kInitialRate = 10000;
-constexpr double kMinRate = 20;
-constexpr double kMaxRate = 1e6;   // growth stops here: past it the rate limits nothing
-constexpr double kRateStep = 100;  // additive increase per growth window, all loops together
-// The rate is judged and grown once per kJudgeMs: long enough to gather the bad connects of one
-// overflow, and slow enough that a burst of starts cannot bury a slow server's queue before its
-// first signs arrive (with growth windows of four round trips, 10 ms on the lab's link, 5,000
-// connections reached one Postfix within a second and waited there past the read deadline).
-constexpr uint32_t kJudgeMs = 250;
-constexpr uint32_t kSlowConnectUs = 1'000'000;
-constexpr uint32_t kBadMin = 3;
-constexpr uint32_t kBadShare = 20;
-// The adaptive window of connections in flight (all loops together): its first value and floor.
-// It grows by one for each greeting that came promptly (as TCP's congestion window grows by one
-// per acknowledgement), so it can grow no faster than servers answer; a greeting still missing
-// kSlowGreetingMs after the connect is a bad result like a slow connect (a server that has
-// accepted more connections than it serves, so that they wait in its listen queue).
-constexpr double kInitialWindow = 256;
-constexpr double kMinWindow = 16;
-constexpr uint32_t kSlowGreetingMs = 2000;
 // After a local error with nothing of ours open: the pause before the next try, and how many
 // such failures in a row (100 x 100 ms = 10 s) make the waiting targets given up.
 constexpr uint32_t kRetryPauseMs = 100;
@@ -69,7 +43,6 @@ uint64_t MonoUs() {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<uint64_t>(ts.tv_sec) * 1000000 + static_cast<uint64_t>(ts.tv_nsec) / 1000;
 }
-uint32_t Prefix(uint32_t address) { return address >> 8; }
 
 // Outcomes that say more about the moment than about the server: tried again later.
 bool Transient(const results::ProbeRecord& r) {
@@ -149,20 +122,12 @@ ProberLoop::ProberLoop(const ProberOptions* options, const probes::TlsContext* t
       tls_(tls),
       sink_(std::move(sink)),
       max_connections_(std::max<uint32_t>(1, max_connections)),
-      max_rate_(connect_rate),
+      control_(options->adaptive_rate, options->threads, max_connections_, connect_rate, MonoUs()),
+      caps_(options->per_address_cap, options->per_prefix_cap),
       queue_(options->queue_capacity),
       wheel_(10, 4096, NowMs()),
       scratch_(kScratch) {
-  rate_ = max_rate_;
-  if (options_->adaptive_rate) {
-    const double first = kInitialRate / options_->threads;
-    rate_ = max_rate_ > 0 ? std::min(max_rate_, first) : first;
-    window_ = std::min<double>(max_connections_, kInitialWindow / options_->threads);
-  } else {
-    window_ = max_connections_;
-  }
-  counters_.connect_rate.store(rate_, std::memory_order_relaxed);
-  counters_.window.store(Limit(), std::memory_order_relaxed);
+  PublishControl();
 }
 
 ProberLoop::~ProberLoop() {
@@ -198,9 +163,10 @@ void ProberLoop::Run() noexcept {
   epoll_event events[kEventsPerPass];
   uint64_t pass_start_us = MonoUs();
   while (!stop_.load(std::memory_order_acquire)) {
-    uint64_t now = NowMs();
-    AdaptRate(now);
+    control_.Judge(MonoUs(), in_flight_);
+    PublishControl();
     const bool more = StartTargets();
+    uint64_t now;
     now = NowMs();
     int timeout = wheel_.NextTimeoutMs(now);
     const bool have_work = HaveStartable(now);
@@ -208,14 +174,14 @@ void ProberLoop::Run() noexcept {
       timeout = 0;  // the pass's budget ran out with more to start: look at events, go on
     } else if (hold_ && in_flight_ == 0) {
       timeout = std::max<int>(1, static_cast<int>(retry_at_ms_ > now ? retry_at_ms_ - now : 1));
-    } else if (!hold_ && in_flight_ < Limit() && have_work && rate_ > 0) {
+    } else if (!hold_ && in_flight_ < control_.Limit() && have_work && control_.rate() > 0) {
       // Only the rate holds us back: sleep until the next token (at most 10 ms).
-      timeout = std::clamp(static_cast<int>(1000.0 / rate_), 1, 10);
+      timeout = control_.MsUntilToken();
     } else if (timeout < 0 || timeout > 1000) {
       timeout = 1000;  // periodic sink flush
     }
     if (!retry_due_.empty() && retry_due_.front().first > now && timeout != 0 && !hold_ &&
-        in_flight_ < Limit()) {
+        in_flight_ < control_.Limit()) {
       // Wake for the next retry; one already due that is still here cannot start yet (the rate
       // branch above waits for its token), and a full loop wakes when a connection ends.
       timeout = std::min<int>(timeout < 0 ? 1000 : timeout,
@@ -265,80 +231,25 @@ void ProberLoop::NotePass(uint64_t busy_us, uint64_t now_ms) {
   }
 }
 
-void ProberLoop::NoteConnect(bool bad, uint64_t started_us) {
-  ++window_connects_;
-  // A connect begun before the last halving belongs to the episode that halving answered (a
-  // connect timeout arrives 5 s after its SYN): it does not halve again, as TCP halves once per
-  // round trip.
-  if (bad && started_us > halved_at_us_) ++window_bad_;
+void ProberLoop::PublishControl() {
+  counters_.connect_rate.store(control_.rate(), std::memory_order_relaxed);
+  counters_.window.store(control_.Limit(), std::memory_order_relaxed);
 }
 
 void ProberLoop::NoteFirstByte(Conn& c) {
   c.heard = true;
-  if (!options_->adaptive_rate || c.slow_noted) return;
-  const uint64_t waited_us = MonoUs() - c.connected_mono_us;
-  if (waited_us >= uint64_t{kSlowGreetingMs} * 1000) {
-    c.slow_noted = true;
-    NoteConnect(true, c.start_mono_us);
-    return;
-  }
-  // Grow only a window that limits: one that is less than half used says nothing about more.
-  if (in_flight_ * 2 < window_) return;
-  const double grown = slow_start_ ? window_ + 1 : window_ + 1 / window_;
-  window_ = std::min<double>(grown, max_connections_);
-  counters_.window.store(Limit(), std::memory_order_relaxed);
-}
-
-// Additive increase, multiplicative decrease, as TCP's congestion window: once a window, halve
-// the rate when enough connects were bad, else grow it if the rate held targets back (doubling
-// until the first halving, then by kRateStep). Never below kMinRate, never above the ceiling.
-void ProberLoop::AdaptRate(uint64_t now_ms) {
-  if (!options_->adaptive_rate || now_ms - window_start_ms_ < kJudgeMs) return;
-  const double share = 1.0 / options_->threads;
-  if (window_bad_ >= kBadMin && window_bad_ * kBadShare > window_connects_) {
-    rate_ = std::max(kMinRate * share, rate_ / 2);
-    // Half of what was in flight, as TCP halves its flight size: no new start until that many
-    // have ended.
-    window_ = std::max(kMinWindow * share, std::min<double>(window_, in_flight_) / 2);
-    counters_.window.store(Limit(), std::memory_order_relaxed);
-    slow_start_ = false;
-    halved_at_us_ = MonoUs();
-  } else if (window_limited_) {
-    rate_ = std::min(slow_start_ ? rate_ * 2 : rate_ + kRateStep * share, kMaxRate * share);
-  }
-  if (max_rate_ > 0) rate_ = std::min(rate_, max_rate_);  // the user's ceiling, floor or not
-  counters_.connect_rate.store(rate_, std::memory_order_relaxed);
-  window_start_ms_ = now_ms;
-  window_connects_ = 0;
-  window_bad_ = 0;
-  window_limited_ = false;
+  if (c.slow_noted) return;
+  c.slow_noted = control_.NoteFirstByte(MonoUs() - c.connected_mono_us, c.start_mono_us,
+                                        in_flight_);
 }
 
 bool ProberLoop::HaveStartable(uint64_t now_ms) const {
-  return queue_.ApproxSize() > 0 || !retry_.empty() || !unheld_.empty() ||
+  return queue_.ApproxSize() > 0 || !retry_.empty() || caps_.has_ready() ||
          (!retry_due_.empty() && retry_due_.front().first <= now_ms);
 }
 
 void ProberLoop::PublishWaiting() {
-  counters_.waiting.store(retry_due_.size() + held_count_ + unheld_.size(),
-                          std::memory_order_release);
-}
-
-bool ProberLoop::CapsAllow(uint32_t address) const {
-  if (options_->per_address_cap != 0) {
-    auto it = per_address_.find(address);
-    if (it != per_address_.end() && it->second >= options_->per_address_cap) return false;
-  }
-  if (options_->per_prefix_cap != 0) {
-    auto it = per_prefix_.find(Prefix(address));
-    if (it != per_prefix_.end() && it->second >= options_->per_prefix_cap) return false;
-  }
-  return true;
-}
-
-void ProberLoop::HoldForCap(const ProbeTarget& t) {
-  held_[Prefix(t.address)].push_back(t);
-  ++held_count_;
+  counters_.waiting.store(retry_due_.size() + caps_.waiting(), std::memory_order_release);
 }
 
 // Priority: targets a finished connection freed from a cap, retries that are due, targets that
@@ -346,9 +257,7 @@ void ProberLoop::HoldForCap(const ProbeTarget& t) {
 // read on only while fewer than max_connections targets wait so.
 bool ProberLoop::NextTarget(ProbeTarget* t) {
   for (;;) {
-    if (!unheld_.empty()) {
-      *t = unheld_.front();
-      unheld_.pop_front();
+    if (caps_.PopReady(t)) {
     } else if (!retry_due_.empty() && retry_due_.front().first <= NowMs()) {
       *t = retry_due_.front().second;
       retry_due_.pop_front();
@@ -356,25 +265,19 @@ bool ProberLoop::NextTarget(ProbeTarget* t) {
       *t = retry_.front();
       retry_.pop_front();
       counters_.retrying.store(retry_.size(), std::memory_order_release);
-    } else if (held_count_ >= max_connections_ || !queue_.TryPop(t)) {
+    } else if (caps_.held() >= max_connections_ || !queue_.TryPop(t)) {
       PublishWaiting();
       return false;
     }
-    if (CapsAllow(t->address)) break;
-    HoldForCap(*t);
+    if (caps_.Allow(t->address)) break;
+    caps_.Hold(*t);
   }
   PublishWaiting();
   return true;
 }
 
 bool ProberLoop::StartTargets() {
-  if (rate_ > 0) {
-    const uint64_t now_us = MonoUs();
-    const double elapsed = static_cast<double>(now_us - tokens_at_us_) / 1e6;
-    tokens_at_us_ = now_us;
-    const double burst = std::max(1.0, rate_ / 100.0);  // at most 10 ms worth at once
-    tokens_ = std::min(burst, tokens_ + elapsed * rate_);
-  }
+  const uint64_t now_us = MonoUs();
   if (hold_ && NowMs() >= retry_at_ms_) hold_ = false;
   if (counters_.sink_failed.load(std::memory_order_relaxed) ||
       abandon_queued_.load(std::memory_order_relaxed)) {
@@ -383,15 +286,15 @@ bool ProberLoop::StartTargets() {
     DropQueued();
     return false;
   }
-  for (uint32_t started = 0; !hold_ && in_flight_ < Limit(); ++started) {
-    if (rate_ > 0 && tokens_ < 1.0) {
-      if (HaveStartable(NowMs())) window_limited_ = true;  // the rate, not the input, held us
+  for (uint32_t started = 0; !hold_ && in_flight_ < control_.Limit(); ++started) {
+    if (!control_.HasToken(now_us)) {
+      if (HaveStartable(NowMs())) control_.NoteRateHeldBack();
       return false;
     }
     if (started == kStartsPerPass) return true;
     ProbeTarget t;
     if (!NextTarget(&t)) return false;
-    if (rate_ > 0) tokens_ -= 1.0;
+    control_.Spend();
     StartOne(t);
   }
   return false;
@@ -484,8 +387,7 @@ void ProberLoop::StartOne(ProbeTarget t) {
   }
   c.session.emplace(&c.record, &options_->session);
   ++in_flight_;
-  ++per_address_[t.address];
-  ++per_prefix_[Prefix(t.address)];
+  caps_.Opened(t.address);
   counters_.in_flight.store(in_flight_, std::memory_order_release);
   counters_.started.fetch_add(1, std::memory_order_relaxed);
 
@@ -523,7 +425,7 @@ void ProberLoop::StartOne(ProbeTarget t) {
     return;
   }
   if (err == ECONNREFUSED) {
-    NoteConnect(true, c.start_mono_us);
+    control_.NoteConnect(true, c.start_mono_us);
     FinishWithOutcome(c, ProbeOutcome::kConnectRefused);
   } else if (err == EADDRNOTAVAIL || err == EAGAIN || err == ENOBUFS || err == ENOMEM) {
     RetryLater(c, now_ms);  // no local port or memory: ours, not the target's
@@ -559,7 +461,7 @@ void ProberLoop::OnConnected(Conn& c) {
   socklen_t len = sizeof(err);
   getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
   if (err != 0) {
-    NoteConnect(true, c.start_mono_us);
+    control_.NoteConnect(true, c.start_mono_us);
     // ECONNRESET: the handshake completed and the server reset the connection before we looked
     // (a full accept queue, a busy server): a reset before the greeting, not a timeout.
     FinishWithOutcome(c, err == ECONNREFUSED ? ProbeOutcome::kConnectRefused
@@ -569,8 +471,10 @@ void ProberLoop::OnConnected(Conn& c) {
   }
   c.connected_mono_us = MonoUs();
   c.record.connect_us = static_cast<uint32_t>(c.connected_mono_us - c.start_mono_us);
-  NoteConnect(c.record.connect_us >= kSlowConnectUs, c.start_mono_us);
-  if (options_->adaptive_rate) c.greeting_due_ms = c.connected_mono_us / 1000 + kSlowGreetingMs;
+  control_.NoteConnect(c.record.connect_us >= StartControl::kSlowConnectUs, c.start_mono_us);
+  if (control_.adaptive()) {
+    c.greeting_due_ms = c.connected_mono_us / 1000 + StartControl::kSlowGreetingMs;
+  }
   if (options_->on_connected_for_test) options_->on_connected_for_test();
   c.phase = Conn::Phase::kActive;
   SetEvents(c, EPOLLIN | EPOLLRDHUP);
@@ -761,7 +665,7 @@ void ProberLoop::OnDeadline(uint32_t slot) {
   }
   uint64_t now = NowMs();
   if (c.phase == Conn::Phase::kConnecting) {
-    NoteConnect(true, c.start_mono_us);
+    control_.NoteConnect(true, c.start_mono_us);
     FinishWithOutcome(c, ProbeOutcome::kConnectTimeout);
     return;
   }
@@ -769,7 +673,7 @@ void ProberLoop::OnDeadline(uint32_t slot) {
     c.greeting_due_ms = 0;
     if (!c.heard && !c.slow_noted) {  // connected, and still not a byte: a server that queues
       c.slow_noted = true;
-      NoteConnect(true, c.start_mono_us);
+      control_.NoteConnect(true, c.start_mono_us);
     }
   }
   if (now >= c.target_deadline_ms) {
@@ -810,7 +714,7 @@ bool ProberLoop::RetryTransient(Conn& c) {
   // itself was noted there): a server under pressure.
   if (c.record.banner.empty() && c.record.connect_us != 0 && !c.slow_noted &&
       (c.record.outcome == ProbeOutcome::kConnectionReset || silent)) {
-    NoteConnect(true, c.start_mono_us);
+    control_.NoteConnect(true, c.start_mono_us);
   }
   ProbeTarget t{c.record.address, c.record.port, nullptr, static_cast<uint8_t>(attempt + 1)};
   if (c.record.domain != options_->sni) t.name = NewTargetName(c.record.domain);
@@ -847,25 +751,7 @@ void ProberLoop::Finish(Conn& c) {
 }
 
 void ProberLoop::Release(Conn& c) {
-  const uint32_t address = c.record.address;
-  if (auto it = per_address_.find(address); it != per_address_.end() && --it->second == 0) {
-    per_address_.erase(it);
-  }
-  if (auto it = per_prefix_.find(Prefix(address)); it != per_prefix_.end() && --it->second == 0) {
-    per_prefix_.erase(it);
-  }
-  // A target this connection's caps held back may go now: the first of its /24 that fits.
-  if (auto it = held_.find(Prefix(address)); it != held_.end()) {
-    std::deque<ProbeTarget>& list = it->second;
-    for (auto t = list.begin(); t != list.end(); ++t) {
-      if (!CapsAllow(t->address)) continue;
-      unheld_.push_back(*t);
-      list.erase(t);
-      --held_count_;
-      break;
-    }
-    if (list.empty()) held_.erase(it);
-  }
+  caps_.Closed(c.record.address);  // a target this connection's caps held back may go now
   c.phase = Conn::Phase::kFree;
   c.session.reset();
   c.tls.reset();
@@ -912,19 +798,12 @@ void ProberLoop::DropQueued() {
     FreeTargetName(t.name);
     counters_.abandoned.fetch_add(1, std::memory_order_relaxed);
   }
-  counters_.abandoned.fetch_add(retry_.size() + retry_due_.size() + held_count_ + unheld_.size(),
+  counters_.abandoned.fetch_add(retry_.size() + retry_due_.size() + caps_.DropAll(),
                                 std::memory_order_relaxed);
   for (ProbeTarget& r : retry_) FreeTargetName(r.name);
   retry_.clear();
   for (auto& [due, r] : retry_due_) FreeTargetName(r.name);
   retry_due_.clear();
-  for (auto& [prefix, list] : held_) {
-    for (ProbeTarget& r : list) FreeTargetName(r.name);
-  }
-  held_.clear();
-  held_count_ = 0;
-  for (ProbeTarget& r : unheld_) FreeTargetName(r.name);
-  unheld_.clear();
   counters_.retrying.store(0, std::memory_order_release);
   counters_.waiting.store(0, std::memory_order_release);
 }

@@ -27,8 +27,10 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "engine/prober/destination_caps.h"
 #include "engine/prober/handoff_queue.h"
 #include "engine/prober/prober_options.h"
+#include "engine/prober/start_control.h"
 #include "engine/prober/timer_wheel.h"
 #include "probes/certificate_cache.h"
 #include "probes/session.h"
@@ -100,16 +102,8 @@ class ProberLoop {
   // Starts at most kStartsPerPass targets; true when it stopped with more it could start now.
   bool StartTargets();
   bool NextTarget(ProbeTarget* t);  // the next startable target, in priority order
-  bool CapsAllow(uint32_t address) const;
-  void HoldForCap(const ProbeTarget& t);
-  void AdaptRate(uint64_t now_ms);
-  // One connect result for AdaptRate: bad or not, and when its connect() began.
-  void NoteConnect(bool bad, uint64_t started_us);
-  void NoteFirstByte(Conn& c);  // the server's first byte: a prompt one grows the window
-  // Connections that may be in flight now: the adaptive window, at most max_connections_.
-  uint32_t Limit() const {
-    return std::min(max_connections_, std::max<uint32_t>(1, static_cast<uint32_t>(window_)));
-  }
+  void NoteFirstByte(Conn& c);  // the server's first byte, for the start control
+  void PublishControl();        // the start rate and window, to the counters
   bool HaveStartable(uint64_t now_ms) const;  // a target waits that could start now
   void PublishWaiting();
   void StartOne(ProbeTarget t);  // consumes t: its name moves into the record
@@ -144,19 +138,8 @@ class ProberLoop {
   const probes::TlsContext* tls_;
   std::unique_ptr<results::RecordSink> sink_;
   uint32_t max_connections_;
-  double max_rate_;  // per second: the adaptive rate's ceiling, or the fixed rate; 0 = unlimited
-  double rate_;      // the current start rate; 0 = unlimited
-  double window_;    // the adaptive window of connections in flight (max_connections_ if off)
-  double tokens_ = 0;
-  uint64_t tokens_at_us_ = 0;
-  // AdaptRate's window: connects completed and how many of them were bad, whether the rate held
-  // targets back; whether the rate is still in slow start, and when it last halved.
-  uint64_t window_start_ms_ = 0;
-  uint64_t halved_at_us_ = 0;
-  uint32_t window_connects_ = 0;
-  uint32_t window_bad_ = 0;
-  bool window_limited_ = false;
-  bool slow_start_ = true;
+  StartControl control_;  // the adaptive start rate and window of connections in flight
+  DestinationCaps caps_;  // per address and per /24; the targets they hold back
   // Loop lag: the longest pass in the current one-second window.
   uint64_t lag_window_ms_ = 0;
   uint32_t lag_window_max_ms_ = 0;
@@ -188,13 +171,6 @@ class ProberLoop {
   // Transient outcomes waiting for their next attempt, in the order they are due (one delay for
   // all, so appending keeps the order).
   std::deque<std::pair<uint64_t, ProbeTarget>> retry_due_;
-  // Destination caps: connections in flight per address and per /24, the targets held back by
-  // them per /24, and those a finished connection has freed to start.
-  absl::flat_hash_map<uint32_t, uint32_t> per_address_;
-  absl::flat_hash_map<uint32_t, uint32_t> per_prefix_;
-  absl::flat_hash_map<uint32_t, std::deque<ProbeTarget>> held_;
-  std::deque<ProbeTarget> unheld_;
-  uint64_t held_count_ = 0;
   bool hold_ = false;  // no new connection until one ends or retry_at_ms_
   uint64_t retry_at_ms_ = 0;
   uint32_t failures_while_idle_ = 0;  // local failures in a row with nothing in flight

@@ -1,0 +1,66 @@
+#include "engine/prober/destination_caps.h"
+
+namespace mailsweep::engine {
+
+bool DestinationCaps::Allow(uint32_t address) const {
+  if (per_address_cap_ != 0) {
+    auto it = per_address_.find(address);
+    if (it != per_address_.end() && it->second >= per_address_cap_) return false;
+  }
+  if (per_prefix_cap_ != 0) {
+    auto it = per_prefix_.find(Prefix(address));
+    if (it != per_prefix_.end() && it->second >= per_prefix_cap_) return false;
+  }
+  return true;
+}
+
+void DestinationCaps::Hold(const ProbeTarget& t) {
+  held_[Prefix(t.address)].push_back(t);
+  ++held_count_;
+}
+
+void DestinationCaps::Opened(uint32_t address) {
+  ++per_address_[address];
+  ++per_prefix_[Prefix(address)];
+}
+
+void DestinationCaps::Closed(uint32_t address) {
+  if (auto it = per_address_.find(address); it != per_address_.end() && --it->second == 0) {
+    per_address_.erase(it);
+  }
+  if (auto it = per_prefix_.find(Prefix(address)); it != per_prefix_.end() && --it->second == 0) {
+    per_prefix_.erase(it);
+  }
+  if (auto it = held_.find(Prefix(address)); it != held_.end()) {
+    std::deque<ProbeTarget>& list = it->second;
+    for (auto t = list.begin(); t != list.end(); ++t) {
+      if (!Allow(t->address)) continue;
+      ready_.push_back(*t);
+      list.erase(t);
+      --held_count_;
+      break;
+    }
+    if (list.empty()) held_.erase(it);
+  }
+}
+
+bool DestinationCaps::PopReady(ProbeTarget* t) {
+  if (ready_.empty()) return false;
+  *t = ready_.front();
+  ready_.pop_front();
+  return true;
+}
+
+uint64_t DestinationCaps::DropAll() {
+  const uint64_t n = waiting();
+  for (auto& [prefix, list] : held_) {
+    for (ProbeTarget& t : list) FreeTargetName(t.name);
+  }
+  held_.clear();
+  held_count_ = 0;
+  for (ProbeTarget& t : ready_) FreeTargetName(t.name);
+  ready_.clear();
+  return n;
+}
+
+}  // namespace mailsweep::engine
