@@ -6,7 +6,7 @@
 
 #include "base/strings.h"
 #include "engine/sweep/route_lookup.h"
-#include "engine/sweep/token_bucket.h"
+#include "engine/sweep/bandwidth.h"
 #include "targets/ipv4.h"
 #include "targets/port_list.h"
 

@@ -294,7 +294,7 @@ bool ProberLoop::StartTargets() {
     if (started == kStartsPerPass) return true;
     ProbeTarget t;
     if (!NextTarget(&t)) return false;
-    control_.Spend();
+    control_.Spend(now_us);
     StartOne(t);
   }
   return false;

@@ -25,22 +25,23 @@ StartControl::StartControl(bool adaptive, uint32_t threads, uint32_t max_connect
       max_rate_(max_rate),
       rate_(max_rate),
       window_(max_connections_),
-      tokens_at_us_(now_us),
+      bucket_(0, 1, static_cast<int64_t>(now_us) * 1000),
       judged_at_us_(now_us) {
   if (adaptive_) {
     const double first = kInitialRate * share_;
     rate_ = max_rate_ > 0 ? std::min(max_rate_, first) : first;
     window_ = std::min<double>(max_connections_, kInitialWindow * share_);
   }
+  Repace(now_us);
+}
+
+void StartControl::Repace(uint64_t now_us) {
+  const uint64_t burst = static_cast<uint64_t>(std::max(1.0, rate_ / 100.0));  // 10 ms' worth
+  bucket_.SetRate(rate_, burst, static_cast<int64_t>(now_us) * 1000);
 }
 
 bool StartControl::HasToken(uint64_t now_us) {
-  if (rate_ <= 0) return true;
-  const double elapsed = static_cast<double>(now_us - tokens_at_us_) / 1e6;
-  tokens_at_us_ = now_us;
-  const double burst = std::max(1.0, rate_ / 100.0);  // at most 10 ms worth at once
-  tokens_ = std::min(burst, tokens_ + elapsed * rate_);
-  return tokens_ >= 1.0;
+  return bucket_.Available(static_cast<int64_t>(now_us) * 1000) >= 1;
 }
 
 int StartControl::MsUntilToken() const {
@@ -81,6 +82,7 @@ void StartControl::Judge(uint64_t now_us, uint32_t in_flight) {
     rate_ = std::min(slow_start_ ? rate_ * 2 : rate_ + kRateStep * share_, kMaxRate * share_);
   }
   if (max_rate_ > 0) rate_ = std::min(rate_, max_rate_);  // the user's ceiling, floor or not
+  if (rate_ != bucket_.rate()) Repace(now_us);
   judged_at_us_ = now_us;
   connects_ = 0;
   bad_ = 0;

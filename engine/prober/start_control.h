@@ -17,7 +17,7 @@
 //   StartControl control(/*adaptive=*/true, /*threads=*/1, /*max_connections=*/1000,
 //                        /*max_rate=*/0, MonoUs());
 //   control.Judge(now_us, in_flight);
-//   if (in_flight < control.Limit() && control.HasToken(now_us)) { control.Spend(); Start(); }
+//   if (in_flight < control.Limit() && control.HasToken(now_us)) { control.Spend(now_us); ... }
 //
 // One instance belongs to one loop thread.
 #ifndef MAILSWEEP_ENGINE_PROBER_START_CONTROL_H_
@@ -25,6 +25,8 @@
 
 #include <algorithm>
 #include <cstdint>
+
+#include "base/token_bucket.h"
 
 namespace mailsweep::engine {
 
@@ -40,11 +42,9 @@ class StartControl {
   StartControl(bool adaptive, uint32_t threads, uint32_t max_connections, double max_rate,
                uint64_t now_us);
 
-  // Refills the rate's tokens to `now_us`: whether one start may go now. Spend() takes it.
+  // Whether one start may go at `now_us`; Spend() takes it.
   bool HasToken(uint64_t now_us);
-  void Spend() {
-    if (rate_ > 0) tokens_ -= 1.0;
-  }
+  void Spend(uint64_t now_us) { bucket_.Take(1, static_cast<int64_t>(now_us) * 1000); }
   // HasToken said no while a target waited to start: the rate, not the input, held it back,
   // so the rate may grow at the next judgement.
   void NoteRateHeldBack() { rate_limited_ = true; }
@@ -68,14 +68,15 @@ class StartControl {
   }
 
  private:
+  void Repace(uint64_t now_us);  // the bucket follows rate_
+
   const bool adaptive_;
   const double share_;  // 1 / threads: this loop's part of the totals
   const uint32_t max_connections_;
   const double max_rate_;
   double rate_;
   double window_;
-  double tokens_ = 0;
-  uint64_t tokens_at_us_;
+  TokenBucket bucket_;  // paces starts at rate_, with at most 10 ms of credit at once
   // The judged quarter second: connects and how many were bad, whether the rate held targets
   // back; whether still in slow start, and when the last halving was.
   uint64_t judged_at_us_;

@@ -11,11 +11,11 @@
 #include <thread>
 
 #include "base/strings.h"
+#include "base/token_bucket.h"
 #include "engine/sweep/dedup_bitmap.h"
 #include "engine/sweep/pcap_receiver.h"
 #include "engine/sweep/route_lookup.h"
 #include "engine/sweep/syn_cookie.h"
-#include "engine/sweep/token_bucket.h"
 
 namespace mailsweep::engine {
 

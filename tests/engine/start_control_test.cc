@@ -107,14 +107,14 @@ TEST_CASE("StartControlTokensFollowTheRateWithABurstOfTenMilliseconds") {
   uint64_t t = kT0 + 1'000'000;            // a second idle: the bucket is full, not 10,000
   int started = 0;
   while (c.HasToken(t)) {
-    c.Spend();
+    c.Spend(t);
     ++started;
   }
   CHECK(started == 100);
   t += 1000;  // 1 ms: 10 more
   started = 0;
   while (c.HasToken(t)) {
-    c.Spend();
+    c.Spend(t);
     ++started;
   }
   CHECK(started == 10);

@@ -1,4 +1,5 @@
-// The pacer of a sender thread: a token bucket on the monotonic clock, asked once per batch.
+// A pacer: a token bucket on the monotonic clock, asked once per batch (the sweeper's sender
+// threads) or once per start (the prober's start rate, whose rate changes: SetRate).
 // It keeps the exact count of tokens granted since its time origin, so the long-run rate is
 // rate * elapsed with no accumulated rounding (no drift), and it caps the credit a late sender
 // may claim at `burst` tokens by moving the origin forward (it cannot lose its limit after a
@@ -21,7 +22,7 @@
 
 #include <cstdint>
 
-namespace mailsweep::engine {
+namespace mailsweep {
 
 class TokenBucket {
  public:
@@ -36,6 +37,10 @@ class TokenBucket {
   // Empties the bucket as of `now_ns`: after a pause no credit is left to burst with.
   void Reset(int64_t now_ns);
 
+  // From `now_ns` on, `rate` tokens per second and at most `burst` at once; the credit
+  // available now is kept (up to the new burst).
+  void SetRate(double rate, uint64_t burst, int64_t now_ns);
+
   // Tokens available at `now_ns` (capped at burst), for tests and status.
   uint64_t Available(int64_t now_ns);
 
@@ -49,14 +54,6 @@ class TokenBucket {
   uint64_t granted_ = 0;  // tokens handed out since origin_ns_
 };
 
-// Packets per second that fill `bits_per_second` with 66-byte SYN frames, counting what Ethernet
-// adds on the wire (4 FCS + 8 preamble + 12 inter-frame gap = 90 bytes per frame).
-double RateForBandwidth(double bits_per_second);
-
-// Parses a bandwidth such as "10M", "1G", "500k", "1.5G" (bits per second, decimal units; an
-// optional trailing "bps"/"b" is accepted). Returns false on a bad value.
-bool ParseBandwidth(const char* text, double* bits_per_second);
-
-}  // namespace mailsweep::engine
+}  // namespace mailsweep
 
 #endif  // MAILSWEEP_ENGINE_SWEEP_TOKEN_BUCKET_H_

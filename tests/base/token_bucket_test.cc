@@ -1,8 +1,8 @@
-#include "engine/sweep/token_bucket.h"
+#include "base/token_bucket.h"
 
 #include <catch2/catch.hpp>
 
-namespace mailsweep::engine {
+namespace mailsweep {
 namespace {
 
 // Drives a bucket like a sender: asks for `batch`, "sleeps" exactly as told plus `overshoot_ns`
@@ -71,23 +71,19 @@ TEST_CASE("TokenBucket with rate 0 is unlimited", "[token_bucket]") {
   for (int i = 0; i < 1000; ++i) REQUIRE(b.Take(64, 0) == 0);
 }
 
-TEST_CASE("ParseBandwidth and RateForBandwidth", "[token_bucket]") {
-  double bps = 0;
-  REQUIRE(ParseBandwidth("10M", &bps));
-  CHECK(bps == 10e6);
-  REQUIRE(ParseBandwidth("1G", &bps));
-  CHECK(bps == 1e9);
-  REQUIRE(ParseBandwidth("1.5Gbps", &bps));
-  CHECK(bps == 1.5e9);
-  REQUIRE(ParseBandwidth("500k", &bps));
-  CHECK(bps == 5e5);
-  REQUIRE(ParseBandwidth("64000", &bps));
-  CHECK(bps == 64000);
-  CHECK_FALSE(ParseBandwidth("fast", &bps));
-  CHECK_FALSE(ParseBandwidth("10X", &bps));
-  CHECK_FALSE(ParseBandwidth("-5M", &bps));
-  // 1 GbE: 90 bytes per SYN on the wire -> ~1.39 Mpps.
-  CHECK(RateForBandwidth(1e9) == Approx(1388888.9));
+TEST_CASE("TokenBucket SetRate keeps the credit up to the new burst", "[token_bucket]") {
+  TokenBucket b(1000, 100, 0);
+  const int64_t t = 50'000'000;  // 50 ms: 50 tokens
+  REQUIRE(b.Available(t) == 50);
+  b.SetRate(2000, 100, t);
+  CHECK(b.Available(t) == 50);                // kept
+  CHECK(b.Available(t + 10'000'000) == 70);   // then 2 per ms
+  b.SetRate(500, 20, t + 10'000'000);
+  CHECK(b.Available(t + 10'000'000) == 20);   // cut to the new burst
+  b.SetRate(0, 1, t + 10'000'000);
+  CHECK(b.Take(1000, t + 10'000'000) == 0);   // unlimited
+  b.SetRate(1000, 10, t + 20'000'000);
+  CHECK(b.Available(t + 20'000'000) == 0);    // no credit carried out of unlimited
 }
 
-}  // namespace mailsweep::engine
+}  // namespace mailsweep

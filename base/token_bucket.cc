@@ -1,10 +1,9 @@
-#include "engine/sweep/token_bucket.h"
+#include "base/token_bucket.h"
 
+#include <algorithm>
 #include <cmath>
-#include <cstdlib>
-#include <cstring>
 
-namespace mailsweep::engine {
+namespace mailsweep {
 
 TokenBucket::TokenBucket(double rate, uint64_t burst, int64_t now_ns)
     : rate_(rate), burst_(burst == 0 ? 1 : burst), origin_ns_(now_ns) {}
@@ -41,42 +40,16 @@ void TokenBucket::Reset(int64_t now_ns) {
   granted_ = 0;
 }
 
-double RateForBandwidth(double bits_per_second) { return bits_per_second / (90.0 * 8.0); }
-
-bool ParseBandwidth(const char* text, double* bits_per_second) {
-  char* end = nullptr;
-  const double value = strtod(text, &end);
-  if (end == text || !std::isfinite(value) || value <= 0) return false;
-  double unit = 1;
-  switch (*end) {
-    case 'k':
-    case 'K':
-      unit = 1e3;
-      ++end;
-      break;
-    case 'm':
-    case 'M':
-      unit = 1e6;
-      ++end;
-      break;
-    case 'g':
-    case 'G':
-      unit = 1e9;
-      ++end;
-      break;
-    case 't':
-    case 'T':
-      unit = 1e12;
-      ++end;
-      break;
-    default:
-      break;
+void TokenBucket::SetRate(double rate, uint64_t burst, int64_t now_ns) {
+  const uint64_t keep = rate_ > 0 ? Available(now_ns) : 0;
+  rate_ = rate;
+  burst_ = burst == 0 ? 1 : burst;
+  granted_ = 0;
+  origin_ns_ = now_ns;
+  if (rate_ > 0) {
+    const double keep_s = static_cast<double>(std::min(keep, burst_)) / rate_;
+    origin_ns_ = now_ns - static_cast<int64_t>(std::ceil(keep_s * 1e9));
   }
-  if (strcmp(end, "bps") == 0 || strcmp(end, "b") == 0 || strcmp(end, "bit") == 0)
-    end += strlen(end);
-  if (*end != '\0') return false;
-  *bits_per_second = value * unit;
-  return true;
 }
 
-}  // namespace mailsweep::engine
+}  // namespace mailsweep
