@@ -35,7 +35,7 @@ class DestinationCaps {
   // A connection to `address` ended: the first held target of its /24 that fits becomes ready.
   void Closed(uint32_t address);
   // The next ready target (one a Closed() freed), if any.
-  bool PopReady(ProbeTarget* t);
+  [[nodiscard]] bool PopReady(ProbeTarget* t);
   bool has_ready() const { return !ready_.empty(); }
   uint64_t held() const { return held_count_; }  // waiting for a connection to end
   uint64_t waiting() const { return held_count_ + ready_.size(); }

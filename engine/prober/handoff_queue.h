@@ -32,7 +32,7 @@ class HandoffQueue {
     for (size_t i = 0; i < cap; ++i) cells_[i].seq.store(i, std::memory_order_relaxed);
   }
 
-  bool TryPush(const T& value) {
+  [[nodiscard]] bool TryPush(const T& value) {
     size_t pos = tail_.load(std::memory_order_relaxed);
     for (;;) {
       Cell& cell = cells_[pos & mask_];
@@ -52,7 +52,7 @@ class HandoffQueue {
     }
   }
 
-  bool TryPop(T* out) {
+  [[nodiscard]] bool TryPop(T* out) {
     size_t pos = head_.load(std::memory_order_relaxed);
     for (;;) {
       Cell& cell = cells_[pos & mask_];

@@ -71,7 +71,7 @@ class ProberLoop {
 
   void Run() noexcept;  // until RequestStop(); then ends what is in flight and returns
 
-  bool Submit(const ProbeTarget& t);  // any thread
+  [[nodiscard]] bool Submit(const ProbeTarget& t);  // any thread; false: full, t not taken
   void RequestStop();                 // any thread
   void AbandonQueued() {              // any thread: start nothing more, drop what waits
     abandon_queued_.store(true, std::memory_order_release);

@@ -71,8 +71,10 @@ class ProberPool {
 
   // Queues one target; false when its loop's queue is full or the pool is draining. On true
   // the pool owns t.name.
-  bool TrySubmit(uint32_t address, uint16_t port) { return TrySubmit(ProbeTarget{address, port}); }
-  bool TrySubmit(const ProbeTarget& t);
+  [[nodiscard]] bool TrySubmit(uint32_t address, uint16_t port) {
+    return TrySubmit(ProbeTarget{address, port});
+  }
+  [[nodiscard]] bool TrySubmit(const ProbeTarget& t);
   // Queues a prefix of `targets`; returns how many were taken (stops at the first refusal); the
   // pool owns the names of those.
   size_t TrySubmitBatch(std::span<const ProbeTarget> targets);

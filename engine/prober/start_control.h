@@ -43,7 +43,7 @@ class StartControl {
                uint64_t now_us);
 
   // Whether one start may go at `now_us`; Spend() takes it.
-  bool HasToken(uint64_t now_us);
+  [[nodiscard]] bool HasToken(uint64_t now_us);
   void Spend(uint64_t now_us) { bucket_.Take(1, static_cast<int64_t>(now_us) * 1000); }
   // HasToken said no while a target waited to start: the rate, not the input, held it back,
   // so the rate may grow at the next judgement.

@@ -11,7 +11,7 @@ double RateForBandwidth(double bits_per_second);
 
 // Parses a bandwidth such as "10M", "1G", "500k", "1.5G" (bits per second, decimal units; an
 // optional trailing "bps"/"b" is accepted). Returns false on a bad value.
-bool ParseBandwidth(const char* text, double* bits_per_second);
+[[nodiscard]] bool ParseBandwidth(const char* text, double* bits_per_second);
 
 }  // namespace mailsweep::engine
 
