@@ -160,6 +160,7 @@ void ProberLoop::RequestStop() {
 }
 
 void ProberLoop::Run() noexcept {
+  loop_thread_ = std::this_thread::get_id();
   epoll_event events[kEventsPerPass];
   uint64_t pass_start_us = MonoUs();
   while (!stop_.load(std::memory_order_acquire)) {
@@ -277,6 +278,7 @@ bool ProberLoop::NextTarget(ProbeTarget* t) {
 }
 
 bool ProberLoop::StartTargets() {
+  AssertInLoopThread();
   const uint64_t now_us = MonoUs();
   if (hold_ && NowMs() >= retry_at_ms_) hold_ = false;
   if (counters_.sink_failed.load(std::memory_order_relaxed) ||
@@ -437,6 +439,7 @@ void ProberLoop::StartOne(ProbeTarget t) {
 }
 
 void ProberLoop::OnEvent(uint64_t data, uint32_t events) {
+  AssertInLoopThread();
   if (data == kWakeTag) {
     uint64_t v;
     ssize_t n = read(event_fd_, &v, sizeof(v));
@@ -647,6 +650,7 @@ bool ProberLoop::SocketReady(const Conn& c) const {
 }
 
 void ProberLoop::OnDeadline(uint32_t slot) {
+  AssertInLoopThread();
   Conn& c = chunks_[slot / kChunk][slot % kChunk];
   if (c.phase == Conn::Phase::kFree) return;
   // The deadline may have passed while this loop was busy elsewhere: what the socket already
@@ -731,6 +735,7 @@ bool ProberLoop::RetryTransient(Conn& c) {
 }
 
 void ProberLoop::Finish(Conn& c) {
+  AssertInLoopThread();
   const uint32_t slot = c.slot;
   if (RetryTransient(c)) return;
   wheel_.Cancel(slot);

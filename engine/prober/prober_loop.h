@@ -11,18 +11,21 @@
 // handles that instead of recording a timeout the loop itself caused by being busy.
 //
 // Thread rules: Run() is the loop thread; Submit(), Wake(), RequestStop() and the counters are
-// for any thread. Everything else belongs to the loop thread.
+// for any thread. Everything else belongs to the loop thread (debug builds assert it, as muduo's
+// assertInLoopThread does, where the loop's work begins: starts, events, deadlines, records).
 #ifndef MAILSWEEP_ENGINE_PROBER_PROBER_LOOP_H_
 #define MAILSWEEP_ENGINE_PROBER_PROBER_LOOP_H_
 
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cassert>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -99,6 +102,9 @@ class ProberLoop {
              double connect_rate);
 
   void Wake();
+  void AssertInLoopThread() const {
+    assert(loop_thread_ == std::thread::id() || loop_thread_ == std::this_thread::get_id());
+  }
   // Starts at most kStartsPerPass targets; true when it stopped with more it could start now.
   bool StartTargets();
   bool NextTarget(ProbeTarget* t);  // the next startable target, in priority order
@@ -147,6 +153,7 @@ class ProberLoop {
   int epoll_fd_ = -1;
   int event_fd_ = -1;
   HandoffQueue<ProbeTarget> queue_;
+  std::thread::id loop_thread_;  // the thread in Run(), once it runs
   std::atomic<bool> sleeping_{false};
   std::atomic<bool> stop_{false};
   std::atomic<bool> abandon_queued_{false};
