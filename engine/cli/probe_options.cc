@@ -15,7 +15,10 @@ void ProbeFlags::Register(FlagSet* flags, Names names) {
   flags->Uint32(scan ? "--prober-threads" : "-t,--threads", "N",
                 "prober threads (one epoll loop each)", &o.threads);
   flags->Uint32(scan ? "--concurrency" : "-c,--concurrency", "N",
-                "concurrent connections, all prober threads together", &o.max_connections);
+                "the most connections at once, all prober threads together; an adaptive "
+                "window below it starts at 256, grows with each prompt greeting and halves "
+                "with the start rate",
+                &o.max_connections);
   flags->Uint32(scan ? "--connect-rate" : "-r,--rate", "N",
                 "the most new connections per second (0: no ceiling); the start rate adapts "
                 "below it: it grows while connects complete quickly and halves when they turn "
