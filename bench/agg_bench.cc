@@ -22,6 +22,7 @@
 #include <string>
 #include <thread>
 
+#include "base/text_format.h"
 #include "bench/cpu_time.h"
 #include "results/aggregator.h"
 #include "results/geo.h"
@@ -148,7 +149,7 @@ int main(int argc, char** argv) {
           masscan_no_cert_bytes += MasscanStyleBytes(p, false);
           ++sampled;
         }
-        buf += FormatIpv4(a);
+        buf += mailsweep::FormatIpv4(a);
         buf += ',';
         buf += std::to_string(port);
         buf += ',';

@@ -14,6 +14,7 @@
 
 #include "base/flag_set.h"
 #include "base/strings.h"
+#include "base/text_format.h"
 #include "results/aggregator.h"
 #include "results/geo.h"
 #include "results/record_reader.h"

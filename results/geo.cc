@@ -12,13 +12,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
+#include "base/text_format.h"
 
 namespace mailsweep::results {
 namespace {
-
-std::string FormatAddress(uint32_t a) {
-  return StrCat(a >> 24, ".", (a >> 16) & 255, ".", (a >> 8) & 255, ".", a & 255);
-}
 
 bool ParseIpv4(std::string_view s, uint32_t* out) {
   char buf[INET_ADDRSTRLEN];
@@ -79,7 +76,7 @@ absl::Status SortAndCheck(std::vector<Range>* ranges, std::string_view name) {
   for (size_t i = 1; i < ranges->size(); ++i) {
     if ((*ranges)[i].first <= (*ranges)[i - 1].last) {
       return absl::InvalidArgumentError(
-          StrCat(name, ": overlapping ranges at ", FormatAddress((*ranges)[i].first)));
+          StrCat(name, ": overlapping ranges at ", FormatIpv4((*ranges)[i].first)));
     }
   }
   return absl::OkStatus();

@@ -1,10 +1,7 @@
 #include "results/record_text.h"
 
-#include <ctime>
-
 #include "base/strings.h"
-#include "results/aggregator.h"
-#include "results/report_output.h"
+#include "base/text_format.h"
 
 namespace mailsweep::results {
 namespace {
@@ -47,73 +44,6 @@ constexpr const char* kFlagNames[] = {
 static_assert(kHeloFallback == 1u << (std::size(kFlagNames) - 1), "a name for every ProbeFlag");
 
 }  // namespace
-
-void AppendJsonString(std::string* out, std::string_view s) {
-  out->push_back('"');
-  static const char kHex[] = "0123456789abcdef";
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c == '"' || c == '\\') {
-      out->push_back('\\');
-      out->push_back(static_cast<char>(c));
-      ++i;
-    } else if (c == '\n') {
-      *out += "\\n";
-      ++i;
-    } else if (c == '\r') {
-      *out += "\\r";
-      ++i;
-    } else if (c == '\t') {
-      *out += "\\t";
-      ++i;
-    } else if (c < 0x20 || c == 0x7f) {
-      *out += "\\u00";
-      out->push_back(kHex[c >> 4]);
-      out->push_back(kHex[c & 15]);
-      ++i;
-    } else if (c < 0x80) {
-      out->push_back(static_cast<char>(c));
-      ++i;
-    } else {
-      size_t len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-      bool valid = len > 0 && i + len <= s.size();
-      for (size_t k = 1; valid && k < len; ++k) {
-        valid = (static_cast<unsigned char>(s[i + k]) >> 6) == 2;
-      }
-      if (valid) {
-        out->append(s.substr(i, len));
-        i += len;
-      } else {
-        *out += "\\u00";
-        out->push_back(kHex[c >> 4]);
-        out->push_back(kHex[c & 15]);
-        ++i;
-      }
-    }
-  }
-  out->push_back('"');
-}
-
-std::string JsonQuote(std::string_view s) {
-  std::string out;
-  AppendJsonString(&out, s);
-  return out;
-}
-
-std::string FormatIpv4(uint32_t a) {
-  return StrCat(a >> 24, ".", (a >> 16) & 255, ".", (a >> 8) & 255, ".", a & 255);
-}
-
-std::string FormatTimeUs(int64_t us) {
-  int64_t s = us / 1000000, frac = us % 1000000;
-  if (frac < 0) {
-    frac += 1000000;
-    --s;
-  }
-  std::string t = FormatUtc(s);
-  t[10] = 'T';
-  return fmt::format("{}.{:06d}Z", t, frac);
-}
 
 const char* ZgrabStatus(ProbeOutcome o) {
   switch (o) {

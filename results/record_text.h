@@ -14,13 +14,6 @@
 
 namespace mailsweep::results {
 
-// `s` as a JSON string literal, quotes included. Bytes that are not UTF-8 become \u00XX (read as
-// Latin-1): valid JSON whatever a server sent.
-void AppendJsonString(std::string* out, std::string_view s);
-std::string JsonQuote(std::string_view s);
-
-std::string FormatIpv4(uint32_t address);
-std::string FormatTimeUs(int64_t unix_us);  // RFC 3339, "2026-11-29T08:00:00.123456Z"
 // ZGrab2's status for an outcome: "success", "connection-timeout", "io-timeout", ...
 const char* ZgrabStatus(ProbeOutcome o);
 // Names of the set ProbeFlag bits ("starttls_advertised", ...), joined by `separator`.

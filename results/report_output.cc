@@ -13,7 +13,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
-#include "results/record_text.h"
+#include "base/text_format.h"
 
 namespace mailsweep::results {
 namespace {
@@ -82,10 +82,6 @@ std::string Base64(std::string_view in) {
     out.push_back('=');
   }
   return out;
-}
-
-std::string Ipv4(uint32_t a) {
-  return StrCat(a >> 24, ".", (a >> 16) & 255, ".", (a >> 8) & 255, ".", a & 255);
 }
 
 // Banners keep their line structure visibly but stay on one CSV line.
@@ -176,61 +172,6 @@ absl::Status WriteFile(const std::string& path, const std::string& data) {
 }
 
 }  // namespace
-
-std::string FormatUtc(int64_t t) {
-  // Without strftime, which is slow for millions of rows: days to a civil date (the algorithm
-  // of Howard Hinnant's "chrono-Compatible Low-Level Date Algorithms").
-  int64_t days = t / 86400, secs = t % 86400;
-  if (secs < 0) {
-    secs += 86400;
-    --days;
-  }
-  const int64_t z = days + 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t day = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t month = mp < 10 ? mp + 3 : mp - 9;
-  const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  if (year < 0 || year > 9999) {  // outside what four digits hold: the slow, general way
-    return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", year, month, day, secs / 3600,
-                       secs / 60 % 60, secs % 60);
-  }
-  // Digits by hand: printf's machinery cost 14% of writing millions of per-host rows.
-  char b[19];
-  auto two = [&b](int at, int64_t v) {
-    b[at] = static_cast<char>('0' + v / 10);
-    b[at + 1] = static_cast<char>('0' + v % 10);
-  };
-  two(0, year / 100);
-  two(2, year % 100);
-  b[4] = '-';
-  two(5, month);
-  b[7] = '-';
-  two(8, day);
-  b[10] = ' ';
-  two(11, secs / 3600);
-  b[13] = ':';
-  two(14, secs / 60 % 60);
-  b[16] = ':';
-  two(17, secs % 60);
-  return std::string(b, sizeof(b));
-}
-
-std::string FormatDate(int64_t t) { return FormatUtc(t).substr(0, 10); }
-
-std::string CsvField(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
 
 const std::vector<std::string_view>& ShadowServerColumns(int protocol) {
   static const std::vector<std::string_view> mail = Split(kMailColumns);
@@ -410,7 +351,7 @@ void ShadowServerCsv(const Aggregator& agg, int protocol, bool vulnerable,
           out += vulnerable ? "medium" : "low";
           break;
         case Col::kIp:
-          out += Ipv4(h.address);
+          out += FormatIpv4(h.address);
           break;
         case Col::kAsn:
           if (h.asn) StrAppend(&out, h.asn);

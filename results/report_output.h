@@ -40,11 +40,6 @@ std::string ShadowServerCsv(const Aggregator& agg, int protocol, bool vulnerable
 absl::Status WriteReportFiles(const Aggregator& agg, const std::string& dir,
                               const std::string& date, bool per_host_csvs = true);
 
-// Formats Unix seconds as "YYYY-MM-DD HH:MM:SS" (UTC) / "YYYY-MM-DD".
-std::string FormatUtc(int64_t unix_seconds);
-std::string FormatDate(int64_t unix_seconds);
-std::string CsvField(std::string_view s);
-
 }  // namespace mailsweep::results
 
 #endif  // MAILSWEEP_RESULTS_REPORT_OUTPUT_H_

@@ -5,7 +5,7 @@
 #include "base/siphash.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
-#include "results/record_text.h"
+#include "base/text_format.h"
 #include "results/record_writer.h"
 
 namespace mailsweep::results {

@@ -3,6 +3,7 @@
 #include <bit>
 
 #include "base/strings.h"
+#include "base/text_format.h"
 
 namespace mailsweep::targets {
 
@@ -71,27 +72,6 @@ absl::StatusOr<Ipv4Range> ParseIpv4Range(std::string_view text) {
 }
 
 bool LooksLikeIpv6(std::string_view text) { return text.find(':') != std::string_view::npos; }
-
-size_t FormatIpv4To(uint32_t address, char* out) {
-  char* p = out;
-  for (int shift = 24; shift >= 0; shift -= 8) {
-    uint32_t octet = (address >> shift) & 0xff;
-    if (octet >= 100) {
-      *p++ = static_cast<char>('0' + octet / 100);
-      *p++ = static_cast<char>('0' + octet / 10 % 10);
-    } else if (octet >= 10) {
-      *p++ = static_cast<char>('0' + octet / 10);
-    }
-    *p++ = static_cast<char>('0' + octet % 10);
-    if (shift) *p++ = '.';
-  }
-  return static_cast<size_t>(p - out);
-}
-
-std::string FormatIpv4(uint32_t address) {
-  char buf[16];
-  return std::string(buf, FormatIpv4To(address, buf));
-}
 
 std::string FormatRange(const Ipv4Range& range) {
   const uint64_t size = range.size();

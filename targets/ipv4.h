@@ -35,9 +35,6 @@ absl::StatusOr<Ipv4Range> ParseIpv4Range(std::string_view text);
 // with a warning instead of failing.
 bool LooksLikeIpv6(std::string_view text);
 
-std::string FormatIpv4(uint32_t address);
-// Writes the dotted quad to `out` (room for 15 bytes), returns the length. For hot output loops.
-size_t FormatIpv4To(uint32_t address, char* out);
 // "a.b.c.d/len" when the range is one CIDR block, else "a.b.c.d-e.f.g.h".
 std::string FormatRange(const Ipv4Range& range);
 

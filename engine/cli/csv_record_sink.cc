@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "base/strings.h"
-#include "targets/ipv4.h"
+#include "base/text_format.h"
 
 namespace mailsweep::engine {
 
@@ -29,7 +29,7 @@ CsvRecordSink::~CsvRecordSink() {
 
 size_t CsvRecordSink::FormatLine(const results::SweepRecord& r, char* out) {
   char* p = out;
-  p += targets::FormatIpv4To(r.address, p);
+  p += FormatIpv4To(r.address, p);
   const int64_t secs = r.time_us / 1000000;
   const int64_t micros = r.time_us % 1000000;
   const int n = snprintf(p, 64, ",%u,%s,%u,%u,%lld.%06lld\n", unsigned{r.port},

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "base/strings.h"
+#include "base/text_format.h"
 #include "engine/sweep/route_lookup.h"
 #include "engine/sweep/bandwidth.h"
 #include "targets/ipv4.h"
@@ -146,8 +147,7 @@ absl::StatusOr<SweeperConfig> BuildSweeperConfig(const SweepFlags& f, const Reso
   auto route = LookupRoute(probe_address);
   const bool dry = !f.dryrun.empty();
   if (!route.ok() && !dry && (f.interface.empty() || f.gateway_mac.empty() || f.sources.empty())) {
-    return absl::FailedPreconditionError(StrCat("cannot route to ",
-                                                targets::FormatIpv4(probe_address), ": ",
+    return absl::FailedPreconditionError(StrCat("cannot route to ", FormatIpv4(probe_address), ": ",
                                                 route.status().message(), " (give -i, -S and -G)"));
   }
   config.interface = !f.interface.empty() ? f.interface : route.ok() ? route->interface : "";
@@ -179,11 +179,10 @@ absl::StatusOr<SweeperConfig> BuildSweeperConfig(const SweepFlags& f, const Reso
   } else if (route.ok() && route->next_hop_mac) {
     config.gateway_mac = *route->next_hop_mac;
   } else if (!dry) {
-    return absl::FailedPreconditionError(
-        StrCat("no neighbour entry for the next hop ",
-               route.ok() ? targets::FormatIpv4(route->next_hop) : std::string("?"), " on ",
-               config.interface,
-               ": give -G MAC (or let the kernel resolve it first, e.g. one ping to the gateway)"));
+    return absl::FailedPreconditionError(StrCat(
+        "no neighbour entry for the next hop ",
+        route.ok() ? FormatIpv4(route->next_hop) : std::string("?"), " on ", config.interface,
+        ": give -G MAC (or let the kernel resolve it first, e.g. one ping to the gateway)"));
   }
   return config;
 }
@@ -200,8 +199,8 @@ std::string DescribeSweep(const SweeperConfig& config, const ResolvedWalk& walk,
                 config.rate > 0 ? StrCat(static_cast<uint64_t>(config.rate), " p/s")
                                 : std::string("unlimited rate"),
                 "; interface ", dry ? std::string("(dry run)") : config.interface, ", source ",
-                targets::FormatIpv4(config.sources[0]), ", next hop ",
-                FormatMac(config.gateway_mac), ", source ports ", config.first_source_port, "-",
+                FormatIpv4(config.sources[0]), ", next hop ", FormatMac(config.gateway_mac),
+                ", source ports ", config.first_source_port, "-",
                 config.first_source_port + config.source_port_count - 1, ", ",
                 dry ? "pcap file" : SendMethodName(config.send_method), ", ", config.threads,
                 " thread(s), ", config.probes, " probe(s)");

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_format.h"
 #include "base/flag_set.h"
+#include "base/text_format.h"
 #include "engine/run/walk_options.h"
 #include "targets/port_list.h"
 
@@ -21,7 +22,7 @@ class LineWriter {
   void Write(const targets::Target& t) {
     if (used_ + 24 > sizeof(buf_)) Flush();
     char* p = buf_ + used_;
-    p += targets::FormatIpv4To(t.address, p);
+    p += FormatIpv4To(t.address, p);
     *p++ = ',';
     char digits[6];
     int n = 0;

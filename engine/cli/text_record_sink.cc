@@ -5,20 +5,19 @@
 #include <cstring>
 
 #include "base/strings.h"
+#include "base/text_format.h"
 #include "results/record_text.h"
-#include "results/report_output.h"
-#include "targets/ipv4.h"
 
 namespace mailsweep::engine {
 namespace {
 
 // Unix microseconds as "YYYY-MM-DD HH:MM:SS" UTC (whole seconds), as ShadowServer writes it.
-std::string ShadowTime(int64_t unix_us) { return results::FormatUtc(unix_us / 1000000); }
+std::string ShadowTime(int64_t unix_us) { return FormatUtc(unix_us / 1000000); }
 
 // One CSV cell after the ones already in `out` (quoted when it holds a comma, quote or break).
 void CsvCell(std::string* out, std::string_view s) {
   if (!out->empty() && out->back() != '\n') out->push_back(',');
-  out->append(results::CsvField(s));
+  out->append(CsvField(s));
 }
 
 std::string JoinBanner(std::string_view banner) {
@@ -91,7 +90,7 @@ std::string ProbeRecordToCsv(const results::ProbeRecord& r) {
   std::string out;
   auto yn = [&](uint32_t flag) { CsvCell(&out, (r.flags & flag) ? "Y" : "N"); };
   CsvCell(&out, ShadowTime(r.start_us));
-  CsvCell(&out, targets::FormatIpv4(r.address));
+  CsvCell(&out, FormatIpv4(r.address));
   CsvCell(&out, StrCat(r.port));
   CsvCell(&out, results::ProtocolName(r.protocol));
   CsvCell(&out, results::OutcomeName(r.outcome));

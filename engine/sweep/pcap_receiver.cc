@@ -3,7 +3,7 @@
 #include <poll.h>
 
 #include "base/strings.h"
-#include "targets/ipv4.h"
+#include "base/text_format.h"
 
 namespace mailsweep::engine {
 
@@ -11,7 +11,7 @@ std::string PcapReceiver::FilterFor(const PcapReceiverOptions& o) {
   std::string hosts;
   for (uint32_t a : o.addresses) {
     if (!hosts.empty()) hosts += " or ";
-    StrAppend(&hosts, "dst host ", targets::FormatIpv4(a));
+    StrAppend(&hosts, "dst host ", FormatIpv4(a));
   }
   if (hosts.empty()) hosts = "ip";
   // tcp[13]: flags. SYN-ACK is 0x12 (ECN bits aside), RST has bit 0x04.

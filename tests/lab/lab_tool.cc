@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/text_format.h"
 #include "targets/ipv4.h"
 #include "targets/port_list.h"
 #include "tests/lab/lab_model.h"
@@ -48,7 +49,7 @@ int Usage() {
   return 2;
 }
 
-std::string Ip(uint32_t a) { return targets::FormatIpv4(a); }
+std::string Ip(uint32_t a) { return FormatIpv4(a); }
 
 // "0.45,0.45,0.1": the shares of profiles 0, 1, 2, ...; the others get 0. False unless every
 // share is a number >= 0, there are at most kProfiles and they add up to 1 (a host's profile is

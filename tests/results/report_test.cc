@@ -1,7 +1,6 @@
 // The roll-up and its outputs on synthetic records with a geo CSV: counts per country x
 // protocol x class equal the generator's truth; policies; the ShadowServer CSV columns.
 #include <catch2/catch.hpp>
-#include <ctime>
 #include <fstream>
 #include <map>
 #include <random>
@@ -454,32 +453,6 @@ TEST_CASE("report: the no-starttls and plaintext-login policies count differentl
     CHECK(login.summary().totals[p].without_tls == f.truth.without_tls[p]);
   }
   CHECK(std::string(PolicyName(login.summary().policy)) == "plaintext-login");
-}
-
-TEST_CASE("report: FormatUtc agrees with gmtime and strftime") {
-  auto reference = [](int64_t t) {
-    time_t tt = static_cast<time_t>(t);
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    char buf[64];
-    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
-    return std::string(buf);
-  };
-  // Edges (the epoch, leap days, centuries, the last second of 9999), then a spread up to 2^38.
-  for (int64_t t : {int64_t{0}, int64_t{951782400}, int64_t{951868799}, int64_t{4107542400},
-                    int64_t{1764403200}, int64_t{253402300799}}) {
-    CHECK(FormatUtc(t) == reference(t));
-  }
-  uint64_t x = 0x9e3779b97f4a7c15ull;
-  for (int i = 0; i < 20000; ++i) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    const int64_t t = static_cast<int64_t>(x % (uint64_t{1} << 38));
-    INFO("t = " << t);
-    REQUIRE(FormatUtc(t) == reference(t));
-  }
-  CHECK(FormatDate(1764403200) == "2025-11-29");
 }
 
 std::string FirstLine(const std::string& text) { return text.substr(0, text.find('\n')); }

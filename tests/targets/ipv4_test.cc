@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "base/text_format.h"
+
 namespace mailsweep::targets {
 namespace {
 
