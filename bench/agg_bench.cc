@@ -1,10 +1,11 @@
 // Benchmark of `mailsweep-agg report`'s roll-up: generates N synthetic probe records (default
-// 10 million; countries in published proportions, ~50% of hosts without TLS; results/synthetic.h),
-// times the Aggregator (summary only, and with the per-host details the ShadowServer CSVs need)
-// on 1 and on all cores, and in the same run the same roll-up by a plain baseline: the records
-// as CSV (with the country already joined in, a favour to the baseline) through awk, which joins
-// the ports per host and counts country x protocol x class. Also prints bytes per record of our
-// format, of a masscan-style binary record, and of JSON lines. One JSON object on stdout.
+// 10 million; countries in published proportions, ~50% of hosts without TLS;
+// results/agg/synthetic.h), times the Aggregator (summary only, and with the per-host details the
+// ShadowServer CSVs need) on 1 and on all cores, and in the same run the same roll-up by a plain
+// baseline: the records as CSV (with the country already joined in, a favour to the baseline)
+// through awk, which joins the ports per host and counts country x protocol x class. Also prints
+// bytes per record of our format, of a masscan-style binary record, and of JSON lines. One JSON
+// object on stdout.
 //
 //   build/bench/agg_bench [--records N] [--dir DIR] [--keep] [--repeat N]
 //
@@ -24,11 +25,11 @@
 
 #include "base/text_format.h"
 #include "bench/cpu_time.h"
-#include "results/aggregator.h"
-#include "results/geo.h"
-#include "results/record_text.h"
-#include "results/record_writer.h"
-#include "results/synthetic.h"
+#include "results/agg/aggregator.h"
+#include "results/agg/geo.h"
+#include "results/agg/synthetic.h"
+#include "results/format/record_text.h"
+#include "results/format/record_writer.h"
 
 using namespace mailsweep::results;
 using mailsweep::bench::CpuSeconds;

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "probes/certificate_facts.h"
-#include "results/records.h"
+#include "results/format/records.h"
 
 namespace mailsweep::probes {
 

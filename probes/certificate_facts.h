@@ -7,7 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "results/records.h"
+#include "results/format/records.h"
 
 namespace mailsweep::probes {
 

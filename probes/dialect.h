@@ -12,7 +12,7 @@
 
 #include <string_view>
 
-#include "results/records.h"
+#include "results/format/records.h"
 
 namespace mailsweep::probes {
 

@@ -39,7 +39,7 @@
 
 #include "probes/dialect.h"
 #include "probes/line_buffer.h"
-#include "results/records.h"
+#include "results/format/records.h"
 
 namespace mailsweep::probes {
 

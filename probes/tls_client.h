@@ -27,7 +27,7 @@
 #include "absl/status/statusor.h"
 #include "probes/certificate_cache.h"
 #include "probes/certificate_facts.h"
-#include "results/records.h"
+#include "results/format/records.h"
 
 namespace mailsweep::probes {
 

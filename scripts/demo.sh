@@ -15,7 +15,7 @@ scripts/deps.sh
 scripts/build.sh >/dev/null
 build=${BUILD_DIR:-build}
 ms=$root/$build/engine/mailsweep
-agg=$root/$build/results/mailsweep-agg
+agg=$root/$build/results/agg/mailsweep-agg
 export MAILSWEEP_LAB_TOOL=$root/$build/tests/mailsweep_lab
 lab="bash $root/tests/lab/lab.sh"
 

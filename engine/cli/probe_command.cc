@@ -21,7 +21,7 @@
 #include "engine/prober/prober_pool.h"
 #include "engine/run/run_header.h"
 #include "engine/run/signal_fd.h"
-#include "results/record_writer.h"
+#include "results/format/record_writer.h"
 #include "targets/ipv4.h"
 #include "targets/port_list.h"
 

@@ -21,7 +21,7 @@
 #include "engine/run/walk_options.h"
 #include "engine/sweep/status_line.h"
 #include "engine/sweep/sweeper.h"
-#include "results/record_writer.h"
+#include "results/format/record_writer.h"
 #include "targets/ipv4.h"
 #include "targets/port_list.h"
 

@@ -6,7 +6,7 @@
 
 #include "base/strings.h"
 #include "base/text_format.h"
-#include "results/record_text.h"
+#include "results/format/record_text.h"
 
 namespace mailsweep::engine {
 namespace {

@@ -18,7 +18,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "results/record_sink.h"
+#include "results/format/record_sink.h"
 
 namespace mailsweep::engine {
 

@@ -38,7 +38,7 @@
 #include "probes/certificate_cache.h"
 #include "probes/session.h"
 #include "probes/tls_client.h"
-#include "results/record_sink.h"
+#include "results/format/record_sink.h"
 
 namespace mailsweep::engine {
 

@@ -33,7 +33,7 @@
 #include "absl/time/time.h"
 #include "engine/prober/prober_options.h"
 #include "probes/tls_client.h"
-#include "results/record_sink.h"
+#include "results/format/record_sink.h"
 
 namespace mailsweep::engine {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "results/records.h"
+#include "results/format/records.h"
 
 namespace mailsweep::engine {
 

@@ -16,8 +16,8 @@
 #include "engine/prober/handoff_queue.h"
 #include "engine/run/run_header.h"
 #include "engine/sweep/status_line.h"
-#include "results/record_reader.h"
-#include "results/record_writer.h"
+#include "results/format/record_reader.h"
+#include "results/format/record_writer.h"
 
 namespace mailsweep::engine {
 namespace {

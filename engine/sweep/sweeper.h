@@ -40,8 +40,8 @@
 #include "absl/status/statusor.h"
 #include "engine/sweep/send_path.h"
 #include "engine/sweep/syn_packet.h"
-#include "results/record_sink.h"
-#include "results/records.h"
+#include "results/format/record_sink.h"
+#include "results/format/records.h"
 #include "targets/permutation.h"
 #include "targets/target_space.h"
 

@@ -19,7 +19,7 @@
 #include <cstdint>
 
 #include "base/siphash.h"
-#include "results/records.h"
+#include "results/format/records.h"
 
 namespace mailsweep::engine {
 

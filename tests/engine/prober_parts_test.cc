@@ -9,7 +9,7 @@
 #include "engine/prober/handoff_queue.h"
 #include "engine/prober/probe_target_reader.h"
 #include "engine/prober/timer_wheel.h"
-#include "results/record_text.h"
+#include "results/format/record_text.h"
 
 namespace mailsweep::engine {
 namespace {

@@ -47,7 +47,7 @@ EXPECTED_OUTCOME = {
 # Profiles whose every record takes all the attempts the scan allows: busy refuses the first
 # connection, down every one (both with service_unavailable, a transient outcome).
 ALL_ATTEMPTS = {5, 6}
-# results/classification.h's AnswersProtocol for a port without kCapabilitiesRead: the outcomes
+# results/agg/classification.h's AnswersProtocol for a port without kCapabilitiesRead: the outcomes
 # that show a server of the port's protocol.
 ANSWERS_PROTOCOL = {"plaintext_only", "starttls_refused", "starttls_handshake_failed",
                     "starttls_ok", "preauth"}
@@ -107,7 +107,7 @@ def geo_lookup(path):
 def expected_summary(truth, country):
     """Per (country, protocol, class) host counts, as the shadowserver policy counts them: every
     host x protocol with an open port (so a probe record) is classified as ClassifyTraits
-    (results/classification.h) does from its ports' expected outcomes."""
+    (results/agg/classification.h) does from its ports' expected outcomes."""
     hosts = {}  # (ip, protocol) -> [plaintext answers, STARTTLS works, implicit TLS works]
     for (ip, port), (status, profile) in truth.items():
         if status != "open" or port not in PROTOCOL:

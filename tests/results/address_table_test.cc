@@ -1,4 +1,4 @@
-#include "results/address_table.h"
+#include "results/agg/address_table.h"
 
 #include <catch2/catch.hpp>
 #include <cstdint>

@@ -1,10 +1,10 @@
-#include "results/crc32c.h"
+#include "results/format/crc32c.h"
 
 #include <catch2/catch.hpp>
 #include <random>
 #include <string>
 
-#include "results/coding.h"
+#include "results/format/coding.h"
 
 namespace mailsweep::results {
 namespace {

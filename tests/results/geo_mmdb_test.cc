@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "results/geo.h"
+#include "results/agg/geo.h"
 #include "tests/results/mmdb_writer.h"
 #include "tests/results/test_util.h"
 

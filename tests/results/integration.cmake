@@ -1,6 +1,6 @@
 # results: command-level tests of mailsweep-agg on synthetic record files (no network).
 add_executable(msr_gen ${CMAKE_CURRENT_LIST_DIR}/msr_gen.cc)
-target_link_libraries(msr_gen PRIVATE mailsweep_results mailsweep_warnings)
+target_link_libraries(msr_gen PRIVATE mailsweep_results_agg mailsweep_warnings)
 
 add_test(NAME "results: mailsweep-agg cli"
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/agg_cli.sh $<TARGET_FILE:mailsweep-agg>

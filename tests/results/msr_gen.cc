@@ -1,4 +1,4 @@
-// msr_gen: writes a synthetic record file and its geo CSV (results/synthetic.h) for the
+// msr_gen: writes a synthetic record file and its geo CSV (results/agg/synthetic.h) for the
 // mailsweep-agg command tests, and prints the expected "without TLS" totals per protocol.
 // Usage: msr_gen OUT.msr GEO.csv HOSTS [SEED [sweeps]]
 #include <cstdio>
@@ -6,7 +6,7 @@
 #include <fstream>
 #include <string>
 
-#include "results/synthetic.h"
+#include "results/agg/synthetic.h"
 
 int main(int argc, char** argv) {
   using namespace mailsweep::results;

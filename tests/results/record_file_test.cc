@@ -9,12 +9,12 @@
 #include <random>
 #include <thread>
 
-#include "results/coding.h"
-#include "results/crc32c.h"
-#include "results/log_format.h"
-#include "results/record_codec.h"
-#include "results/record_reader.h"
-#include "results/record_writer.h"
+#include "results/format/coding.h"
+#include "results/format/crc32c.h"
+#include "results/format/log_format.h"
+#include "results/format/record_codec.h"
+#include "results/format/record_reader.h"
+#include "results/format/record_writer.h"
 #include "tests/results/test_util.h"
 
 namespace mailsweep::results {

@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <string>
 
-#include "results/record_codec.h"
-#include "results/record_reader.h"
+#include "results/format/record_codec.h"
+#include "results/format/record_reader.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace mailsweep::results;

@@ -5,10 +5,10 @@
 #include <filesystem>
 #include <random>
 
-#include "results/log_format.h"
-#include "results/record_codec.h"
-#include "results/record_reader.h"
-#include "results/synthetic.h"
+#include "results/agg/synthetic.h"
+#include "results/format/log_format.h"
+#include "results/format/record_codec.h"
+#include "results/format/record_reader.h"
 #include "tests/results/test_util.h"
 
 namespace mailsweep::results {

@@ -2,8 +2,8 @@
 #include <catch2/catch.hpp>
 #include <random>
 
-#include "results/record_reader.h"
-#include "results/record_writer.h"
+#include "results/format/record_reader.h"
+#include "results/format/record_writer.h"
 #include "tests/results/test_util.h"
 
 namespace mailsweep::results {

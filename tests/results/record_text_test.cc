@@ -1,11 +1,12 @@
 // The one JSON schema of records (mailsweep-agg dump, and probe/scan/sweep text output): field
 // names, escaping of what servers send, flag names; checked by parsing nothing but the text.
+#include "results/format/record_text.h"
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "results/record_text.h"
-#include "results/records.h"
+#include "results/format/records.h"
 
 namespace mailsweep::results {
 namespace {

@@ -7,12 +7,12 @@
 #include <set>
 #include <sstream>
 
-#include "results/aggregator.h"
-#include "results/classification.h"
-#include "results/geo.h"
-#include "results/record_writer.h"
-#include "results/report_output.h"
-#include "results/synthetic.h"
+#include "results/agg/aggregator.h"
+#include "results/agg/classification.h"
+#include "results/agg/geo.h"
+#include "results/agg/report_output.h"
+#include "results/agg/synthetic.h"
+#include "results/format/record_writer.h"
 #include "tests/results/test_util.h"
 
 namespace mailsweep::results {

@@ -1,13 +1,12 @@
-// ChunkDecoder::DecodeSummaries with a handler of the caller's (results/record_codec.h)
+// ChunkDecoder::DecodeSummaries with a handler of the caller's (results/format/record_codec.h)
 // against the full decoding of the same chunks.
-#include "results/record_codec.h"
-
 #include <catch2/catch.hpp>
 #include <random>
 #include <string>
 #include <vector>
 
-#include "results/synthetic.h"
+#include "results/agg/synthetic.h"
+#include "results/format/record_codec.h"
 #include "tests/results/test_util.h"
 
 namespace mailsweep::results {

@@ -10,7 +10,7 @@
 #include <sstream>
 #include <string>
 
-#include "results/records.h"
+#include "results/format/records.h"
 
 namespace mailsweep::results::testing {
 

@@ -1,0 +1,186 @@
+// The roll-up behind `mailsweep-agg report`: reads any number of record files in parallel (work
+// items are block ranges of files), joins per address the related ports of each protocol,
+// classifies every host x protocol (results/agg/classification.h), looks up its country and counts
+// country x protocol x class. The join is a radix-partitioned hash join: reading appends 24-byte
+// tuples to per-partition lists (sequential writes), then each partition is joined in a table
+// that fits the L2 cache. Memory grows with distinct (address, port) keys and distinct
+// strings/certificates, not with records, beyond a budget (lists are compacted, see
+// compact_tuples and memory_budget).
+// Without per-host details (collect_hosts = false) it reads only each probe's summary fields
+// (decoded by ChunkDecoder::DecodeSummaries, results/format/record_codec.h, with the per-record
+// code inlined; record formats 3 and 4 let the reader skip the rest), appends 8-byte tuples through
+// four cache lines per partition, and joins them per address (one geo lookup for all of an
+// address's protocols).
+//
+// Thread rules: AddFile/Run/accessors from one thread; Run() uses `threads` workers internally.
+//
+// Example:
+//   Aggregator agg({.policy = Policy::kShadowServer, .geo = geo.get(), .threads = 2});
+//   MAILSWEEP_RETURN_IF_ERROR(agg.AddFile("run.msr"));
+//   agg.Run();
+//   for (const HostRow& h : agg.hosts()) ...
+#ifndef MAILSWEEP_RESULTS_AGG_AGGREGATOR_H_
+#define MAILSWEEP_RESULTS_AGG_AGGREGATOR_H_
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "results/agg/classification.h"
+#include "results/agg/geo.h"
+#include "results/format/record_reader.h"
+
+namespace mailsweep::results {
+
+struct AggregateOptions {
+  Policy policy = Policy::kShadowServer;
+  const GeoDb* geo = nullptr;  // borrowed; nullptr: every address is ZZ
+  const AsnDb* asn = nullptr;  // borrowed, optional: fills HostRow::asn
+  int threads = 1;
+  bool collect_hosts = true;  // keep per-host details for the per-host CSVs
+  uint64_t blocks_per_task = 64;
+  // A reading worker keeps each partition's observations as a list of tuples and compacts a
+  // list (the latest observation per address and port) when it reaches this many tuples and
+  // twice its size after the last compaction, once the workers' tuples take more than
+  // memory_budget bytes: many runs over the same hosts then cost memory per distinct (address,
+  // port), not per record, and inputs that fit the budget are not compacted (compaction costs a
+  // join per tuple, and a single run has nothing to drop: 2.7 s of 6.3 reading 100 million
+  // records). Tests lower both.
+  size_t compact_tuples = 16384;
+  // 0: DefaultMemoryBudget() of this machine and control group.
+  uint64_t memory_budget = 0;
+  // log2 of the number of partitions; 0: chosen from the input's size (~16384 records each, up
+  // to 4096 partitions; at least 1024 without per-host details). Tests force the larger counts
+  // that only inputs of over ~17 million records would get.
+  unsigned partition_bits = 0;
+};
+
+// The latest probe of one (address, port), packed so that a host x protocol (three ports and
+// its key) fits one cache line. Strings and certificates are ids into the reading worker's
+// pools (0: none; a pool that reaches 2^24 entries, or 2^16 ciphers, stops adding and new
+// values read as none). All zero bytes = no probe.
+struct __attribute__((packed)) PortObs {
+  uint32_t time_s = 0;
+  uint32_t banner : 24 = 0;
+  uint32_t version_code : 8 = 0;  // see TlsVersionCode()
+  uint32_t cert : 24 = 0;
+  uint32_t outcome : 8 = 0;
+  uint16_t flags = 0;  // ProbeFlag bits 0..15
+  uint16_t cipher = 0;
+  uint8_t worker_plus_one = 0;  // the reading worker + 1; 0: absent
+
+  bool present() const { return worker_plus_one != 0; }
+  int worker() const { return worker_plus_one - 1; }
+  uint16_t tls_version() const;
+};
+static_assert(sizeof(PortObs) == 17);
+
+// Wire version <-> a small code: 0 none, 1 SSLv3, 2..5 TLS 1.0..1.3, 6 other.
+uint8_t TlsVersionCode(uint16_t version);
+
+struct HostRow {
+  uint32_t address = 0;
+  int protocol = 0;  // 0 pop3, 1 imap, 2 smtp
+  HostClass cls = HostClass::kNoService;
+  bool without_tls = false;
+  CountryCode country;
+  uint32_t asn = 0;       // 0: unknown
+  uint16_t port = 0;      // the port the row describes (the plaintext one when it answers)
+  PortObs obs;            // its probe
+  uint16_t tls_port = 0;  // where TLS worked (0: nowhere)
+  PortObs tls_obs;
+};
+
+struct CountryCounts {
+  std::array<uint64_t, kHostClassCount> classes{};
+  uint64_t without_tls = 0;
+};
+
+struct Summary {
+  Policy policy = Policy::kShadowServer;
+  std::vector<std::string> files;
+  ReadStats read;
+  std::vector<Corruption> corruptions;   // the first 1000
+  std::vector<std::string> file_errors;  // files that could not be opened
+  uint64_t other_port_records = 0;
+  // key: (country key << 8) | protocol index
+  std::map<uint32_t, CountryCounts> counts;
+  std::array<CountryCounts, kMailProtocols> totals{};
+  // probe records per protocol and outcome (index = ProbeOutcome value, 0 = out of range)
+  std::array<std::array<uint64_t, 16>, kMailProtocols> outcomes{};
+  // hosts with working TLS per protocol by version: SSLv3, TLS 1.0, 1.1, 1.2, 1.3, other
+  std::array<std::array<uint64_t, 6>, kMailProtocols> tls_versions{};
+  // Where Run() spent its time: reading (decoding, partitioning) and joining (with classifying
+  // and counting); wall seconds, and CPU seconds of the whole process (all workers).
+  double read_seconds = 0, read_cpu_seconds = 0;
+  double join_seconds = 0, join_cpu_seconds = 0;
+};
+
+// Where a Run() is, for a progress line: readable from any thread while Run() works.
+struct AggregateProgress {
+  enum Phase { kIdle, kReading, kJoining, kSorting, kDone } phase = kIdle;
+  uint64_t bytes_total = 0, bytes_read = 0;  // of the record files
+  uint64_t records = 0;                      // read so far
+  uint32_t partitions = 0, partitions_joined = 0;
+};
+
+// The default AggregateOptions::memory_budget: a quarter of the memory the process may use,
+// the machine's physical memory or its control group's limit (a container's, a Slurm job's),
+// whichever is smaller. `cgroup_limit` is the text of cgroup v2's memory.max or v1's
+// memory.limit_in_bytes ("" when neither exists; "max" or a huge number: no limit).
+uint64_t DefaultMemoryBudget(uint64_t physical_bytes, std::string_view cgroup_limit);
+
+class Aggregator {
+ public:
+  explicit Aggregator(AggregateOptions options);
+  ~Aggregator();
+
+  // Opens a file; an unreadable file is recorded in summary().file_errors and returned.
+  absl::Status AddFile(const std::string& path);
+  void Run();
+
+  const Summary& summary() const { return summary_; }
+  // Sorted by address, then protocol. Empty unless collect_hosts.
+  const std::vector<HostRow>& hosts() const { return hosts_; }
+
+  // Thread-safe: another thread may ask while Run() works.
+  AggregateProgress progress() const;
+
+  // How the join went: its partitions, and the most tuples the reading workers held (the sum
+  // of each worker's peak; 24 bytes each, 16 without per-host details).
+  uint32_t partitions() const { return partitions_.load(std::memory_order_relaxed); }
+  uint64_t peak_tuples() const { return peak_tuples_; }
+
+  // Details of a probe (valid while the aggregator lives).
+  std::string_view Banner(const PortObs& o) const;
+  std::string_view Cipher(const PortObs& o) const;
+  const CertificateFacts* Certificate(const PortObs& o) const;
+  // The name (ProbeRecord::domain) of the latest named probe of (address, port); "" when none
+  // was named. Kept beside the join, only for named records and only with collect_hosts.
+  std::string_view Domain(uint32_t address, uint16_t port) const;
+
+  struct Worker;
+
+ private:
+  AggregateOptions options_;
+  std::vector<std::unique_ptr<RecordFileReader>> readers_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  absl::flat_hash_map<std::string, CertificateFacts> certs_;  // by sha256
+  Summary summary_;
+  std::vector<HostRow> hosts_;
+  uint64_t peak_tuples_ = 0;
+  std::atomic<int> phase_{AggregateProgress::kIdle};
+  std::atomic<uint64_t> bytes_total_{0}, bytes_read_{0}, records_read_{0};
+  std::atomic<uint32_t> partitions_{0}, partitions_joined_{0};
+};
+
+}  // namespace mailsweep::results
+
+#endif  // MAILSWEEP_RESULTS_AGG_AGGREGATOR_H_
