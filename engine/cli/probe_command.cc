@@ -118,7 +118,7 @@ int RunProbeCommand(int argc, const char* const* argv) {
   flags.String("-i,--input", "FILE", "targets, one per line ('-': stdin)", &input);
   flags.String("-o,--output", "FILE", "where records go ('-': stdout)", &output);
   flags.String("-f,--format", "FMT",
-               "msr (record file, results/FORMAT.md; the default for a file), json (JSON lines, "
+               "msr (record file, results/format/FORMAT.md; the default for a file), json (JSON lines, "
                "ZGrab2-like names; the default for stdout) or csv",
                &format_name);
   flags.String("-p,--ports", "LIST",

@@ -52,7 +52,7 @@ int RunScanCommand(int argc, const char* const* argv) {
   sweep.Register(&flags);
   probe.Register(&flags, ProbeFlags::kInScan);
   flags.String("-o,--output", "FILE",
-               "record file (results/FORMAT.md); a resumed run writes FILE.1, FILE.2, ...",
+               "record file (results/format/FORMAT.md); a resumed run writes FILE.1, FILE.2, ...",
                &scan.output);
   flags.String("--checkpoint", "FILE",
                "where to keep the resume point (default: FILE with .msr replaced by .ckpt)",

@@ -51,7 +51,7 @@ int RunSweepCommand(int argc, const char* const* argv) {
                "records of the responding (address, port), one each ('-': stdout, with -f csv)",
                &output);
   flags.String("-f,--format", "FMT",
-               "msr (record file, results/FORMAT.md; read it with mailsweep-agg) or csv "
+               "msr (record file, results/format/FORMAT.md; read it with mailsweep-agg) or csv "
                "(ip,port,status,ttl,window,ts)",
                &format);
   flags.Uint64("--start-position", "P",

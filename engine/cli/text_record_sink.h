@@ -1,5 +1,5 @@
 // Text outputs of `mailsweep probe`, `scan` and `sweep` when asked for text: JSON lines in the
-// one schema of results/record_text.h (shared with `mailsweep-agg dump`), and the probe CSV
+// one schema of results/format/record_text.h (shared with `mailsweep-agg dump`), and the probe CSV
 // (columns after ShadowServer's reports: Y/N booleans, multi-line banners joined with '|').
 //
 // Thread rules: the factory is thread-safe; each sink it hands out belongs to one thread and

@@ -1,4 +1,4 @@
-// The header a command writes at the top of its record file (results/records.h FileHeader): tool
+// The header a command writes at the top of its record file (results/format/records.h FileHeader): tool
 // version, a random scan id, seed, shard, ports, start time and the command line. Shared by
 // `sweep`, `probe` and `scan`. Pure apart from reading the clock and the random source.
 #ifndef MAILSWEEP_ENGINE_RUN_RUN_HEADER_H_
