@@ -44,7 +44,8 @@ void PrintStatus(const ProberStats& s, Clock::time_point start, bool final) {
                       o(results::ProbeOutcome::kIoTimeout) + o(results::ProbeOutcome::kNoGreeting);
   absl::FPrintF(stderr,
                 "%d:%02d probe: done %d (%.0f/s); in flight %d/%d; queued %d; retried %d; tls %d; "
-                "plaintext only %d; refused %d; timeouts %d; start rate %s; window %d; loop lag %d ms%s\n",
+                "plaintext only %d; refused %d; timeouts %d; start rate %s; window %d; "
+                "loop lag %d ms%s\n",
                 static_cast<int>(secs) / 60, static_cast<int>(secs) % 60, s.done,
                 secs > 0 ? static_cast<double>(s.done) / secs : 0.0, s.in_flight, s.capacity,
                 s.queued, s.retried, tls_ok, o(results::ProbeOutcome::kPlaintextOnly), refused,
@@ -118,8 +119,8 @@ int RunProbeCommand(int argc, const char* const* argv) {
   flags.String("-i,--input", "FILE", "targets, one per line ('-': stdin)", &input);
   flags.String("-o,--output", "FILE", "where records go ('-': stdout)", &output);
   flags.String("-f,--format", "FMT",
-               "msr (record file, results/format/FORMAT.md; the default for a file), json (JSON lines, "
-               "ZGrab2-like names; the default for stdout) or csv",
+               "msr (record file, results/format/FORMAT.md; the default for a file), json (JSON "
+               "lines, ZGrab2-like names; the default for stdout) or csv",
                &format_name);
   flags.String("-p,--ports", "LIST",
                "ports for input lines without a port (ZMap saddr lists): 110,143,...", &ports_text);
