@@ -1,6 +1,7 @@
 // The header a command writes at the top of its record file (FileHeader in
 // results/format/records.h): tool version, a random scan id, seed, shard, ports, start time and
-// the command line. Shared by `sweep`, `probe` and `scan`. Pure apart from reading the clock and the random source.
+// the command line. Shared by `sweep`, `probe` and `scan`. Pure apart from reading the clock and
+// the random source.
 #ifndef MAILSWEEP_ENGINE_RUN_RUN_HEADER_H_
 #define MAILSWEEP_ENGINE_RUN_RUN_HEADER_H_
 
