@@ -23,12 +23,10 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "engine/prober/destination_caps.h"
 #include "engine/prober/handoff_queue.h"
