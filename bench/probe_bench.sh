@@ -70,7 +70,8 @@ run_probe() {  # run_probe NAME CONCURRENCY TARGET_FILE
   # PROBE_FLAGS: extra flags for every run (e.g. "--max-per-24 0" to compare with a build
   # without destination caps).
   # shellcheck disable=SC2086
-  /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "$bin" probe -f json -i "$file" -o "$work/out.jsonl" \
+  /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "$bin" probe --allow-reserved 198.18.0.0/15 \
+    -f json -i "$file" -o "$work/out.jsonl" \
     -c "$c" --source-ip 198.19.255.1 --read-timeout 10000 --target-timeout 30000 --status \
     ${PROBE_FLAGS:-} 2>"$work/status.txt"
   read -r wall user sys rss <"$work/time.txt"
@@ -133,7 +134,8 @@ for i in range(int(sys.argv[1])):
     print(f"198.19.{i >> 8 & 255}.{i & 255},143")
 PY
 mkfifo "$work/fifo"
-"$bin" probe -f json -i "$work/fifo" -o /dev/null -c 60000 -t 1 --queue 65536 --read-timeout 600000 \
+"$bin" probe --allow-reserved 198.18.0.0/15 \
+  -f json -i "$work/fifo" -o /dev/null -c 60000 -t 1 --queue 65536 --read-timeout 600000 \
   --target-timeout 600000 --connect-timeout 60000 --status 2>"$work/idle.status" &
 probe_pid=$!
 exec 7>"$work/fifo"

@@ -56,8 +56,9 @@ d.update(json.loads(sys.argv[6])); print(json.dumps(d))" "$@"
 }
 
 # mailsweep
-ip netns exec "$scan" /usr/bin/time -f "%e %U %S" -o "$work/t1" "$bin" probe -i "$work/targets.txt" \
-  -f json -o "$work/ms.jsonl" -c 256 --read-timeout 5000
+ip netns exec "$scan" /usr/bin/time -f "%e %U %S" -o "$work/t1" "$bin" probe \
+  --allow-reserved 198.18.0.0/15 -i "$work/targets.txt" -f json -o "$work/ms.jsonl" -c 256 \
+  --read-timeout 5000
 read -r w u s <"$work/t1"
 ms=$(python3 - "$work/ms.jsonl" <<'PY'
 import json, sys

@@ -60,4 +60,15 @@ absl::StatusOr<RangeList> ReadRangeListFile(const std::string& path) {
   return ParseRangeList(buffer.str(), path);
 }
 
+absl::Status AppendRangeListFiles(const std::vector<std::string>& paths,
+                                  std::vector<Ipv4Range>* ranges, std::vector<std::string>* notes) {
+  for (const std::string& path : paths) {
+    auto list = ReadRangeListFile(path);
+    if (!list.ok()) return list.status();
+    ranges->insert(ranges->end(), list->ranges.begin(), list->ranges.end());
+    notes->insert(notes->end(), list->warnings.begin(), list->warnings.end());
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace mailsweep::targets

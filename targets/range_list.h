@@ -26,6 +26,11 @@ absl::StatusOr<RangeList> ParseRangeList(std::string_view text, std::string_view
 // Reads and parses a file; an unreadable file is kNotFound/kPermissionDenied naming the path.
 absl::StatusOr<RangeList> ReadRangeListFile(const std::string& path);
 
+// Reads each file and appends its ranges to `ranges` and its warnings to `notes`; stops at the
+// first file that fails.
+absl::Status AppendRangeListFiles(const std::vector<std::string>& paths,
+                                  std::vector<Ipv4Range>* ranges, std::vector<std::string>* notes);
+
 }  // namespace mailsweep::targets
 
 #endif  // MAILSWEEP_TARGETS_RANGE_LIST_H_

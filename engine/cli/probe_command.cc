@@ -22,6 +22,7 @@
 #include "engine/run/run_header.h"
 #include "engine/run/signal_fd.h"
 #include "results/format/record_writer.h"
+#include "targets/blocklist.h"
 #include "targets/ipv4.h"
 #include "targets/port_list.h"
 
@@ -110,6 +111,7 @@ int RunProbeCommand(int argc, const char* const* argv) {
   std::string output = "-";
   std::string format_name;  // default: json to stdout, msr to a file
   std::string ports_text;
+  std::vector<std::string> blocklist_files, allow_reserved;
   bool status = false, quiet = false;
   uint32_t drain_timeout_s = 0;
   FlagSet flags("mailsweep probe", "[flags]",
@@ -124,6 +126,15 @@ int RunProbeCommand(int argc, const char* const* argv) {
                &format_name);
   flags.String("-p,--ports", "LIST",
                "ports for input lines without a port (ZMap saddr lists): 110,143,...", &ports_text);
+  flags.StringList("-b,--blocklist-file", "FILE",
+                   "addresses never to probe, one CIDR/address/range per line, added to the "
+                   "built-in reserved-range blocklist; input targets in them are skipped and "
+                   "counted",
+                   &blocklist_files);
+  flags.StringList("--allow-reserved", "CIDR",
+                   "lift exactly this part of the built-in reserved-range blocklist (the lab "
+                   "needs 198.18.0.0/15)",
+                   &allow_reserved);
   probe.Register(&flags, ProbeFlags::kStandalone);
   flags.Uint32("--drain-timeout", "S",
                "once every target has started, wait at most this long after the last start "
@@ -137,8 +148,10 @@ int RunProbeCommand(int argc, const char* const* argv) {
       "Input formats: \"ip,port\"; \"ip\" (with -p); ZMap CSV with a header naming saddr (and "
       "sport);\nZGrab2 CSV \"ip, domain, tag, port\" (the domain is sent as TLS server name and\n"
       "recorded); a CSV whose header names ip, port, domain. '#' starts a comment line.\n"
+      "Targets in the built-in reserved ranges (see mailsweep targets --help) or in a -b file\n"
+      "are skipped and counted, as in a sweep.\n"
       "Example: mailsweep targets -q -p 110,143 --allow-reserved 198.18.0.0/15 198.18.0.0/24 |\n"
-      "           mailsweep probe -c 5000 -o out.jsonl\n"
+      "           mailsweep probe -c 5000 --allow-reserved 198.18.0.0/15 -o out.jsonl\n"
       "SIGINT/SIGTERM: stop reading, let connections in flight finish, drop queued targets\n"
       "(counted); a second signal stops at once. Records written so far are complete.\n"
       "Every target read ends as a record or is counted as cut off (--drain-timeout, a signal,\n"
@@ -181,6 +194,13 @@ int RunProbeCommand(int argc, const char* const* argv) {
     }
     ports = *p;
   }
+  std::vector<std::string> notes;
+  auto blocklist = targets::Blocklist::Build(blocklist_files, allow_reserved, &notes);
+  if (!blocklist.ok()) {
+    absl::FPrintF(stderr, "mailsweep probe: %s\n", blocklist.status().message());
+    return 2;
+  }
+  for (const std::string& note : notes) absl::FPrintF(stderr, "mailsweep probe: %s\n", note);
   auto finished = probe.Finish();
   if (!finished.ok()) {
     absl::FPrintF(stderr, "mailsweep probe: %s\n", finished.status().message());
@@ -247,6 +267,7 @@ int RunProbeCommand(int argc, const char* const* argv) {
   InputLines lines(fileno(in));
   std::string_view line;
   uint64_t line_no = 0;
+  uint64_t refused_reserved = 0, refused_blocked = 0;  // input targets the blocklists refuse
   int exit_code = 0;
   int stops = 0;  // signals received
   auto on_signal = [&] {
@@ -289,6 +310,10 @@ int RunProbeCommand(int argc, const char* const* argv) {
       break;
     }
     for (ProbeTarget& t : batch) {
+      if (blocklist->all().Contains(t.address)) {
+        ++(blocklist->reserved().Contains(t.address) ? refused_reserved : refused_blocked);
+        continue;  // its name is freed below with those not taken
+      }
       // Back-pressure: the queues are full, wait for the loops to take work.
       while (stops == 0 && !(*pool)->SinkFailed()) {
         if ((*pool)->TrySubmit(t)) {
@@ -301,6 +326,17 @@ int RunProbeCommand(int argc, const char* const* argv) {
     for (ProbeTarget& t : batch) FreeTargetName(t.name);  // those not taken
   }
   if (in != stdin) fclose(in);
+  // Never hidden by -q: a refused target is one the user may have expected a record for.
+  if (refused_reserved > 0) {
+    absl::FPrintF(stderr,
+                  "mailsweep probe: skipped %d targets in reserved ranges (name them with "
+                  "--allow-reserved CIDR to probe them)\n",
+                  refused_reserved);
+  }
+  if (refused_blocked > 0) {
+    absl::FPrintF(stderr, "mailsweep probe: skipped %d targets in the -b blocklists\n",
+                  refused_blocked);
+  }
   if (reader.skipped_ipv6() > 0) {
     absl::FPrintF(stderr, "mailsweep probe: skipped %d IPv6 targets\n", reader.skipped_ipv6());
   }

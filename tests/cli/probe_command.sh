@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `mailsweep probe` usage and input errors. Runs in the root namespace, so every case here must
 # fail before a single connection is made (bad flags, unreadable input, a bad first line, an
-# empty input); connections are tested in namespaces by tests/probes/integration.cmake.
+# empty input) or run in an empty namespace of its own; connections are tested in namespaces
+# by tests/probes/integration.cmake.
 #   probe_command.sh MAILSWEEP_BINARY
 set -uo pipefail
 bin=$1
@@ -34,6 +35,20 @@ echo "198.18.0.1" >"$tmp/no_port.txt"
 expect 2 "no default ports" -- "$bin" probe -i "$tmp/no_port.txt"
 # An empty input (and a CSV header alone) is a successful run with no records.
 expect 0 "" -- "$bin" probe -i /dev/null
+# The blocklists apply to the input: targets in reserved ranges (not lifted) and in -b files
+# are skipped and counted, with no record. These run in a new, empty network namespace
+# (unshare -n) and name only 0.0.0.0/8 addresses, so that even a broken check sends nothing.
+printf '0.0.0.1,110\n0.0.0.2,143\n' >"$tmp/reserved.txt"
+echo "0.0.0.2" >"$tmp/block.txt"
+echo "not-an-address" >"$tmp/bad_block.txt"
+expect 2 "bad_block.txt:1" -- "$bin" probe -b "$tmp/bad_block.txt" -i /dev/null
+expect 2 "--allow-reserved" -- "$bin" probe --allow-reserved 10.0.0.300/8 -i /dev/null
+expect 0 "skipped 2 targets in reserved ranges" -- \
+  unshare -n "$bin" probe -q -f json -i "$tmp/reserved.txt" -o "$tmp/reserved.jsonl"
+[[ ! -s "$tmp/reserved.jsonl" ]] || { echo "FAIL: records for reserved targets"; fail=1; }
+expect 0 "skipped 1 targets in the -b blocklists" -- \
+  unshare -n "$bin" probe -q -f json -i "$tmp/reserved.txt" -o "$tmp/blocked.jsonl" \
+  --allow-reserved 0.0.0.2/32 -b "$tmp/block.txt" --allow-reserved 0.0.0.1/32 --connect-timeout 100
 out=$("$bin" probe -f csv -i /dev/null)
 [[ "$out" == timestamp,ip,port,protocol,outcome*,banner,domain,attempts ]] ||
   { echo "FAIL: csv header: $out"; fail=1; }

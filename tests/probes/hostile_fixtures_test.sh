@@ -61,7 +61,8 @@ cat >"$work/targets.txt" <<'T'
 198.18.3.11,110
 T
 # Deadlines: connect 1 s, each read 1.5 s, whole target 4 s.
-timeout 60 "$bin" probe -f json -i "$work/targets.txt" -o "$work/out.jsonl" --connect-timeout 1000 \
+timeout 60 "$bin" probe --allow-reserved 198.18.0.0/15 \
+  -f json -i "$work/targets.txt" -o "$work/out.jsonl" --connect-timeout 1000 \
   --read-timeout 1500 --target-timeout 4000 --injection-check --injection-wait 500
 cat >"$work/expect.txt" <<'E'
 198.18.3.1 110 outcome=no_greeting max_ms=4500
@@ -87,18 +88,21 @@ cat >"$work/named.txt" <<'T'
 198.18.3.12, pop.mail.example, tag, 995
 198.18.3.13, , tag, 995
 T
-timeout 30 "$bin" probe -f json -i "$work/named.txt" -o "$work/named.jsonl" --sni fallback.example
+timeout 30 "$bin" probe --allow-reserved 198.18.0.0/15 \
+  -f json -i "$work/named.txt" -o "$work/named.jsonl" --sni fallback.example
 cat >"$work/expect_named.txt" <<'E'
 198.18.3.12 995 outcome=implicit_tls_ok domain=pop.mail.example banner=~sni=pop.mail.example
 198.18.3.13 995 outcome=implicit_tls_ok domain=fallback.example banner=~sni=fallback.example
 E
 python3 "$here/check_records.py" "$work/named.jsonl" "$work/expect_named.txt"
-printf '198.18.3.13, , tag, 995\n' | timeout 30 "$bin" probe -f json -o "$work/unnamed.jsonl"
+printf '198.18.3.13, , tag, 995\n' | timeout 30 "$bin" probe --allow-reserved 198.18.0.0/15 \
+  -f json -o "$work/unnamed.jsonl"
 grep -q '"banner":"+OK sni=- ready' "$work/unnamed.jsonl" || { echo "FAIL SNI sent without a name"; cat "$work/unnamed.jsonl"; exit 1; }
 if grep -q '"domain"' "$work/unnamed.jsonl"; then echo "FAIL domain without a name"; exit 1; fi
 # A name that is not a DNS name is a bad input line (exit 2), not a silent SNI.
 set +e
-printf '198.18.3.12, 198.18.3.12, tag, 995\n' | "$bin" probe -f json -o /dev/null 2>"$work/bad.err"
+printf '198.18.3.12, 198.18.3.12, tag, 995\n' | "$bin" probe --allow-reserved 198.18.0.0/15 \
+  -f json -o /dev/null 2>"$work/bad.err"
 rc=$?
 set -e
 [[ $rc == 2 ]] && grep -q "bad domain" "$work/bad.err" || { echo "FAIL bad domain: exit $rc"; cat "$work/bad.err"; exit 1; }
@@ -110,7 +114,8 @@ for _ in $(seq 1 300); do
   echo "198.18.3.2,25" >>"$work/many.txt"
   echo "198.18.3.7,995" >>"$work/many.txt"
 done
-timeout 90 /usr/bin/time -f "%M" -o "$work/rss.txt" "$bin" probe -i "$work/many.txt" \
+timeout 90 /usr/bin/time -f "%M" -o "$work/rss.txt" "$bin" probe --allow-reserved 198.18.0.0/15 \
+  -i "$work/many.txt" \
   -f json -o "$work/many.jsonl" -c 600 --read-timeout 5000 --target-timeout 20000
 rss_kb=$(tail -1 "$work/rss.txt")
 n=$(wc -l <"$work/many.jsonl")

@@ -33,7 +33,8 @@ start_fixture "$work/fixture.log" --bind 0.0.0.0 --cert "$work/cert.pem" --key "
   --chain "$work/cert.pem" pop3-plain:110 silent:143
 
 mkfifo "$work/in"
-"$bin" probe -i "$work/in" -o "$work/out.msr" -c 40 --read-timeout 60000 \
+"$bin" probe --allow-reserved 198.18.0.0/15 \
+  -i "$work/in" -o "$work/out.msr" -c 40 --read-timeout 60000 \
   --target-timeout 120000 2>"$work/err" &
 probe_pid=$!
 exec 7>"$work/in"

@@ -45,7 +45,8 @@ for a in 10 11 12 13 21; do
 done >"$work/targets.txt"
 
 # A source address other than the servers' own: Dovecot treats same-address clients as secure.
-"$bin" probe -f json -i "$work/targets.txt" -o "$work/out.jsonl" --source-ip 198.18.1.200 -c 64 \
+"$bin" probe --allow-reserved 198.18.0.0/15 \
+  -f json -i "$work/targets.txt" -o "$work/out.jsonl" --source-ip 198.18.1.200 -c 64 \
   --read-timeout 5000 --target-timeout 20000
 
 fp=$(openssl x509 -in "$state/cert.pem" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : |
@@ -84,7 +85,8 @@ cat >"$work/named.txt" <<'T'
 198.18.1.10, other.lab.example, vhost, 995
 198.18.1.10, , vhost, 110
 T
-"$bin" probe -f json -i "$work/named.txt" -o "$work/named.jsonl" --source-ip 198.18.1.200
+"$bin" probe --allow-reserved 198.18.0.0/15 \
+  -f json -i "$work/named.txt" -o "$work/named.jsonl" --source-ip 198.18.1.200
 cat >"$work/expect_named.txt" <<'E'
 198.18.1.10 143 outcome=starttls_ok domain=imap.sni.lab.example tls.certificate.subject.common_name=imap.sni.lab.example
 198.18.1.10 993 outcome=implicit_tls_ok domain=imap.sni.lab.example tls.certificate.subject.common_name=imap.sni.lab.example
