@@ -39,8 +39,9 @@ absl::StatusOr<Ipv4Range> ParseIpv4Range(std::string_view text) {
     std::string_view len_text = text.substr(slash + 1);
     int len = 0;
     bool ok = !len_text.empty() && len_text.size() <= 2;
-    for (char c : len_text) {
-      if (c < '0' || c > '9') ok = false;
+    for (size_t i = 0; ok && i < len_text.size(); ++i) {
+      const char c = len_text[i];
+      ok = c >= '0' && c <= '9';
       len = len * 10 + (c - '0');
     }
     if (!base.ok() || !ok || len > 32) {
