@@ -30,7 +30,7 @@ absl::StatusOr<uint32_t> ParseIpv4(std::string_view text) {
     if (i >= text.size() || text[i] != '.') break;
     ++i;
   }
-  return absl::InvalidArgumentError(StrCat("'", text, "' is not an IPv4 address"));
+  return absl::InvalidArgumentError(StrCat(Quote(text), " is not an IPv4 address"));
 }
 
 absl::StatusOr<Ipv4Range> ParseIpv4Range(std::string_view text) {
@@ -46,7 +46,7 @@ absl::StatusOr<Ipv4Range> ParseIpv4Range(std::string_view text) {
     }
     if (!base.ok() || !ok || len > 32) {
       return absl::InvalidArgumentError(
-          StrCat("'", text, "' is not an IPv4 CIDR block (a.b.c.d/0-32)"));
+          StrCat(Quote(text), " is not an IPv4 CIDR block (a.b.c.d/0-32)"));
     }
     const uint32_t mask = len == 0 ? 0 : ~uint32_t{0} << (32 - len);
     return Ipv4Range{*base & mask, (*base & mask) | ~mask};
@@ -56,18 +56,18 @@ absl::StatusOr<Ipv4Range> ParseIpv4Range(std::string_view text) {
     auto last = ParseIpv4(text.substr(dash + 1));
     if (!first.ok() || !last.ok()) {
       return absl::InvalidArgumentError(
-          StrCat("'", text, "' is not an IPv4 range (a.b.c.d-e.f.g.h)"));
+          StrCat(Quote(text), " is not an IPv4 range (a.b.c.d-e.f.g.h)"));
     }
     if (*first > *last) {
       return absl::InvalidArgumentError(
-          StrCat("'", text, "' is an empty range: its first address is after its last"));
+          StrCat(Quote(text), " is an empty range: its first address is after its last"));
     }
     return Ipv4Range{*first, *last};
   }
   auto single = ParseIpv4(text);
   if (!single.ok()) {
     return absl::InvalidArgumentError(
-        StrCat("'", text, "' is not an IPv4 address, CIDR block or range"));
+        StrCat(Quote(text), " is not an IPv4 address, CIDR block or range"));
   }
   return Ipv4Range{*single, *single};
 }
