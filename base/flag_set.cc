@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
@@ -81,12 +82,24 @@ void FlagSet::Uint32(std::string_view names, std::string value_name, std::string
   });
 }
 
+namespace {
+
+// 0.5 as "0.5", 1e6 as "1000000" (not "1000000.0").
+std::string NumberText(double x) {
+  if (x == std::floor(x) && std::fabs(x) < 1e15) return StrCat(static_cast<int64_t>(x));
+  return StrCat(x);
+}
+
+}  // namespace
+
 void FlagSet::Double(std::string_view names, std::string value_name, std::string help,
-                     double* out) {
-  Add(names, std::move(value_name), std::move(help), StrCat(*out), [out](std::string_view v) {
+                     double* out, double min, double max) {
+  Add(names, std::move(value_name), std::move(help), StrCat(*out), [=](std::string_view v) {
     double value = 0;
-    if (!absl::SimpleAtod(ToAbsl(v), &value)) {
-      return absl::InvalidArgumentError(StrCat(Quote(v), " is not a number"));
+    if (!absl::SimpleAtod(ToAbsl(v), &value) || !std::isfinite(value) || value < min ||
+        value > max) {
+      return absl::InvalidArgumentError(
+          StrCat(Quote(v), " is not a number from ", NumberText(min), " to ", NumberText(max)));
     }
     *out = value;
     return absl::OkStatus();
