@@ -11,9 +11,9 @@ namespace mailsweep::probes {
 class Pop3Dialect final : public Dialect {
  public:
   bool GreetingPlausible(std::string_view head) const override;
-  Action OnLine(Session& s, std::string_view line, bool* have_action) const override;
-  std::string_view CapsCommand(Session& s) const override;
-  std::string_view StartTlsCommand(Session& s) const override;
+  Action OnLine(Conversation& c, std::string_view line, bool* have_action) const override;
+  std::string_view CapsCommand(Conversation& c) const override;
+  std::string_view StartTlsCommand(Conversation& c) const override;
   std::string_view InjectedCommand() const override;
   bool ReadCapabilities(results::ProbeRecord* record) const override;
   std::string_view Quit() const override;

@@ -12,17 +12,17 @@ namespace mailsweep::probes {
 class SmtpDialect final : public Dialect {
  public:
   bool GreetingPlausible(std::string_view head) const override;
-  Action OnLine(Session& s, std::string_view line, bool* have_action) const override;
-  std::string_view CapsCommand(Session& s) const override;
-  std::string_view StartTlsCommand(Session& s) const override;
+  Action OnLine(Conversation& c, std::string_view line, bool* have_action) const override;
+  std::string_view CapsCommand(Conversation& c) const override;
+  std::string_view StartTlsCommand(Conversation& c) const override;
   std::string_view InjectedCommand() const override;
   bool ReadCapabilities(results::ProbeRecord* record) const override;
   std::string_view Quit() const override;
 
  private:
-  static Action AfterEhlo(Session& s, int code);
-  static Action SendHelo(Session& s);
-  static std::string_view NamedCommand(Session& s, std::string_view verb);
+  static Action AfterEhlo(Conversation& c, int code);
+  static Action SendHelo(Conversation& c);
+  static std::string_view NamedCommand(Conversation& c, std::string_view verb);
 };
 
 }  // namespace mailsweep::probes
