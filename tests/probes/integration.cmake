@@ -30,6 +30,7 @@ set_tests_properties("probes: probe -c 1 waits for slow targets; --drain-timeout
 file(GLOB probes_protocol_tests CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/*/*_test.cc)
 target_sources(probes_test PRIVATE ${CMAKE_CURRENT_LIST_DIR}/session_harness.cc
                                    ${CMAKE_CURRENT_LIST_DIR}/transcript.cc
+                                   ${CMAKE_CURRENT_LIST_DIR}/test_certificates.cc
                                    ${probes_protocol_tests})
 target_compile_definitions(probes_test PRIVATE
                            MAILSWEEP_PROBES_TRANSCRIPTS_DIR="${CMAKE_CURRENT_LIST_DIR}/transcripts")
