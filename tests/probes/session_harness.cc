@@ -7,6 +7,20 @@ namespace mailsweep::probes::testing {
 
 const std::vector<std::vector<size_t>> kSplits = {{0}, {1}, {2}, {3, 1, 5}, {7}, {13, 1, 2}};
 
+namespace {
+
+results::ProbeRecord RecordFor(uint16_t port) {
+  results::ProbeRecord rec;
+  rec.port = port;
+  rec.tls_mode = results::TlsModeForPort(port);
+  return rec;
+}
+
+}  // namespace
+
+Stepped::Stepped(uint16_t port, const SessionOptions& options)
+    : rec(RecordFor(port)), opt(options), session(&rec, &opt) {}
+
 Run Play(uint16_t port, const std::vector<Turn>& turns, const std::vector<size_t>& split,
          SessionOptions opt) {
   Run run;

@@ -39,6 +39,21 @@ Run Play(uint16_t port, const std::vector<Turn>& turns, const std::vector<size_t
 // Runs the transcript under every split and checks the outcomes agree; returns the first.
 Run PlayAll(uint16_t port, const std::vector<Turn>& turns, SessionOptions opt = {});
 
+// A session on `port` (TLS mode from the port) driven call by call, for the cases a transcript
+// cannot express: timeouts, closes, the injection window. The session borrows `rec` and `opt`,
+// so a Stepped neither copies nor moves. Example:
+//   Stepped t(110);
+//   auto& [rec, opt, s] = t;
+//   s.Start(); ... CHECK(rec.outcome == ...);
+struct Stepped {
+  explicit Stepped(uint16_t port, const SessionOptions& options = {});
+  Stepped(const Stepped&) = delete;
+  Stepped& operator=(const Stepped&) = delete;
+  results::ProbeRecord rec;
+  SessionOptions opt;
+  Session session;
+};
+
 inline bool Has(const results::ProbeRecord& r, uint32_t flag) { return (r.flags & flag) != 0; }
 
 }  // namespace mailsweep::probes::testing

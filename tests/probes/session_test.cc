@@ -5,27 +5,25 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/probes/session_harness.h"
+
 namespace mailsweep::probes {
 namespace {
 
 using results::ProbeOutcome;
-using results::ProbeRecord;
+using testing::Stepped;
 
 TEST_CASE("SilentServerIsNoGreeting") {
-  ProbeRecord rec;
-  rec.port = 143;
-  SessionOptions opt;
-  Session s(&rec, &opt);
+  Stepped t(143);
+  auto& [rec, opt, s] = t;
   REQUIRE(s.Start().step == Step::kWait);
   REQUIRE(s.OnTimeout().step == Step::kDone);
   CHECK(rec.outcome == ProbeOutcome::kNoGreeting);
 }
 
 TEST_CASE("PartialGreetingThenTimeoutIsNoGreeting") {
-  ProbeRecord rec;
-  rec.port = 110;
-  SessionOptions opt;
-  Session s(&rec, &opt);
+  Stepped t(110);
+  auto& [rec, opt, s] = t;
   s.Start();
   REQUIRE(s.OnBytes("+O").step == Step::kWait);
   REQUIRE(s.OnTimeout().step == Step::kDone);
@@ -33,10 +31,8 @@ TEST_CASE("PartialGreetingThenTimeoutIsNoGreeting") {
 }
 
 TEST_CASE("SilenceAfterCommandIsIoTimeout") {
-  ProbeRecord rec;
-  rec.port = 25;
-  SessionOptions opt;
-  Session s(&rec, &opt);
+  Stepped t(25);
+  auto& [rec, opt, s] = t;
   s.Start();
   REQUIRE(s.OnBytes("220 hi\r\n").step == Step::kSend);
   REQUIRE(s.OnTimeout().step == Step::kDone);
@@ -44,10 +40,8 @@ TEST_CASE("SilenceAfterCommandIsIoTimeout") {
 }
 
 TEST_CASE("CloseMidReplyIsProtocolError") {
-  ProbeRecord rec;
-  rec.port = 110;
-  SessionOptions opt;
-  Session s(&rec, &opt);
+  Stepped t(110);
+  auto& [rec, opt, s] = t;
   s.Start();
   s.OnBytes("+OK hi\r\n");
   REQUIRE(s.OnBytes("+OK\r\nUSER\r\nTO").step == Step::kWait);
@@ -56,21 +50,16 @@ TEST_CASE("CloseMidReplyIsProtocolError") {
 }
 
 TEST_CASE("CloseBeforeGreetingIsReset") {
-  ProbeRecord rec;
-  rec.port = 110;
-  SessionOptions opt;
-  Session s(&rec, &opt);
+  Stepped t(110);
+  auto& [rec, opt, s] = t;
   s.Start();
   REQUIRE(s.OnClosed().step == Step::kDone);
   CHECK(rec.outcome == ProbeOutcome::kConnectionReset);
 }
 
 TEST_CASE("CloseDuringHandshakeIsHandshakeFailure") {
-  ProbeRecord rec;
-  rec.port = 993;
-  rec.tls_mode = results::TlsMode::kImplicit;
-  SessionOptions opt;
-  Session s(&rec, &opt);
+  Stepped t(993);
+  auto& [rec, opt, s] = t;
   REQUIRE(s.Start().step == Step::kStartTls);
   REQUIRE(s.OnClosed().step == Step::kDone);
   CHECK(rec.outcome == ProbeOutcome::kImplicitTlsFailed);
@@ -78,10 +67,8 @@ TEST_CASE("CloseDuringHandshakeIsHandshakeFailure") {
 }
 
 TEST_CASE("UnknownPortIsNotThisProtocol") {
-  ProbeRecord rec;
-  rec.port = 80;
-  SessionOptions opt;
-  Session s(&rec, &opt);
+  Stepped t(80);
+  auto& [rec, opt, s] = t;
   REQUIRE(s.Start().step == Step::kDone);
   CHECK(rec.outcome == ProbeOutcome::kNotThisProtocol);
 }

@@ -4,23 +4,22 @@
 #include <catch2/catch.hpp>
 
 #include "probes/session.h"
+#include "tests/probes/session_harness.h"
 #include "tests/probes/transcript.h"
 
 namespace mailsweep::probes {
 namespace {
 
 using results::ProbeOutcome;
-using results::ProbeRecord;
+using testing::Stepped;
 
 // Every transcripts/imap/*.txt is a test case of its own.
 const bool kTranscriptsRegistered = testing::RegisterTranscripts("imap");
 
 TEST_CASE("ImapByeInsideCapabilityThenCloseIsServiceUnavailable") {
   // The BYE decides; the close that follows changes nothing.
-  ProbeRecord rec;
-  rec.port = 143;
-  SessionOptions opt;
-  Session s(&rec, &opt);
+  Stepped t(143);
+  auto& [rec, opt, s] = t;
   s.Start();
   s.OnBytes("* OK hi\r\n");
   REQUIRE(s.OnBytes("* BYE going away\r\n").step == Step::kDone);
@@ -29,10 +28,8 @@ TEST_CASE("ImapByeInsideCapabilityThenCloseIsServiceUnavailable") {
 }
 
 TEST_CASE("ImapCloseInsideUnfinishedByeLineIsProtocolError") {
-  ProbeRecord rec;
-  rec.port = 143;
-  SessionOptions opt;
-  Session s(&rec, &opt);
+  Stepped t(143);
+  auto& [rec, opt, s] = t;
   s.Start();
   s.OnBytes("* OK hi\r\n");
   REQUIRE(s.OnBytes("* BYE going aw").step == Step::kWait);

@@ -13,22 +13,19 @@ namespace mailsweep::probes {
 namespace {
 
 using results::ProbeOutcome;
-using results::ProbeRecord;
 using testing::Has;
 using testing::Play;
 using testing::PlayAll;
 using testing::Run;
+using testing::Stepped;
 
 // Every transcripts/pop3/*.txt is a test case of its own.
 const bool kTranscriptsRegistered = testing::RegisterTranscripts("pop3");
 
 TEST_CASE("Pop3PlaintextAfterStlsReplyIsRecordedAndDropped") {
   // Whole answer in one chunk: the extra line must not reach TLS.
-  ProbeRecord rec;
-  rec.port = 110;
-  rec.protocol = results::Protocol::kPop3;
-  SessionOptions opt;
-  Session s(&rec, &opt);
+  Stepped t(110);
+  auto& [rec, opt, s] = t;
   s.Start();
   REQUIRE(s.OnBytes("+OK ready\r\n").step == Step::kSend);
   REQUIRE(s.OnBytes("+OK\r\nSTLS\r\n.\r\n").step == Step::kSend);
@@ -41,11 +38,10 @@ TEST_CASE("Pop3PlaintextAfterStlsReplyIsRecordedAndDropped") {
 }
 
 TEST_CASE("Pop3InjectionAnsweredInsideTlsIsVulnerable") {
-  SessionOptions opt;
-  opt.injection_check = true;
-  ProbeRecord rec;
-  rec.port = 110;
-  Session s(&rec, &opt);
+  SessionOptions options;
+  options.injection_check = true;
+  Stepped t(110, options);
+  auto& [rec, opt, s] = t;
   s.Start();
   s.OnBytes("+OK ready\r\n");
   s.OnBytes("+OK\r\nSTLS\r\n.\r\n");
@@ -66,11 +62,10 @@ TEST_CASE("Pop3InjectionAnsweredInsideTlsIsVulnerable") {
 }
 
 TEST_CASE("Pop3InjectionSentInOneSegmentAndSilenceIsSafe") {
-  SessionOptions opt;
-  opt.injection_check = true;
-  ProbeRecord rec;
-  rec.port = 110;
-  Session s(&rec, &opt);
+  SessionOptions options;
+  options.injection_check = true;
+  Stepped t(110, options);
+  auto& [rec, opt, s] = t;
   s.Start();
   s.OnBytes("+OK ready\r\n");
   Action a = s.OnBytes("+OK\r\nSTLS\r\n.\r\n");

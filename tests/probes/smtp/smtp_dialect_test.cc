@@ -13,11 +13,11 @@ namespace mailsweep::probes {
 namespace {
 
 using results::ProbeOutcome;
-using results::ProbeRecord;
 using testing::Has;
 using testing::Play;
 using testing::PlayAll;
 using testing::Run;
+using testing::Stepped;
 
 // Every transcripts/smtp/*.txt is a test case of its own.
 const bool kTranscriptsRegistered = testing::RegisterTranscripts("smtp");
@@ -72,10 +72,8 @@ TEST_CASE("SmtpGreetingEndingInAnEndlessLineKeepsFirstBytes") {
 }
 
 TEST_CASE("SmtpSilenceAfterHeloIsIoTimeout") {
-  ProbeRecord rec;
-  rec.port = 25;
-  SessionOptions opt;
-  Session s(&rec, &opt);
+  Stepped t(25);
+  auto& [rec, opt, s] = t;
   s.Start();
   REQUIRE(s.OnBytes("220 hi\r\n").step == Step::kSend);
   Action a = s.OnBytes("500 what?\r\n");
