@@ -3,7 +3,7 @@
 // say STARTTLS and a plaintext login are offered, and how to say goodbye. The Session (session.h)
 // runs the shared machine (greeting -> capabilities -> STARTTLS -> TLS -> capabilities again) and
 // asks its dialect at each of these points. Adding a protocol means adding a folder with a
-// Dialect and a line in Dialect::For().
+// Dialect and a line in DialectFor() (dialect_registry.h).
 //
 // Dialects are stateless constants shared by every session and thread; the state they read and
 // change is the session's, passed in as the narrow Conversation (conversation.h), never the
@@ -21,9 +21,6 @@ namespace mailsweep::probes {
 class Dialect {
  public:
   virtual ~Dialect() = default;
-
-  // The dialect of `protocol`; nullptr for Protocol::kUnknown.
-  static const Dialect* For(results::Protocol protocol);
 
   // Whether `head`, the greeting's first bytes so far (at least one), can begin a greeting.
   virtual bool GreetingPlausible(std::string_view head) const = 0;

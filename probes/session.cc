@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "probes/dialect.h"
+#include "probes/dialect_registry.h"
 #include "probes/words.h"
 
 namespace mailsweep::probes {
@@ -17,7 +18,7 @@ using results::Protocol;
 Session::Session(results::ProbeRecord* record, const SessionOptions* options)
     : rec_(record), opt_(options), lines_(options->max_line) {
   if (rec_->protocol == Protocol::kUnknown) rec_->protocol = results::ProtocolForPort(rec_->port);
-  dialect_ = Dialect::For(rec_->protocol);
+  dialect_ = DialectFor(rec_->protocol);
   implicit_ = rec_->tls_mode == results::TlsMode::kImplicit;
 }
 

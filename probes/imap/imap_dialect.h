@@ -1,6 +1,6 @@
 // IMAP (RFC 3501; STARTTLS, LOGINDISABLED) as the Session speaks it: "* OK" greeting (its
 // [CAPABILITY ...] response code spares the command), tagged CAPABILITY and STARTTLS, BYE as a
-// refusal, LOGOUT. Used through Dialect::For(Protocol::kImap); stateless (tags are the session's).
+// refusal, LOGOUT. Used through DialectFor(Protocol::kImap); stateless (tags are the session's).
 #ifndef MAILSWEEP_PROBES_IMAP_IMAP_DIALECT_H_
 #define MAILSWEEP_PROBES_IMAP_IMAP_DIALECT_H_
 

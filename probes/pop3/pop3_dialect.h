@@ -1,6 +1,6 @@
 // POP3 (RFC 1939, CAPA and STLS from RFC 2449 and 2595, response codes from RFC 3206) as the
 // Session speaks it: "+OK"/"-ERR" greeting, CAPA (a dot-ended list; SASL mechanisms on its SASL
-// line), STLS, QUIT. Used through Dialect::For(Protocol::kPop3); stateless.
+// line), STLS, QUIT. Used through DialectFor(Protocol::kPop3); stateless.
 #ifndef MAILSWEEP_PROBES_POP3_POP3_DIALECT_H_
 #define MAILSWEEP_PROBES_POP3_POP3_DIALECT_H_
 

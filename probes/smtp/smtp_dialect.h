@@ -1,7 +1,7 @@
 // SMTP (RFC 5321; STARTTLS from RFC 3207) as the Session speaks it: a "220" greeting, EHLO with
 // the session's name (HELO when EHLO draws 500/502, flag kHeloFallback), STARTTLS, QUIT; replies
 // read whole (multi-line "250-") and by their code, so that a 4xx/5xx refusal is never taken for
-// a server without STARTTLS. Used through Dialect::For(Protocol::kSmtp); stateless.
+// a server without STARTTLS. Used through DialectFor(Protocol::kSmtp); stateless.
 #ifndef MAILSWEEP_PROBES_SMTP_SMTP_DIALECT_H_
 #define MAILSWEEP_PROBES_SMTP_SMTP_DIALECT_H_
 
