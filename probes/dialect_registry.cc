@@ -1,4 +1,4 @@
-#include "probes/dialect.h"
+#include "probes/dialect_registry.h"
 
 #include "probes/imap/imap_dialect.h"
 #include "probes/pop3/pop3_dialect.h"
@@ -6,7 +6,7 @@
 
 namespace mailsweep::probes {
 
-const Dialect* Dialect::For(results::Protocol protocol) {
+const Dialect* DialectFor(results::Protocol protocol) {
   // Stateless constants, built once (thread-safe static initialisation) and never changed.
   static const Pop3Dialect kPop3;
   static const ImapDialect kImap;
