@@ -1,7 +1,8 @@
 // libFuzzer target for probes::Session: arbitrary server bytes in arbitrary splits, for each
 // protocol and TLS mode, with TLS "established" whenever the session asks for it. Checks the
-// bounds every record must respect and that every conversation ends.
-//   cmake -DMAILSWEEP_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ ... && ./session_fuzz -max_total_time=60
+// bounds every record must respect and that every conversation ends. Input: a byte choosing the
+// port (and so the dialect), a byte of options, then chunks of server bytes, each led by a byte
+// that sets its length; corpus/session/ holds the transcripts of tests/probes/transcripts/ so.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
