@@ -6,16 +6,18 @@
 
 #include <algorithm>
 #include <charconv>
-#include <fstream>
-#include <sstream>
 
 #include "absl/container/flat_hash_map.h"
+#include "base/read_file.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "base/text_format.h"
 
 namespace mailsweep::results {
 namespace {
+
+// ip-location-db's IPv4 country CSV is ~10 MB, its ASN CSV ~20 MB.
+constexpr uint64_t kMaxCsvBytes = uint64_t{1} << 30;
 
 bool ParseIpv4(std::string_view s, uint32_t* out) {
   char buf[INET_ADDRSTRLEN];
@@ -71,6 +73,11 @@ absl::Status ParseRanges(std::string_view text, std::string_view name, Add add) 
 
 template <typename Range>
 absl::Status SortAndCheck(std::vector<Range>* ranges, std::string_view name) {
+  if (ranges->empty()) {
+    return absl::InvalidArgumentError(
+        StrCat(name, ": no IPv4 ranges in it; a database is a .mmdb file or CSV lines "
+                     "first_ip,last_ip,value"));
+  }
   std::sort(ranges->begin(), ranges->end(),
             [](const Range& x, const Range& y) { return x.first < y.first; });
   for (size_t i = 1; i < ranges->size(); ++i) {
@@ -335,16 +342,15 @@ absl::StatusOr<std::unique_ptr<GeoDb>> GeoDb::OpenMmdb(const std::string& path) 
   MAILSWEEP_RETURN_IF_ERROR(file.Open());
   std::vector<RangeGeo::Range> ranges;
   MAILSWEEP_RETURN_IF_ERROR(file.Flatten(CountryOf, &ranges));
+  MAILSWEEP_RETURN_IF_ERROR(SortAndCheck(&ranges, path));
   return std::unique_ptr<GeoDb>(std::make_unique<RangeGeo>(
       StrCat(path, " (MaxMind DB ", file.database_type()), std::move(ranges)));
 }
 
 absl::StatusOr<std::unique_ptr<GeoDb>> GeoDb::OpenCsv(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(StrCat(path, ": cannot open"));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return FromCsvText(ss.str(), path);
+  auto text = ReadWholeFile(path, kMaxCsvBytes);
+  if (!text.ok()) return text.status();
+  return FromCsvText(*text, path);
 }
 
 absl::StatusOr<std::unique_ptr<GeoDb>> GeoDb::FromCsvText(std::string_view text,
@@ -381,13 +387,12 @@ absl::StatusOr<std::unique_ptr<AsnDb>> AsnDb::Open(const std::string& path) {
     MAILSWEEP_RETURN_IF_ERROR(file.Open());
     std::vector<RangeAsn::Range> ranges;
     MAILSWEEP_RETURN_IF_ERROR(file.Flatten(AsnOf, &ranges));
+    MAILSWEEP_RETURN_IF_ERROR(SortAndCheck(&ranges, path));
     return std::unique_ptr<AsnDb>(std::make_unique<RangeAsn>(std::move(ranges)));
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(StrCat(path, ": cannot open"));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return FromCsvText(ss.str(), path);
+  auto text = ReadWholeFile(path, kMaxCsvBytes);
+  if (!text.ok()) return text.status();
+  return FromCsvText(*text, path);
 }
 
 }  // namespace mailsweep::results
