@@ -85,5 +85,26 @@ TEST_CASE("Malformed and missing checkpoints are reported with path and line") {
   unlink(path.c_str());
 }
 
+TEST_CASE("A junk checkpoint is refused without echoing its bytes; a huge one is not read") {
+  const std::string path = TempPath();
+  std::string junk = "\x7f" "ELF\x02\x01\x01";
+  junk += std::string(5000, '\x90');
+  std::ofstream(path, std::ios::binary) << junk;
+  auto bad = Checkpoint::Load(path);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().code() == absl::StatusCode::kDataLoss);
+  const std::string message(bad.status().message());
+  CHECK(message.size() < 400);
+  for (char c : message) CHECK((c >= 0x20 && c < 0x7f));  // printable only
+
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << std::string(100000, '#');
+  auto huge = Checkpoint::Load(path);
+  REQUIRE_FALSE(huge.ok());
+  CHECK(huge.status().message().find("larger than") != absl::string_view::npos);
+  unlink(path.c_str());
+
+  CHECK_FALSE(Checkpoint::Load("/tmp").ok());  // a directory
+}
+
 }  // namespace
 }  // namespace mailsweep::engine
