@@ -16,16 +16,16 @@ void BeginRecord(const ProbeTarget& t, const std::string& sni, results::ProbeRec
   r->protocol = results::ProtocolForPort(t.port);
   r->tls_mode = results::TlsModeForPort(t.port);
   r->attempts = static_cast<uint8_t>(t.attempt + 1);
-  if (t.name != nullptr) {
-    r->domain = t.name;
+  if (!t.name.empty()) {
+    r->domain = t.name.get();
   } else {
     r->domain = sni;
   }
 }
 
 ProbeTarget NextAttempt(const results::ProbeRecord& r, const std::string& sni, uint8_t attempt) {
-  ProbeTarget t{r.address, r.port, nullptr, attempt};
-  if (r.domain != sni) t.name = NewTargetName(r.domain);
+  ProbeTarget t{r.address, r.port, TargetName(), attempt};
+  if (r.domain != sni) t.name = TargetName(r.domain);
   return t;
 }
 

@@ -67,8 +67,12 @@ ProberLoop::~ProberLoop() {
   if (epoll_fd_ >= 0) close(epoll_fd_);
 }
 
-bool ProberLoop::Submit(const ProbeTarget& t) {
-  if (!queue_.TryPush(t)) return false;
+bool ProberLoop::Submit(ProbeTarget& t) {
+  char* name = t.name.release();
+  if (!queue_.TryPush({t.address, t.port, t.attempt, name})) {
+    t.name = TargetName::Adopt(name);
+    return false;
+  }
   counters_.submitted.fetch_add(1, std::memory_order_relaxed);
   if (sleeping_.exchange(false, std::memory_order_seq_cst)) Wake();
   return true;
@@ -184,12 +188,14 @@ bool ProberLoop::NextTarget(ProbeTarget* t) {
     } else if (retries_.PopDue(MonotonicMs(), t)) {
     } else if (retries_.PopLocal(t)) {
       counters_.retrying.store(retries_.local_waiting(), std::memory_order_release);
-    } else if (caps_.held() >= max_connections_ || !queue_.TryPop(t)) {
+    } else if (QueuedTarget q; caps_.held() < max_connections_ && queue_.TryPop(&q)) {
+      *t = ProbeTarget{q.address, q.port, TargetName::Adopt(q.name), q.attempt};
+    } else {
       PublishWaiting();
       return false;
     }
     if (caps_.Allow(t->address)) break;
-    caps_.Hold(*t);
+    caps_.Hold(std::move(*t));
   }
   PublishWaiting();
   return true;
@@ -215,7 +221,7 @@ bool ProberLoop::StartTargets() {
     ProbeTarget t;
     if (!NextTarget(&t)) return false;
     control_.Spend(now_us);
-    StartOne(t);
+    StartOne(std::move(t));
   }
   return false;
 }
@@ -227,7 +233,7 @@ void ProberLoop::RetryLater(Conn& c, uint64_t now_ms) {
   ProbeTarget t =
       NextAttempt(c.record, options_->sni, static_cast<uint8_t>(c.record.attempts - 1));
   Release(c);
-  const uint64_t given_up = retries_.AddLocalFailure(t, in_flight_ == 0, now_ms);
+  const uint64_t given_up = retries_.AddLocalFailure(std::move(t), in_flight_ == 0, now_ms);
   if (given_up > 0) counters_.unprobed.fetch_add(given_up, std::memory_order_relaxed);
   counters_.retrying.store(retries_.local_waiting(), std::memory_order_release);
 }
@@ -252,8 +258,7 @@ void ProberLoop::StartOne(ProbeTarget t) {
   c.greeting_due_ms = 0;
   c.tls.reset();
   c.pending_out.clear();
-  BeginRecord(t, options_->sni, &c.record);
-  FreeTargetName(t.name);  // the target is consumed; RetryLater makes a new one
+  BeginRecord(t, options_->sni, &c.record);  // t's name is freed with t; retries make anew
   c.session.emplace(&c.record, &options_->session);
   ++in_flight_;
   caps_.Opened(t.address);
@@ -395,9 +400,9 @@ void ProberLoop::AbortAll() {
 }
 
 void ProberLoop::DropQueued() {
-  ProbeTarget t;
-  while (queue_.TryPop(&t)) {
-    FreeTargetName(t.name);
+  QueuedTarget q;
+  while (queue_.TryPop(&q)) {
+    TargetName::Adopt(q.name);  // the temporary frees the name
     counters_.abandoned.fetch_add(1, std::memory_order_relaxed);
   }
   counters_.abandoned.fetch_add(retries_.DropAll() + caps_.DropAll(), std::memory_order_relaxed);

@@ -76,7 +76,9 @@ class ProberLoop {
 
   void Run() noexcept;  // until RequestStop(); then ends what is in flight and returns
 
-  [[nodiscard]] bool Submit(const ProbeTarget& t);  // any thread; false: full, t not taken
+  // Any thread. True: queued, the name is the loop's (t.name left empty); false: the queue is
+  // full and t is as it was.
+  [[nodiscard]] bool Submit(ProbeTarget& t);
   void RequestStop();                 // any thread
   void AbandonQueued() {              // any thread: start nothing more, drop what waits
     abandon_queued_.store(true, std::memory_order_release);
@@ -99,6 +101,14 @@ class ProberLoop {
 
  private:
   using Conn = Connection;
+  // A ProbeTarget as the hand-off queue carries it: trivially copyable, its name a raw string
+  // that TargetName::release() gave up and the popping loop thread adopts (or null).
+  struct QueuedTarget {
+    uint32_t address;
+    uint16_t port;
+    uint8_t attempt;
+    char* name;
+  };
   ProberLoop(const ProberOptions* options, const probes::TlsContext* tls,
              std::unique_ptr<results::RecordSink> sink, uint32_t max_connections,
              double connect_rate);
@@ -114,7 +124,7 @@ class ProberLoop {
   void PublishControl();        // the start rate and window, to the counters
   bool HaveStartable(uint64_t now_ms) const;  // a target waits that could start now
   void PublishWaiting();
-  void StartOne(ProbeTarget t);  // consumes t: its name moves into the record
+  void StartOne(ProbeTarget t);  // consumes t: its name is copied into the record
   void RetryLater(Conn& c, uint64_t now_ms);
   void DropQueued();  // frees and counts as abandoned what is queued or waiting to be retried
   void OnEvent(uint64_t data, uint32_t events);
@@ -147,7 +157,7 @@ class ProberLoop {
 
   int epoll_fd_ = -1;
   int event_fd_ = -1;
-  HandoffQueue<ProbeTarget> queue_;
+  HandoffQueue<QueuedTarget> queue_;
   std::thread::id loop_thread_;  // the thread in Run(), once it runs
   std::atomic<bool> sleeping_{false};
   std::atomic<bool> stop_{false};

@@ -29,13 +29,11 @@ uint64_t RetrySchedule::AddLocalFailure(ProbeTarget t, bool nothing_open, uint64
   // commands report them as not probed.
   if (nothing_open && ++failures_while_idle_ >= kGiveUpAfter) {
     const uint64_t given_up = 1 + local_.size();
-    FreeTargetName(t.name);
-    for (ProbeTarget& r : local_) FreeTargetName(r.name);
-    local_.clear();
+    local_.clear();  // t and the waiting targets go with their names
     failures_while_idle_ = 0;
     return given_up;
   }
-  local_.push_front(t);
+  local_.push_front(std::move(t));
   hold_ = true;
   hold_until_ms_ = now_ms + kRetryPauseMs;
   return 0;
@@ -43,23 +41,21 @@ uint64_t RetrySchedule::AddLocalFailure(ProbeTarget t, bool nothing_open, uint64
 
 bool RetrySchedule::PopDue(uint64_t now_ms, ProbeTarget* t) {
   if (!HasDue(now_ms)) return false;
-  *t = due_.front().second;
+  *t = std::move(due_.front().second);
   due_.pop_front();
   return true;
 }
 
 bool RetrySchedule::PopLocal(ProbeTarget* t) {
   if (local_.empty()) return false;
-  *t = local_.front();
+  *t = std::move(local_.front());
   local_.pop_front();
   return true;
 }
 
 uint64_t RetrySchedule::DropAll() {
   const uint64_t n = local_.size() + due_.size();
-  for (ProbeTarget& r : local_) FreeTargetName(r.name);
-  local_.clear();
-  for (auto& [due, r] : due_) FreeTargetName(r.name);
+  local_.clear();  // with their names
   due_.clear();
   return n;
 }

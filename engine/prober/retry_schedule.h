@@ -46,7 +46,7 @@ class RetrySchedule {
   }
 
   // A transient outcome's next attempt, due at `due_ms`.
-  void AddTransient(ProbeTarget t, uint64_t due_ms) { due_.emplace_back(due_ms, t); }
+  void AddTransient(ProbeTarget t, uint64_t due_ms) { due_.emplace_back(due_ms, std::move(t)); }
   // The earliest transient retry's due time, if any waits.
   bool next_due(uint64_t* due_ms) const {
     if (due_.empty()) return false;

@@ -77,13 +77,19 @@ TEST_CASE("TimerWheelPastDeadlineFiresOnNextAdvance") {
   CHECK(n == 1);
 }
 
+// What a prober loop's queue carries: a trivially copyable (address, port) and more.
+struct Item {
+  uint32_t address;
+  uint16_t port;
+};
+
 TEST_CASE("HandoffQueueIsBoundedAndFifo") {
-  HandoffQueue<ProbeTarget> q(4);
+  HandoffQueue<Item> q(4);
   CHECK(q.capacity() == 4);
   for (uint32_t i = 0; i < 4; ++i) CHECK(q.TryPush({i, 110}));
   CHECK_FALSE(q.TryPush({9, 110}));
   CHECK(q.ApproxSize() == 4);
-  ProbeTarget t;
+  Item t;
   for (uint32_t i = 0; i < 4; ++i) {
     REQUIRE(q.TryPop(&t));
     CHECK(t.address == i);
@@ -92,7 +98,7 @@ TEST_CASE("HandoffQueueIsBoundedAndFifo") {
 }
 
 TEST_CASE("HandoffQueueManyProducersLoseNothing") {
-  HandoffQueue<ProbeTarget> q(1024);
+  HandoffQueue<Item> q(1024);
   constexpr uint32_t kPerThread = 20000;
   std::vector<std::thread> producers;
   for (uint32_t p = 0; p < 3; ++p) {
@@ -103,7 +109,7 @@ TEST_CASE("HandoffQueueManyProducersLoseNothing") {
     });
   }
   std::set<uint32_t> seen;
-  ProbeTarget t;
+  Item t;
   while (seen.size() < 3 * kPerThread) {
     if (q.TryPop(&t)) {
       CHECK(seen.insert(t.address).second);
@@ -115,17 +121,8 @@ TEST_CASE("HandoffQueueManyProducersLoseNothing") {
   CHECK(seen.size() == 3 * kPerThread);
 }
 
-// Targets whose names the test owns (freed at the end of the test).
-struct Targets : std::vector<ProbeTarget> {
-  Targets() = default;
-  Targets(Targets&&) = default;
-  ~Targets() {
-    for (ProbeTarget& t : *this) FreeTargetName(t.name);
-  }
-};
-
-Targets ReadAll(ProbeTargetReader* r, std::vector<std::string> lines) {
-  Targets out;
+std::vector<ProbeTarget> ReadAll(ProbeTargetReader* r, std::vector<std::string> lines) {
+  std::vector<ProbeTarget> out;
   for (const auto& l : lines) REQUIRE(r->ParseLine(l, &out).ok());
   return out;
 }
@@ -159,10 +156,10 @@ TEST_CASE("TargetReaderZgrab2Csv") {
   auto t = ReadAll(&r, {"198.18.0.9, mail.example.org, tag1, 995\n", "198.18.0.10, , , \n"});
   REQUIRE(t.size() == 2);
   CHECK(t[0].port == 995);
-  REQUIRE(t[0].name != nullptr);
-  CHECK(std::string(t[0].name) == "mail.example.org");
+  REQUIRE(!t[0].name.empty());
+  CHECK(std::string(t[0].name.get()) == "mail.example.org");
   CHECK(t[1].port == 143);
-  CHECK(t[1].name == nullptr);
+  CHECK(t[1].name.empty());
 }
 
 TEST_CASE("TargetReaderZgrab2ShortLines") {
@@ -171,13 +168,13 @@ TEST_CASE("TargetReaderZgrab2ShortLines") {
   auto t = ReadAll(&r, {"198.18.0.1, imap.example.org\n", "198.18.0.2, mail.example.org, tls\n",
                         "198.18.0.3,143\n"});
   REQUIRE(t.size() == 3);
-  CHECK(std::string(t[0].name) == "imap.example.org");
+  CHECK(std::string(t[0].name.get()) == "imap.example.org");
   CHECK(t[0].port == 993);
-  CHECK(std::string(t[1].name) == "mail.example.org");
+  CHECK(std::string(t[1].name.get()) == "mail.example.org");
   CHECK(t[1].port == 993);
-  CHECK(t[2].name == nullptr);
+  CHECK(t[2].name.empty());
   CHECK(t[2].port == 143);
-  Targets none;
+  std::vector<ProbeTarget> none;
   auto s = r.ParseLine(", mail.example.org, tls, 993", &none);  // ZGrab2 would resolve it
   CHECK_FALSE(s.ok());
   CHECK(std::string(s.message()).find("not resolved") != std::string::npos);
@@ -188,17 +185,17 @@ TEST_CASE("TargetReaderDomainColumnNamesEveryTargetOfTheLine") {
   auto t =
       ReadAll(&r, {"port,ip,domain\n", ",198.18.0.9,imap.example.org\n", "110,198.18.0.10,\n"});
   REQUIRE(t.size() == 3);
-  CHECK(std::string(t[0].name) == "imap.example.org");
-  CHECK(std::string(t[1].name) == "imap.example.org");
-  CHECK(t[0].name != t[1].name);  // each target owns its copy
+  CHECK(std::string(t[0].name.get()) == "imap.example.org");
+  CHECK(std::string(t[1].name.get()) == "imap.example.org");
+  CHECK(t[0].name.get() != t[1].name.get());  // each target owns its copy
   CHECK(t[1].port == 993);
   CHECK(t[2].port == 110);
-  CHECK(t[2].name == nullptr);
+  CHECK(t[2].name.empty());
 }
 
 TEST_CASE("TargetReaderRejectsNamesThatAreNotDnsNames") {
   ProbeTargetReader r({});
-  Targets out;
+  std::vector<ProbeTarget> out;
   for (const char* bad : {"198.18.0.1, 198.18.0.1, t, 993", "198.18.0.1, mail..example, t, 993",
                           "198.18.0.1, .example, t, 993", "198.18.0.1, ex ample, t, 993",
                           "198.18.0.1, m\xc3\xa4il.example, t, 993"}) {
@@ -213,12 +210,12 @@ TEST_CASE("TargetReaderRejectsNamesThatAreNotDnsNames") {
   CHECK(r.ParseLine("198.18.0.1, *.example, t, 993", &out).ok());
   CHECK(r.ParseLine("198.18.0.1, mx1.example.org., t, 25", &out).ok());  // as dig prints it
   REQUIRE(out.size() == 3);
-  CHECK(std::string(out[2].name) == "mx1.example.org");
+  CHECK(std::string(out[2].name.get()) == "mx1.example.org");
 }
 
 TEST_CASE("TargetReaderRejectsBadLinesAndSkipsIpv6") {
   ProbeTargetReader r({});
-  Targets out;
+  std::vector<ProbeTarget> out;
   CHECK_FALSE(r.ParseLine("198.18.0.1,70000", &out).ok());
   CHECK_FALSE(r.ParseLine("198.18.0.300,110", &out).ok());
   CHECK_FALSE(r.ParseLine("198.18.0.1", &out).ok());  // no port and no -p

@@ -167,7 +167,7 @@ class PipelinedPop3Server {
 void SubmitAll(ProberPool* pool, uint32_t address, uint16_t port, int n,
                std::string_view name = {}) {
   for (int i = 0; i < n; ++i) {
-    ProbeTarget t{address, port, NewTargetName(name)};
+    ProbeTarget t{address, port, TargetName(name)};
     while (!pool->TrySubmit(t)) std::this_thread::sleep_for(1ms);
   }
 }
@@ -178,7 +178,8 @@ TEST_CASE("PoolProbesEveryTargetOnceAndCountsOutcomes", "[.netns]") {
   auto pool = ProberPool::Create(SmallOptions(), &sinks);
   REQUIRE(pool.ok());
   SubmitAll(pool->get(), kLocal1, 110, 200);
-  std::vector<ProbeTarget> batch(100, ProbeTarget{kLocal2, 143});
+  std::vector<ProbeTarget> batch;
+  for (int i = 0; i < 100; ++i) batch.push_back({kLocal2, 143});
   size_t taken = 0;
   while (taken < batch.size()) {
     taken += (*pool)->TrySubmitBatch(std::span(batch).subspan(taken));
@@ -353,8 +354,10 @@ TEST_CASE("PoolStopsProbingWhenRecordsCannotBeWritten", "[.netns]") {
   auto pool = ProberPool::Create(o, &sinks);
   REQUIRE(pool.ok());
   // Refused at once: the loop gets through them fast and flushes after 4096 records.
-  std::vector<ProbeTarget> batch(30000, ProbeTarget{kLocal2, 110});
-  for (ProbeTarget& t : batch) t.name = NewTargetName("mail.example");  // freed when dropped
+  std::vector<ProbeTarget> batch;
+  for (int i = 0; i < 30000; ++i) {
+    batch.push_back({kLocal2, 110, TargetName("mail.example")});  // freed when dropped
+  }
   REQUIRE((*pool)->TrySubmitBatch(batch) == batch.size());
   for (int i = 0; i < 2000 && !(*pool)->SinkFailed(); ++i) std::this_thread::sleep_for(5ms);
   CHECK((*pool)->SinkFailed());
