@@ -30,14 +30,11 @@ absl::Status ProberOptions::Validate() const {
   return absl::OkStatus();
 }
 
-char* NewTargetName(std::string_view name) {
-  if (name.empty()) return nullptr;
-  char* copy = new char[name.size() + 1];
-  std::memcpy(copy, name.data(), name.size());
-  copy[name.size()] = '\0';
-  return copy;
+TargetName::TargetName(std::string_view name) {
+  if (name.empty()) return;
+  name_ = std::make_unique_for_overwrite<char[]>(name.size() + 1);
+  std::memcpy(name_.get(), name.data(), name.size());
+  name_[name.size()] = '\0';
 }
-
-void FreeTargetName(char* name) { delete[] name; }
 
 }  // namespace mailsweep::engine

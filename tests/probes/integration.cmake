@@ -25,12 +25,11 @@ add_test(NAME "probes: probe -c 1 waits for slow targets; --drain-timeout counts
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/probe_slow_targets_test.sh $<TARGET_FILE:mailsweep>)
 set_tests_properties("probes: probe -c 1 waits for slow targets; --drain-timeout counts the cut-off"
                      PROPERTIES LABELS "integration" TIMEOUT 120)
-# The unit tests' helpers, the per-protocol tests (pop3/, imap/, smtp/, which the module glob in
-# tests/CMakeLists.txt does not reach) and the transcripts they read (transcripts/README.md).
-file(GLOB probes_protocol_tests CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/*/*_test.cc)
+# The unit tests' helpers (the module glob in tests/CMakeLists.txt takes every *_test.cc, the
+# per-protocol ones in pop3/, imap/ and smtp/ too) and the transcripts they read
+# (transcripts/README.md).
 target_sources(probes_test PRIVATE ${CMAKE_CURRENT_LIST_DIR}/session_harness.cc
                                    ${CMAKE_CURRENT_LIST_DIR}/transcript.cc
-                                   ${CMAKE_CURRENT_LIST_DIR}/test_certificates.cc
-                                   ${probes_protocol_tests})
+                                   ${CMAKE_CURRENT_LIST_DIR}/test_certificates.cc)
 target_compile_definitions(probes_test PRIVATE
                            MAILSWEEP_PROBES_TRANSCRIPTS_DIR="${CMAKE_CURRENT_LIST_DIR}/transcripts")

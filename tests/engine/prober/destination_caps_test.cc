@@ -49,7 +49,7 @@ TEST_CASE("DestinationCapsFreeTheFirstHeldTargetOfThe24ThatFits") {
 TEST_CASE("DestinationCapsDropAllCountsAndForgetsEveryWaitingTarget") {
   DestinationCaps caps(1, 0);
   caps.Opened(kA);
-  caps.Hold(ProbeTarget{kA, 110, NewTargetName("mail.example")});
+  caps.Hold(ProbeTarget{kA, 110, TargetName("mail.example")});
   caps.Hold(ProbeTarget{kA, 143});
   caps.Closed(kA);  // one becomes ready, one stays held
   CHECK(caps.waiting() == 2);
