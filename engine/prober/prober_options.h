@@ -37,7 +37,8 @@ struct ProberOptions {
   // (ProbeRecord::attempts).
   uint32_t retries = 1;
   uint32_t retry_delay_ms = 3000;
-  uint32_t queue_capacity = 1 << 16;  // per loop
+  uint32_t queue_capacity = 1 << 16;  // per loop, at most kMaxQueueCapacity
+  static constexpr uint32_t kMaxQueueCapacity = 1 << 24;
   uint32_t connect_timeout_ms = 5000;
   uint32_t read_timeout_ms = 10000;     // each reply, and the TLS handshake
   uint32_t target_timeout_ms = 30000;   // the whole conversation
