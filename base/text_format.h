@@ -1,8 +1,8 @@
 // Text forms of the values every output writes: an IPv4 address as a dotted quad, a Unix time
 // as UTC ("YYYY-MM-DD HH:MM:SS", a date, RFC 3339 with microseconds), a CSV field quoted when it
 // must be, and a JSON string literal. One spelling for the record dumps and text sinks
-// (results/format/record_text.h, engine/cli/), the roll-up's reports (results/agg/report_output.h)
-// and the target lists (targets/). Pure functions; thread-safe.
+// (results/format/record_text.h, engine/cli/), the roll-up's reports (results/agg/: the
+// per-host CSVs and summary files) and the target lists (targets/). Pure functions; thread-safe.
 //
 // Example:
 //   std::string row = StrCat(FormatIpv4(a), ",", FormatUtc(t), ",", CsvField(banner), "\n");

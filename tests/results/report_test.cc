@@ -11,6 +11,7 @@
 #include "results/agg/classification.h"
 #include "results/agg/geo.h"
 #include "results/agg/report_output.h"
+#include "results/agg/shadowserver_csv.h"
 #include "results/agg/synthetic.h"
 #include "results/format/record_writer.h"
 #include "tests/results/test_util.h"
