@@ -7,7 +7,7 @@
 // strings/certificates, not with records, beyond a budget (lists are compacted, see
 // compact_tuples and memory_budget).
 // Without per-host details (collect_hosts = false) it reads only each probe's summary fields
-// (decoded by ChunkDecoder::DecodeSummaries, results/format/record_codec.h, with the per-record
+// (decoded by ChunkDecoder::DecodeSummaries, results/format/chunk_decoder.h, with the per-record
 // code inlined; record formats 3 and 4 let the reader skip the rest), appends 8-byte tuples through
 // four cache lines per partition, and joins them per address (one geo lookup for all of an
 // address's protocols).

@@ -4,7 +4,7 @@
 #include <cstring>
 #include <utility>
 
-#include "results/format/record_codec.h"
+#include "results/format/chunk_decoder.h"
 
 namespace mailsweep::results {
 

@@ -22,7 +22,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "results/format/record_codec.h"
+#include "results/format/chunk_decoder.h"
 #include "results/format/records.h"
 
 namespace mailsweep::results {

@@ -7,7 +7,8 @@
 
 #include "results/agg/synthetic.h"
 #include "results/format/log_format.h"
-#include "results/format/record_codec.h"
+#include "results/format/chunk_decoder.h"
+#include "results/format/chunk_encoder.h"
 #include "results/format/record_reader.h"
 #include "tests/results/test_util.h"
 
