@@ -1,17 +1,12 @@
 // The probe record layouts of the record files (FORMAT.md 2.2): fixed-width summaries, files of
 // versions 3 and 4 still read, and the attempts field; each case names what it checks.
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <random>
-#include <thread>
+#include <string>
+#include <vector>
 
 #include "results/format/coding.h"
-#include "results/format/crc32c.h"
-#include "results/format/log_format.h"
 #include "results/format/chunk_encoder.h"
 #include "results/format/chunk_format.h"
 #include "results/format/record_reader.h"
@@ -22,15 +17,10 @@
 namespace mailsweep::results {
 namespace {
 
-using testing::Expected;
-using testing::Layout;
 using testing::ReadAll;
 using testing::Reseal;
-using testing::Sweep;
 using testing::TempDir;
 using testing::TestHeader;
-using testing::WriteAll;
-using testing::WriteOnePerChunk;
 
 std::vector<ProbeSummary> ReadSummaries(const std::string& path) {
   struct Summaries : RecordVisitor {
