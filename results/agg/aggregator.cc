@@ -97,6 +97,13 @@ unsigned Aggregator::StartReading() {
     w->Init(bits, options_.compact_tuples, budget / static_cast<uint64_t>(n));
     workers_.push_back(std::move(w));
   }
+  pools_ = std::make_unique<ObsPools>();
+  for (const auto& w : workers_) {
+    pools_->banners.push_back(&w->banners);
+    pools_->ciphers.push_back(&w->ciphers);
+    pools_->cert_ids.push_back(&w->cert_ids);
+    w->pools = pools_.get();
+  }
   return bits;
 }
 
@@ -152,7 +159,7 @@ void Aggregator::GatherReadResults() {
 }
 
 void Aggregator::Join(unsigned bits) {
-  PartitionJoin join(options_, bits, workers_, &partitions_joined_);
+  PartitionJoin join(options_, bits, workers_, pools_.get(), &partitions_joined_);
   InParallel(options_.threads, [&join](int i) { join.Work(i); });
   join.MergeInto(&summary_, &hosts_);
 }
@@ -180,8 +187,14 @@ std::string_view Aggregator::Domain(uint32_t address, uint16_t port) const {
   for (const auto& w : workers_) {
     if (w->names.empty()) continue;
     auto it = w->names.find(key);
-    if (it == w->names.end() || (!best.empty() && it->second.time_s < best_time)) continue;
-    best = w->domains.Get(it->second.domain);
+    if (it == w->names.end()) continue;
+    const std::string_view name = w->domains.Get(it->second.domain);
+    // Ties go by content, as in the reading worker: the greater name.
+    if (!best.empty() && (it->second.time_s < best_time ||
+                          (it->second.time_s == best_time && name < best))) {
+      continue;
+    }
+    best = name;
     best_time = it->second.time_s;
   }
   return best;

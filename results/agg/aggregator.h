@@ -12,6 +12,12 @@
 // four cache lines per partition, and joins them per address (one geo lookup for all of an
 // address's protocols).
 //
+// Ties: the latest probe of an (address, port) wins; two probes in the same second (in units of
+// 2^20 us without per-host details) go by content, never by which file or thread came first:
+// the greater TLS version code, then traits, outcome, flags, banner, cipher and certificate
+// SHA-256 (TieGoesTo, results/agg/join_tuples.h), and for names the greater name. The report is
+// then the same for the same files in any order and with any number of threads.
+//
 // Thread rules: AddFile/Run/accessors from one thread; Run() uses `threads` workers internally.
 //
 // Example:
@@ -41,6 +47,7 @@
 
 namespace mailsweep::results {
 
+struct ObsPools;    // results/agg/join_tuples.h
 struct ReadWorker;  // results/agg/read_worker.h
 
 struct AggregateOptions {
@@ -140,6 +147,7 @@ class Aggregator {
   AggregateOptions options_;
   std::vector<std::unique_ptr<RecordFileReader>> readers_;
   std::vector<std::unique_ptr<ReadWorker>> workers_;
+  std::unique_ptr<ObsPools> pools_;  // the workers' string pools, for ties
   absl::flat_hash_map<std::string, CertificateFacts> certs_;  // by sha256
   Summary summary_;
   std::vector<HostRow> hosts_;

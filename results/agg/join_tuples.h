@@ -10,10 +10,12 @@
 
 #include <array>
 #include <cstdint>
+#include <vector>
 
 #include "results/agg/address_table.h"
 #include "results/agg/classification.h"
 #include "results/agg/host_table.h"
+#include "results/agg/string_pool.h"
 #include "results/agg/host_row.h"
 #include "results/agg/tuple_storage.h"
 
@@ -23,9 +25,25 @@ struct HostState {
   std::array<PortObs, 3> obs;  // the protocol's slots in kProtocolSlots order
 };
 
-// Keeps the later of two observations of one port.
-inline void MergeObs(PortObs* into, const PortObs& o) {
-  if (!into->present() || o.time_s >= into->time_s) *into = o;
+// The string pools of every reading worker, by worker id: what a PortObs's ids mean. Filled
+// before the reading phase (the pools themselves belong to their workers).
+struct ObsPools {
+  std::vector<const StringPool*> banners, ciphers, cert_ids;
+};
+
+// Whether `o` takes the place of `into`, an observation of the same port in the same second:
+// the greater content wins, compared by TLS version code, traits (as SlimObs orders them), then
+// outcome, flags, banner, cipher and certificate SHA-256. Equal contents read the same in every
+// output. Rare (the same port probed twice in one second), so out of line.
+bool TieGoesTo(const PortObs& into, const PortObs& o, const ObsPools& pools);
+
+// Keeps the later of two observations of one port; ties go by content (TieGoesTo), so the
+// reading order (threads, files) does not matter.
+inline void MergeObs(PortObs* into, const PortObs& o, const ObsPools& pools) {
+  if (!into->present() || o.time_s > into->time_s ||
+      (o.time_s == into->time_s && TieGoesTo(*into, o, pools))) {
+    *into = o;
+  }
 }
 
 // Without per-host details (the summary only), a port's latest probe is all the classification
@@ -48,9 +66,12 @@ struct AddressState {
 };
 // Keeps the later of two observations of one port, without a branch: which of the two is
 // later follows no pattern. An absent port (all zero) has time 0, so any observation is later.
+// Ties go by content: the word rotated by 32 bits orders by time, then TLS version code, then
+// traits, as TieGoesTo does.
 inline void MergeObs(SlimObs* into, const SlimObs& o) {
   const uint64_t old = into->word;
-  into->word = o.time() >= static_cast<uint32_t>(old) ? o.word : old;
+  auto order = [](uint64_t word) { return word << 32 | word >> 32; };
+  into->word = order(o.word) >= order(old) ? o.word : old;
 }
 
 // One probe observation on its way from the reading phase to its partition's join.
@@ -109,16 +130,17 @@ inline uint32_t PartitionOf(uint32_t address, unsigned bits) {
 inline uint64_t JoinKey(const Tuple& t) {
   return uint64_t{t.address} << 2 | static_cast<uint64_t>(ProtocolIndexOfSlot(t.slot));
 }
-inline void JoinTuple(HostTable<HostState>* table, const Tuple& t) {
+inline void JoinTuple(HostTable<HostState>* table, const Tuple& t, const ObsPools& pools) {
   const uint64_t key = JoinKey(t);
   MergeObs(&table->FindOrInsert(key, HostTable<HostState>::Hash(key))
                 .obs[t.slot - kProtocolSlots[key & 3].first],
-           t.obs);
+           t.obs, pools);
 }
 // Joins a list, prefetching the table slots a few tuples ahead.
-inline void JoinList(HostTable<HostState>* table, const TupleList<Tuple>& list) {
+inline void JoinList(HostTable<HostState>* table, const TupleList<Tuple>& list,
+                     const ObsPools& pools) {
   list.ForEach<8>(
-      [table](const Tuple& t) { JoinTuple(table, t); },
+      [table, &pools](const Tuple& t) { JoinTuple(table, t, pools); },
       [table](const Tuple& t) { table->Prefetch(HostTable<HostState>::Hash(JoinKey(t))); });
 }
 // The same without details: keyed by the address's bits below the partition's.

@@ -67,10 +67,11 @@ struct PartitionJoin::PartResult {
 
 PartitionJoin::PartitionJoin(const AggregateOptions& options, unsigned bits,
                              std::span<const std::unique_ptr<ReadWorker>> workers,
-                             std::atomic<uint32_t>* joined)
+                             const ObsPools* pools, std::atomic<uint32_t>* joined)
     : options_(options),
       bits_(bits),
       workers_(workers),
+      pools_(pools),
       joined_(joined),
       geo_(options.geo),
       verdicts_(options.policy),
@@ -169,7 +170,7 @@ void PartitionJoin::Work(int i) {
   auto join_partition = [&](HostTable<HostState>& table, uint32_t p, auto&& visit) {
     table.Reset();
     for (const auto& w : workers_) {
-      JoinList(&table, w->parts[p]);
+      JoinList(&table, w->parts[p], *pools_);
       w->parts[p].Clear();
     }
     if (table.size() != 0) table.ForEach(visit);

@@ -22,6 +22,7 @@
 #include "results/agg/aggregator.h"
 #include "results/agg/geo.h"
 #include "results/agg/host_row.h"
+#include "results/agg/join_tuples.h"
 #include "results/agg/read_worker.h"
 #include "results/agg/verdict_table.h"
 
@@ -33,10 +34,10 @@ unsigned PartitionBitsFor(uint64_t input_bytes, const AggregateOptions& options)
 
 class PartitionJoin {
  public:
-  // `workers` (one per thread) and `joined` (counts joined partitions for progress) must outlive
-  // the join.
+  // `workers` (one per thread), `pools` (theirs, for ties) and `joined` (counts joined
+  // partitions for progress) must outlive the join.
   PartitionJoin(const AggregateOptions& options, unsigned bits,
-                std::span<const std::unique_ptr<ReadWorker>> workers,
+                std::span<const std::unique_ptr<ReadWorker>> workers, const ObsPools* pools,
                 std::atomic<uint32_t>* joined);
   ~PartitionJoin();
 
@@ -52,6 +53,7 @@ class PartitionJoin {
   const AggregateOptions& options_;
   const unsigned bits_;
   const std::span<const std::unique_ptr<ReadWorker>> workers_;
+  const ObsPools* const pools_;
   std::atomic<uint32_t>* const joined_;
   const GeoDb* geo_;
   std::unique_ptr<GeoDb> unknown_;  // geo_ when options.geo is nullptr: every address is ZZ

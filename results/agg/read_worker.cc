@@ -36,7 +36,7 @@ void ReadWorker::ReplaceList(TupleList<T>* list, TupleList<T> compacted, uint32_
 // Joins partition p's list and replaces it by the latest tuple per (address, port).
 void ReadWorker::Compact(uint32_t p) {
   scratch.Reset();
-  JoinList(&scratch, parts[p]);
+  JoinList(&scratch, parts[p], *pools);
   TupleList<Tuple> out;
   scratch.ForEach([&](uint64_t key, const HostState& state) {
     const int proto = static_cast<int>(key & 3);
@@ -167,7 +167,9 @@ void ReadWorker::OnProbe(const ProbeView& v) {
   if (v.cert_sha256) o.cert = cert_ids.Intern({reinterpret_cast<const char*>(v.cert_sha256), 32});
   if (!v.domain.empty()) {
     auto [it, fresh] = names.try_emplace(uint64_t{v.address} << 16 | v.port, Named{});
-    if (fresh || o.time_s >= it->second.time_s) {
+    // Ties go by content, as for the probe (TieGoesTo): the greater name.
+    if (fresh || o.time_s > it->second.time_s ||
+        (o.time_s == it->second.time_s && v.domain >= domains.Get(it->second.domain))) {
       it->second = {o.time_s, domains.Intern(v.domain)};
     }
   }

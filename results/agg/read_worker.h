@@ -38,6 +38,7 @@ namespace mailsweep::results {
 
 struct ReadWorker final : public RecordVisitor {
   uint8_t id = 0;
+  const ObsPools* pools = nullptr;  // every worker's pools, for ties; set before reading
   bool collect = true;
   unsigned bits = 0;
   // One of the two is used: `parts` with per-host details, `slim_parts` without.
