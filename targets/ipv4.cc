@@ -8,28 +8,7 @@
 namespace mailsweep::targets {
 
 absl::StatusOr<uint32_t> ParseIpv4(std::string_view text) {
-  uint32_t address = 0;
-  int octets = 0;
-  size_t i = 0;
-  while (true) {
-    if (i >= text.size() || text[i] < '0' || text[i] > '9') break;
-    uint32_t octet = 0;
-    int digits = 0;
-    while (i < text.size() && text[i] >= '0' && text[i] <= '9' && digits < 4) {
-      octet = octet * 10 + static_cast<uint32_t>(text[i] - '0');
-      ++i;
-      ++digits;
-    }
-    if (digits > 3 || octet > 255) break;
-    address = (address << 8) | octet;
-    ++octets;
-    if (octets == 4) {
-      if (i == text.size()) return address;
-      break;
-    }
-    if (i >= text.size() || text[i] != '.') break;
-    ++i;
-  }
+  if (uint32_t address; mailsweep::ParseIpv4(text, &address)) return address;
   return absl::InvalidArgumentError(StrCat(Quote(text), " is not an IPv4 address"));
 }
 

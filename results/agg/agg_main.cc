@@ -18,6 +18,7 @@
 #include "results/agg/aggregator.h"
 #include "results/agg/geo.h"
 #include "results/agg/report_output.h"
+#include "results/agg/report_table.h"
 #include "results/format/record_reader.h"
 #include "results/format/record_text.h"
 

@@ -1,8 +1,6 @@
 #include "results/agg/geo.h"
 
-#include <arpa/inet.h>
 #include <maxminddb.h>
-#include <netinet/in.h>
 
 #include <algorithm>
 #include <charconv>
@@ -18,17 +16,6 @@ namespace {
 
 // ip-location-db's IPv4 country CSV is ~10 MB, its ASN CSV ~20 MB.
 constexpr uint64_t kMaxCsvBytes = uint64_t{1} << 30;
-
-bool ParseIpv4(std::string_view s, uint32_t* out) {
-  char buf[INET_ADDRSTRLEN];
-  if (s.size() >= sizeof(buf)) return false;
-  std::copy(s.begin(), s.end(), buf);
-  buf[s.size()] = '\0';
-  in_addr a;
-  if (inet_pton(AF_INET, buf, &a) != 1) return false;
-  *out = ntohl(a.s_addr);
-  return true;
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '"')) s.remove_prefix(1);
@@ -59,7 +46,9 @@ absl::Status ParseRanges(std::string_view text, std::string_view name, Add add) 
       value = Trim(value.substr(0, c3));
     if (a.find(':') != std::string_view::npos) continue;  // IPv6 range
     uint32_t first, last;
-    if (!ParseIpv4(a, &first) || !ParseIpv4(b, &last)) {
+    // No leading zeros, as inet_pton: some tools read "010" as octal, so the range is ambiguous.
+    if (!ParseIpv4(a, &first, LeadingZeros::kReject) ||
+        !ParseIpv4(b, &last, LeadingZeros::kReject)) {
       if (line_no == 1) continue;  // a header line
       return absl::InvalidArgumentError(StrCat(name, ":", line_no, ": bad IPv4 range"));
     }

@@ -7,7 +7,8 @@
 #include <cstdint>
 #include <string>
 
-#include "results/format/record_codec.h"
+#include "results/format/chunk_decoder.h"
+#include "results/format/header_chunk.h"
 #include "results/format/record_reader.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,4 +1,4 @@
-// ChunkDecoder::DecodeSummaries with a handler of the caller's (results/format/record_codec.h)
+// ChunkDecoder::DecodeSummaries with a handler of the caller's (results/format/chunk_decoder.h)
 // against the full decoding of the same chunks.
 #include <catch2/catch.hpp>
 #include <random>
@@ -6,7 +6,8 @@
 #include <vector>
 
 #include "results/agg/synthetic.h"
-#include "results/format/record_codec.h"
+#include "results/format/chunk_decoder.h"
+#include "results/format/chunk_encoder.h"
 #include "tests/results/test_util.h"
 
 namespace mailsweep::results {

@@ -1,17 +1,16 @@
-// Encoding of records into "chunks", the logical records of a record file
-// (results/format/FORMAT.md, section Chunks). A chunk is self-describing: its own string table,
-// sweep-shape table and certificate-reference table, so every chunk decodes alone (parallel
-// readers, corruption recovery); certificate bodies are stored once per file and writer thread and
-// referenced by SHA-256. ChunkEncoder is used by one writer thread (RecordFileWriter's sinks);
-// ChunkDecoder by one reader thread. Neither does I/O.
+// Decodes records chunks (results/format/FORMAT.md, section Chunks) of any format version from 1
+// to kFormatVersion, and the three probe record layouts (versions 1-2, 3 and 4-5), handing the
+// records to a RecordVisitor (record_visitor.h), or only the probe records' summaries to a
+// handler whose code is inlined into the decoding loop (DecodeSummaries). A malformed record
+// ends the chunk with an error that says what and where. Used by one reader thread per decoder
+// (RecordFileReader, record_reader.h; the roll-up's reading worker). No I/O.
 //
 // Example:
-//   ChunkEncoder enc;
-//   enc.Add(sweep_record);
-//   ChunkDecoder dec;
-//   dec.Decode(enc.data(), &visitor, &error);
-#ifndef MAILSWEEP_RESULTS_FORMAT_RECORD_CODEC_H_
-#define MAILSWEEP_RESULTS_FORMAT_RECORD_CODEC_H_
+//   ChunkDecoder dec(header.format_version);
+//   std::string error;
+//   if (!dec.Decode(chunk, &visitor, &error)) report(error);
+#ifndef MAILSWEEP_RESULTS_FORMAT_CHUNK_DECODER_H_
+#define MAILSWEEP_RESULTS_FORMAT_CHUNK_DECODER_H_
 
 #include <array>
 #include <cstdint>
@@ -20,142 +19,12 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
-#include "absl/status/statusor.h"
+#include "results/format/chunk_format.h"
 #include "results/format/coding.h"
+#include "results/format/record_visitor.h"
 #include "results/format/records.h"
 
 namespace mailsweep::results {
-
-// Version 2 added the probe record's optional domain; version 3 moved a probe record's summary
-// fields ahead of a length-prefixed tail; version 4 gave them fixed widths; version 5 added the
-// optional attempts (FORMAT.md 2.2). Readers read 1 to 5.
-constexpr uint32_t kFormatVersion = 5;
-constexpr std::string_view kFileMagic = "MSWPREC\n";  // 8 bytes, first bytes of the header chunk
-static_assert(kFileMagic.size() == 8);
-
-enum ChunkType : uint8_t {
-  kHeaderChunk = 1,
-  kRecordsChunk = 2,
-};
-
-// Record heads inside a records chunk: varint head, kind = head & 3 (FORMAT.md).
-enum RecordKind : uint8_t {
-  kSweepKnownShape = 0,  // head >> 2 = index into the chunk's shape table
-  kSweepNewShape = 1,    // a shape follows and is appended to the table
-  kProbe = 2,            // head >> 2: kProbe* bits below
-  kExtended = 3,         // head >> 2 = ExtendedKind
-};
-// Bits of (head >> 2) of a probe record.
-constexpr uint64_t kProbeHasDomain = 1;  // a domain ends the record (version 2)
-constexpr uint64_t kProbeSplit = 2;      // summary fields, then a length-prefixed tail (version 3)
-constexpr uint64_t kProbeFixed = 4;      // fixed-width summary fields, then the rest (version 4)
-constexpr uint64_t kProbeAttempts = 8;   // attempts (2-255) end the rest (version 5, fixed only)
-// The three probe record layouts: versions 1-2, 3 and 4.
-enum class ProbeLayout : uint8_t { kLegacy, kSplit, kFixed };
-enum ExtendedKind : uint8_t {
-  kCertificateDef = 0,
-};
-
-std::string EncodeHeaderChunk(const FileHeader& header);
-// kDataLoss: not a header / malformed; kUnimplemented: a newer format version.
-absl::StatusOr<FileHeader> DecodeHeaderChunk(std::string_view chunk);
-
-// The summary fields of a probe record: what a roll-up needs, and what a visitor that asks for
-// summaries only (RecordVisitor::SummaryOnly) gets, in batches.
-struct ProbeSummary {
-  uint32_t address = 0;
-  uint16_t port = 0;
-  Protocol protocol = Protocol::kUnknown;
-  TlsMode tls_mode = TlsMode::kStartTls;
-  ProbeOutcome outcome = ProbeOutcome::kNoGreeting;
-  uint16_t tls_version = 0;
-  uint32_t flags = 0;
-  int64_t start_us = 0;
-};
-
-// A probe record as decoded: strings view into the chunk, valid during the visitor call.
-struct ProbeView : ProbeSummary {
-  uint32_t connect_us = 0;
-  uint32_t duration_us = 0;
-  std::string_view banner, capabilities, capabilities_tls, auth_mechanisms, auth_mechanisms_tls;
-  std::string_view tls_cipher;
-  uint8_t chain_length = 0;
-  std::string_view tls_failure;
-  const uint8_t* cert_sha256 = nullptr;  // 32 bytes, or nullptr when there is no leaf
-  std::string_view domain;
-  uint8_t attempts = 1;
-};
-
-// Copies a view into a record; tls.leaf is left empty (the caller resolves cert_sha256).
-void ToProbeRecord(const ProbeView& view, ProbeRecord* out);
-
-class ChunkDecoder;
-class Cursor;
-
-// Receives decoded records. Called on the decoding thread.
-class RecordVisitor {
- public:
-  virtual ~RecordVisitor() = default;
-  virtual void OnSweep(const SweepRecord& /*record*/) {}
-  virtual void OnProbe(const ProbeView& /*record*/) {}
-  virtual void OnCertificate(const CertificateFacts& /*cert*/) {}
-  // True when probe summaries (ProbeSummary) are all the visitor needs. The decoder then skips
-  // the tails of version 3 probe records and whole certificate definitions (OnCertificate is
-  // not called) without decoding them, so a malformed tail goes unnoticed (the chunk's CRC still
-  // guards against damage), and hands the summaries to OnProbeSummaries instead of OnProbe.
-  // Asked once per chunk.
-  virtual bool SummaryOnly() const { return false; }
-  // With SummaryOnly(): the probe records' summaries, in file order, up to kSummaryBatch at a
-  // time (a loop in one call instead of a virtual call per record). A batch is delivered before
-  // the next sweep record's OnSweep, so the order of all records is kept. The default passes
-  // each on to OnProbe as a ProbeView whose other fields are empty.
-  static constexpr size_t kSummaryBatch = 256;
-  virtual void OnProbeSummaries(std::span<const ProbeSummary> batch);
-  // With SummaryOnly(): a visitor may decode each records chunk itself, with
-  // decoder->DecodeSummaries and a handler of its own whose per-record code the compiler
-  // inlines into the decoding loop (see "Summary decoding" below). It then returns true and sets
-  // *ok as ChunkDecoder::Decode would return. The default returns false: the decoder decodes
-  // and calls OnProbeSummaries.
-  virtual bool DecodeSummaryChunk(ChunkDecoder* /*decoder*/, std::string_view /*chunk*/,
-                                  std::string* /*error*/, uint64_t* /*sweeps*/,
-                                  uint64_t* /*probes*/, uint64_t* /*certs*/, bool* /*ok*/) {
-    return false;
-  }
-};
-
-class ChunkEncoder {
- public:
-  ChunkEncoder() = default;
-  ChunkEncoder(const ChunkEncoder&) = delete;
-  ChunkEncoder& operator=(const ChunkEncoder&) = delete;
-
-  void Add(const SweepRecord& r);
-  // Also writes the certificate body the first time this encoder sees its SHA-256.
-  void Add(const ProbeRecord& r);
-
-  bool empty() const { return records_ == 0; }
-  size_t size() const { return buf_.size(); }
-  uint64_t records() const { return records_; }
-  std::string_view data() const { return buf_; }
-  // Starts a new chunk. The set of certificates already written survives (per writer thread).
-  void Reset();
-
- private:
-  void Begin(int64_t time_us);
-  // The zigzag of the step from the previous time in the chunk, which becomes time_us.
-  uint64_t TimeStep(int64_t time_us);
-  void PutString(std::string_view s);
-
-  std::string buf_;
-  uint64_t records_ = 0;
-  int64_t last_time_us_ = 0;
-  absl::flat_hash_map<std::string, uint32_t> strings_;
-  absl::flat_hash_map<uint64_t, uint32_t> shapes_;
-  absl::flat_hash_map<std::string, uint32_t> chunk_certs_;  // sha256 bytes -> index
-  absl::flat_hash_set<std::string> certs_written_;          // bounded, see Add()
-};
 
 class ChunkDecoder {
  public:
@@ -454,4 +323,4 @@ bool ChunkDecoder::DecodeSummaries(std::string_view chunk, Handler& handler, std
 
 }  // namespace mailsweep::results
 
-#endif  // MAILSWEEP_RESULTS_FORMAT_RECORD_CODEC_H_
+#endif  // MAILSWEEP_RESULTS_FORMAT_CHUNK_DECODER_H_

@@ -4,11 +4,14 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <random>
+#include <string>
 
 #include "results/agg/synthetic.h"
 #include "results/format/log_format.h"
-#include "results/format/record_codec.h"
+#include "results/format/chunk_decoder.h"
+#include "results/format/chunk_encoder.h"
 #include "results/format/record_reader.h"
+#include "results/format/record_writer.h"
 #include "tests/results/test_util.h"
 
 namespace mailsweep::results {
@@ -117,15 +120,94 @@ TEST_CASE("robustness: 3000 mutated chunks decode or fail cleanly, in full and s
   }
 }
 
-TEST_CASE("robustness: the fuzz seed corpus reads without crashing") {
-  std::filesystem::path corpus = std::string(MAILSWEEP_TEST_DATA_DIR) + "/../fuzz_corpus";
-  int files = 0;
-  for (const auto& e : std::filesystem::directory_iterator(corpus)) {
-    auto c = ReadBufferContents(e.path().string(), ReadAll(e.path().string()));
-    (void)c;
-    ++files;
+// What a file of the corpus holds, from its name: "found-*" (inputs libFuzzer found, a few bytes)
+// and "*torn-header*" have no intact file header; "header-and-some" is a header and a torn tail;
+// "mixed-N" holds N hosts x 7 ports of sweep and probe records, "probes-N" probe records only,
+// "seed-vK-*" a file of format version K. A file whose name says nothing fails the test.
+struct Expectation {
+  bool readable = false;
+  bool torn_tail = false;
+  int64_t sweeps = -1, probes = -1;  // -1: any number
+  uint32_t version = 0;              // 0: any
+};
+
+Expectation ExpectationOf(const std::string& name) {
+  Expectation e;
+  auto number_after = [&name](const std::string& prefix) {
+    return std::stoll(name.substr(prefix.size()));
+  };
+  if (name.rfind("found-", 0) == 0 || name.find("torn-header") != std::string::npos) return e;
+  e.readable = true;
+  if (name.rfind("header-and-some", 0) == 0) {
+    e.torn_tail = true;
+    e.sweeps = e.probes = 0;
+  } else if (name.rfind("mixed-", 0) == 0) {
+    e.sweeps = e.probes = 7 * number_after("mixed-");
+  } else if (name.rfind("probes-", 0) == 0) {
+    e.sweeps = 0;
+    e.probes = 7 * number_after("probes-");
+  } else if (name.rfind("seed-v", 0) == 0) {
+    e.version = static_cast<uint32_t>(number_after("seed-v"));
+  } else {
+    FAIL("no expectation for corpus file " << name << ": name it by what it holds");
   }
-  CHECK(files >= 3);
+  return e;
+}
+
+// Every corpus file either is refused for want of a header, or reads with exactly the damage its
+// name says, and its records, written again by this version's writer, read back the same.
+TEST_CASE("robustness: each fuzz seed corpus file reads as its name says, and re-encodes") {
+  const std::filesystem::path corpus = std::string(MAILSWEEP_TEST_DATA_DIR) + "/../fuzz_corpus";
+  int files = 0, readable = 0;
+  for (const auto& e : std::filesystem::directory_iterator(corpus)) {
+    const std::string name = e.path().filename().string();
+    CAPTURE(name);
+    const Expectation want = ExpectationOf(name);
+    auto c = ReadBufferContents(name, ReadAll(e.path().string()));
+    ++files;
+    if (!want.readable) {
+      REQUIRE_FALSE(c.ok());
+      CHECK(c.status().code() == absl::StatusCode::kDataLoss);
+      CHECK(std::string(c.status().message()).find("no intact file header") != std::string::npos);
+      continue;
+    }
+    REQUIRE(c.ok());
+    ++readable;
+    CHECK(c->stats.corruptions == 0);
+    CHECK((c->stats.torn_tail_bytes > 0) == want.torn_tail);
+    REQUIRE(c->corruptions.size() == (want.torn_tail ? 1u : 0u));
+    if (want.torn_tail) {
+      CHECK(c->corruptions[0].torn_tail);
+      CHECK(c->corruptions[0].bytes == c->stats.torn_tail_bytes);
+    }
+    if (want.version != 0) CHECK(c->header.format_version == want.version);
+    if (want.sweeps >= 0) CHECK(static_cast<int64_t>(c->sweeps.size()) == want.sweeps);
+    if (want.probes >= 0) CHECK(static_cast<int64_t>(c->probes.size()) == want.probes);
+    CHECK(c->stats.sweep_records == c->sweeps.size());
+    CHECK(c->stats.probe_records == c->probes.size());
+
+    TempDir dir;
+    {
+      auto w = RecordFileWriter::Create(dir.File("again.msr"), c->header);
+      REQUIRE(w.ok());
+      auto sink = (*w)->NewSink();
+      for (const SweepRecord& r : c->sweeps) sink->Add(r);
+      for (const ProbeRecord& r : c->probes) sink->Add(r);
+      sink.reset();
+      REQUIRE((*w)->Close().ok());
+    }
+    auto again = ReadFileContents(dir.File("again.msr"));
+    REQUIRE(again.ok());
+    CHECK(again->header.format_version == kFormatVersion);
+    FileHeader header = c->header;
+    header.format_version = kFormatVersion;
+    CHECK(again->header == header);
+    CHECK(again->sweeps == c->sweeps);
+    CHECK(again->probes == c->probes);
+    CHECK(again->stats.corruptions + again->stats.torn_tail_bytes == 0);
+  }
+  CHECK(files >= 10);
+  CHECK(readable >= 5);
 }
 
 }  // namespace
