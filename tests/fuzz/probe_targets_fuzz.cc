@@ -1,6 +1,6 @@
 // libFuzzer target for `mailsweep probe`'s input (engine::ProbeTargetReader): any lines, in any
 // of the accepted shapes (ip,port; ip; ZMap and ZGrab2 CSV; CSV with a header). A target must
-// carry a port, and its name is a DNS name that the reader owns no more.
+// carry a port, and its name, if any, is a DNS name without a trailing dot.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -26,11 +26,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   for (engine::ProbeTarget& t : targets) {
     fuzz::Check(t.port != 0, "every target has a port");
-    if (t.name != nullptr) {
-      std::string_view name(t.name);
+    if (!t.name.empty()) {
+      std::string_view name(t.name.get());
       fuzz::Check(!name.empty() && name.back() != '.', "a name is a DNS name without its dot");
     }
-    engine::FreeTargetName(t.name);
   }
   return 0;
 }

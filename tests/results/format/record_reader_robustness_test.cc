@@ -1,6 +1,6 @@
 // Without libFuzzer: deterministic mutations of a valid file (bit flips, truncations, block
 // shuffles, garbage) must never crash the reader, and what it delivers is bounded by what was
-// written. The same inputs seed tests/results/fuzz_corpus for the libFuzzer target.
+// written. The same inputs seed tests/fuzz/corpus/record_reader for the libFuzzer target.
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <random>
@@ -157,7 +157,7 @@ Expectation ExpectationOf(const std::string& name) {
 // Every corpus file either is refused for want of a header, or reads with exactly the damage its
 // name says, and its records, written again by this version's writer, read back the same.
 TEST_CASE("robustness: each fuzz seed corpus file reads as its name says, and re-encodes") {
-  const std::filesystem::path corpus = std::string(MAILSWEEP_TEST_DATA_DIR) + "/../fuzz_corpus";
+  const std::filesystem::path corpus = std::string(MAILSWEEP_TEST_DATA_DIR) + "/../../fuzz/corpus/record_reader";
   int files = 0, readable = 0;
   for (const auto& e : std::filesystem::directory_iterator(corpus)) {
     const std::string name = e.path().filename().string();

@@ -1,8 +1,7 @@
 // libFuzzer target for the record reader: any bytes as a file (whole-file and split block-range
 // scans, with records materialized) and as a single chunk (read in full and summary-only). The
-// reader must never crash, hang or read out of bounds. Build: cmake -DMAILSWEEP_FUZZ=ON
-// -DCMAKE_CXX_COMPILER=clang++ ... Run:   build-fuzz/tests/record_reader_fuzz -max_total_time=600
-// tests/results/fuzz_corpus
+// reader must never crash, hang or read out of bounds. scripts/fuzz.sh builds and runs it from
+// corpus/record_reader/ (also replayed by tests/results/format/record_reader_robustness_test.cc).
 #include <cstddef>
 #include <cstdint>
 #include <string>
