@@ -163,6 +163,21 @@ int RunDump(int argc, const char* const* argv) {
   return fflush(stdout) == 0 ? rc : 1;
 }
 
+// "2026-12-05": four digits, two, two, with dashes, and a day that exists in that month.
+bool IsCalendarDate(std::string_view d) {
+  if (d.size() != 10 || d[4] != '-' || d[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (d[i] < '0' || d[i] > '9') return false;
+  }
+  const int year = std::stoi(std::string(d.substr(0, 4)));
+  const int month = std::stoi(std::string(d.substr(5, 2)));
+  const int day = std::stoi(std::string(d.substr(8, 2)));
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month < 1 || month > 12 || day < 1 || day > kDays[month - 1]) return false;
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return !(month == 2 && day == 29 && !leap);
+}
+
 int RunInfo(int argc, const char* const* argv) {
   FlagSet flags("mailsweep-agg info", "[flags] FILE...",
                 "Prints each file's header (format and tool version, scan id, seed, shard, ports, "
@@ -269,7 +284,16 @@ int RunReport(int argc, const char* const* argv) {
   if (int rc = ParseFlags(flags, argc, argv, &files, "report", true); rc >= 0) return rc;
   std::optional<Policy> policy = ParsePolicy(policy_name);
   if (!policy) {
-    fmt::print(stderr, "mailsweep-agg report: unknown --policy '{}'\n", policy_name);
+    fmt::print(stderr, "mailsweep-agg report: unknown --policy {}\n", Quote(policy_name));
+    return 2;
+  }
+  // The date is part of file names in DIR: a calendar date and nothing else (no '/', no "..").
+  if (!date.empty() && !IsCalendarDate(date)) {
+    fmt::print(stderr, "mailsweep-agg report: --date {} is not a date YYYY-MM-DD\n", Quote(date));
+    return 2;
+  }
+  if (threads == 0 || threads > 1024) {
+    fmt::print(stderr, "mailsweep-agg report: --threads: 1 to 1024, not {}\n", threads);
     return 2;
   }
   std::unique_ptr<GeoDb> geo;

@@ -90,7 +90,20 @@ set +e
 "$agg" report --policy nope "$tmp/s.msr" > /dev/null 2>&1; rc1=$?
 "$agg" frobnicate > /dev/null 2>&1; rc2=$?
 "$agg" dump > /dev/null 2>&1; rc3=$?
+"$agg" report -q --date ../../escaped --out "$tmp/d" "$tmp/s.msr" > /dev/null 2>&1; rc4=$?
+"$agg" report -q --date 2026-02-29 --out "$tmp/d" "$tmp/s.msr" > /dev/null 2>&1; rc5=$?
 set -e
-[[ $rc1 -eq 2 && $rc2 -eq 2 && $rc3 -eq 2 ]] || fail "usage errors must exit 2 ($rc1 $rc2 $rc3)"
+[[ $rc1 -eq 2 && $rc2 -eq 2 && $rc3 -eq 2 && $rc4 -eq 2 && $rc5 -eq 2 ]] ||
+  fail "usage errors must exit 2 ($rc1 $rc2 $rc3 $rc4 $rc5)"
+[[ ! -e "$tmp/escaped-scan_pop3.csv" && ! -e "$tmp/d" ]] || fail "--date wrote outside --out"
+
+# output that cannot be written is a failure, named
+for cmd in info dump "report --out $tmp/full"; do
+  set +e
+  "$agg" $cmd "$tmp/s.msr" > /dev/full 2> "$tmp/full.err"; rc=$?
+  set -e
+  [[ $rc -eq 1 ]] && grep -q "writing standard output failed" "$tmp/full.err" ||
+    fail "$cmd > /dev/full must exit 1 with a message (got $rc)"
+done
 "$agg" report --help | grep -q -- "--policy" || fail "report --help"
 echo "agg_cli: ok"
