@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_format.h"
@@ -12,7 +13,10 @@
 #include "engine/run/run_header.h"
 #include "engine/run/signal_fd.h"
 #include "engine/run/walk_options.h"
+#include "engine/cli/status_line.h"
+#include "engine/scan/scan_observer.h"
 #include "engine/scan/scan_pipeline.h"
+#include "engine/sweep/status_line.h"
 
 namespace mailsweep::engine {
 namespace {
@@ -23,6 +27,61 @@ int Usage(std::string_view message) {
   absl::FPrintF(stderr, "%s: %s\n", kName, ToAbsl(message));
   return 2;
 }
+
+// The scan as the user sees it: the resume point and stop messages and the status line on
+// stderr (none with -q), the status as JSON lines in --status-json's file.
+class ScanStatusPrinter final : public ScanObserver {
+ public:
+  ScanStatusPrinter(bool quiet, std::string json_path)
+      : quiet_(quiet), json_path_(std::move(json_path)) {}
+  ~ScanStatusPrinter() override {
+    if (json_ != nullptr) fclose(json_);
+  }
+
+  void OnResume(const ScanResumeInfo& r) override {
+    if (quiet_) return;
+    absl::FPrintF(stderr,
+                  "%s: resuming at position %d of [%d, %d); %d earlier file(s) hold %d swept and "
+                  "%d probed targets; %d open hosts to probe first%s; writing %s\n",
+                  kName, r.position, r.range.begin, r.range.end, r.files, r.swept, r.probed,
+                  r.pending,
+                  r.torn_tail_bytes
+                      ? StrCat(" (", r.torn_tail_bytes, " bytes of a torn tail skipped)")
+                      : std::string(),
+                  r.file);
+  }
+  absl::Status OnStart() override {
+    if (json_path_.empty()) return absl::OkStatus();
+    json_ = fopen(json_path_.c_str(), "w");
+    if (json_ == nullptr) return absl::UnavailableError(StrCat("cannot write ", json_path_));
+    return absl::OkStatus();
+  }
+  void OnStop(int stops) override {
+    if (quiet_) return;
+    fputs(stops == 1 ? "mailsweep scan: stopping: no new SYNs, finishing probes in flight "
+                       "(again to abandon them)\n"
+                     : "mailsweep scan: abandoning; the checkpoint resumes the rest\n",
+          stderr);
+  }
+  void OnProgress(const ScanProgress& now, const ScanProgress& prev) override {
+    if (!quiet_) fputs(FormatScanStatusLine(now, prev).c_str(), stderr);
+    if (json_ != nullptr) {
+      fputs(FormatScanStatusJson(now).c_str(), json_);
+      fflush(json_);
+    }
+  }
+  void OnEnd(const ScanProgress& last) override {
+    if (json_ == nullptr) return;
+    fputs(FormatScanStatusJson(last).c_str(), json_);
+    fclose(json_);
+    json_ = nullptr;
+  }
+
+ private:
+  const bool quiet_;
+  const std::string json_path_;
+  FILE* json_ = nullptr;  // owned
+};
 
 }  // namespace
 
@@ -41,6 +100,8 @@ int RunScanCommand(int argc, const char* const* argv) {
   sweep.probes = 2;
   sweep.probe_spacing = 2;
   ScanConfig scan;
+  std::string status_json;
+  bool quiet = false;
   FlagSet flags(kName, "[flags] -o FILE CIDR...",
                 "Sweeps the targets for open mail ports and probes every live one as it is found "
                 "(POP3, IMAP,\nSMTP; STARTTLS/STLS or implicit TLS as the port implies), writing "
@@ -67,8 +128,8 @@ int RunScanCommand(int argc, const char* const* argv) {
                "left for the resume",
                &scan.stop_timeout_s);
   flags.String("--status-json", "FILE", "write the status as JSON lines, once a second",
-               &scan.status_json);
-  flags.Bool("-q,--quiet", "no status line or summary", &scan.quiet);
+               &status_json);
+  flags.Bool("-q,--quiet", "no status line or summary", &quiet);
   flags.Epilog(
       "Example (in the lab's scanner namespace):\n"
       "  mailsweep scan -p 110,143,993,995 -r 100000 --seed 7 --allow-reserved 198.18.0.0/15 \\\n"
@@ -117,19 +178,20 @@ int RunScanCommand(int argc, const char* const* argv) {
   scan.shard = walk_options.shard;
   scan.command_line = JoinCommandLine(argc, argv);
 
-  if (!scan.quiet) {
+  if (!quiet) {
     absl::FPrintF(stderr, "%s: %s; probing with %d thread(s), at most %d connections\n", kName,
                   DescribeSweep(scan.sweeper, *walk, scan.shards, scan.shard), scan.prober.threads,
                   scan.prober.max_connections);
   }
-  auto summary = RunScan(scan, &signals);
+  ScanStatusPrinter printer(quiet, status_json);
+  auto summary = RunScan(scan, &signals, &printer);
   if (!summary.ok()) {
     absl::FPrintF(stderr, "%s: %s\n", kName, summary.status().message());
     return absl::IsInvalidArgument(summary.status()) || absl::IsFailedPrecondition(summary.status())
                ? 2
                : 1;
   }
-  if (!scan.quiet) {
+  if (!quiet) {
     absl::FPrintF(
         stderr,
         "%s: %s: sent %d SYNs, %d open; %d probes done (%d retries; loop lag at most %d ms)%s%s%s; "
@@ -153,8 +215,8 @@ int RunScanCommand(int argc, const char* const* argv) {
                     kName, summary->probes_abandoned, scan.checkpoint_path);
     }
   }
-  if (!summary->dropped_warning.empty()) {
-    absl::FPrintF(stderr, "%s: %s\n", kName, summary->dropped_warning);
+  if (std::string w = DroppedRepliesWarning(summary->sweep); !w.empty()) {
+    absl::FPrintF(stderr, "%s: %s\n", kName, w);
   }
   // A scan that was not stopped yet left targets without a record (local errors, a sink
   // failure): a failure, not a pause.
