@@ -16,6 +16,7 @@
 #include "base/flag_set.h"
 #include "base/strings.h"
 #include "engine/cli/probe_options.h"
+#include "engine/cli/status_line.h"
 #include "engine/cli/text_record_sink.h"
 #include "engine/prober/probe_target_reader.h"
 #include "engine/prober/prober_pool.h"
@@ -31,27 +32,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string RateText(double rate) {
-  return rate > 0 ? absl::StrFormat("%.0f/s", rate) : std::string("unlimited");
-}
-
 void PrintStatus(const ProberStats& s, Clock::time_point start, bool final) {
-  double secs = std::chrono::duration<double>(Clock::now() - start).count();
-  auto o = [&](results::ProbeOutcome x) { return s.outcomes[static_cast<size_t>(x)]; };
-  uint64_t tls_ok =
-      o(results::ProbeOutcome::kStartTlsOk) + o(results::ProbeOutcome::kImplicitTlsOk);
-  uint64_t refused = o(results::ProbeOutcome::kConnectRefused);
-  uint64_t timeouts = o(results::ProbeOutcome::kConnectTimeout) +
-                      o(results::ProbeOutcome::kIoTimeout) + o(results::ProbeOutcome::kNoGreeting);
-  absl::FPrintF(stderr,
-                "%d:%02d probe: done %d (%.0f/s); in flight %d/%d; queued %d; retried %d; tls %d; "
-                "plaintext only %d; refused %d; timeouts %d; start rate %s; window %d; "
-                "loop lag %d ms%s\n",
-                static_cast<int>(secs) / 60, static_cast<int>(secs) % 60, s.done,
-                secs > 0 ? static_cast<double>(s.done) / secs : 0.0, s.in_flight, s.capacity,
-                s.queued, s.retried, tls_ok, o(results::ProbeOutcome::kPlaintextOnly), refused,
-                timeouts, RateText(s.connect_rate), s.window, final ? s.lag_max_ms : s.lag_ms,
-                final ? " (most; done)" : "");
+  const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  fputs(FormatProbeStatusLine(s, secs, final).c_str(), stderr);
 }
 
 // The input's lines, read from a descriptor with poll() so that a stop signal is noticed while

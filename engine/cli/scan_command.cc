@@ -9,14 +9,13 @@
 #include "base/flag_set.h"
 #include "base/strings.h"
 #include "engine/cli/probe_options.h"
+#include "engine/cli/status_line.h"
 #include "engine/cli/sweep_options.h"
 #include "engine/run/run_header.h"
 #include "engine/run/signal_fd.h"
 #include "engine/run/walk_options.h"
-#include "engine/cli/status_line.h"
 #include "engine/scan/scan_observer.h"
 #include "engine/scan/scan_pipeline.h"
-#include "engine/sweep/status_line.h"
 
 namespace mailsweep::engine {
 namespace {
@@ -40,15 +39,14 @@ class ScanStatusPrinter final : public ScanObserver {
 
   void OnResume(const ScanResumeInfo& r) override {
     if (quiet_) return;
-    absl::FPrintF(stderr,
-                  "%s: resuming at position %d of [%d, %d); %d earlier file(s) hold %d swept and "
-                  "%d probed targets; %d open hosts to probe first%s; writing %s\n",
-                  kName, r.position, r.range.begin, r.range.end, r.files, r.swept, r.probed,
-                  r.pending,
-                  r.torn_tail_bytes
-                      ? StrCat(" (", r.torn_tail_bytes, " bytes of a torn tail skipped)")
-                      : std::string(),
-                  r.file);
+    absl::FPrintF(
+        stderr,
+        "%s: resuming at position %d of [%d, %d); %d earlier file(s) hold %d swept and "
+        "%d probed targets; %d open hosts to probe first%s; writing %s\n",
+        kName, r.position, r.range.begin, r.range.end, r.files, r.swept, r.probed, r.pending,
+        r.torn_tail_bytes ? StrCat(" (", r.torn_tail_bytes, " bytes of a torn tail skipped)")
+                          : std::string(),
+        r.file);
   }
   absl::Status OnStart() override {
     if (json_path_.empty()) return absl::OkStatus();

@@ -1,6 +1,9 @@
 #include "engine/cli/status_line.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <cmath>
 
 #include "absl/strings/str_format.h"
 #include "base/strings.h"
@@ -10,17 +13,122 @@ namespace {
 
 using results::ProbeOutcome;
 
-std::string Clock(double seconds) {
-  const int s = static_cast<int>(seconds);
-  return s >= 3600 ? absl::StrFormat("%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
-                   : absl::StrFormat("%d:%02d", s / 60, s % 60);
+double Rate(double count, double seconds) { return seconds > 0 ? count / seconds : 0; }
+
+double Percent(const SweepStats& s) {
+  return s.positions_total ? 100.0 * double(s.positions_done) / double(s.positions_total) : 100.0;
+}
+
+// Open (address, port) per target probed, as ZMap reports it: copies of --probes count once.
+double HitRate(const SweepStats& s) {
+  const double targets = double(s.sent) / (s.probes ? s.probes : 1);
+  return targets > 0 ? 100.0 * double(s.open) / targets : 0;
 }
 
 uint64_t Outcome(const ProberStats& p, ProbeOutcome o) {
   return p.outcomes[static_cast<size_t>(o)];
 }
 
+// A start rate: "4000/s", or "unlimited" for 0.
+std::string RateText(double rate) {
+  return rate > 0 ? absl::StrFormat("%.0f/s", rate) : std::string("unlimited");
+}
+
 }  // namespace
+
+std::string FormatDuration(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "-";
+  const long total = static_cast<long>(seconds);
+  if (total >= 3600)
+    return fmt::format("{}:{:02}:{:02}", total / 3600, total / 60 % 60, total % 60);
+  return fmt::format("{}:{:02}", total / 60, total % 60);
+}
+
+std::string FormatCount(double v) {
+  if (v >= 1e9) return fmt::format("{:.3g}G", v / 1e9);
+  if (v >= 1e6) return fmt::format("{:.3g}M", v / 1e6);
+  if (v >= 1e3) return fmt::format("{:.3g}k", v / 1e3);
+  return fmt::format("{:.0f}", v);
+}
+
+std::string FormatSweepStatusLine(const SweepStats& now, const SweepStats& prev) {
+  const double dt = now.elapsed_s - prev.elapsed_s;
+  const double rate_now = Rate(double(now.sent - prev.sent), dt);
+  const double rate_avg = Rate(double(now.sent), now.send_elapsed_s);
+  const double pct = Percent(now);
+  std::string eta;
+  if (now.sending) {
+    const double left = double(now.positions_total - now.positions_done);
+    const double pos_rate = Rate(double(now.positions_done), now.elapsed_s);
+    eta = pos_rate > 0 ? FormatDuration(left / pos_rate) : "-";
+  } else {
+    eta = now.cooling_down ? "cooldown" : "done";
+  }
+  return fmt::format(
+      "{} {:.0f}%; ETA {}; send: {} {} p/s ({} avg); recv: {} open {} closed {} unreach {}; "
+      "hit {:.3f}%; drops: pcap {} if {}; dup {}\n",
+      FormatDuration(now.elapsed_s), std::floor(pct), eta, now.sent, FormatCount(rate_now),
+      FormatCount(rate_avg), now.replies, now.open, now.closed, now.unreachable, HitRate(now),
+      now.pcap_dropped, now.if_dropped, now.duplicates);
+}
+
+std::string FormatSweepStatusJson(const SweepStats& now, const SweepStats& prev) {
+  const double dt = now.elapsed_s - prev.elapsed_s;
+  return fmt::format(
+      "{{\"elapsed_s\":{:.3f},\"percent\":{:.2f},\"phase\":\"{}\",\"sent\":{},"
+      "\"send_rate\":{:.0f},\"send_rate_avg\":{:.0f},\"send_retries\":{},\"send_errors\":{},"
+      "\"refused\":{},\"replies\":{},\"open\":{},\"closed\":{},\"unreachable\":{},"
+      "\"duplicates\":{},\"invalid\":{},\"hit_rate\":{:.6f},\"pcap_received\":{},"
+      "\"pcap_dropped\":{},\"if_dropped\":{},\"paused_ms\":{},\"positions_done\":{},"
+      "\"positions_total\":{},\"watermark\":{}}}\n",
+      now.elapsed_s, Percent(now),
+      now.done           ? "done"
+      : now.cooling_down ? "cooldown"
+      : now.sending      ? "sending"
+                         : "starting",
+      now.sent, Rate(double(now.sent - prev.sent), dt), Rate(double(now.sent), now.send_elapsed_s),
+      now.send_retries, now.send_errors, now.refused, now.replies, now.open, now.closed,
+      now.unreachable, now.duplicates, now.invalid, HitRate(now) / 100.0, now.pcap_received,
+      now.pcap_dropped, now.if_dropped, now.paused_ms, now.positions_done, now.positions_total,
+      now.watermark);
+}
+
+std::string FormatSweepSummary(const SweepStats& s) {
+  return fmt::format(
+      "sent {} probes in {} ({} p/s); {} replies: {} open, {} closed, {} unreachable "
+      "({} duplicates, {} invalid); hit rate {:.3f}%; drops: pcap {}, interface {}; "
+      "send retries {}, errors {}; watermark {}\n",
+      s.sent, FormatDuration(s.send_elapsed_s), FormatCount(Rate(double(s.sent), s.send_elapsed_s)),
+      s.replies, s.open, s.closed, s.unreachable, s.duplicates, s.invalid, HitRate(s),
+      s.pcap_dropped, s.if_dropped, s.send_retries, s.send_errors, s.watermark);
+}
+
+std::string DroppedRepliesWarning(const SweepStats& s) {
+  const uint64_t dropped = s.pcap_dropped + s.if_dropped;
+  if (dropped == 0) return "";
+  return fmt::format(
+      "warning: {} replies were dropped before the capture saw them: open ports may be missing; "
+      "run again slower (-r) or with fewer sender threads (-T)",
+      dropped);
+}
+
+std::string FormatProbeStatusLine(const ProberStats& s, double secs, bool final) {
+  auto o = [&](results::ProbeOutcome x) { return s.outcomes[static_cast<size_t>(x)]; };
+  uint64_t tls_ok =
+      o(results::ProbeOutcome::kStartTlsOk) + o(results::ProbeOutcome::kImplicitTlsOk);
+  uint64_t refused = o(results::ProbeOutcome::kConnectRefused);
+  uint64_t timeouts = o(results::ProbeOutcome::kConnectTimeout) +
+                      o(results::ProbeOutcome::kIoTimeout) + o(results::ProbeOutcome::kNoGreeting);
+  // Minutes without hours ("75:03"), unlike the other commands' FormatDuration().
+  return absl::StrFormat(
+      "%d:%02d probe: done %d (%.0f/s); in flight %d/%d; queued %d; retried %d; tls %d; "
+      "plaintext only %d; refused %d; timeouts %d; start rate %s; window %d; loop lag %d ms%s\n",
+      static_cast<int>(secs) / 60, static_cast<int>(secs) % 60, s.done,
+      secs > 0 ? static_cast<double>(s.done) / secs : 0.0, s.in_flight, s.capacity, s.queued,
+      s.retried, tls_ok, o(results::ProbeOutcome::kPlaintextOnly), refused, timeouts,
+      RateText(s.connect_rate), s.window, final ? s.lag_max_ms : s.lag_ms,
+      final ? " (most; done)" : "");
+}
 
 std::string FormatScanStatusLine(const ScanProgress& now, const ScanProgress& prev) {
   const double elapsed = now.elapsed_s;
@@ -35,9 +143,9 @@ std::string FormatScanStatusLine(const ScanProgress& now, const ScanProgress& pr
       s.positions_total ? static_cast<double>(s.positions_done) / s.positions_total : 1.0;
   std::string eta = "?";
   if (s.sending && done_frac > 0.001) {
-    eta = Clock(s.send_elapsed_s * (1 - done_frac) / done_frac);
+    eta = FormatDuration(s.send_elapsed_s * (1 - done_frac) / done_frac);
   } else if (!s.sending && probe_now > 0) {
-    eta = Clock(static_cast<double>(backlog + p.in_flight) / probe_now);
+    eta = FormatDuration(static_cast<double>(backlog + p.in_flight) / probe_now);
   }
   const uint64_t tls =
       Outcome(p, ProbeOutcome::kStartTlsOk) + Outcome(p, ProbeOutcome::kImplicitTlsOk);
@@ -50,11 +158,10 @@ std::string FormatScanStatusLine(const ScanProgress& now, const ScanProgress& pr
       "%s %.0f%%; send: %d %s (%s avg); open %d; probes: %d done %s, %d/%d in flight, %d waiting, "
       "%d retried, start rate %s, window %d, lag %d ms; tls %d, plaintext %d, tls failed %d, "
       "other %d; %s%s\n",
-      Clock(elapsed), 100 * done_frac, s.sent, absl::StrFormat("%.1fk p/s", send_now / 1000),
-      absl::StrFormat("%.1fk", send_avg / 1000), s.open, p.done,
-      absl::StrFormat("%.0f/s", probe_now), p.in_flight, p.capacity, backlog, p.retried,
-      p.connect_rate > 0 ? absl::StrFormat("%.0f/s", p.connect_rate) : std::string("unlimited"),
-      p.window, p.lag_ms, tls, plain, tls_fail, other,
+      FormatDuration(elapsed), 100 * done_frac, s.sent,
+      absl::StrFormat("%.1fk p/s", send_now / 1000), absl::StrFormat("%.1fk", send_avg / 1000),
+      s.open, p.done, absl::StrFormat("%.0f/s", probe_now), p.in_flight, p.capacity, backlog,
+      p.retried, RateText(p.connect_rate), p.window, p.lag_ms, tls, plain, tls_fail, other,
       s.sending ? StrCat("ETA ", eta)
                 : (s.cooling_down ? "cooling down" : StrCat("probing, ETA ", eta)),
       s.paused_ms > prev.sweep.paused_ms ? " (held back by the probers)" : "");

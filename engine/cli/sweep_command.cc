@@ -15,11 +15,11 @@
 #include "base/flag_set.h"
 #include "base/strings.h"
 #include "engine/cli/csv_record_sink.h"
+#include "engine/cli/status_line.h"
 #include "engine/cli/sweep_options.h"
 #include "engine/run/run_header.h"
 #include "engine/run/signal_fd.h"
 #include "engine/run/walk_options.h"
-#include "engine/sweep/status_line.h"
 #include "engine/sweep/sweeper.h"
 #include "results/format/record_writer.h"
 #include "targets/ipv4.h"
@@ -174,9 +174,9 @@ int RunSweepCommand(int argc, const char* const* argv) {
       if (MonotonicNs() < next || finished.load()) continue;
       next += 1'000'000'000;
       const SweepStats now = (*sweeper)->Stats();
-      if (!quiet) fputs(FormatStatusLine(now, prev).c_str(), stderr);
+      if (!quiet) fputs(FormatSweepStatusLine(now, prev).c_str(), stderr);
       if (json) {
-        fputs(FormatStatusJson(now, prev).c_str(), json);
+        fputs(FormatSweepStatusJson(now, prev).c_str(), json);
         fflush(json);
       }
       prev = now;
@@ -185,14 +185,14 @@ int RunSweepCommand(int argc, const char* const* argv) {
   }
   const SweepStats final_stats = (*sweeper)->Stats();
   if (json) {
-    fputs(FormatStatusJson(final_stats, final_stats).c_str(), json);
+    fputs(FormatSweepStatusJson(final_stats, final_stats).c_str(), json);
     fclose(json);
   }
   if (std::string w = DroppedRepliesWarning(final_stats); !w.empty()) {
     absl::FPrintF(stderr, "%s: %s\n", kName, w);
   }
   if (!quiet) {
-    fputs(StrCat(kName, ": ", FormatSummary(final_stats)).c_str(), stderr);
+    fputs(StrCat(kName, ": ", FormatSweepSummary(final_stats)).c_str(), stderr);
     if (final_stats.watermark < config.range.end && run_status.ok()) {
       absl::FPrintF(stderr, "%s: stopped early; resume with --start-position %d\n", kName,
                     final_stats.watermark);

@@ -30,8 +30,8 @@ class PriorVisitor : public results::RecordVisitor {
 
 }  // namespace
 
-absl::StatusOr<PriorResults> ReadPriorResults(const std::string& output,
-                                              const std::string& scan_id, std::string* next_file) {
+absl::StatusOr<PriorResults> ReadPriorResults(const std::string& output, const std::string& scan_id,
+                                              std::string* next_file) {
   PriorVisitor visitor;
   PriorResults prior;
   for (int i = 0;; ++i) {

@@ -44,8 +44,8 @@ struct PriorResults {
 // becomes the first unused name. Errors: kFailedPrecondition when a file belongs to another scan,
 // the reader's errors for an unreadable file (an empty one, left by a run killed before its
 // header reached the disk, counts as holding nothing).
-absl::StatusOr<PriorResults> ReadPriorResults(const std::string& output,
-                                              const std::string& scan_id, std::string* next_file);
+absl::StatusOr<PriorResults> ReadPriorResults(const std::string& output, const std::string& scan_id,
+                                              std::string* next_file);
 
 }  // namespace mailsweep::engine
 

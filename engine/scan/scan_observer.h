@@ -25,14 +25,14 @@ struct ScanProgress {
   double elapsed_s = 0;  // since the sweep started
   SweepStats sweep;
   ProberStats probe;
-  uint64_t backlog = 0;  // live hosts waiting for a prober (LiveHostFeeder::Backlog())
-  uint64_t cut_off = 0;  // live hosts left without a record so far (for a resume)
+  uint64_t backlog = 0;     // live hosts waiting for a prober (LiveHostFeeder::Backlog())
+  uint64_t cut_off = 0;     // live hosts left without a record so far (for a resume)
   uint64_t checkpoint = 0;  // the position the checkpoint file holds
 };
 
 // Where a resumed scan goes on and what the earlier runs left.
 struct ScanResumeInfo {
-  uint64_t position = 0;  // the first position this run sends
+  uint64_t position = 0;         // the first position this run sends
   targets::PositionRange range;  // the shard's positions
   uint64_t files = 0;            // earlier files read
   uint64_t swept = 0;            // targets with a sweep record

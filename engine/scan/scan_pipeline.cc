@@ -137,8 +137,7 @@ absl::Status ScanRun::OpenRecordFile() {
 // (made, not yet running).
 absl::Status ScanRun::StartStages() {
   sweep_sink_ = writer_->NewSink();
-  dedup_ =
-      std::make_unique<DedupSweepSink>(sweep_sink_.get(), resuming_ ? &prior_.swept : nullptr);
+  dedup_ = std::make_unique<DedupSweepSink>(sweep_sink_.get(), resuming_ ? &prior_.swept : nullptr);
   MAILSWEEP_ASSIGN_OR_RETURN(pool_, ProberPool::Create(cfg_.prober, writer_.get()));
   const uint64_t pause_backlog =
       cfg_.pause_backlog ? cfg_.pause_backlog
