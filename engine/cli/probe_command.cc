@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "base/flag_set.h"
 #include "base/strings.h"
+#include "engine/cli/command_start.h"
 #include "engine/cli/probe_options.h"
 #include "engine/cli/status_line.h"
 #include "engine/cli/text_record_sink.h"
@@ -29,6 +31,8 @@
 
 namespace mailsweep::engine {
 namespace {
+
+constexpr CommandStart kCommand("mailsweep probe");
 
 using Clock = std::chrono::steady_clock;
 
@@ -97,7 +101,7 @@ int RunProbeCommand(int argc, const char* const* argv) {
   std::vector<std::string> blocklist_files, allow_reserved;
   bool status = false, quiet = false;
   uint32_t drain_timeout_s = 0;
-  FlagSet flags("mailsweep probe", "[flags]",
+  FlagSet flags(kCommand.name(), "[flags]",
                 "Talks POP3, IMAP and SMTP to each target (STARTTLS/STLS or implicit TLS as the "
                 "port implies)\nand writes one record per target: outcome, banner, capabilities "
                 "before and inside TLS,\nTLS version, cipher and certificate facts.");
@@ -142,65 +146,40 @@ int RunProbeCommand(int argc, const char* const* argv) {
       "Exit status: 0 every target has its record, 1 output failed or targets without a record,\n"
       "2 bad usage or input, 3 stopped by a signal.");
   std::vector<std::string> positional;
-  if (absl::Status s = flags.Parse(argc, argv, &positional); !s.ok()) {
-    absl::FPrintF(stderr, "mailsweep probe: %s\n", s.message());
-    return 2;
-  }
-  if (flags.help_requested()) {
-    fputs(flags.Help().c_str(), stdout);
-    return 0;
-  }
+  if (std::optional<int> exit = kCommand.Parse(&flags, argc, argv, &positional)) return *exit;
   if (!positional.empty()) {
-    absl::FPrintF(stderr, "mailsweep probe: unexpected argument '%s' (targets come from -i)\n",
-                  positional[0]);
-    return 2;
+    return kCommand.Usage(
+        StrCat("unexpected argument '", positional[0], "' (targets come from -i)"));
   }
   if (format_name.empty()) format_name = output == "-" ? "json" : "msr";
   const bool binary = format_name == "msr";
   auto format =
       binary ? absl::StatusOr<TextFormat>(TextFormat::kJsonLines) : ParseTextFormat(format_name);
-  if (!format.ok()) {
-    absl::FPrintF(stderr, "mailsweep probe: %s (or msr)\n", format.status().message());
-    return 2;
-  }
+  if (!format.ok()) return kCommand.Usage(StrCat(format.status().message(), " (or msr)"));
   if (binary && output == "-") {
-    absl::FPrintF(stderr,
-                  "mailsweep probe: -f msr writes a file (-o FILE); stdout takes json or csv\n");
-    return 2;
+    return kCommand.Usage("-f msr writes a file (-o FILE); stdout takes json or csv");
   }
   std::vector<uint16_t> ports;
   if (!ports_text.empty()) {
     auto p = targets::ParsePortList(ports_text);
-    if (!p.ok()) {
-      absl::FPrintF(stderr, "mailsweep probe: -p: %s\n", p.status().message());
-      return 2;
-    }
+    if (!p.ok()) return kCommand.Usage(StrCat("-p: ", p.status().message()));
     ports = *p;
   }
   std::vector<std::string> notes;
   auto blocklist = targets::Blocklist::Build(blocklist_files, allow_reserved, &notes);
-  if (!blocklist.ok()) {
-    absl::FPrintF(stderr, "mailsweep probe: %s\n", blocklist.status().message());
-    return 2;
-  }
-  for (const std::string& note : notes) absl::FPrintF(stderr, "mailsweep probe: %s\n", note);
+  if (!blocklist.ok()) return kCommand.Usage(blocklist.status().message());
+  for (const std::string& note : notes) kCommand.Report(note);
   auto finished = probe.Finish();
-  if (!finished.ok()) {
-    absl::FPrintF(stderr, "mailsweep probe: %s\n", finished.status().message());
-    return 2;
-  }
+  if (!finished.ok()) return kCommand.Usage(finished.status().message());
   if (std::string note = FitToOpenFileLimit(&*finished); !note.empty()) {
-    absl::FPrintF(stderr, "mailsweep probe: %s\n", note);
+    kCommand.Report(note);
   }
   // A target cut off (a signal, --drain-timeout) gets no record rather than a made-up timeout.
   finished->record_abandoned = false;
   const ProberOptions& opt = *finished;
 
   FILE* in = input == "-" ? stdin : fopen(input.c_str(), "r");
-  if (in == nullptr) {
-    absl::FPrintF(stderr, "mailsweep probe: cannot open %s: %s\n", input, strerror(errno));
-    return 2;
-  }
+  if (in == nullptr) return kCommand.Usage(StrCat("cannot open ", input, ": ", strerror(errno)));
   // Records: a record file, or text through stdio.
   FILE* out = nullptr;
   std::unique_ptr<results::RecordFileWriter> writer;
@@ -209,7 +188,7 @@ int RunProbeCommand(int argc, const char* const* argv) {
   if (binary) {
     auto w = results::RecordFileWriter::Create(output, MakeFileHeader(0, 1, 0, ports, argc, argv));
     if (!w.ok()) {
-      absl::FPrintF(stderr, "mailsweep probe: %s\n", w.status().message());
+      kCommand.Report(w.status().message());
       return 1;
     }
     writer = *std::move(w);
@@ -224,10 +203,7 @@ int RunProbeCommand(int argc, const char* const* argv) {
     sinks = text_sinks.get();
   }
   auto pool = ProberPool::Create(opt, sinks);
-  if (!pool.ok()) {
-    absl::FPrintF(stderr, "mailsweep probe: %s\n", pool.status().message());
-    return 2;
-  }
+  if (!pool.ok()) return kCommand.Usage(pool.status().message());
 
   const Clock::time_point start = Clock::now();
   // A status line each second on a terminal (or with --status), none with -q.
@@ -373,7 +349,7 @@ int RunProbeCommand(int argc, const char* const* argv) {
     exit_code = 1;
     if (std::string(s.message()) == reported) return;
     reported = std::string(s.message());
-    absl::FPrintF(stderr, "mailsweep probe: %s\n", reported);
+    kCommand.Report(reported);
   };
   report(drained);
   pool->reset();  // its sinks go before the file they write to
