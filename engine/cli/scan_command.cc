@@ -165,13 +165,11 @@ int RunScanCommand(int argc, const char* const* argv) {
   scan.sweeper = *config;
   scan.prober = *prober;
   scan.walk = &*walk;
-  scan.shards = walk_options.shards;
-  scan.shard = walk_options.shard;
   scan.command_line = JoinCommandLine(argc, argv);
 
   if (!quiet) {
     absl::FPrintF(stderr, "%s: %s; probing with %d thread(s), at most %d connections\n",
-                  kCommand.name(), DescribeSweep(scan.sweeper, *walk, scan.shards, scan.shard),
+                  kCommand.name(), DescribeSweep(scan.sweeper, *walk, walk->shards, walk->shard),
                   scan.prober.threads, scan.prober.max_connections);
   }
   ScanStatusPrinter printer(quiet, status_json);

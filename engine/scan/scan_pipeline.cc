@@ -29,8 +29,8 @@ class ScanRun {
         range_(walk_.shard_range),
         signals_(signals),
         observer_(observer),
-        checkpoint_(Checkpoint::For(walk_.space, walk_.seed, cfg.shards, cfg.shard, range_.begin,
-                                    range_.end, cfg.output, RandomScanId())),
+        checkpoint_(Checkpoint::For(walk_.space, walk_.seed, walk_.shards, walk_.shard,
+                                    range_.begin, range_.end, cfg.output, RandomScanId())),
         start_(range_.begin),
         file_(cfg.output),
         resuming_(!cfg.resume_path.empty()) {}
@@ -125,7 +125,7 @@ absl::Status ScanRun::Resume() {
 }
 
 absl::Status ScanRun::OpenRecordFile() {
-  results::FileHeader header = MakeFileHeader(walk_.seed, cfg_.shards, cfg_.shard,
+  results::FileHeader header = MakeFileHeader(walk_.seed, walk_.shards, walk_.shard,
                                               walk_.space.ports(), 0, nullptr, checkpoint_.scan_id);
   header.command_line = cfg_.command_line;
   MAILSWEEP_ASSIGN_OR_RETURN(writer_, results::RecordFileWriter::Create(file_, header));
@@ -149,6 +149,10 @@ absl::Status ScanRun::StartStages() {
 
   if (start_ < range_.end) {
     SweeperConfig sc = cfg_.sweeper;
+    sc.space = &walk_.space;
+    sc.permutation = &walk_.permutation;
+    sc.range = range_;
+    sc.seed = walk_.seed;
     sc.start_position = start_;
     sc.sink_flush_interval_s = 1;
     auto created = Sweeper::Create(sc, dedup_.get(), feeder_.get(), feeder_.get());

@@ -43,11 +43,11 @@
 namespace mailsweep::engine {
 
 struct ScanConfig {
-  SweeperConfig sweeper;  // borrows the walk's space and permutation
+  const ResolvedWalk* walk = nullptr;  // borrowed: what to sweep, the shard, the seed
+  // How to send. Its walk fields (space, permutation, range, seed, start_position) are not read:
+  // RunScan sets them from `walk` and the resume point.
+  SweeperConfig sweeper;
   ProberOptions prober;
-  const ResolvedWalk* walk = nullptr;  // borrowed
-  uint64_t shards = 1;
-  uint64_t shard = 0;
   std::string output;           // record file; resumed runs write OUTPUT.N
   std::string checkpoint_path;  // written periodically and at the end
   double checkpoint_interval_s = 5;
