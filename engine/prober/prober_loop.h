@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "base/per_thread_counters.h"
 #include "engine/prober/destination_caps.h"
 #include "engine/prober/handoff_queue.h"
 #include "engine/prober/prober_options.h"
@@ -42,7 +43,7 @@ namespace mailsweep::engine {
 
 // Counters a loop publishes for Stats(): written by the loop thread (`submitted` by the
 // submitting thread), read by anyone.
-struct alignas(64) LoopCounters {
+struct alignas(kCacheLineBytes) LoopCounters {
   std::atomic<uint64_t> submitted{0};
   std::atomic<uint64_t> started{0};
   std::atomic<uint64_t> done{0};
