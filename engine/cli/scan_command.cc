@@ -11,6 +11,7 @@
 #include "base/strings.h"
 #include "engine/cli/command_start.h"
 #include "engine/cli/probe_options.h"
+#include "engine/cli/status_json_file.h"
 #include "engine/cli/status_line.h"
 #include "engine/cli/sweep_options.h"
 #include "engine/run/run_header.h"
@@ -28,11 +29,8 @@ constexpr CommandStart kCommand("mailsweep scan");
 // stderr (none with -q), the status as JSON lines in --status-json's file.
 class ScanStatusPrinter final : public ScanObserver {
  public:
-  ScanStatusPrinter(bool quiet, std::string json_path)
-      : quiet_(quiet), json_path_(std::move(json_path)) {}
-  ~ScanStatusPrinter() override {
-    if (json_ != nullptr) fclose(json_);
-  }
+  // `json` is borrowed and must outlive the printer.
+  ScanStatusPrinter(bool quiet, StatusJsonFile* json) : quiet_(quiet), json_(json) {}
 
   void OnResume(const ScanResumeInfo& r) override {
     if (quiet_) return;
@@ -47,9 +45,7 @@ class ScanStatusPrinter final : public ScanObserver {
                   r.file);
   }
   absl::Status OnStart() override {
-    if (json_path_.empty()) return absl::OkStatus();
-    json_ = fopen(json_path_.c_str(), "w");
-    if (json_ == nullptr) return absl::UnavailableError(StrCat("cannot write ", json_path_));
+    if (!json_->Open()) return absl::UnavailableError(StrCat("cannot write ", json_->path()));
     return absl::OkStatus();
   }
   void OnStop(int stops) override {
@@ -61,22 +57,16 @@ class ScanStatusPrinter final : public ScanObserver {
   }
   void OnProgress(const ScanProgress& now, const ScanProgress& prev) override {
     if (!quiet_) fputs(FormatScanStatusLine(now, prev).c_str(), stderr);
-    if (json_ != nullptr) {
-      fputs(FormatScanStatusJson(now).c_str(), json_);
-      fflush(json_);
-    }
+    json_->Write(FormatScanStatusJson(now));
   }
   void OnEnd(const ScanProgress& last) override {
-    if (json_ == nullptr) return;
-    fputs(FormatScanStatusJson(last).c_str(), json_);
-    fclose(json_);
-    json_ = nullptr;
+    json_->Write(FormatScanStatusJson(last));
+    json_->Close();
   }
 
  private:
   const bool quiet_;
-  const std::string json_path_;
-  FILE* json_ = nullptr;  // owned
+  StatusJsonFile* const json_;
 };
 
 }  // namespace
@@ -96,7 +86,7 @@ int RunScanCommand(int argc, const char* const* argv) {
   sweep.probes = 2;
   sweep.probe_spacing = 2;
   ScanConfig scan;
-  std::string status_json;
+  StatusJsonFile status_json;
   bool quiet = false;
   FlagSet flags(kCommand.name(), "[flags] -o FILE CIDR...",
                 "Sweeps the targets for open mail ports and probes every live one as it is found "
@@ -123,8 +113,7 @@ int RunScanCommand(int argc, const char* const* argv) {
                "after SIGINT/SIGTERM, how long probes in flight may take before they are "
                "left for the resume",
                &scan.stop_timeout_s);
-  flags.String("--status-json", "FILE", "write the status as JSON lines, once a second",
-               &status_json);
+  status_json.Register(&flags);
   flags.Bool("-q,--quiet", "no status line or summary", &quiet);
   flags.Epilog(
       "Example (in the lab's scanner namespace):\n"
@@ -172,7 +161,7 @@ int RunScanCommand(int argc, const char* const* argv) {
                   kCommand.name(), DescribeSweep(scan.sweeper, *walk, walk->shards, walk->shard),
                   scan.prober.threads, scan.prober.max_connections);
   }
-  ScanStatusPrinter printer(quiet, status_json);
+  ScanStatusPrinter printer(quiet, &status_json);
   auto summary = RunScan(scan, &signals, &printer);
   if (!summary.ok()) {
     kCommand.Report(summary.status().message());

@@ -17,6 +17,7 @@
 #include "base/strings.h"
 #include "engine/cli/command_start.h"
 #include "engine/cli/csv_record_sink.h"
+#include "engine/cli/status_json_file.h"
 #include "engine/cli/status_line.h"
 #include "engine/cli/sweep_options.h"
 #include "engine/run/run_header.h"
@@ -37,7 +38,8 @@ constexpr CommandStart kCommand("mailsweep sweep");
 int RunSweepCommand(int argc, const char* const* argv) {
   WalkOptions walk_options;
   SweepFlags sweep;
-  std::string output, status_json;
+  std::string output;
+  StatusJsonFile json;
   std::string format = "msr";
   uint64_t start_position = 0;
   bool quiet = false;
@@ -60,8 +62,7 @@ int RunSweepCommand(int argc, const char* const* argv) {
                "resume: first position of the walk to send (a watermark printed by an earlier "
                "run)",
                &start_position);
-  flags.String("--status-json", "FILE", "write the status as JSON lines, once a second",
-               &status_json);
+  json.Register(&flags);
   flags.Bool("-q,--quiet", "no status line or summary", &quiet);
   flags.Epilog(
       "Example (in the lab's scanner namespace):\n"
@@ -118,13 +119,9 @@ int RunSweepCommand(int argc, const char* const* argv) {
     file_sink = writer->NewSink();
     sink = file_sink.get();
   }
-  FILE* json = nullptr;
-  if (!status_json.empty()) {
-    json = fopen(status_json.c_str(), "w");
-    if (json == nullptr) {
-      absl::FPrintF(stderr, "%s: %s: cannot open\n", kCommand.name(), status_json);
-      return 1;
-    }
+  if (!json.Open()) {
+    absl::FPrintF(stderr, "%s: %s: cannot open\n", kCommand.name(), json.path());
+    return 1;
   }
 
   // SIGINT/SIGTERM arrive on this fd; created before any thread starts so all inherit the mask.
@@ -133,7 +130,6 @@ int RunSweepCommand(int argc, const char* const* argv) {
   auto sweeper = Sweeper::Create(config, sink, nullptr, nullptr);
   if (!sweeper.ok()) {
     kCommand.Report(sweeper.status().message());
-    if (json) fclose(json);
     return absl::IsInvalidArgument(sweeper.status()) ? 2 : 1;
   }
   if (!quiet) {
@@ -163,19 +159,14 @@ int RunSweepCommand(int argc, const char* const* argv) {
       next += 1'000'000'000;
       const SweepStats now = (*sweeper)->Stats();
       if (!quiet) fputs(FormatSweepStatusLine(now, prev).c_str(), stderr);
-      if (json) {
-        fputs(FormatSweepStatusJson(now, prev).c_str(), json);
-        fflush(json);
-      }
+      json.Write(FormatSweepStatusJson(now, prev));
       prev = now;
     }
     runner.join();
   }
   const SweepStats final_stats = (*sweeper)->Stats();
-  if (json) {
-    fputs(FormatSweepStatusJson(final_stats, final_stats).c_str(), json);
-    fclose(json);
-  }
+  json.Write(FormatSweepStatusJson(final_stats, final_stats));
+  json.Close();
   if (std::string w = DroppedRepliesWarning(final_stats); !w.empty()) {
     kCommand.Report(w);
   }
