@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
@@ -60,7 +61,7 @@ void FlagSet::Uint64(std::string_view names, std::string value_name, std::string
       r = std::from_chars(v.data() + 2, v.data() + v.size(), value, 16);
     }
     if (r.ec != std::errc() || r.ptr != v.data() + v.size() || v.empty()) {
-      return absl::InvalidArgumentError(StrCat("'", v, "' is not a non-negative whole number"));
+      return absl::InvalidArgumentError(StrCat(Quote(v), " is not a non-negative whole number"));
     }
     *out = value;
     return absl::OkStatus();
@@ -74,19 +75,31 @@ void FlagSet::Uint32(std::string_view names, std::string value_name, std::string
     auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), value, 10);
     if (ec != std::errc() || end != v.data() + v.size() || v.empty()) {
       return absl::InvalidArgumentError(
-          StrCat("'", v, "' is not a whole number from 0 to 4294967295"));
+          StrCat(Quote(v), " is not a whole number from 0 to 4294967295"));
     }
     *out = value;
     return absl::OkStatus();
   });
 }
 
+namespace {
+
+// 0.5 as "0.5", 1e6 as "1000000" (not "1000000.0").
+std::string NumberText(double x) {
+  if (x == std::floor(x) && std::fabs(x) < 1e15) return StrCat(static_cast<int64_t>(x));
+  return StrCat(x);
+}
+
+}  // namespace
+
 void FlagSet::Double(std::string_view names, std::string value_name, std::string help,
-                     double* out) {
-  Add(names, std::move(value_name), std::move(help), StrCat(*out), [out](std::string_view v) {
+                     double* out, double min, double max) {
+  Add(names, std::move(value_name), std::move(help), StrCat(*out), [=](std::string_view v) {
     double value = 0;
-    if (!absl::SimpleAtod(ToAbsl(v), &value)) {
-      return absl::InvalidArgumentError(StrCat("'", v, "' is not a number"));
+    if (!absl::SimpleAtod(ToAbsl(v), &value) || !std::isfinite(value) || value < min ||
+        value > max) {
+      return absl::InvalidArgumentError(
+          StrCat(Quote(v), " is not a number from ", NumberText(min), " to ", NumberText(max)));
     }
     *out = value;
     return absl::OkStatus();
@@ -146,7 +159,7 @@ absl::Status FlagSet::Parse(int argc, const char* const* argv,
     Flag* flag = Find(name);
     if (flag == nullptr) {
       return absl::InvalidArgumentError(
-          StrCat("unknown flag '", name, "' (see ", command_, " --help)"));
+          StrCat("unknown flag ", Quote(name), " (see ", command_, " --help)"));
     }
     flag->seen = true;
     if (flag->value_name.empty()) {

@@ -39,7 +39,10 @@ class FlagSet {
                   std::vector<std::string>* out);
   void Uint64(std::string_view names, std::string value_name, std::string help, uint64_t* out);
   void Uint32(std::string_view names, std::string value_name, std::string help, uint32_t* out);
-  void Double(std::string_view names, std::string value_name, std::string help, double* out);
+  // A finite number in [min, max] (the range is named in the error); NaN and infinities are
+  // refused. The defaults fit durations in seconds, what every such flag of ours is.
+  void Double(std::string_view names, std::string value_name, std::string help, double* out,
+              double min = 0, double max = 1e6);
   // A flag whose value needs its own parsing (sizes, port lists, ...). `default_text` is shown.
   void Custom(std::string_view names, std::string value_name, std::string help,
               std::string default_text, ValueParser parser);

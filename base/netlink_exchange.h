@@ -46,7 +46,7 @@ absl::Status NetlinkExchange(const void* request, size_t len, Fn each,
       if (errno == EINTR) continue;
       return failed("netlink recv", errno);
     }
-    int left = static_cast<int>(n);
+    unsigned int left = static_cast<unsigned int>(n);  // NLMSG_OK compares it with a __u32
     for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); NLMSG_OK(h, left);
          h = NLMSG_NEXT(h, left)) {
       if (h->nlmsg_type == NLMSG_DONE) return absl::OkStatus();

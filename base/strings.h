@@ -4,6 +4,8 @@
 //   - StrCat()/StrAppend(): concatenate strings, string_views (either kind), chars, integers;
 //   - ToAbsl()/ToStd(): convert views for absl::StrSplit() and Status::message();
 //   - HexLower(): bytes as lower-case hex (fingerprints in JSON and CSV);
+//   - Quote(): a token of user input for an error message, in quotes, cut to a sane length and
+//     with control bytes escaped, so a 1 MB line or binary junk is never echoed back whole;
 //   - fmt can format absl::string_view (Status::message()) directly.
 // Pure functions; thread-safe.
 //
@@ -65,6 +67,26 @@ inline std::string HexLower(std::span<const uint8_t> bytes) {
     out.push_back(kDigits[b >> 4]);
     out.push_back(kDigits[b & 15]);
   }
+  return out;
+}
+
+// 'token' as it should appear in a message: at most `max` bytes of it, bytes outside printable
+// ASCII as \xNN, and when cut, "...' (N bytes)" at the end.
+inline std::string Quote(std::string_view token, size_t max = 64) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out = "'";
+  for (size_t i = 0; i < token.size() && i < max; ++i) {
+    const auto c = static_cast<unsigned char>(token[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += "\\x";
+      out.push_back(kDigits[c >> 4]);
+      out.push_back(kDigits[c & 15]);
+    }
+  }
+  out += token.size() > max ? "...'" : "'";
+  if (token.size() > max) StrAppend(&out, " (", token.size(), " bytes)");
   return out;
 }
 

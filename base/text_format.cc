@@ -25,6 +25,30 @@ std::string FormatIpv4(uint32_t address) {
   return std::string(buf, FormatIpv4To(address, buf));
 }
 
+bool ParseIpv4(std::string_view text, uint32_t* out, LeadingZeros zeros) {
+  uint32_t address = 0;
+  size_t i = 0;
+  for (int octets = 0; octets < 4; ++octets) {
+    if (octets > 0) {
+      if (i >= text.size() || text[i] != '.') return false;
+      ++i;
+    }
+    uint32_t octet = 0;
+    size_t digits = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9' && digits < 4) {
+      octet = octet * 10 + static_cast<uint32_t>(text[i] - '0');
+      ++i;
+      ++digits;
+    }
+    if (digits == 0 || digits > 3 || octet > 255) return false;
+    if (zeros == LeadingZeros::kReject && digits > 1 && text[i - digits] == '0') return false;
+    address = address << 8 | octet;
+  }
+  if (i != text.size()) return false;
+  *out = address;
+  return true;
+}
+
 std::string FormatUtc(int64_t t) {
   // Without strftime, which is slow for millions of rows: days to a civil date (the algorithm
   // of Howard Hinnant's "chrono-Compatible Low-Level Date Algorithms").

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "probes/dialect.h"
+#include "probes/dialect_registry.h"
 #include "probes/words.h"
 
 namespace mailsweep::probes {
@@ -16,29 +18,29 @@ using results::Protocol;
 Session::Session(results::ProbeRecord* record, const SessionOptions* options)
     : rec_(record), opt_(options), lines_(options->max_line) {
   if (rec_->protocol == Protocol::kUnknown) rec_->protocol = results::ProtocolForPort(rec_->port);
-  dialect_ = Dialect::For(rec_->protocol);
+  dialect_ = DialectFor(rec_->protocol);
   implicit_ = rec_->tls_mode == results::TlsMode::kImplicit;
 }
 
 Action Session::Start() {
   if (dialect_ == nullptr) return Finish(ProbeOutcome::kNotThisProtocol);
   if (implicit_) {
-    state_ = State::kTlsHandshake;
+    state_ = Phase::kTlsHandshake;
     return {Step::kStartTls};
   }
   return {Step::kWait};
 }
 
 Action Session::OnBytes(std::span<const uint8_t> data) {
-  if (state_ == State::kDone) return {Step::kDone};
-  if (state_ == State::kTlsHandshake) return {Step::kWait};  // caller's bug; TLS owns the bytes
+  if (state_ == Phase::kDone) return {Step::kDone};
+  if (state_ == Phase::kTlsHandshake) return {Step::kWait};  // caller's bug; TLS owns the bytes
   total_bytes_ += static_cast<uint32_t>(data.size());
   if (total_bytes_ > opt_->max_bytes) return Finish(ProbeOutcome::kProtocolError);
   if (!data.empty()) lines_.Append(data);
-  if (state_ == State::kGreeting && !GreetingPrefixPlausible()) {
+  if (state_ == Phase::kGreeting && !GreetingPrefixPlausible()) {
     return Finish(ProbeOutcome::kNotThisProtocol);
   }
-  if (state_ == State::kInjectionWait) {
+  if (state_ == Phase::kInjectionWait) {
     // Anything the server says before we ask is the answer to the injected command.
     if (lines_.NextLine() || lines_.overflow()) {
       rec_->flags |= results::kInjectionVulnerable;
@@ -50,7 +52,7 @@ Action Session::OnBytes(std::span<const uint8_t> data) {
   while (auto line = lines_.NextLine()) {
     reply_bytes_ += static_cast<uint32_t>(line->size() + 2);
     if (reply_bytes_ > opt_->max_reply) {
-      if (state_ == State::kGreeting) rec_->flags |= results::kBannerTruncated;
+      if (state_ == Phase::kGreeting) rec_->flags |= results::kBannerTruncated;
       return Finish(ProbeOutcome::kProtocolError);
     }
     bool have_action = false;
@@ -58,7 +60,7 @@ Action Session::OnBytes(std::span<const uint8_t> data) {
     if (have_action) return a;
   }
   if (lines_.overflow()) {
-    if (state_ == State::kGreeting) {
+    if (state_ == Phase::kGreeting) {
       // A greeting that never ends still shows who answered: keep its first bytes, as many as the
       // line cap let in (the same bytes however the greeting was split).
       AddBannerBytes(lines_.pending_bytes().substr(0, opt_->max_line));
@@ -71,42 +73,42 @@ Action Session::OnBytes(std::span<const uint8_t> data) {
 }
 
 Action Session::OnTlsEstablished() {
-  if (state_ != State::kTlsHandshake) return {Step::kWait};
+  if (state_ != Phase::kTlsHandshake) return {Step::kWait};
   in_tls_ = true;
   rec_->flags |= results::kTlsHandshakeOk;
   lines_.Clear();
   reply_bytes_ = 0;
   if (implicit_) {
-    state_ = State::kGreeting;
+    state_ = Phase::kGreeting;
     return {Step::kWait};
   }
   if (opt_->injection_check) {
-    state_ = State::kInjectionWait;
+    state_ = Phase::kInjectionWait;
     return {Step::kWait, {}, opt_->injection_wait_ms};
   }
   return SendCapsCommand();
 }
 
 Action Session::OnTlsFailed() {
-  if (state_ == State::kDone) return {Step::kDone};
+  if (state_ == Phase::kDone) return {Step::kDone};
   return Finish(HandshakeFailedOutcome());
 }
 
 Action Session::OnTimeout() {
   switch (state_) {
-    case State::kDone:
+    case Phase::kDone:
       return {Step::kDone};
-    case State::kGreeting:
+    case Phase::kGreeting:
       return Finish(in_tls_ ? SuccessOutcome() : ProbeOutcome::kNoGreeting);
-    case State::kTlsHandshake:
+    case Phase::kTlsHandshake:
       if (rec_->tls.failure.empty()) rec_->tls.failure = "timeout";
       return Finish(HandshakeFailedOutcome());
-    case State::kInjectionWait:
+    case Phase::kInjectionWait:
       lines_.Clear();
       return SendCapsCommand();
-    case State::kCaps:
-    case State::kHeloReply:
-    case State::kStartTlsReply:
+    case Phase::kCaps:
+    case Phase::kHeloReply:
+    case Phase::kStartTlsReply:
       return Finish(in_tls_ ? SuccessOutcome() : ProbeOutcome::kIoTimeout);
   }
   return Finish(ProbeOutcome::kIoTimeout);
@@ -114,9 +116,9 @@ Action Session::OnTimeout() {
 
 Action Session::OnClosed() {
   switch (state_) {
-    case State::kDone:
+    case Phase::kDone:
       return {Step::kDone};
-    case State::kTlsHandshake:
+    case Phase::kTlsHandshake:
       if (rec_->tls.failure.empty()) rec_->tls.failure = "closed";
       return Finish(HandshakeFailedOutcome());
     default:
@@ -125,14 +127,14 @@ Action Session::OnClosed() {
   if (in_tls_) return Finish(SuccessOutcome());
   // Closed inside a reply (partial line, or a multi-line reply not yet complete) is a protocol
   // error; closed between replies is a reset.
-  if (lines_.pending() > 0 || reply_started_) return Finish(ProbeOutcome::kProtocolError);
+  if (lines_.pending() > 0 || reply_.started) return Finish(ProbeOutcome::kProtocolError);
   return Finish(ProbeOutcome::kConnectionReset);
 }
 
 // ---- lines: the dialect reads them ----
 
 Action Session::HandleLine(std::string_view line, bool* have_action) {
-  if (state_ == State::kGreeting) AddBannerLine(line);
+  if (state_ == Phase::kGreeting) AddBannerLine(line);
   return dialect_->OnLine(*this, line, have_action);
 }
 
@@ -141,14 +143,18 @@ Action Session::HandleLine(std::string_view line, bool* have_action) {
 Action Session::AfterGreeting() { return SendCapsCommand(); }
 
 Action Session::SendCapsCommand() {
-  BeginReply(State::kCaps);
+  BeginReply(Phase::kCaps);
   return Send(dialect_->CapsCommand(*this));
 }
 
-void Session::BeginReply(State state) {
-  state_ = state;
-  reply_started_ = false;
-  reply_ok_ = false;
+Action Session::SendCommand(Phase reply_phase, std::string_view command) {
+  BeginReply(reply_phase);
+  return Send(command);
+}
+
+void Session::BeginReply(Phase phase) {
+  state_ = phase;
+  reply_ = {};
   reply_bytes_ = 0;
 }
 
@@ -168,7 +174,7 @@ Action Session::AfterCaps() {
 }
 
 Action Session::SendStartTls() {
-  BeginReply(State::kStartTlsReply);
+  BeginReply(Phase::kStartTlsReply);
   const std::string_view command = dialect_->StartTlsCommand(*this);
   if (command.data() != out_.data()) out_.assign(command);
   if (opt_->injection_check) {
@@ -184,7 +190,7 @@ Action Session::StartTlsAccepted() {
     rec_->flags |= results::kPlaintextLeftover;
   }
   lines_.Clear();
-  state_ = State::kTlsHandshake;
+  state_ = Phase::kTlsHandshake;
   return {Step::kStartTls};
 }
 
@@ -201,10 +207,10 @@ Action Session::ServiceRefused() {
 
 Action Session::Finish(ProbeOutcome outcome) {
   rec_->outcome = outcome;
-  const bool polite = state_ != State::kTlsHandshake && state_ != State::kGreeting &&
+  const bool polite = state_ != Phase::kTlsHandshake && state_ != Phase::kGreeting &&
                       outcome != ProbeOutcome::kProtocolError &&
                       outcome != ProbeOutcome::kConnectionReset;
-  state_ = State::kDone;
+  state_ = Phase::kDone;
   lines_.Clear();
   lines_.Shrink();
   return {Step::kDone, polite ? Quit() : std::string_view()};
@@ -248,9 +254,10 @@ void Session::AddAuthMechanism(std::string_view mech) {
   AppendUpperWord(&mechs, mech);
 }
 
-void Session::NextTag() {
+std::string_view Session::NextTag() {
   ++tag_number_;
   snprintf(tag_, sizeof(tag_), "a%03u", static_cast<unsigned>(tag_number_ % 1000));
+  return tag_;
 }
 
 results::ProbeOutcome Session::SuccessOutcome() const {

@@ -37,11 +37,13 @@
 #include <string>
 #include <string_view>
 
-#include "probes/dialect.h"
+#include "probes/conversation.h"
 #include "probes/line_buffer.h"
 #include "results/format/records.h"
 
 namespace mailsweep::probes {
+
+class Dialect;
 
 struct SessionOptions {
   std::string ehlo_name = "mailsweep.invalid";  // SMTP EHLO argument
@@ -54,20 +56,9 @@ struct SessionOptions {
   uint32_t banner_cap = 8 * 1024;     // bytes of greeting stored in the record
 };
 
-enum class Step : uint8_t {
-  kWait,      // wait for more bytes (wait_ms != 0: use that read deadline instead of the default)
-  kSend,      // send `bytes`, then wait for the reply
-  kStartTls,  // begin the TLS handshake; then OnTlsEstablished()/OnTlsFailed()
-  kDone,      // the record is complete; send `bytes` (may be empty) and close
-};
-
-struct Action {
-  Step step = Step::kWait;
-  std::string_view bytes;  // valid until the next call into the session
-  uint32_t wait_ms = 0;
-};
-
-class Session {
+// Session implements Conversation privately: only its dialect, handed `*this`, calls the
+// transitions.
+class Session final : private Conversation {
  public:
   // `record` (protocol, tls_mode, port set) and `options` are borrowed and must outlive the
   // session. Protocol kUnknown is treated by port as results::ProtocolForPort() says.
@@ -87,47 +78,40 @@ class Session {
   // EOF or RST from the server.
   Action OnClosed();
 
-  bool done() const { return state_ == State::kDone; }
-  bool in_tls() const { return in_tls_; }
+  bool done() const { return state_ == Phase::kDone; }
+  bool in_tls() const override { return in_tls_; }
   // True while the handshake runs: received bytes belong to TLS, not to the session.
-  bool awaiting_tls() const { return state_ == State::kTlsHandshake; }
+  bool awaiting_tls() const { return state_ == Phase::kTlsHandshake; }
 
  private:
-  enum class State : uint8_t {
-    kGreeting,
-    kCaps,
-    kHeloReply,  // SMTP: HELO sent after EHLO drew 500/502
-    kStartTlsReply,
-    kTlsHandshake,
-    kInjectionWait,
-    kDone,
-  };
-
-  // The dialects read lines in the session's state and move it on through the transitions below.
-  friend class Pop3Dialect;
-  friend class ImapDialect;
-  friend class SmtpDialect;
+  // ---- Conversation, for the dialect ----
+  Phase phase() const override { return state_; }
+  Reply& reply() override { return reply_; }
+  results::ProbeRecord& record() override { return *rec_; }
+  std::string_view ehlo_name() const override { return opt_->ehlo_name; }
+  std::string_view tag() const override { return tag_; }
+  std::string_view NextTag() override;  // "a001", "a002", ...
+  std::string& command_buffer() override { return out_; }
+  void AddCapability(std::string_view token) override;
+  void AddAuthMechanism(std::string_view mech) override;
+  void NoteCapabilitiesRead() override;
+  Action AfterGreeting() override;
+  Action AfterCaps() override;
+  Action SendCommand(Phase reply_phase, std::string_view command) override;
+  Action StartTlsAccepted() override;
+  Action StartTlsRejected() override;
+  Action ServiceRefused() override;
+  Action Finish(results::ProbeOutcome outcome) override;
 
   Action HandleLine(std::string_view line, bool* have_action);
-
-  Action AfterGreeting();
-  Action AfterCaps();
   Action SendCapsCommand();
   Action SendStartTls();
-  void BeginReply(State state);  // a command was sent: its reply is read from its first line
-  void NoteCapabilitiesRead();   // a whole positive capability reply (kCapabilitiesRead[Tls])
-  Action StartTlsAccepted();
-  Action StartTlsRejected();
-  Action ServiceRefused();
-  Action Finish(results::ProbeOutcome outcome);
+  void BeginReply(Phase phase);  // a command was sent: its reply is read from its first line
   Action Send(std::string_view command);
 
   bool GreetingPrefixPlausible() const;
   void AddBannerLine(std::string_view line);
   void AddBannerBytes(std::string_view bytes);
-  void AddCapability(std::string_view token);
-  void AddAuthMechanism(std::string_view mech);
-  void NextTag();  // tag_ = "a001", "a002", ...
   results::ProbeOutcome SuccessOutcome() const;
   results::ProbeOutcome HandshakeFailedOutcome() const;
   std::string_view Quit() const;
@@ -136,11 +120,9 @@ class Session {
   const SessionOptions* opt_;
   const Dialect* dialect_;  // nullptr: the port names no protocol
   bool implicit_;
-  State state_ = State::kGreeting;
+  Phase state_ = Phase::kGreeting;
   bool in_tls_ = false;
-  bool reply_started_ = false;  // a multi-line reply has begun
-  bool reply_ok_ = false;       // ... with a positive first line
-  bool caps_in_greeting_ = false;
+  Reply reply_;
   uint32_t reply_bytes_ = 0;
   uint32_t total_bytes_ = 0;
   uint16_t tag_number_ = 0;

@@ -8,6 +8,8 @@ set -euo pipefail
 packages=(
   # build
   cmake ninja-build g++ pkg-config ccache clang-format
+  # fuzzing (scripts/fuzz.sh): clang with libFuzzer and the sanitizer runtimes
+  clang libclang-rt-14-dev
   libpcap-dev libssl-dev libabsl-dev libfmt-dev catch2 libmaxminddb-dev
   # lab: namespaces, firewall, real mail servers, certificates, geo databases
   iproute2 nftables ethtool openssl dovecot-imapd dovecot-pop3d postfix mmdb-bin procps

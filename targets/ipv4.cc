@@ -8,29 +8,8 @@
 namespace mailsweep::targets {
 
 absl::StatusOr<uint32_t> ParseIpv4(std::string_view text) {
-  uint32_t address = 0;
-  int octets = 0;
-  size_t i = 0;
-  while (true) {
-    if (i >= text.size() || text[i] < '0' || text[i] > '9') break;
-    uint32_t octet = 0;
-    int digits = 0;
-    while (i < text.size() && text[i] >= '0' && text[i] <= '9' && digits < 4) {
-      octet = octet * 10 + static_cast<uint32_t>(text[i] - '0');
-      ++i;
-      ++digits;
-    }
-    if (digits > 3 || octet > 255) break;
-    address = (address << 8) | octet;
-    ++octets;
-    if (octets == 4) {
-      if (i == text.size()) return address;
-      break;
-    }
-    if (i >= text.size() || text[i] != '.') break;
-    ++i;
-  }
-  return absl::InvalidArgumentError(StrCat("'", text, "' is not an IPv4 address"));
+  if (uint32_t address; mailsweep::ParseIpv4(text, &address)) return address;
+  return absl::InvalidArgumentError(StrCat(Quote(text), " is not an IPv4 address"));
 }
 
 absl::StatusOr<Ipv4Range> ParseIpv4Range(std::string_view text) {
@@ -39,13 +18,14 @@ absl::StatusOr<Ipv4Range> ParseIpv4Range(std::string_view text) {
     std::string_view len_text = text.substr(slash + 1);
     int len = 0;
     bool ok = !len_text.empty() && len_text.size() <= 2;
-    for (char c : len_text) {
-      if (c < '0' || c > '9') ok = false;
+    for (size_t i = 0; ok && i < len_text.size(); ++i) {
+      const char c = len_text[i];
+      ok = c >= '0' && c <= '9';
       len = len * 10 + (c - '0');
     }
     if (!base.ok() || !ok || len > 32) {
       return absl::InvalidArgumentError(
-          StrCat("'", text, "' is not an IPv4 CIDR block (a.b.c.d/0-32)"));
+          StrCat(Quote(text), " is not an IPv4 CIDR block (a.b.c.d/0-32)"));
     }
     const uint32_t mask = len == 0 ? 0 : ~uint32_t{0} << (32 - len);
     return Ipv4Range{*base & mask, (*base & mask) | ~mask};
@@ -55,18 +35,18 @@ absl::StatusOr<Ipv4Range> ParseIpv4Range(std::string_view text) {
     auto last = ParseIpv4(text.substr(dash + 1));
     if (!first.ok() || !last.ok()) {
       return absl::InvalidArgumentError(
-          StrCat("'", text, "' is not an IPv4 range (a.b.c.d-e.f.g.h)"));
+          StrCat(Quote(text), " is not an IPv4 range (a.b.c.d-e.f.g.h)"));
     }
     if (*first > *last) {
       return absl::InvalidArgumentError(
-          StrCat("'", text, "' is an empty range: its first address is after its last"));
+          StrCat(Quote(text), " is an empty range: its first address is after its last"));
     }
     return Ipv4Range{*first, *last};
   }
   auto single = ParseIpv4(text);
   if (!single.ok()) {
     return absl::InvalidArgumentError(
-        StrCat("'", text, "' is not an IPv4 address, CIDR block or range"));
+        StrCat(Quote(text), " is not an IPv4 address, CIDR block or range"));
   }
   return Ipv4Range{*single, *single};
 }

@@ -16,7 +16,7 @@ absl::StatusOr<uint16_t> ParsePort(std::string_view text, std::string_view spec)
   if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value == 0 ||
       value > 65535) {
     return absl::InvalidArgumentError(
-        StrCat("'", text, "' in port list '", spec, "' is not a port from 1 to 65535"));
+        StrCat(Quote(text), " in port list ", Quote(spec), " is not a port from 1 to 65535"));
   }
   return static_cast<uint16_t>(value);
 }

@@ -271,18 +271,14 @@ int RunProbeCommand(int argc, const char* const* argv) {
     for (ProbeTarget& t : batch) {
       if (blocklist->all().Contains(t.address)) {
         ++(blocklist->reserved().Contains(t.address) ? refused_reserved : refused_blocked);
-        continue;  // its name is freed below with those not taken
+        continue;  // its name goes with the batch
       }
       // Back-pressure: the queues are full, wait for the loops to take work.
       while (stops == 0 && !(*pool)->SinkFailed()) {
-        if ((*pool)->TrySubmit(t)) {
-          t.name = nullptr;  // the pool's now
-          break;
-        }
+        if ((*pool)->TrySubmit(t)) break;  // the name is the pool's now
         if (signals.Wait(1).has_value()) on_signal();
       }
     }
-    for (ProbeTarget& t : batch) FreeTargetName(t.name);  // those not taken
   }
   if (in != stdin) fclose(in);
   // Never hidden by -q: a refused target is one the user may have expected a record for.

@@ -1,5 +1,7 @@
 #include "engine/prober/destination_caps.h"
 
+#include <utility>
+
 namespace mailsweep::engine {
 
 bool DestinationCaps::Allow(uint32_t address) const {
@@ -14,8 +16,8 @@ bool DestinationCaps::Allow(uint32_t address) const {
   return true;
 }
 
-void DestinationCaps::Hold(const ProbeTarget& t) {
-  held_[Prefix(t.address)].push_back(t);
+void DestinationCaps::Hold(ProbeTarget t) {
+  held_[Prefix(t.address)].push_back(std::move(t));
   ++held_count_;
 }
 
@@ -35,7 +37,7 @@ void DestinationCaps::Closed(uint32_t address) {
     std::deque<ProbeTarget>& list = it->second;
     for (auto t = list.begin(); t != list.end(); ++t) {
       if (!Allow(t->address)) continue;
-      ready_.push_back(*t);
+      ready_.push_back(std::move(*t));
       list.erase(t);
       --held_count_;
       break;
@@ -46,19 +48,15 @@ void DestinationCaps::Closed(uint32_t address) {
 
 bool DestinationCaps::PopReady(ProbeTarget* t) {
   if (ready_.empty()) return false;
-  *t = ready_.front();
+  *t = std::move(ready_.front());
   ready_.pop_front();
   return true;
 }
 
 uint64_t DestinationCaps::DropAll() {
   const uint64_t n = waiting();
-  for (auto& [prefix, list] : held_) {
-    for (ProbeTarget& t : list) FreeTargetName(t.name);
-  }
-  held_.clear();
+  held_.clear();  // the targets' names with them
   held_count_ = 0;
-  for (ProbeTarget& t : ready_) FreeTargetName(t.name);
   ready_.clear();
   return n;
 }

@@ -6,7 +6,8 @@
 //
 // Example:
 //   DestinationCaps caps(4, 64);
-//   if (caps.Allow(t.address)) { caps.Opened(t.address); Start(t); } else { caps.Hold(t); }
+//   if (caps.Allow(t.address)) { caps.Opened(t.address); Start(t); }
+//   else { caps.Hold(std::move(t)); }
 //   ... caps.Closed(address); ProbeTarget next; if (caps.PopReady(&next)) ...
 //
 // One instance belongs to one loop thread. Waiting targets own their names (ProbeTarget::name);
@@ -30,11 +31,11 @@ class DestinationCaps {
 
   // Whether one more connection to `address` stays within both caps.
   bool Allow(uint32_t address) const;
-  void Hold(const ProbeTarget& t);  // t waits until a connection of its /24 ends
+  void Hold(ProbeTarget t);  // t waits until a connection of its /24 ends
   void Opened(uint32_t address);
   // A connection to `address` ended: the first held target of its /24 that fits becomes ready.
   void Closed(uint32_t address);
-  // The next ready target (one a Closed() freed), if any.
+  // The next ready target (one a Closed() freed), if any, moved into *t.
   [[nodiscard]] bool PopReady(ProbeTarget* t);
   bool has_ready() const { return !ready_.empty(); }
   uint64_t held() const { return held_count_; }  // waiting for a connection to end

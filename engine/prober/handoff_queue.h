@@ -5,9 +5,9 @@
 // Thread rules: TryPush/TryPop/ApproxSize from any thread. T must be trivially copyable.
 //
 // Example:
-//   HandoffQueue<ProbeTarget> q(1 << 16);
+//   HandoffQueue<QueuedTarget> q(1 << 16);
 //   if (!q.TryPush({addr, 110})) SlowDown();
-//   ProbeTarget t; while (q.TryPop(&t)) Start(t);
+//   QueuedTarget t; while (q.TryPop(&t)) Start(t);
 #ifndef MAILSWEEP_ENGINE_PROBER_HANDOFF_QUEUE_H_
 #define MAILSWEEP_ENGINE_PROBER_HANDOFF_QUEUE_H_
 

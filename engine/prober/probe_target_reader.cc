@@ -47,13 +47,13 @@ absl::Status ProbeTargetReader::AddWithPorts(uint32_t address, std::string_view 
         port > 65535) {
       return absl::InvalidArgumentError(StrCat("bad port '", port_text, "'"));
     }
-    out->push_back({address, static_cast<uint16_t>(port), NewTargetName(domain)});
+    out->push_back({address, static_cast<uint16_t>(port), TargetName(domain)});
     return absl::OkStatus();
   }
   if (default_ports_.empty()) {
     return absl::InvalidArgumentError("line without a port and no default ports (-p)");
   }
-  for (uint16_t p : default_ports_) out->push_back({address, p, NewTargetName(domain)});
+  for (uint16_t p : default_ports_) out->push_back({address, p, TargetName(domain)});
   return absl::OkStatus();
 }
 

@@ -31,8 +31,8 @@ class ProbeTargetReader {
   explicit ProbeTargetReader(std::vector<uint16_t> default_ports)
       : default_ports_(std::move(default_ports)) {}
 
-  // Appends the line's targets to `out`; a target's name is a NewTargetName() string the caller
-  // owns. kInvalidArgument names what is wrong (and nothing is appended).
+  // Appends the line's targets to `out`, each with its own copy of the line's name, if any.
+  // kInvalidArgument names what is wrong (and nothing is appended).
   absl::Status ParseLine(std::string_view line, std::vector<ProbeTarget>* out);
   uint64_t skipped_ipv6() const { return skipped_ipv6_; }
 

@@ -1,21 +1,17 @@
 #include "engine/prober/prober_loop.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
-#include <optional>
 
+#include "base/clock.h"
 #include "base/strings.h"
+#include "engine/prober/probe_attempt.h"
 
 namespace mailsweep::engine {
 namespace {
@@ -23,80 +19,13 @@ namespace {
 using results::ProbeOutcome;
 
 constexpr uint64_t kWakeTag = ~uint64_t{0};
-constexpr uint32_t kChunk = 1024;
 // A pass of the loop does bounded work, so that readiness is looked at often and no deadline
 // is judged by a clock read long before: at most this many starts and events per pass.
 constexpr uint32_t kStartsPerPass = 64;
 constexpr int kEventsPerPass = 64;
 constexpr size_t kScratch = 64 * 1024;
-// After a local error with nothing of ours open: the pause before the next try, and how many
-// such failures in a row (100 x 100 ms = 10 s) make the waiting targets given up.
-constexpr uint32_t kRetryPauseMs = 100;
-constexpr uint32_t kGiveUpAfter = 100;
-
-uint64_t NowMs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
-}
-uint64_t MonoUs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000 + static_cast<uint64_t>(ts.tv_nsec) / 1000;
-}
-
-// Outcomes that say more about the moment than about the server: tried again later.
-bool Transient(const results::ProbeRecord& r) {
-  switch (r.outcome) {
-    case ProbeOutcome::kConnectTimeout:
-    case ProbeOutcome::kNoGreeting:
-    case ProbeOutcome::kServiceUnavailable:
-    case ProbeOutcome::kIoTimeout:
-      return true;
-    case ProbeOutcome::kConnectionReset:
-      return r.banner.empty();  // reset before the greeting (a full queue, a busy server)
-    case ProbeOutcome::kImplicitTlsFailed:
-    case ProbeOutcome::kStartTlsHandshakeFailed:
-      // The handshake's read deadline passed: a read timeout like any other (a server too busy
-      // to answer), not a server that cannot do TLS.
-      return r.tls.failure == "timeout";
-    default:
-      return false;
-  }
-}
-int64_t UnixUs() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
-}
 
 }  // namespace
-
-// One connection. Lives in the slab; `generation` changes every time the slot is reused so a
-// stale epoll event or timer for an earlier occupant is recognised and dropped.
-struct ProberLoop::Conn {
-  enum class Phase : uint8_t { kFree, kConnecting, kActive };
-  int fd = -1;
-  uint32_t slot = 0;  // fixed for the Conn's lifetime
-  uint32_t generation = 0;
-  Phase phase = Phase::kFree;
-  bool handshake_done = false;
-  uint32_t events = 0;
-  uint32_t tls_bytes = 0;
-  // The first byte from the server (a greeting, or the TLS server's first flight) and whether
-  // a missing one was noted as slow; when the greeting is overdue (0: no check pending).
-  bool heard = false;
-  bool slow_noted = false;
-  uint64_t greeting_due_ms = 0;
-  uint64_t connected_mono_us = 0;
-  uint64_t start_mono_us = 0;
-  uint64_t read_deadline_ms = 0;
-  uint64_t target_deadline_ms = 0;
-  results::ProbeRecord record;
-  std::optional<probes::Session> session;
-  std::unique_ptr<probes::TlsClient> tls;
-  std::string pending_out;  // ciphertext/plaintext the socket did not take yet
-};
 
 absl::StatusOr<std::unique_ptr<ProberLoop>> ProberLoop::Create(
     const ProberOptions* options, const probes::TlsContext* tls,
@@ -123,27 +52,27 @@ ProberLoop::ProberLoop(const ProberOptions* options, const probes::TlsContext* t
       tls_(tls),
       sink_(std::move(sink)),
       max_connections_(std::max<uint32_t>(1, max_connections)),
-      control_(options->adaptive_rate, options->threads, max_connections_, connect_rate, MonoUs()),
+      control_(options->adaptive_rate, options->threads, max_connections_, connect_rate,
+               MonotonicUs()),
       caps_(options->per_address_cap, options->per_prefix_cap),
       queue_(options->queue_capacity),
-      wheel_(10, 4096, NowMs()),
+      wheel_(10, 4096, MonotonicMs()),
       scratch_(kScratch) {
   PublishControl();
 }
 
 ProberLoop::~ProberLoop() {
   DropQueued();  // frees the names of whatever still waits (nothing, after Run())
-  for (auto& chunk : chunks_) {
-    for (uint32_t i = 0; i < kChunk; ++i) {
-      if (chunk[i].fd >= 0) close(chunk[i].fd);
-    }
-  }
   if (event_fd_ >= 0) close(event_fd_);
   if (epoll_fd_ >= 0) close(epoll_fd_);
 }
 
-bool ProberLoop::Submit(const ProbeTarget& t) {
-  if (!queue_.TryPush(t)) return false;
+bool ProberLoop::Submit(ProbeTarget& t) {
+  char* name = t.name.release();
+  if (!queue_.TryPush({t.address, t.port, t.attempt, name})) {
+    t.name = TargetName::Adopt(name);
+    return false;
+  }
   counters_.submitted.fetch_add(1, std::memory_order_relaxed);
   if (sleeping_.exchange(false, std::memory_order_seq_cst)) Wake();
   return true;
@@ -163,31 +92,34 @@ void ProberLoop::RequestStop() {
 void ProberLoop::Run() noexcept {
   loop_thread_ = std::this_thread::get_id();
   epoll_event events[kEventsPerPass];
-  uint64_t pass_start_us = MonoUs();
+  uint64_t pass_start_us = MonotonicUs();
   while (!stop_.load(std::memory_order_acquire)) {
-    control_.Judge(MonoUs(), in_flight_);
+    control_.Judge(MonotonicUs(), in_flight_);
     PublishControl();
     const bool more = StartTargets();
     uint64_t now;
-    now = NowMs();
+    now = MonotonicMs();
     int timeout = wheel_.NextTimeoutMs(now);
     const bool have_work = HaveStartable(now);
     if (more) {
       timeout = 0;  // the pass's budget ran out with more to start: look at events, go on
-    } else if (hold_ && in_flight_ == 0) {
-      timeout = std::max<int>(1, static_cast<int>(retry_at_ms_ > now ? retry_at_ms_ - now : 1));
-    } else if (!hold_ && in_flight_ < control_.Limit() && have_work && control_.rate() > 0) {
+    } else if (retries_.holding() && in_flight_ == 0) {
+      const uint64_t until = retries_.hold_until_ms();
+      timeout = std::max<int>(1, static_cast<int>(until > now ? until - now : 1));
+    } else if (!retries_.holding() && in_flight_ < control_.Limit() && have_work &&
+               control_.rate() > 0) {
       // Only the rate holds us back: sleep until the next token (at most 10 ms).
       timeout = control_.MsUntilToken();
     } else if (timeout < 0 || timeout > 1000) {
       timeout = 1000;  // periodic sink flush
     }
-    if (!retry_due_.empty() && retry_due_.front().first > now && timeout != 0 && !hold_ &&
+    uint64_t due = 0;
+    if (retries_.next_due(&due) && due > now && timeout != 0 && !retries_.holding() &&
         in_flight_ < control_.Limit()) {
       // Wake for the next retry; one already due that is still here cannot start yet (the rate
       // branch above waits for its token), and a full loop wakes when a connection ends.
       timeout = std::min<int>(timeout < 0 ? 1000 : timeout,
-                              static_cast<int>(retry_due_.front().first - now));
+                              static_cast<int>(due - now));
     }
     if (timeout != 0) {
       sleeping_.store(true, std::memory_order_seq_cst);
@@ -195,14 +127,14 @@ void ProberLoop::Run() noexcept {
       // awake and did not wake it: look again rather than sleep on it.
       if (!have_work && queue_.ApproxSize() > 0) timeout = 0;
     }
-    NotePass(MonoUs() - pass_start_us, now);
+    NotePass(MonotonicUs() - pass_start_us, now);
     int n = epoll_wait(epoll_fd_, events, kEventsPerPass, timeout);
-    pass_start_us = MonoUs();
+    pass_start_us = MonotonicUs();
     sleeping_.store(false, std::memory_order_relaxed);
     // Readiness first, then timers: a deadline never fires for a socket whose news is waiting
     // in this batch.
     for (int i = 0; i < n; ++i) OnEvent(events[i].data.u64, events[i].events);
-    now = NowMs();
+    now = MonotonicMs();
     wheel_.Advance(now, [this](uint32_t slot) { OnDeadline(slot); });
     if (records_since_flush_ > 0 &&
         (records_since_flush_ >= 4096 || now - last_flush_ms_ >= 1000)) {
@@ -238,20 +170,13 @@ void ProberLoop::PublishControl() {
   counters_.window.store(control_.Limit(), std::memory_order_relaxed);
 }
 
-void ProberLoop::NoteFirstByte(Conn& c) {
-  c.heard = true;
-  if (c.slow_noted) return;
-  c.slow_noted = control_.NoteFirstByte(MonoUs() - c.connected_mono_us, c.start_mono_us,
-                                        in_flight_);
-}
-
 bool ProberLoop::HaveStartable(uint64_t now_ms) const {
-  return queue_.ApproxSize() > 0 || !retry_.empty() || caps_.has_ready() ||
-         (!retry_due_.empty() && retry_due_.front().first <= now_ms);
+  return queue_.ApproxSize() > 0 || retries_.local_waiting() > 0 || caps_.has_ready() ||
+         retries_.HasDue(now_ms);
 }
 
 void ProberLoop::PublishWaiting() {
-  counters_.waiting.store(retry_due_.size() + caps_.waiting(), std::memory_order_release);
+  counters_.waiting.store(retries_.due_waiting() + caps_.waiting(), std::memory_order_release);
 }
 
 // Priority: targets a finished connection freed from a cap, retries that are due, targets that
@@ -260,19 +185,17 @@ void ProberLoop::PublishWaiting() {
 bool ProberLoop::NextTarget(ProbeTarget* t) {
   for (;;) {
     if (caps_.PopReady(t)) {
-    } else if (!retry_due_.empty() && retry_due_.front().first <= NowMs()) {
-      *t = retry_due_.front().second;
-      retry_due_.pop_front();
-    } else if (!retry_.empty()) {
-      *t = retry_.front();
-      retry_.pop_front();
-      counters_.retrying.store(retry_.size(), std::memory_order_release);
-    } else if (caps_.held() >= max_connections_ || !queue_.TryPop(t)) {
+    } else if (retries_.PopDue(MonotonicMs(), t)) {
+    } else if (retries_.PopLocal(t)) {
+      counters_.retrying.store(retries_.local_waiting(), std::memory_order_release);
+    } else if (QueuedTarget q; caps_.held() < max_connections_ && queue_.TryPop(&q)) {
+      *t = ProbeTarget{q.address, q.port, TargetName::Adopt(q.name), q.attempt};
+    } else {
       PublishWaiting();
       return false;
     }
     if (caps_.Allow(t->address)) break;
-    caps_.Hold(*t);
+    caps_.Hold(std::move(*t));
   }
   PublishWaiting();
   return true;
@@ -280,8 +203,8 @@ bool ProberLoop::NextTarget(ProbeTarget* t) {
 
 bool ProberLoop::StartTargets() {
   AssertInLoopThread();
-  const uint64_t now_us = MonoUs();
-  if (hold_ && NowMs() >= retry_at_ms_) hold_ = false;
+  const uint64_t now_us = MonotonicUs();
+  retries_.ReleaseIfDue(MonotonicMs());
   if (counters_.sink_failed.load(std::memory_order_relaxed) ||
       abandon_queued_.load(std::memory_order_relaxed)) {
     // Records can no longer be written (what is queued would be probed for nothing), or the
@@ -289,83 +212,42 @@ bool ProberLoop::StartTargets() {
     DropQueued();
     return false;
   }
-  for (uint32_t started = 0; !hold_ && in_flight_ < control_.Limit(); ++started) {
+  for (uint32_t started = 0; !retries_.holding() && in_flight_ < control_.Limit(); ++started) {
     if (!control_.HasToken(now_us)) {
-      if (HaveStartable(NowMs())) control_.NoteRateHeldBack();
+      if (HaveStartable(MonotonicMs())) control_.NoteRateHeldBack();
       return false;
     }
     if (started == kStartsPerPass) return true;
     ProbeTarget t;
     if (!NextTarget(&t)) return false;
     control_.Spend(now_us);
-    StartOne(t);
+    StartOne(std::move(t));
   }
   return false;
 }
 
 void ProberLoop::RetryLater(Conn& c, uint64_t now_ms) {
-  if (c.fd >= 0) {
-    close(c.fd);
-    c.fd = -1;
-  }
+  c.CloseSocket();
   counters_.local_errors.fetch_add(1, std::memory_order_relaxed);
   // StartOne freed the target's name into the record; the retry gets its own copy.
-  ProbeTarget t{c.record.address, c.record.port, nullptr,
-                static_cast<uint8_t>(c.record.attempts - 1)};
-  if (c.record.domain != options_->sni) t.name = NewTargetName(c.record.domain);
+  ProbeTarget t =
+      NextAttempt(c.record, options_->sni, static_cast<uint8_t>(c.record.attempts - 1));
   Release(c);
-  // Nothing of ours is open and it still fails: the machine is out of something (or misses
-  // --source-ip). Keep trying for kGiveUpAfter pauses, then give the waiting targets up; the
-  // commands report them as not probed.
-  if (in_flight_ == 0 && ++failures_while_idle_ >= kGiveUpAfter) {
-    counters_.unprobed.fetch_add(1 + retry_.size(), std::memory_order_relaxed);
-    FreeTargetName(t.name);
-    for (ProbeTarget& r : retry_) FreeTargetName(r.name);
-    retry_.clear();
-    counters_.retrying.store(0, std::memory_order_release);
-    failures_while_idle_ = 0;
-    return;
-  }
-  retry_.push_front(t);
-  counters_.retrying.store(retry_.size(), std::memory_order_release);
-  hold_ = true;
-  retry_at_ms_ = now_ms + kRetryPauseMs;
+  const uint64_t given_up = retries_.AddLocalFailure(std::move(t), in_flight_ == 0, now_ms);
+  if (given_up > 0) counters_.unprobed.fetch_add(given_up, std::memory_order_relaxed);
+  counters_.retrying.store(retries_.local_waiting(), std::memory_order_release);
 }
 
 uint32_t ProberLoop::AllocSlot() {
-  if (free_slots_.empty()) {
-    chunks_.push_back(std::make_unique<Conn[]>(kChunk));
-    for (uint32_t i = 0; i < kChunk; ++i) chunks_.back()[i].slot = slots_ + i;
-    for (uint32_t i = kChunk; i > 0; --i) free_slots_.push_back(slots_ + i - 1);
-    slots_ += kChunk;
-    wheel_.Resize(slots_);
-  }
-  uint32_t slot = free_slots_.back();
-  free_slots_.pop_back();
+  const uint32_t slots = slab_.size();
+  const uint32_t slot = slab_.Alloc();
+  if (slab_.size() != slots) wheel_.Resize(slab_.size());
   return slot;
-}
-
-void ProberLoop::SetEvents(Conn& c, uint32_t events) {
-  if (c.events == events) return;
-  epoll_event ev{};
-  ev.events = events;
-  ev.data.u64 = (uint64_t{c.generation} << 32) | c.slot;
-  epoll_ctl(epoll_fd_, c.events == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, c.fd, &ev);
-  c.events = events;
-}
-
-ProberLoop::Conn* ProberLoop::Lookup(uint64_t data) {
-  uint32_t slot = static_cast<uint32_t>(data);
-  uint32_t generation = static_cast<uint32_t>(data >> 32);
-  if (slot >= slots_) return nullptr;
-  Conn& c = chunks_[slot / kChunk][slot % kChunk];
-  if (c.phase == Conn::Phase::kFree || c.generation != generation) return nullptr;
-  return &c;
 }
 
 void ProberLoop::StartOne(ProbeTarget t) {
   uint32_t slot = AllocSlot();
-  Conn& c = chunks_[slot / kChunk][slot % kChunk];
+  Conn& c = slab_.at(slot);
   ++c.generation;
   c.phase = Conn::Phase::kConnecting;
   c.handshake_done = false;
@@ -376,66 +258,37 @@ void ProberLoop::StartOne(ProbeTarget t) {
   c.greeting_due_ms = 0;
   c.tls.reset();
   c.pending_out.clear();
-  c.record = results::ProbeRecord{};
-  c.record.address = t.address;
-  c.record.port = t.port;
-  c.record.protocol = results::ProtocolForPort(t.port);
-  c.record.tls_mode = results::TlsModeForPort(t.port);
-  c.record.attempts = static_cast<uint8_t>(t.attempt + 1);
-  if (t.name != nullptr) {
-    c.record.domain = t.name;
-    FreeTargetName(t.name);  // the target is consumed; RetryLater makes a new one
-  } else {
-    c.record.domain = options_->sni;
-  }
+  BeginRecord(t, options_->sni, &c.record);  // t's name is freed with t; retries make anew
   c.session.emplace(&c.record, &options_->session);
   ++in_flight_;
   caps_.Opened(t.address);
   counters_.in_flight.store(in_flight_, std::memory_order_release);
   counters_.started.fetch_add(1, std::memory_order_relaxed);
 
-  c.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (c.fd < 0) return RetryLater(c, NowMs());
-  int one = 1;
-  if (options_->source_address != 0) {
-    // The local port is chosen at connect(), per destination, not here from the one ephemeral
-    // range shared by every destination (which 28,000 connections would exhaust).
-    setsockopt(c.fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
-    sockaddr_in src{};
-    src.sin_family = AF_INET;
-    src.sin_addr.s_addr = htonl(options_->source_address);
-    if (bind(c.fd, reinterpret_cast<sockaddr*>(&src), sizeof(src)) != 0) {
-      return RetryLater(c, NowMs());
-    }
-  }
-  setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  sockaddr_in dst{};
-  dst.sin_family = AF_INET;
-  dst.sin_port = htons(t.port);
-  dst.sin_addr.s_addr = htonl(t.address);
+  c.fd = OpenProbeSocket(options_->source_address);
+  if (c.fd < 0) return RetryLater(c, MonotonicMs());
   // Every time and deadline of this attempt counts from here, the connect() itself.
-  c.record.start_us = UnixUs();
-  c.start_mono_us = MonoUs();
+  c.record.start_us = RealtimeUs();
+  c.start_mono_us = MonotonicUs();
   const uint64_t now_ms = c.start_mono_us / 1000;
   c.target_deadline_ms = now_ms + options_->target_timeout_ms;
-  int rc = connect(c.fd, reinterpret_cast<sockaddr*>(&dst), sizeof(dst));
-  int err = rc == 0 ? 0 : errno;
-  if (rc == 0 || err == EINPROGRESS) {
-    failures_while_idle_ = 0;
-    SetEvents(c, EPOLLOUT);
-    c.read_deadline_ms = now_ms + options_->connect_timeout_ms;
-    wheel_.Schedule(slot, std::min(c.read_deadline_ms, c.target_deadline_ms));
-    return;
-  }
-  if (err == ECONNREFUSED) {
-    control_.NoteConnect(true, c.start_mono_us);
-    FinishWithOutcome(c, ProbeOutcome::kConnectRefused);
-  } else if (err == EADDRNOTAVAIL || err == EAGAIN || err == ENOBUFS || err == ENOMEM) {
-    RetryLater(c, now_ms);  // no local port or memory: ours, not the target's
-  } else {
-    // ENETUNREACH, EHOSTUNREACH, ETIMEDOUT, EACCES (a firewall of ours), ...: the target
-    // cannot be reached from here.
-    FinishWithOutcome(c, ProbeOutcome::kConnectTimeout);
+  switch (StartConnect(c.fd, t.address, t.port)) {
+    case ConnectStart::kPending:
+      retries_.NoteConnectStarted();
+      c.SetEvents(epoll_fd_, EPOLLOUT);
+      c.read_deadline_ms = now_ms + options_->connect_timeout_ms;
+      wheel_.Schedule(slot, std::min(c.read_deadline_ms, c.target_deadline_ms));
+      return;
+    case ConnectStart::kRefused:
+      control_.NoteConnect(true, c.start_mono_us);
+      FinishWithOutcome(c, ProbeOutcome::kConnectRefused);
+      return;
+    case ConnectStart::kLocalFailure:
+      RetryLater(c, now_ms);
+      return;
+    case ConnectStart::kUnreachable:  // the target cannot be reached from here
+      FinishWithOutcome(c, ProbeOutcome::kConnectTimeout);
+      return;
   }
 }
 
@@ -447,259 +300,17 @@ void ProberLoop::OnEvent(uint64_t data, uint32_t events) {
     (void)n;
     return;
   }
-  Conn* c = Lookup(data);
+  Conn* c = slab_.Lookup(data);
   if (c == nullptr) return;
   if (c->phase == Conn::Phase::kConnecting) {
     OnConnected(*c);
     return;
   }
   if (events & EPOLLOUT) {
-    OnWritable(*c);
+    c->DrainPending(epoll_fd_);
     if (c->phase == Conn::Phase::kFree) return;
   }
   if (events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)) OnReadable(*c);
-}
-
-void ProberLoop::OnConnected(Conn& c) {
-  int err = 0;
-  socklen_t len = sizeof(err);
-  getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
-  if (err != 0) {
-    control_.NoteConnect(true, c.start_mono_us);
-    // ECONNRESET: the handshake completed and the server reset the connection before we looked
-    // (a full accept queue, a busy server): a reset before the greeting, not a timeout.
-    FinishWithOutcome(c, err == ECONNREFUSED ? ProbeOutcome::kConnectRefused
-                         : err == ECONNRESET ? ProbeOutcome::kConnectionReset
-                                             : ProbeOutcome::kConnectTimeout);
-    return;
-  }
-  c.connected_mono_us = MonoUs();
-  c.record.connect_us = static_cast<uint32_t>(c.connected_mono_us - c.start_mono_us);
-  control_.NoteConnect(c.record.connect_us >= StartControl::kSlowConnectUs, c.start_mono_us);
-  if (control_.adaptive()) {
-    c.greeting_due_ms = c.connected_mono_us / 1000 + StartControl::kSlowGreetingMs;
-  }
-  if (options_->on_connected_for_test) options_->on_connected_for_test();
-  c.phase = Conn::Phase::kActive;
-  SetEvents(c, EPOLLIN | EPOLLRDHUP);
-  ArmRead(c, options_->read_timeout_ms);
-  Apply(c, c.session->Start());
-}
-
-void ProberLoop::ArmRead(Conn& c, uint32_t ms) {
-  if (c.phase == Conn::Phase::kFree) return;
-  c.read_deadline_ms = NowMs() + ms;
-  Reschedule(c);
-}
-
-void ProberLoop::Reschedule(Conn& c) {
-  uint64_t at = std::min(c.read_deadline_ms, c.target_deadline_ms);
-  if (c.greeting_due_ms != 0) at = std::min(at, c.greeting_due_ms);
-  wheel_.Schedule(c.slot, at);
-}
-
-void ProberLoop::Apply(Conn& c, probes::Action a) {
-  for (int guard = 0; guard < 8; ++guard) {
-    switch (a.step) {
-      case probes::Step::kWait:
-        ArmRead(c, a.wait_ms != 0 ? a.wait_ms : options_->read_timeout_ms);
-        return;
-      case probes::Step::kSend:
-        SendPlain(c, a.bytes);
-        if (c.phase == Conn::Phase::kFree) return;
-        ArmRead(c, options_->read_timeout_ms);
-        a = c.session->OnBytes(std::span<const uint8_t>());  // a reply may already be buffered
-        if (a.step == probes::Step::kWait && a.wait_ms == 0) return;
-        continue;
-      case probes::Step::kStartTls:
-        BeginTls(c);
-        return;
-      case probes::Step::kDone:
-        if (!a.bytes.empty()) SendPlain(c, a.bytes);
-        if (c.phase != Conn::Phase::kFree) Finish(c);
-        return;
-    }
-  }
-}
-
-void ProberLoop::BeginTls(Conn& c) {
-  c.tls = std::make_unique<probes::TlsClient>(tls_, c.record.domain);
-  c.handshake_done = false;
-  ArmRead(c, options_->read_timeout_ms);
-  probes::TlsClient::Status st = c.tls->Handshake();
-  FlushTls(c);
-  if (st == probes::TlsClient::Status::kFailed && c.phase != Conn::Phase::kFree) {
-    c.tls->FillFacts(&c.record.tls, &cert_cache_);
-    Apply(c, c.session->OnTlsFailed());
-  }
-}
-
-void ProberLoop::FlushTls(Conn& c) {
-  if (!c.tls) return;
-  auto out = c.tls->pending_output();
-  if (out.empty()) return;
-  size_t n = out.size();
-  SendRaw(c, out.data(), n);
-  if (c.tls) c.tls->ConsumeOutput(n);
-}
-
-void ProberLoop::SendPlain(Conn& c, std::string_view bytes) {
-  if (c.tls && c.handshake_done) {
-    c.tls->WritePlain(bytes);
-    FlushTls(c);
-    return;
-  }
-  SendRaw(c, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
-}
-
-void ProberLoop::SendRaw(Conn& c, const uint8_t* data, size_t n) {
-  if (c.fd < 0 || n == 0) return;
-  if (!c.pending_out.empty()) {
-    c.pending_out.append(reinterpret_cast<const char*>(data), n);
-    return;
-  }
-  ssize_t sent = send(c.fd, data, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-  if (sent < 0) {
-    if (errno != EAGAIN && errno != EWOULDBLOCK) return;  // the read side sees the reset
-    sent = 0;
-  }
-  if (static_cast<size_t>(sent) < n) {
-    c.pending_out.assign(reinterpret_cast<const char*>(data) + sent, n - sent);
-    SetEvents(c, EPOLLIN | EPOLLRDHUP | EPOLLOUT);
-  }
-}
-
-void ProberLoop::OnWritable(Conn& c) {
-  while (!c.pending_out.empty()) {
-    ssize_t sent =
-        send(c.fd, c.pending_out.data(), c.pending_out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (sent <= 0) {
-      if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-      c.pending_out.clear();
-      break;
-    }
-    c.pending_out.erase(0, static_cast<size_t>(sent));
-  }
-  std::string().swap(c.pending_out);
-  SetEvents(c, EPOLLIN | EPOLLRDHUP);
-}
-
-void ProberLoop::OnReadable(Conn& c) {
-  // Level-triggered: one read per wake-up keeps loops fair between connections.
-  ssize_t n = recv(c.fd, scratch_.data(), scratch_.size(), MSG_DONTWAIT);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
-  if (n <= 0) {
-    Apply(c, c.session->OnClosed());
-    return;
-  }
-  if (!c.heard) NoteFirstByte(c);
-  std::span<const uint8_t> data(scratch_.data(), static_cast<size_t>(n));
-  if (!c.tls) {
-    Apply(c, c.session->OnBytes(data));
-    return;
-  }
-  c.tls_bytes += static_cast<uint32_t>(n);
-  if (c.tls_bytes > options_->tls_max_bytes) {
-    c.record.tls.failure = "too many bytes";
-    if (!c.handshake_done) {
-      Apply(c, c.session->OnTlsFailed());
-    } else {
-      Apply(c, c.session->OnClosed());
-    }
-    return;
-  }
-  c.tls->FeedInput(data);
-  AfterTlsInput(c);
-}
-
-void ProberLoop::AfterTlsInput(Conn& c) {
-  if (!c.handshake_done) {
-    probes::TlsClient::Status st = c.tls->Handshake();
-    FlushTls(c);
-    if (c.phase == Conn::Phase::kFree) return;
-    if (st == probes::TlsClient::Status::kInProgress) {
-      ArmRead(c, options_->read_timeout_ms);  // handshake bytes are progress, as reply bytes are
-      return;
-    }
-    c.tls->FillFacts(&c.record.tls, &cert_cache_);
-    if (st == probes::TlsClient::Status::kFailed) {
-      Apply(c, c.session->OnTlsFailed());
-      return;
-    }
-    c.handshake_done = true;
-    Apply(c, c.session->OnTlsEstablished());
-  }
-  uint8_t plain[16 * 1024];
-  while (c.phase != Conn::Phase::kFree && c.session && !c.session->done()) {
-    int n = c.tls->ReadPlain(plain, sizeof(plain));
-    if (n == 0) break;
-    if (n < 0) {
-      Apply(c, c.session->OnClosed());
-      return;
-    }
-    Apply(c, c.session->OnBytes(std::span<const uint8_t>(plain, static_cast<size_t>(n))));
-  }
-  FlushTls(c);  // post-handshake messages (TLS 1.3 key updates) and alerts
-}
-
-bool ProberLoop::SocketReady(const Conn& c) const {
-  if (c.fd < 0) return false;
-  pollfd p{c.fd,
-           static_cast<short>(c.phase == Conn::Phase::kConnecting ? POLLOUT : POLLIN | POLLRDHUP),
-           0};
-  return poll(&p, 1, 0) > 0 && p.revents != 0;
-}
-
-void ProberLoop::OnDeadline(uint32_t slot) {
-  AssertInLoopThread();
-  Conn& c = chunks_[slot / kChunk][slot % kChunk];
-  if (c.phase == Conn::Phase::kFree) return;
-  // The deadline may have passed while this loop was busy elsewhere: what the socket already
-  // holds (a finished handshake, bytes, EOF, an error) is handled as the event it is, and only
-  // a socket with nothing waiting times out.
-  if (SocketReady(c)) {
-    if (c.phase == Conn::Phase::kConnecting) {
-      OnConnected(c);
-    } else {
-      OnReadable(c);
-    }
-    if (c.phase == Conn::Phase::kFree) return;
-    // Progress re-arms the timer (every byte does, as an event would have); without progress,
-    // or past the target's own firm deadline, the deadline is judged below.
-    if (NowMs() < c.target_deadline_ms && wheel_.armed(slot)) return;
-  }
-  uint64_t now = NowMs();
-  if (c.phase == Conn::Phase::kConnecting) {
-    control_.NoteConnect(true, c.start_mono_us);
-    FinishWithOutcome(c, ProbeOutcome::kConnectTimeout);
-    return;
-  }
-  if (c.greeting_due_ms != 0 && now >= c.greeting_due_ms) {
-    c.greeting_due_ms = 0;
-    if (!c.heard && !c.slow_noted) {  // connected, and still not a byte: a server that queues
-      c.slow_noted = true;
-      control_.NoteConnect(true, c.start_mono_us);
-    }
-  }
-  if (now >= c.target_deadline_ms) {
-    // The whole target is out of time: a session may still want one more step (the injection
-    // window), so ask until it is done, then end it regardless.
-    for (int i = 0; i < 3 && c.phase != Conn::Phase::kFree; ++i) {
-      probes::Action a = c.session->OnTimeout();
-      if (a.step == probes::Step::kDone) {
-        Apply(c, a);
-        return;
-      }
-    }
-    if (c.phase != Conn::Phase::kFree) Finish(c);
-    return;
-  }
-  if (now >= c.read_deadline_ms) {
-    if (c.tls && !c.handshake_done) c.tls->FillFacts(&c.record.tls, &cert_cache_);
-    Apply(c, c.session->OnTimeout());
-    return;
-  }
-  Reschedule(c);
 }
 
 void ProberLoop::FinishWithOutcome(Conn& c, ProbeOutcome outcome) {
@@ -709,7 +320,7 @@ void ProberLoop::FinishWithOutcome(Conn& c, ProbeOutcome outcome) {
 
 bool ProberLoop::RetryTransient(Conn& c) {
   const uint8_t attempt = c.record.attempts - 1;  // attempts before this one
-  if (attempt >= options_->retries || !Transient(c.record) || stop_.load() ||
+  if (attempt >= options_->retries || !IsTransient(c.record) || stop_.load() ||
       abandon_queued_.load(std::memory_order_relaxed)) {
     return false;
   }
@@ -721,16 +332,12 @@ bool ProberLoop::RetryTransient(Conn& c) {
       (c.record.outcome == ProbeOutcome::kConnectionReset || silent)) {
     control_.NoteConnect(true, c.start_mono_us);
   }
-  ProbeTarget t{c.record.address, c.record.port, nullptr, static_cast<uint8_t>(attempt + 1)};
-  if (c.record.domain != options_->sni) t.name = NewTargetName(c.record.domain);
-  retry_due_.emplace_back(NowMs() + options_->retry_delay_ms, t);
+  retries_.AddTransient(NextAttempt(c.record, options_->sni, static_cast<uint8_t>(attempt + 1)),
+                        MonotonicMs() + options_->retry_delay_ms);
   counters_.retried.fetch_add(1, std::memory_order_relaxed);
   PublishWaiting();
   wheel_.Cancel(c.slot);
-  if (c.fd >= 0) {
-    close(c.fd);
-    c.fd = -1;
-  }
+  c.CloseSocket();
   Release(c);
   return true;
 }
@@ -743,11 +350,8 @@ void ProberLoop::Finish(Conn& c) {
   if (c.tls && c.record.tls.version == 0 && c.record.tls.failure.empty()) {
     c.tls->FillFacts(&c.record.tls, &cert_cache_);
   }
-  c.record.duration_us = static_cast<uint32_t>(MonoUs() - c.start_mono_us);
-  if (c.fd >= 0) {
-    close(c.fd);  // also removes it from the epoll set
-    c.fd = -1;
-  }
+  c.record.duration_us = static_cast<uint32_t>(MonotonicUs() - c.start_mono_us);
+  c.CloseSocket();  // also removes it from the epoll set
   sink_->Add(c.record);
   ++records_since_flush_;
   uint8_t o = static_cast<uint8_t>(c.record.outcome);
@@ -763,25 +367,22 @@ void ProberLoop::Release(Conn& c) {
   c.tls.reset();
   std::string().swap(c.pending_out);
   c.record = results::ProbeRecord{};
-  free_slots_.push_back(c.slot);
+  slab_.Free(c.slot);
   --in_flight_;
   counters_.in_flight.store(in_flight_, std::memory_order_release);
-  hold_ = false;  // a descriptor and a port are free again (RetryLater sets it back)
+  retries_.Release();  // a descriptor and a port are free again (RetryLater holds again)
 }
 
 void ProberLoop::Discard(Conn& c) {
   wheel_.Cancel(c.slot);
-  if (c.fd >= 0) {
-    close(c.fd);
-    c.fd = -1;
-  }
+  c.CloseSocket();
   counters_.abandoned.fetch_add(1, std::memory_order_relaxed);
   Release(c);
 }
 
 void ProberLoop::AbortAll() {
-  for (uint32_t slot = 0; slot < slots_; ++slot) {
-    Conn& c = chunks_[slot / kChunk][slot % kChunk];
+  for (uint32_t slot = 0; slot < slab_.size(); ++slot) {
+    Conn& c = slab_.at(slot);
     if (c.phase == Conn::Phase::kFree) continue;
     if (!options_->record_abandoned) {
       Discard(c);
@@ -799,17 +400,12 @@ void ProberLoop::AbortAll() {
 }
 
 void ProberLoop::DropQueued() {
-  ProbeTarget t;
-  while (queue_.TryPop(&t)) {
-    FreeTargetName(t.name);
+  QueuedTarget q;
+  while (queue_.TryPop(&q)) {
+    TargetName::Adopt(q.name);  // the temporary frees the name
     counters_.abandoned.fetch_add(1, std::memory_order_relaxed);
   }
-  counters_.abandoned.fetch_add(retry_.size() + retry_due_.size() + caps_.DropAll(),
-                                std::memory_order_relaxed);
-  for (ProbeTarget& r : retry_) FreeTargetName(r.name);
-  retry_.clear();
-  for (auto& [due, r] : retry_due_) FreeTargetName(r.name);
-  retry_due_.clear();
+  counters_.abandoned.fetch_add(retries_.DropAll() + caps_.DropAll(), std::memory_order_relaxed);
   counters_.retrying.store(0, std::memory_order_release);
   counters_.waiting.store(0, std::memory_order_release);
 }

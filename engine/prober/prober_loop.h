@@ -1,4 +1,4 @@
-// One prober thread's event loop (see prober_pool.h for the whole): epoll, a slab of Conn
+// One prober thread's event loop (see prober_pool.h for the whole): epoll, a slab of Connection
 // addressed by (slot, generation) packed into epoll_event.data.u64, a timer wheel with each
 // connection's nearest deadline, an adaptive token bucket for new connections, caps per
 // destination, a retry schedule, a hand-off queue fed by other threads and an eventfd to wake
@@ -10,32 +10,36 @@
 // deadline that fires looks at the socket first (a finished handshake, bytes or EOF waiting) and
 // handles that instead of recording a timeout the loop itself caused by being busy.
 //
+// Where things live: the loop, its starts, retries and records in prober_loop.cc; a
+// connection's conversation (connect result, session actions, TLS, deadlines) in
+// prober_loop_conversation.cc; the connection and its slab, the retry schedule and the start
+// of an attempt (record, socket, connect()) in files of their own.
+//
 // Thread rules: Run() is the loop thread; Submit(), Wake(), RequestStop() and the counters are
 // for any thread. Everything else belongs to the loop thread (debug builds assert it, as muduo's
 // assertInLoopThread does, where the loop's work begins: starts, events, deadlines, records).
 #ifndef MAILSWEEP_ENGINE_PROBER_PROBER_LOOP_H_
 #define MAILSWEEP_ENGINE_PROBER_PROBER_LOOP_H_
 
-#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cassert>
 #include <cstdint>
-#include <deque>
 #include <memory>
-#include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "base/per_thread_counters.h"
+#include "engine/prober/connection.h"
+#include "engine/prober/connection_slab.h"
 #include "engine/prober/destination_caps.h"
 #include "engine/prober/handoff_queue.h"
 #include "engine/prober/prober_options.h"
+#include "engine/prober/retry_schedule.h"
 #include "engine/prober/start_control.h"
 #include "engine/prober/timer_wheel.h"
 #include "probes/certificate_cache.h"
-#include "probes/session.h"
 #include "probes/tls_client.h"
 #include "results/format/record_sink.h"
 
@@ -73,7 +77,9 @@ class ProberLoop {
 
   void Run() noexcept;  // until RequestStop(); then ends what is in flight and returns
 
-  [[nodiscard]] bool Submit(const ProbeTarget& t);  // any thread; false: full, t not taken
+  // Any thread. True: queued, the name is the loop's (t.name left empty); false: the queue is
+  // full and t is as it was.
+  [[nodiscard]] bool Submit(ProbeTarget& t);
   void RequestStop();                 // any thread
   void AbandonQueued() {              // any thread: start nothing more, drop what waits
     abandon_queued_.store(true, std::memory_order_release);
@@ -95,7 +101,15 @@ class ProberLoop {
   absl::Status sink_status() const { return sink_status_; }  // after Run() returned
 
  private:
-  struct Conn;
+  using Conn = Connection;
+  // A ProbeTarget as the hand-off queue carries it: trivially copyable, its name a raw string
+  // that TargetName::release() gave up and the popping loop thread adopts (or null).
+  struct QueuedTarget {
+    uint32_t address;
+    uint16_t port;
+    uint8_t attempt;
+    char* name;
+  };
   ProberLoop(const ProberOptions* options, const probes::TlsContext* tls,
              std::unique_ptr<results::RecordSink> sink, uint32_t max_connections,
              double connect_rate);
@@ -111,20 +125,16 @@ class ProberLoop {
   void PublishControl();        // the start rate and window, to the counters
   bool HaveStartable(uint64_t now_ms) const;  // a target waits that could start now
   void PublishWaiting();
-  void StartOne(ProbeTarget t);  // consumes t: its name moves into the record
+  void StartOne(ProbeTarget t);  // consumes t: its name is copied into the record
   void RetryLater(Conn& c, uint64_t now_ms);
   void DropQueued();  // frees and counts as abandoned what is queued or waiting to be retried
   void OnEvent(uint64_t data, uint32_t events);
   void OnConnected(Conn& c);
   void OnReadable(Conn& c);
-  void OnWritable(Conn& c);
   void OnDeadline(uint32_t slot);
   void Apply(Conn& c, probes::Action a);
   void BeginTls(Conn& c);
   void AfterTlsInput(Conn& c);
-  void SendPlain(Conn& c, std::string_view bytes);
-  void SendRaw(Conn& c, const uint8_t* data, size_t n);
-  void FlushTls(Conn& c);
   void ArmRead(Conn& c, uint32_t ms);
   void Reschedule(Conn& c);  // the timer at the nearest of the connection's deadlines
   void Finish(Conn& c);
@@ -133,11 +143,8 @@ class ProberLoop {
   void Release(Conn& c);         // returns the slot of an ended connection to the free list
   void FinishWithOutcome(Conn& c, results::ProbeOutcome outcome);
   void AbortAll();
-  bool SocketReady(const Conn& c) const;  // poll(0): what a deadline must look at first
   void NotePass(uint64_t busy_us, uint64_t now_ms);
-  Conn* Lookup(uint64_t data);
-  uint32_t AllocSlot();
-  void SetEvents(Conn& c, uint32_t events);
+  uint32_t AllocSlot();  // a free slot of the slab, the timer wheel grown with it
 
   const ProberOptions* options_;
   const probes::TlsContext* tls_;
@@ -151,7 +158,7 @@ class ProberLoop {
 
   int epoll_fd_ = -1;
   int event_fd_ = -1;
-  HandoffQueue<ProbeTarget> queue_;
+  HandoffQueue<QueuedTarget> queue_;
   std::thread::id loop_thread_;  // the thread in Run(), once it runs
   std::atomic<bool> sleeping_{false};
   std::atomic<bool> stop_{false};
@@ -159,10 +166,7 @@ class ProberLoop {
   LoopCounters counters_;
   absl::Status sink_status_;
 
-  // The slab: chunks of Conn, never moved (sessions point into their record).
-  std::vector<std::unique_ptr<Conn[]>> chunks_;
-  std::vector<uint32_t> free_slots_;
-  uint32_t slots_ = 0;
+  ConnectionSlab slab_;
   uint32_t in_flight_ = 0;
   TimerWheel wheel_;
   probes::CertificateCache cert_cache_;  // facts of certificates this loop has seen
@@ -170,16 +174,8 @@ class ProberLoop {
   uint64_t records_since_flush_ = 0;
   uint64_t last_flush_ms_ = 0;
 
-  // Targets whose socket()/bind()/connect() failed on our side (descriptors, local ports or
-  // memory ran out). Such a failure says nothing about the target, so it gets no record: it is
-  // tried again once one of our connections has ended, or after kRetryPauseMs when none is open.
-  std::deque<ProbeTarget> retry_;
-  // Transient outcomes waiting for their next attempt, in the order they are due (one delay for
-  // all, so appending keeps the order).
-  std::deque<std::pair<uint64_t, ProbeTarget>> retry_due_;
-  bool hold_ = false;  // no new connection until one ends or retry_at_ms_
-  uint64_t retry_at_ms_ = 0;
-  uint32_t failures_while_idle_ = 0;  // local failures in a row with nothing in flight
+  // Targets that met a local error, and transient outcomes waiting for their next attempt.
+  RetrySchedule retries_;
 };
 
 }  // namespace mailsweep::engine

@@ -1,9 +1,13 @@
 #include "engine/prober/prober_options.h"
 
+#include <unistd.h>
+
+#include <bit>
 #include <cstring>
 
 #include "base/dns_name.h"
 #include "base/strings.h"
+#include "targets/ipv4.h"
 
 namespace mailsweep::engine {
 
@@ -16,28 +20,43 @@ absl::Status ProberOptions::Validate() const {
   if (connect_timeout_ms == 0 || read_timeout_ms == 0 || target_timeout_ms == 0) {
     return absl::InvalidArgumentError("timeouts must be positive");
   }
-  if (queue_capacity == 0) return absl::InvalidArgumentError("queue capacity must be positive");
+  // A slot is a queued target (~32 bytes with its cell); the hand-off queues of all loops must
+  // fit in a quarter of the machine's memory, and one queue holds at most 2^24 targets.
+  if (queue_capacity == 0 || queue_capacity > kMaxQueueCapacity) {
+    return absl::InvalidArgumentError(
+        StrCat("queue: 1 to ", kMaxQueueCapacity, " slots per thread, not ", queue_capacity));
+  }
+  const uint64_t queue_bytes = uint64_t{threads} * std::bit_ceil(uint64_t{queue_capacity}) * 32;
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  if (pages > 0 && page > 0 && queue_bytes > static_cast<uint64_t>(pages) * page / 4) {
+    return absl::InvalidArgumentError(
+        StrCat("queue: ", threads, " threads x ", queue_capacity, " slots take ",
+               queue_bytes >> 20, " MiB, more than a quarter of this machine's ",
+               (static_cast<uint64_t>(pages) * page) >> 20, " MiB"));
+  }
   if (retries > 10) return absl::InvalidArgumentError("retries: 0..10");
   if (retry_delay_ms == 0 || retry_delay_ms > 3'600'000) {
     return absl::InvalidArgumentError("retry delay: 1 ms to 1 hour");
   }
-  if (session.ehlo_name.empty() || session.ehlo_name.find_first_of(" \r\n") != std::string::npos) {
-    return absl::InvalidArgumentError("EHLO name must be one word");
+  // RFC 5321 4.1.1.1: the EHLO argument is the client's domain or an address literal.
+  const std::string& ehlo = session.ehlo_name;
+  const bool literal = ehlo.size() > 2 && ehlo.front() == '[' && ehlo.back() == ']' &&
+                       targets::ParseIpv4(ehlo.substr(1, ehlo.size() - 2)).ok();
+  if (!IsDnsName(ehlo) && !literal) {
+    return absl::InvalidArgumentError(
+        StrCat("EHLO name ", Quote(ehlo), " is not a DNS name (or an address literal [a.b.c.d])"));
   }
   if (!sni.empty() && !IsDnsName(sni)) {
-    return absl::InvalidArgumentError(StrCat("SNI '", sni, "' is not a DNS name"));
+    return absl::InvalidArgumentError(StrCat("SNI ", Quote(sni), " is not a DNS name"));
   }
   return absl::OkStatus();
 }
 
-char* NewTargetName(std::string_view name) {
-  if (name.empty()) return nullptr;
-  char* copy = new char[name.size() + 1];
-  std::memcpy(copy, name.data(), name.size());
-  copy[name.size()] = '\0';
-  return copy;
+TargetName::TargetName(std::string_view name) {
+  if (name.empty()) return;
+  name_ = std::make_unique_for_overwrite<char[]>(name.size() + 1);
+  std::memcpy(name_.get(), name.data(), name.size());
+  name_[name.size()] = '\0';
 }
-
-void FreeTargetName(char* name) { delete[] name; }
 
 }  // namespace mailsweep::engine

@@ -1,6 +1,6 @@
 // What the prober pool is configured with and what it is fed: ProberOptions (validated once
-// at start-up), ProbeTarget (one (address, port), with an optional name) and the helpers that
-// own a target's name. Shared by ProberPool, its ProberLoops, the target reader and the commands
+// at start-up), ProbeTarget (one (address, port), with an optional name) and TargetName, the
+// owner of that name. Shared by ProberPool, its ProberLoops, the target reader and the commands
 // that build options (`probe`, `scan`); a header of its own so that the pool and the loop need
 // not include each other. Plain values: no thread rules beyond those of a value.
 #ifndef MAILSWEEP_ENGINE_PROBER_PROBER_OPTIONS_H_
@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -36,7 +37,8 @@ struct ProberOptions {
   // (ProbeRecord::attempts).
   uint32_t retries = 1;
   uint32_t retry_delay_ms = 3000;
-  uint32_t queue_capacity = 1 << 16;  // per loop
+  uint32_t queue_capacity = 1 << 16;  // per loop, at most kMaxQueueCapacity
+  static constexpr uint32_t kMaxQueueCapacity = 1 << 24;
   uint32_t connect_timeout_ms = 5000;
   uint32_t read_timeout_ms = 10000;     // each reply, and the TLS handshake
   uint32_t target_timeout_ms = 30000;   // the whole conversation
@@ -56,22 +58,46 @@ struct ProberOptions {
   absl::Status Validate() const;
 };
 
-// One (address, port) to probe; address in host order. `name`, when not null, is the target's
+// A target's name, owned: a heap C string, or none. Movable, not copyable, so that a name has
+// one owner at a time and is freed exactly once, whichever path the target takes (the queue,
+// a destination cap, a retry, a record, a refusal). One pointer wide, so that ProbeTarget stays
+// small; the hand-off queue carries it as a raw pointer between release() and Adopt().
+//
+// Example:
+//   TargetName name("mail.example.org");   // an empty view makes no name
+//   if (!name.empty()) record.domain = name.get();
+class TargetName {
+ public:
+  TargetName() = default;
+  explicit TargetName(std::string_view name);  // a copy of `name`; none when it is empty
+  TargetName(TargetName&&) noexcept = default;
+  TargetName& operator=(TargetName&&) noexcept = default;
+
+  bool empty() const { return name_ == nullptr; }
+  const char* get() const { return name_.get(); }  // null when empty
+  // For the hand-off queue only: gives up the string (the caller must Adopt() it back).
+  [[nodiscard]] char* release() { return name_.release(); }
+  // Takes ownership of a string an earlier release() gave up (null: none).
+  static TargetName Adopt(char* name) {
+    TargetName t;
+    t.name_.reset(name);
+    return t;
+  }
+
+ private:
+  std::unique_ptr<char[]> name_;
+};
+
+// One (address, port) to probe; address in host order. `name`, when not empty, is the target's
 // name (ZGrab2's domain column): sent as the TLS server name instead of ProberOptions::sni and
-// recorded as ProbeRecord::domain. It is a string from NewTargetName(), owned by whoever holds
-// the target: a TrySubmit() that returns true takes it, otherwise the caller still owns it.
-// (A pointer, not a std::string, keeps ProbeTarget trivially copyable for the hand-off queue
-// and eight bytes bigger only.)
+// recorded as ProbeRecord::domain. Move-only, as its name is: a TrySubmit() that returns true
+// takes the name (leaves it empty), otherwise the target is left as it was.
 struct ProbeTarget {
   uint32_t address;
   uint16_t port;
-  char* name = nullptr;
+  TargetName name;
   uint8_t attempt = 0;  // attempts made before this one (retries of transient outcomes)
 };
-// A heap copy of `name` for ProbeTarget::name (null for an empty name); FreeTargetName(null) is
-// a no-op.
-char* NewTargetName(std::string_view name);
-void FreeTargetName(char* name);
 
 }  // namespace mailsweep::engine
 

@@ -35,7 +35,7 @@ ProberPool::~ProberPool() {
   if (!joined_) (void)Drain(absl::ZeroDuration());
 }
 
-bool ProberPool::TrySubmit(const ProbeTarget& t) {
+bool ProberPool::TrySubmit(ProbeTarget& t) {
   if (draining_.load(std::memory_order_relaxed)) return false;
   // Every target of a /24 goes to one loop, so that its caps per address and per /24 hold for
   // the whole pool. The multiplier spreads neighbouring /24s over the loops.
@@ -44,7 +44,7 @@ bool ProberPool::TrySubmit(const ProbeTarget& t) {
   return loops_[loop]->Submit(t);
 }
 
-size_t ProberPool::TrySubmitBatch(std::span<const ProbeTarget> targets) {
+size_t ProberPool::TrySubmitBatch(std::span<ProbeTarget> targets) {
   size_t n = 0;
   while (n < targets.size() && TrySubmit(targets[n])) ++n;
   return n;

@@ -70,14 +70,16 @@ class ProberPool {
   ProberPool& operator=(const ProberPool&) = delete;
 
   // Queues one target; false when its loop's queue is full or the pool is draining. On true
-  // the pool owns t.name.
+  // the pool owns t's name (t.name is left empty); on false t is as it was, so ignoring the
+  // result loses nothing.
   [[nodiscard]] bool TrySubmit(uint32_t address, uint16_t port) {
-    return TrySubmit(ProbeTarget{address, port});
+    ProbeTarget t{address, port};
+    return TrySubmit(t);
   }
-  [[nodiscard]] bool TrySubmit(const ProbeTarget& t);
+  [[nodiscard]] bool TrySubmit(ProbeTarget& t);
   // Queues a prefix of `targets`; returns how many were taken (stops at the first refusal); the
   // pool owns the names of those.
-  size_t TrySubmitBatch(std::span<const ProbeTarget> targets);
+  size_t TrySubmitBatch(std::span<ProbeTarget> targets);
   ProberStats Stats() const;
   // True when every target submitted so far has its record or was counted as abandoned or
   // unprobed. Thread-safe; exact once nothing is being submitted.

@@ -21,7 +21,7 @@ absl::StatusOr<uint64_t> ParseSeed(std::string_view text) {
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value, base);
   if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size()) {
     return absl::InvalidArgumentError(
-        StrCat("'", text, "' is not a seed (a 64-bit number, decimal or 0x-hex)"));
+        StrCat(Quote(text), " is not a seed (a 64-bit number, decimal or 0x-hex)"));
   }
   return value;
 }

@@ -6,10 +6,9 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_join.h"
+#include "base/read_file.h"
 #include "base/siphash.h"
 #include "base/strings.h"
 #include "targets/port_list.h"
@@ -103,29 +102,31 @@ absl::Status Checkpoint::Save(const std::string& path) const {
 }
 
 absl::StatusOr<Checkpoint> Checkpoint::Load(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    const int err = errno;
-    return absl::NotFoundError(StrCat("cannot read checkpoint '", path, "': ", std::strerror(err)));
+  // A checkpoint is a few hundred bytes; a bigger file is not one.
+  auto text = ReadWholeFile(path, 64 * 1024);
+  if (!text.ok()) {
+    return absl::Status(text.status().code(), StrCat("checkpoint: ", text.status().message()));
   }
   Checkpoint cp;
   bool seen_version = false, seen_position = false, seen_range = false;
-  std::string line;
   int line_no = 0;
   auto bad = [&](std::string_view why) {
     return absl::DataLossError(StrCat(path, ":", line_no, ": ", why));
   };
-  while (std::getline(in, line)) {
+  for (std::string_view rest = *text; !rest.empty();) {
+    const size_t nl = rest.find('\n');
+    const std::string_view line = rest.substr(0, nl);
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
     ++line_no;
     if (line.empty() || line[0] == '#') continue;
     const size_t space = line.find(' ');
-    if (space == std::string::npos) return bad(StrCat("expected 'key value', found '", line, "'"));
+    if (space == std::string::npos) return bad(StrCat("expected 'key value', found ", Quote(line)));
     const std::string_view key(line.data(), space);
     const std::string_view value(line.data() + space + 1, line.size() - space - 1);
     uint64_t n = 0;
     auto number = [&](uint64_t* out) { return ParseU64(value, out); };
     if (key == "version") {
-      if (!number(&n) || n != kVersion) return bad(StrCat("unsupported version '", value, "'"));
+      if (!number(&n) || n != kVersion) return bad(StrCat("unsupported version ", Quote(value)));
       seen_version = true;
     } else if (key == "scan_id") {
       cp.scan_id = std::string(value);
@@ -159,7 +160,7 @@ absl::StatusOr<Checkpoint> Checkpoint::Load(const std::string& path) {
       if (!number(&n) || n > 1) return bad("bad complete");
       cp.complete = n == 1;
     } else {
-      return bad(StrCat("unknown key '", key, "'"));
+      return bad(StrCat("unknown key ", Quote(key)));
     }
   }
   if (!seen_version || !seen_position || !seen_range) {

@@ -1,7 +1,7 @@
 #include "engine/scan/dedup_sweep_sink.h"
 
+#include "base/clock.h"
 #include "engine/scan/prior_results.h"
-#include "engine/sweep/sweeper.h"
 
 namespace mailsweep::engine {
 

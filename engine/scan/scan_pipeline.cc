@@ -7,6 +7,7 @@
 #include <thread>
 #include <utility>
 
+#include "base/clock.h"
 #include "base/status_macros.h"
 #include "engine/run/run_header.h"
 #include "engine/scan/dedup_sweep_sink.h"

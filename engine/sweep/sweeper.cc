@@ -10,6 +10,7 @@
 #include <deque>
 #include <thread>
 
+#include "base/clock.h"
 #include "base/strings.h"
 #include "base/token_bucket.h"
 #include "engine/sweep/dedup_bitmap.h"
@@ -18,12 +19,6 @@
 #include "engine/sweep/syn_cookie.h"
 
 namespace mailsweep::engine {
-
-int64_t MonotonicNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
-}
 
 namespace {
 

@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "base/clock.h"  // MonotonicNs(): the clock of the sweeper's times and its callers' pacing
 #include "base/per_thread_counters.h"
 #include "engine/sweep/send_path.h"
 #include "engine/sweep/syn_packet.h"
@@ -205,9 +206,6 @@ class Sweeper {
   std::atomic<int64_t> first_send_ns_{0};
   std::atomic<int64_t> last_send_ns_{0};
 };
-
-// Monotonic clock in nanoseconds.
-int64_t MonotonicNs();
 
 }  // namespace mailsweep::engine
 

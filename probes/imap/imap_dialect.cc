@@ -1,8 +1,9 @@
 #include "probes/imap/imap_dialect.h"
 
 #include <algorithm>
+#include <string>
 
-#include "probes/session.h"
+#include "probes/conversation.h"
 #include "probes/words.h"
 
 namespace mailsweep::probes {
@@ -15,83 +16,84 @@ bool ImapDialect::GreetingPlausible(std::string_view head) const {
   return StartsWithNoCase(head.substr(0, n), want.substr(0, n));
 }
 
-Action ImapDialect::OnLine(Session& s, std::string_view line, bool* have_action) const {
-  switch (s.state_) {
-    case Session::State::kGreeting: {
+Action ImapDialect::OnLine(Conversation& c, std::string_view line, bool* have_action) const {
+  switch (c.phase()) {
+    case Phase::kGreeting: {
       *have_action = true;
       std::string_view rest = line;
-      if (NextWord(&rest) != "*") return s.Finish(ProbeOutcome::kNotThisProtocol);
+      if (NextWord(&rest) != "*") return c.Finish(ProbeOutcome::kNotThisProtocol);
       std::string_view status = NextWord(&rest);
+      bool caps_in_greeting = false;
       // "[CAPABILITY IMAP4rev1 ...]" response code in the greeting.
       size_t b = rest.find_first_not_of(' ');
       if (b != std::string_view::npos && StartsWithNoCase(rest.substr(b), "[CAPABILITY ")) {
         std::string_view list = rest.substr(b + 12);
         size_t close = list.find(']');
         if (close != std::string_view::npos) {
-          ParseCapabilities(s, list.substr(0, close));
-          s.caps_in_greeting_ = true;
-          s.NoteCapabilitiesRead();
+          ParseCapabilities(c, list.substr(0, close));
+          caps_in_greeting = true;
+          c.NoteCapabilitiesRead();
         }
       }
       if (EqualsNoCase(status, "OK")) {
-        if (s.caps_in_greeting_) return s.AfterCaps();
-        return s.AfterGreeting();
+        if (caps_in_greeting) return c.AfterCaps();
+        return c.AfterGreeting();
       }
-      if (EqualsNoCase(status, "PREAUTH")) return s.Finish(ProbeOutcome::kPreauth);
-      if (EqualsNoCase(status, "BYE")) return s.Finish(ProbeOutcome::kServiceUnavailable);
-      return s.Finish(ProbeOutcome::kNotThisProtocol);
+      if (EqualsNoCase(status, "PREAUTH")) return c.Finish(ProbeOutcome::kPreauth);
+      if (EqualsNoCase(status, "BYE")) return c.Finish(ProbeOutcome::kServiceUnavailable);
+      return c.Finish(ProbeOutcome::kNotThisProtocol);
     }
-    case Session::State::kCaps:
-    case Session::State::kStartTlsReply: {
+    case Phase::kCaps:
+    case Phase::kStartTlsReply: {
       std::string_view rest = line;
       std::string_view first = NextWord(&rest);
       if (first == "*") {
-        s.reply_started_ = true;
+        c.reply().started = true;
         std::string_view kind = NextWord(&rest);
-        if (s.state_ == Session::State::kCaps && EqualsNoCase(kind, "CAPABILITY")) {
-          ParseCapabilities(s, rest);
+        if (c.phase() == Phase::kCaps && EqualsNoCase(kind, "CAPABILITY")) {
+          ParseCapabilities(c, rest);
         } else if (EqualsNoCase(kind, "BYE")) {
           // RFC 3501 7.1.5: the server is about to close; a tagged reply that may still come
           // would not carry the conversation on, so there is no use waiting for the close.
           *have_action = true;
-          return s.ServiceRefused();
+          return c.ServiceRefused();
         }
         return {};
       }
       if (first == "+") return {};  // stray continuation request
-      if (first != std::string_view(s.tag_)) {
+      if (first != c.tag()) {
         *have_action = true;
-        return s.Finish(ProbeOutcome::kProtocolError);
+        return c.Finish(ProbeOutcome::kProtocolError);
       }
       std::string_view status = NextWord(&rest);
       const bool ok = EqualsNoCase(status, "OK");
       *have_action = true;
-      if (s.state_ == Session::State::kCaps) {
-        if (ok) s.NoteCapabilitiesRead();
-        return s.AfterCaps();
+      if (c.phase() == Phase::kCaps) {
+        if (ok) c.NoteCapabilitiesRead();
+        return c.AfterCaps();
       }
-      if (ok) return s.StartTlsAccepted();
-      if (EqualsNoCase(status, "NO") || EqualsNoCase(status, "BAD")) return s.StartTlsRejected();
-      return s.Finish(ProbeOutcome::kProtocolError);
+      if (ok) return c.StartTlsAccepted();
+      if (EqualsNoCase(status, "NO") || EqualsNoCase(status, "BAD")) return c.StartTlsRejected();
+      return c.Finish(ProbeOutcome::kProtocolError);
     }
     default:
       return {};
   }
 }
 
-std::string_view ImapDialect::TaggedCommand(Session& s, std::string_view command) {
-  s.NextTag();
-  s.out_ = s.tag_;
-  s.out_ += ' ';
-  s.out_ += command;
-  return s.out_;
+std::string_view ImapDialect::TaggedCommand(Conversation& c, std::string_view command) {
+  std::string& out = c.command_buffer();
+  out = c.NextTag();
+  out += ' ';
+  out += command;
+  return out;
 }
 
-std::string_view ImapDialect::CapsCommand(Session& s) const {
-  return TaggedCommand(s, "CAPABILITY\r\n");
+std::string_view ImapDialect::CapsCommand(Conversation& c) const {
+  return TaggedCommand(c, "CAPABILITY\r\n");
 }
-std::string_view ImapDialect::StartTlsCommand(Session& s) const {
-  return TaggedCommand(s, "STARTTLS\r\n");
+std::string_view ImapDialect::StartTlsCommand(Conversation& c) const {
+  return TaggedCommand(c, "STARTTLS\r\n");
 }
 std::string_view ImapDialect::InjectedCommand() const { return "z999 NOOP\r\n"; }
 
@@ -106,13 +108,14 @@ bool ImapDialect::ReadCapabilities(results::ProbeRecord* record) const {
 
 std::string_view ImapDialect::Quit() const { return "z000 LOGOUT\r\n"; }
 
-void ImapDialect::ParseCapabilities(Session& s, std::string_view list) {
+void ImapDialect::ParseCapabilities(Conversation& c, std::string_view list) {
   while (!list.empty()) {
     std::string_view cap = NextWord(&list);
     if (cap.empty()) continue;
-    if (ContainsWord(s.in_tls_ ? s.rec_->capabilities_tls : s.rec_->capabilities, cap)) continue;
-    s.AddCapability(cap);
-    if (StartsWithNoCase(cap, "AUTH=")) s.AddAuthMechanism(cap.substr(5));
+    const results::ProbeRecord& rec = c.record();
+    if (ContainsWord(c.in_tls() ? rec.capabilities_tls : rec.capabilities, cap)) continue;
+    c.AddCapability(cap);
+    if (StartsWithNoCase(cap, "AUTH=")) c.AddAuthMechanism(cap.substr(5));
   }
 }
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "probes/session.h"
+#include "probes/conversation.h"
 #include "probes/words.h"
 
 namespace mailsweep::probes {
@@ -28,61 +28,61 @@ bool Pop3Dialect::GreetingPlausible(std::string_view head) const {
   return prefix_of("+OK") || prefix_of("-ERR");
 }
 
-Action Pop3Dialect::OnLine(Session& s, std::string_view line, bool* have_action) const {
+Action Pop3Dialect::OnLine(Conversation& c, std::string_view line, bool* have_action) const {
   const bool ok = StartsWithNoCase(line, "+OK");
   const bool err = StartsWithNoCase(line, "-ERR");
-  switch (s.state_) {
-    case Session::State::kGreeting:
+  switch (c.phase()) {
+    case Phase::kGreeting:
       *have_action = true;
-      if (ok) return s.AfterGreeting();
-      if (err) return s.Finish(ProbeOutcome::kServiceUnavailable);
-      return s.Finish(ProbeOutcome::kNotThisProtocol);
-    case Session::State::kCaps:
-      if (!s.reply_started_) {
+      if (ok) return c.AfterGreeting();
+      if (err) return c.Finish(ProbeOutcome::kServiceUnavailable);
+      return c.Finish(ProbeOutcome::kNotThisProtocol);
+    case Phase::kCaps:
+      if (!c.reply().started) {
         if (ok) {
-          s.reply_started_ = true;
-          s.reply_ok_ = true;
+          c.reply().started = true;
+          c.reply().ok = true;
           return {};
         }
         *have_action = true;
-        if (!err) return s.Finish(ProbeOutcome::kProtocolError);
+        if (!err) return c.Finish(ProbeOutcome::kProtocolError);
         // -ERR to CAPA is an old server without it (RFC 2449), which cannot advertise STLS
         // either, unless an RFC 3206 [SYS/TEMP] or [SYS/PERM] code says the server itself failed:
         // then nothing is known about STLS.
-        if (SysResponseCode(line)) return s.ServiceRefused();
-        return s.AfterCaps();
+        if (SysResponseCode(line)) return c.ServiceRefused();
+        return c.AfterCaps();
       }
       if (line == ".") {
-        s.NoteCapabilitiesRead();
+        c.NoteCapabilitiesRead();
         *have_action = true;
-        return s.AfterCaps();
+        return c.AfterCaps();
       }
       if (line.size() >= 2 && line[0] == '.') line.remove_prefix(1);  // dot-unstuffing
       {
         std::string_view rest = line;
         std::string_view name = NextWord(&rest);
         if (name.empty()) return {};
-        s.AddCapability(name);
+        c.AddCapability(name);
         if (EqualsNoCase(name, "SASL")) {
           while (!rest.empty()) {
             std::string_view mech = NextWord(&rest);
-            if (!mech.empty()) s.AddAuthMechanism(mech);
+            if (!mech.empty()) c.AddAuthMechanism(mech);
           }
         }
       }
       return {};
-    case Session::State::kStartTlsReply:
+    case Phase::kStartTlsReply:
       *have_action = true;
-      if (ok) return s.StartTlsAccepted();
-      if (err) return s.StartTlsRejected();
-      return s.Finish(ProbeOutcome::kProtocolError);
+      if (ok) return c.StartTlsAccepted();
+      if (err) return c.StartTlsRejected();
+      return c.Finish(ProbeOutcome::kProtocolError);
     default:
       return {};
   }
 }
 
-std::string_view Pop3Dialect::CapsCommand(Session&) const { return "CAPA\r\n"; }
-std::string_view Pop3Dialect::StartTlsCommand(Session&) const { return "STLS\r\n"; }
+std::string_view Pop3Dialect::CapsCommand(Conversation&) const { return "CAPA\r\n"; }
+std::string_view Pop3Dialect::StartTlsCommand(Conversation&) const { return "STLS\r\n"; }
 std::string_view Pop3Dialect::InjectedCommand() const { return "NOOP\r\n"; }
 
 bool Pop3Dialect::ReadCapabilities(results::ProbeRecord* record) const {

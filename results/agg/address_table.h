@@ -6,7 +6,7 @@
 // (linear probing without deletions keeps a key before the first empty slot of its run).
 // Probes never wrap: slots past the capacity absorb runs that start near the end, and the table
 // grows at half load or when a run would leave them.
-// Used by results/agg/aggregator.cc only. Not thread-safe: one owner thread.
+// Used by the roll-up's join (results/agg/join_tuples.h). Not thread-safe: one owner thread.
 //
 // Example:
 //   AddressTable<State> t;

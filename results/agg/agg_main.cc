@@ -18,6 +18,7 @@
 #include "results/agg/aggregator.h"
 #include "results/agg/geo.h"
 #include "results/agg/report_output.h"
+#include "results/agg/report_table.h"
 #include "results/format/record_reader.h"
 #include "results/format/record_text.h"
 
@@ -347,10 +348,21 @@ void Usage(FILE* out) {
   fputs("\n`mailsweep-agg COMMAND --help` explains every flag of a command.\n", out);
 }
 
+// Every command's exit: standard output is flushed, and if any write to it failed (a full disk,
+// a closed pipe) the run fails with a message, whatever the command returned.
+int FinishStdout(int rc) {
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    fprintf(stderr, "mailsweep-agg: writing standard output failed: %s\n", strerror(errno));
+    return rc == 0 ? 1 : rc;
+  }
+  return rc;
+}
+
 }  // namespace
 }  // namespace mailsweep::results
 
 int main(int argc, char** argv) {
+  using mailsweep::results::FinishStdout;
   using mailsweep::results::kCommands;
   if (argc < 2) {
     mailsweep::results::Usage(stderr);
@@ -359,14 +371,14 @@ int main(int argc, char** argv) {
   std::string_view name = argv[1];
   if (name == "-h" || name == "--help" || name == "help") {
     mailsweep::results::Usage(stdout);
-    return 0;
+    return FinishStdout(0);
   }
   if (name == "--version") {
     printf("mailsweep-agg %s\n", MAILSWEEP_VERSION);
-    return 0;
+    return FinishStdout(0);
   }
   for (const auto& c : kCommands) {
-    if (name == c.name) return c.run(argc - 1, argv + 1);
+    if (name == c.name) return FinishStdout(c.run(argc - 1, argv + 1));
   }
   fprintf(stderr, "mailsweep-agg: unknown command '%s'\n\n", argv[1]);
   mailsweep::results::Usage(stderr);

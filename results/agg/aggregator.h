@@ -7,10 +7,16 @@
 // strings/certificates, not with records, beyond a budget (lists are compacted, see
 // compact_tuples and memory_budget).
 // Without per-host details (collect_hosts = false) it reads only each probe's summary fields
-// (decoded by ChunkDecoder::DecodeSummaries, results/format/record_codec.h, with the per-record
+// (decoded by ChunkDecoder::DecodeSummaries, results/format/chunk_decoder.h, with the per-record
 // code inlined; record formats 3 and 4 let the reader skip the rest), appends 8-byte tuples through
 // four cache lines per partition, and joins them per address (one geo lookup for all of an
 // address's protocols).
+//
+// Ties: the latest probe of an (address, port) wins; two probes in the same second (in units of
+// 2^20 us without per-host details) go by content, never by which file or thread came first:
+// the greater TLS version code, then traits, outcome, flags, banner, cipher and certificate
+// SHA-256 (TieGoesTo, results/agg/join_tuples.h), and for names the greater name. The report is
+// then the same for the same files in any order and with any number of threads.
 //
 // Thread rules: AddFile/Run/accessors from one thread; Run() uses `threads` workers internally.
 //
@@ -35,9 +41,14 @@
 #include "absl/status/status.h"
 #include "results/agg/classification.h"
 #include "results/agg/geo.h"
+#include "results/agg/host_row.h"
+#include "results/agg/memory_budget.h"
 #include "results/format/record_reader.h"
 
 namespace mailsweep::results {
+
+struct ObsPools;    // results/agg/join_tuples.h
+struct ReadWorker;  // results/agg/read_worker.h
 
 struct AggregateOptions {
   Policy policy = Policy::kShadowServer;
@@ -54,48 +65,12 @@ struct AggregateOptions {
   // join per tuple, and a single run has nothing to drop: 2.7 s of 6.3 reading 100 million
   // records). Tests lower both.
   size_t compact_tuples = 16384;
-  // 0: DefaultMemoryBudget() of this machine and control group.
+  // 0: MachineMemoryBudget() (results/agg/memory_budget.h).
   uint64_t memory_budget = 0;
   // log2 of the number of partitions; 0: chosen from the input's size (~16384 records each, up
   // to 4096 partitions; at least 1024 without per-host details). Tests force the larger counts
   // that only inputs of over ~17 million records would get.
   unsigned partition_bits = 0;
-};
-
-// The latest probe of one (address, port), packed so that a host x protocol (three ports and
-// its key) fits one cache line. Strings and certificates are ids into the reading worker's
-// pools (0: none; a pool that reaches 2^24 entries, or 2^16 ciphers, stops adding and new
-// values read as none). All zero bytes = no probe.
-struct __attribute__((packed)) PortObs {
-  uint32_t time_s = 0;
-  uint32_t banner : 24 = 0;
-  uint32_t version_code : 8 = 0;  // see TlsVersionCode()
-  uint32_t cert : 24 = 0;
-  uint32_t outcome : 8 = 0;
-  uint16_t flags = 0;  // ProbeFlag bits 0..15
-  uint16_t cipher = 0;
-  uint8_t worker_plus_one = 0;  // the reading worker + 1; 0: absent
-
-  bool present() const { return worker_plus_one != 0; }
-  int worker() const { return worker_plus_one - 1; }
-  uint16_t tls_version() const;
-};
-static_assert(sizeof(PortObs) == 17);
-
-// Wire version <-> a small code: 0 none, 1 SSLv3, 2..5 TLS 1.0..1.3, 6 other.
-uint8_t TlsVersionCode(uint16_t version);
-
-struct HostRow {
-  uint32_t address = 0;
-  int protocol = 0;  // 0 pop3, 1 imap, 2 smtp
-  HostClass cls = HostClass::kNoService;
-  bool without_tls = false;
-  CountryCode country;
-  uint32_t asn = 0;       // 0: unknown
-  uint16_t port = 0;      // the port the row describes (the plaintext one when it answers)
-  PortObs obs;            // its probe
-  uint16_t tls_port = 0;  // where TLS worked (0: nowhere)
-  PortObs tls_obs;
 };
 
 struct CountryCounts {
@@ -131,12 +106,6 @@ struct AggregateProgress {
   uint32_t partitions = 0, partitions_joined = 0;
 };
 
-// The default AggregateOptions::memory_budget: a quarter of the memory the process may use,
-// the machine's physical memory or its control group's limit (a container's, a Slurm job's),
-// whichever is smaller. `cgroup_limit` is the text of cgroup v2's memory.max or v1's
-// memory.limit_in_bytes ("" when neither exists; "max" or a huge number: no limit).
-uint64_t DefaultMemoryBudget(uint64_t physical_bytes, std::string_view cgroup_limit);
-
 class Aggregator {
  public:
   explicit Aggregator(AggregateOptions options);
@@ -166,12 +135,19 @@ class Aggregator {
   // was named. Kept beside the join, only for named records and only with collect_hosts.
   std::string_view Domain(uint32_t address, uint16_t port) const;
 
-  struct Worker;
 
  private:
+  // Run()'s steps. Resets the progress counters and makes a worker per thread; returns log2 of
+  // the number of partitions.
+  unsigned StartReading();
+  void ReadFiles();
+  void GatherReadResults();
+  void Join(unsigned bits);
+
   AggregateOptions options_;
   std::vector<std::unique_ptr<RecordFileReader>> readers_;
-  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::unique_ptr<ReadWorker>> workers_;
+  std::unique_ptr<ObsPools> pools_;  // the workers' string pools, for ties
   absl::flat_hash_map<std::string, CertificateFacts> certs_;  // by sha256
   Summary summary_;
   std::vector<HostRow> hosts_;

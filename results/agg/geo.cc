@@ -1,15 +1,12 @@
 #include "results/agg/geo.h"
 
-#include <arpa/inet.h>
 #include <maxminddb.h>
-#include <netinet/in.h>
 
 #include <algorithm>
 #include <charconv>
-#include <fstream>
-#include <sstream>
 
 #include "absl/container/flat_hash_map.h"
+#include "base/read_file.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "base/text_format.h"
@@ -17,16 +14,8 @@
 namespace mailsweep::results {
 namespace {
 
-bool ParseIpv4(std::string_view s, uint32_t* out) {
-  char buf[INET_ADDRSTRLEN];
-  if (s.size() >= sizeof(buf)) return false;
-  std::copy(s.begin(), s.end(), buf);
-  buf[s.size()] = '\0';
-  in_addr a;
-  if (inet_pton(AF_INET, buf, &a) != 1) return false;
-  *out = ntohl(a.s_addr);
-  return true;
-}
+// ip-location-db's IPv4 country CSV is ~10 MB, its ASN CSV ~20 MB.
+constexpr uint64_t kMaxCsvBytes = uint64_t{1} << 30;
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '"')) s.remove_prefix(1);
@@ -57,7 +46,9 @@ absl::Status ParseRanges(std::string_view text, std::string_view name, Add add) 
       value = Trim(value.substr(0, c3));
     if (a.find(':') != std::string_view::npos) continue;  // IPv6 range
     uint32_t first, last;
-    if (!ParseIpv4(a, &first) || !ParseIpv4(b, &last)) {
+    // No leading zeros, as inet_pton: some tools read "010" as octal, so the range is ambiguous.
+    if (!ParseIpv4(a, &first, LeadingZeros::kReject) ||
+        !ParseIpv4(b, &last, LeadingZeros::kReject)) {
       if (line_no == 1) continue;  // a header line
       return absl::InvalidArgumentError(StrCat(name, ":", line_no, ": bad IPv4 range"));
     }
@@ -71,6 +62,11 @@ absl::Status ParseRanges(std::string_view text, std::string_view name, Add add) 
 
 template <typename Range>
 absl::Status SortAndCheck(std::vector<Range>* ranges, std::string_view name) {
+  if (ranges->empty()) {
+    return absl::InvalidArgumentError(
+        StrCat(name, ": no IPv4 ranges in it; a database is a .mmdb file or CSV lines "
+                     "first_ip,last_ip,value"));
+  }
   std::sort(ranges->begin(), ranges->end(),
             [](const Range& x, const Range& y) { return x.first < y.first; });
   for (size_t i = 1; i < ranges->size(); ++i) {
@@ -335,16 +331,15 @@ absl::StatusOr<std::unique_ptr<GeoDb>> GeoDb::OpenMmdb(const std::string& path) 
   MAILSWEEP_RETURN_IF_ERROR(file.Open());
   std::vector<RangeGeo::Range> ranges;
   MAILSWEEP_RETURN_IF_ERROR(file.Flatten(CountryOf, &ranges));
+  MAILSWEEP_RETURN_IF_ERROR(SortAndCheck(&ranges, path));
   return std::unique_ptr<GeoDb>(std::make_unique<RangeGeo>(
       StrCat(path, " (MaxMind DB ", file.database_type()), std::move(ranges)));
 }
 
 absl::StatusOr<std::unique_ptr<GeoDb>> GeoDb::OpenCsv(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(StrCat(path, ": cannot open"));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return FromCsvText(ss.str(), path);
+  auto text = ReadWholeFile(path, kMaxCsvBytes);
+  if (!text.ok()) return text.status();
+  return FromCsvText(*text, path);
 }
 
 absl::StatusOr<std::unique_ptr<GeoDb>> GeoDb::FromCsvText(std::string_view text,
@@ -381,13 +376,12 @@ absl::StatusOr<std::unique_ptr<AsnDb>> AsnDb::Open(const std::string& path) {
     MAILSWEEP_RETURN_IF_ERROR(file.Open());
     std::vector<RangeAsn::Range> ranges;
     MAILSWEEP_RETURN_IF_ERROR(file.Flatten(AsnOf, &ranges));
+    MAILSWEEP_RETURN_IF_ERROR(SortAndCheck(&ranges, path));
     return std::unique_ptr<AsnDb>(std::make_unique<RangeAsn>(std::move(ranges)));
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(StrCat(path, ": cannot open"));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return FromCsvText(ss.str(), path);
+  auto text = ReadWholeFile(path, kMaxCsvBytes);
+  if (!text.ok()) return text.status();
+  return FromCsvText(*text, path);
 }
 
 }  // namespace mailsweep::results

@@ -3,7 +3,7 @@
 // to stay in the L2 cache. Linear probing, grows at 3/4 load; Reset() empties it and keeps its
 // memory for the next partition. Slots live in anonymous memory, so a Value must be trivially
 // copyable and all-zero bytes must be its empty state.
-// Used by results/agg/aggregator.cc only. Not thread-safe: one owner thread.
+// Used by the roll-up's join (results/agg/join_tuples.h). Not thread-safe: one owner thread.
 //
 // Example:
 //   HostTable<State> t;

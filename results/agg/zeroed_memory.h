@@ -1,7 +1,7 @@
 // Zero-filled memory straight from the kernel (anonymous private mappings), for the roll-up's
 // large scratch structures: the join tables (results/agg/address_table.h,
 // results/agg/host_table.h), whose empty slots are all-zero bytes, and the tuple pages of
-// results/agg/aggregator.cc. Running out of memory aborts, as operator new would. Pure functions;
+// results/agg/tuple_storage.h. Running out of memory aborts, as operator new would. Pure functions;
 // any thread.
 //
 // Example:

@@ -1,6 +1,6 @@
 // The physical layout of mailsweep record files, after leveldb's log format: the file is a
 // sequence of 32 KiB blocks; each block holds fragments with a 7-byte header (masked CRC32C,
-// length, type); a logical record (here: a "chunk", see record_codec.h) is one FULL fragment or
+// length, type); a logical record (here: a "chunk", see chunk_format.h) is one FULL fragment or
 // FIRST, MIDDLE..., LAST. results/format/FORMAT.md is the normative description. Constants only.
 #ifndef MAILSWEEP_RESULTS_FORMAT_LOG_FORMAT_H_
 #define MAILSWEEP_RESULTS_FORMAT_LOG_FORMAT_H_

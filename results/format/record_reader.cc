@@ -13,6 +13,7 @@
 #include "base/strings.h"
 #include "results/format/coding.h"
 #include "results/format/crc32c.h"
+#include "results/format/header_chunk.h"
 #include "results/format/log_format.h"
 
 namespace mailsweep::results {

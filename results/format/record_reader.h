@@ -1,7 +1,7 @@
 // The record-file reader (results/format/FORMAT.md): maps a file, checks every fragment's CRC,
 // reports corruption (file, offset, bytes dropped, reason) and resumes at the next block, and
 // decodes chunks into records for a RecordVisitor. It never crashes or loops on any input
-// (tests/results/record_reader_fuzz.cc). Used by mailsweep-agg and the tests.
+// (tests/results/format/record_reader_fuzz.cc). Used by mailsweep-agg and the tests.
 //
 // Thread rules: after Open, Scan() is const and may run concurrently on disjoint block ranges
 // (that is how mailsweep-agg reads one big file on several cores).
@@ -22,7 +22,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "results/format/record_codec.h"
+#include "results/format/chunk_decoder.h"
 #include "results/format/records.h"
 
 namespace mailsweep::results {

@@ -10,7 +10,8 @@
 #include "results/format/coding.h"
 #include "results/format/crc32c.h"
 #include "results/format/log_format.h"
-#include "results/format/record_codec.h"
+#include "results/format/chunk_encoder.h"
+#include "results/format/header_chunk.h"
 
 namespace mailsweep::results {
 namespace {

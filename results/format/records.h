@@ -93,7 +93,7 @@ struct CertificateFacts {
   std::array<uint8_t, 16> md5{};
   std::string subject_cn, subject_o, subject_ou, subject_c;
   std::string issuer_cn, issuer_o, issuer_ou, issuer_c;
-  std::string serial_hex;  // upper-case hex, no separators
+  std::string serial_hex;  // upper-case hex, no separators; "-" first if negative (sent, if rare)
   int64_t not_before = 0;  // Unix seconds
   int64_t not_after = 0;
   bool self_signed = false;   // issuer == subject and the signature verifies with its own key

@@ -62,6 +62,31 @@ TEST_CASE("FlagSet reports unknown flags, missing and malformed values by name")
   CHECK(bad.status.message().find("fast") != std::string_view::npos);
 }
 
+TEST_CASE("FlagSet numbers: finite and within their range, or refused naming the range") {
+  for (const char* bad : {"-5", "nan", "NaN", "inf", "-inf", "1e300", "1000001", "2.5x", ""}) {
+    INFO(bad);
+    double cooldown = 8;
+    FlagSet flags("tool", "", "");
+    flags.Double("-c,--cooldown", "SECONDS", "wait", &cooldown);
+    std::vector<const char*> argv = {"tool", "--cooldown", bad};
+    std::vector<std::string> positional;
+    absl::Status s = flags.Parse(3, argv.data(), &positional);
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.message().find("from 0 to 1000000") != std::string_view::npos);
+    CHECK(cooldown == 8);
+  }
+  double spacing = 0;
+  FlagSet flags("tool", "", "");
+  flags.Double("--spacing", "SECONDS", "gap", &spacing, 0.001, 60);
+  std::vector<const char*> argv = {"tool", "--spacing", "0.5"};
+  std::vector<std::string> positional;
+  REQUIRE(flags.Parse(3, argv.data(), &positional).ok());
+  CHECK(spacing == 0.5);
+  argv[2] = "0";
+  absl::Status s = flags.Parse(3, argv.data(), &positional);
+  CHECK(s.message().find("from 0.001 to 60") != std::string_view::npos);
+}
+
 TEST_CASE("FlagSet keeps everything after -- positional and documents every flag") {
   Fixture f;
   Parsed p = f.Parse({"--", "-q", "x"});

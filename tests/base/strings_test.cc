@@ -21,5 +21,15 @@ TEST_CASE("strings: HexLower") {
   CHECK(HexLower(std::span<const uint8_t>()).empty());
 }
 
+TEST_CASE("strings: Quote cuts long tokens and escapes control bytes") {
+  CHECK(Quote("10.0.0.300/8") == "'10.0.0.300/8'");
+  CHECK(Quote(std::string_view("a\tb\0\xff", 5)) == "'a\\x09b\\x00\\xff'");
+  const std::string huge(1 << 20, 'x');
+  const std::string q = Quote(huge);
+  CHECK(q == "'" + std::string(64, 'x') + "...' (1048576 bytes)");
+  CHECK(Quote("abcdef", 3) == "'abc...' (6 bytes)");
+  CHECK(Quote("abc", 3) == "'abc'");
+}
+
 }  // namespace
 }  // namespace mailsweep

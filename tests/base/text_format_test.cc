@@ -2,9 +2,14 @@
 // independent spelling of the same value.
 #include "base/text_format.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <catch2/catch.hpp>
 #include <ctime>
+#include <random>
 #include <string>
+#include <vector>
 
 namespace mailsweep {
 namespace {
@@ -16,6 +21,68 @@ TEST_CASE("text format: FormatIpv4 and FormatIpv4To write the dotted quad") {
   CHECK(FormatIpv4(0xffffffffu) == "255.255.255.255");
   char buf[16];
   CHECK(std::string(buf, FormatIpv4To(0xc0000209u, buf)) == "192.0.2.9");
+}
+
+TEST_CASE("text format: ParseIpv4 reads strict dotted quads, leading zeros as asked") {
+  uint32_t a = 7;
+  CHECK((ParseIpv4("198.18.0.1", &a) && a == 0xc6120001u));
+  CHECK((ParseIpv4("255.255.255.255", &a) && a == 0xffffffffu));
+  CHECK((ParseIpv4("010.001.0.9", &a) && a == 0x0a010009u));  // decimal, not octal
+  CHECK_FALSE(ParseIpv4("010.001.0.9", &a, LeadingZeros::kReject));
+  CHECK((ParseIpv4("0.0.0.0", &a, LeadingZeros::kReject) && a == 0));
+  a = 7;
+  for (const char* bad : {"", "1.2.3", "1.2.3.4.", "1..2.3", "256.0.0.1", "1.2.3.4 ", " 1.2.3.4",
+                          "+1.2.3.4", "1.2.3.0004", "1.2.3.a", "1.2.3.4/8", "::1"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(ParseIpv4(bad, &a));
+  }
+  CHECK_FALSE(ParseIpv4(std::string_view("1.2.3.4\0", 8), &a));  // inet_pton stopped at the NUL
+  CHECK(a == 7);  // untouched on failure
+}
+
+// inet_pton is the oracle of LeadingZeros::kReject (the geo databases' parser before it), on
+// every short string of digits and dots and on random mutations of addresses.
+TEST_CASE("text format: ParseIpv4 with LeadingZeros::kReject agrees with inet_pton") {
+  auto check = [](const std::string& text) {
+    in_addr want;
+    const bool ok = inet_pton(AF_INET, text.c_str(), &want) == 1;
+    uint32_t got = 0;
+    CAPTURE(text);
+    REQUIRE(ParseIpv4(text, &got, LeadingZeros::kReject) == ok);
+    if (ok) REQUIRE(got == ntohl(want.s_addr));
+  };
+  std::string text;
+  // All strings of up to 7 characters over a reduced alphabet.
+  const std::string small = "0125.9";
+  std::vector<std::string> level = {""};
+  for (int len = 1; len <= 7; ++len) {
+    std::vector<std::string> next;
+    for (const std::string& s : level) {
+      for (char c : small) next.push_back(s + c);
+    }
+    for (const std::string& s : next) check(s);
+    level.swap(next);
+  }
+  std::mt19937 rng(17);
+  for (int i = 0; i < 200000; ++i) {
+    text = FormatIpv4(static_cast<uint32_t>(rng()));
+    const int edits = static_cast<int>(rng() % 3);
+    for (int e = 0; e < edits; ++e) {
+      const size_t at = rng() % (text.size() + 1);
+      const char c = "0123456789. -x"[rng() % 14];
+      switch (rng() % 3) {
+        case 0:
+          text.insert(text.begin() + static_cast<std::ptrdiff_t>(at), c);
+          break;
+        case 1:
+          if (at < text.size()) text.erase(at, 1);
+          break;
+        default:
+          if (at < text.size()) text[at] = c;
+      }
+    }
+    check(text);
+  }
 }
 
 TEST_CASE("text format: FormatUtc agrees with gmtime and strftime") {

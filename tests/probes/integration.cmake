@@ -25,3 +25,11 @@ add_test(NAME "probes: probe -c 1 waits for slow targets; --drain-timeout counts
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/probe_slow_targets_test.sh $<TARGET_FILE:mailsweep>)
 set_tests_properties("probes: probe -c 1 waits for slow targets; --drain-timeout counts the cut-off"
                      PROPERTIES LABELS "integration" TIMEOUT 120)
+# The unit tests' helpers (the module glob in tests/CMakeLists.txt takes every *_test.cc, the
+# per-protocol ones in pop3/, imap/ and smtp/ too) and the transcripts they read
+# (transcripts/README.md).
+target_sources(probes_test PRIVATE ${CMAKE_CURRENT_LIST_DIR}/session_harness.cc
+                                   ${CMAKE_CURRENT_LIST_DIR}/transcript.cc
+                                   ${CMAKE_CURRENT_LIST_DIR}/test_certificates.cc)
+target_compile_definitions(probes_test PRIVATE
+                           MAILSWEEP_PROBES_TRANSCRIPTS_DIR="${CMAKE_CURRENT_LIST_DIR}/transcripts")

@@ -11,38 +11,22 @@
 #include <memory>
 #include <string>
 
-#include "probes/certificate_facts.h"
+#include "probes/certificate_cache.h"
+#include "tests/probes/test_certificates.h"
 
 namespace mailsweep::probes {
 namespace {
 
-struct KeyAndCert {
-  EVP_PKEY* key = nullptr;
-  X509* cert = nullptr;
-  ~KeyAndCert() {
-    X509_free(cert);
-    EVP_PKEY_free(key);
-  }
-};
+using testing::CertificateSpec;
+using testing::KeyType;
+using testing::MakeCertificate;
+using testing::TestCertificate;
 
-void MakeSelfSigned(KeyAndCert* kc, const char* cn, bool rsa) {
-  kc->key = rsa ? EVP_RSA_gen(1024) : EVP_EC_gen("P-256");
-  REQUIRE(kc->key != nullptr);
-  kc->cert = X509_new();
-  X509_set_version(kc->cert, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(kc->cert), 0x1234ABCD);
-  X509_gmtime_adj(X509_getm_notBefore(kc->cert), 0);
-  X509_gmtime_adj(X509_getm_notAfter(kc->cert), 86400L * 365);
-  X509_set_pubkey(kc->cert, kc->key);
-  X509_NAME* name = X509_get_subject_name(kc->cert);
-  X509_NAME_add_entry_by_txt(name, "C", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("DE"),
-                             -1, -1, 0);
-  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("Lab Mail"), -1, -1, 0);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn),
-                             -1, -1, 0);
-  X509_set_issuer_name(kc->cert, name);
-  REQUIRE(X509_sign(kc->cert, kc->key, EVP_sha256()) > 0);
+TestCertificate MakeSelfSigned(const char* cn, bool rsa) {
+  CertificateSpec spec;
+  spec.cn = cn;
+  spec.key = rsa ? KeyType::kRsa1024 : KeyType::kEcP256;
+  return MakeCertificate(spec);
 }
 
 // An in-process server: its own SSL with memory BIOs.
@@ -51,7 +35,7 @@ struct Server {
   SSL* ssl = nullptr;
   BIO* in = nullptr;
   BIO* out = nullptr;
-  Server(const KeyAndCert& kc, int min_version, int max_version, const char* ciphers) {
+  Server(const TestCertificate& kc, int min_version, int max_version, const char* ciphers) {
     ctx = SSL_CTX_new(TLS_server_method());
     SSL_CTX_set_security_level(ctx, 0);
     SSL_CTX_set_min_proto_version(ctx, min_version);
@@ -96,8 +80,7 @@ TlsClient::Status Pump(TlsClient* client, Server* server) {
 }
 
 TEST_CASE("Tls13HandshakeAndCertificateFacts") {
-  KeyAndCert kc;
-  MakeSelfSigned(&kc, "mail.lab.example", /*rsa=*/false);
+  const TestCertificate kc = MakeSelfSigned("mail.lab.example", /*rsa=*/false);
   Server server(kc, TLS1_2_VERSION, TLS1_3_VERSION, "DEFAULT");
   auto ctx = TlsContext::Create({});
   REQUIRE(ctx.ok());
@@ -118,7 +101,8 @@ TEST_CASE("Tls13HandshakeAndCertificateFacts") {
   CHECK(facts.leaf->key_bits == 256);
   CHECK(facts.leaf->serial_hex == "1234ABCD");
   CHECK(facts.leaf->signature_algorithm == "ecdsa-with-SHA256");
-  CHECK(facts.leaf->not_after - facts.leaf->not_before == 86400L * 365);
+  CHECK(facts.leaf->not_before == 1704067200);  // test_certificates.h's default dates
+  CHECK(facts.leaf->not_after == 1735689599);
   CHECK(facts.leaf->sha256 != std::array<uint8_t, 32>{});
   CHECK(facts.leaf->md5 != std::array<uint8_t, 16>{});
   CHECK(facts.failure.empty());
@@ -144,8 +128,7 @@ TEST_CASE("Tls13HandshakeAndCertificateFacts") {
 }
 
 TEST_CASE("Tls10OnlyLegacyServerStillCountsAsTls") {
-  KeyAndCert kc;
-  MakeSelfSigned(&kc, "legacy.lab.example", /*rsa=*/true);
+  const TestCertificate kc = MakeSelfSigned("legacy.lab.example", /*rsa=*/true);
   Server server(kc, TLS1_VERSION, TLS1_VERSION, "DEFAULT:@SECLEVEL=0");
   auto ctx = TlsContext::Create({});
   REQUIRE(ctx.ok());
@@ -175,62 +158,8 @@ TEST_CASE("GarbageInsteadOfServerHelloFails") {
   CHECK_FALSE(facts.leaf.has_value());
 }
 
-TEST_CASE("KeepDerStoresTheLeaf") {
-  KeyAndCert kc;
-  MakeSelfSigned(&kc, "der.lab.example", false);
-  results::CertificateFacts facts;
-  ExtractCertificateFacts(kc.cert, true, &facts);
-  CHECK(facts.der.size() == static_cast<size_t>(i2d_X509(kc.cert, nullptr)));
-  ExtractCertificateFacts(kc.cert, false, &facts);
-  CHECK(facts.der.empty());
-}
-
-}  // namespace
-}  // namespace mailsweep::probes
-
-// CertificateCache (here for MakeSelfSigned): a hit gives what extraction gives, a slot taken by
-// another certificate is replaced, and keep_der is part of the key.
-namespace mailsweep::probes {
-namespace {
-
-TEST_CASE("CertificateCacheGivesTheExtractedFacts") {
-  KeyAndCert a, b;
-  MakeSelfSigned(&a, "a.lab.example", /*rsa=*/true);
-  MakeSelfSigned(&b, "b.lab.example", /*rsa=*/false);
-  CertificateDigests digests;
-  results::CertificateFacts want_a, want_b, got;
-  ExtractCertificateFacts(a.cert, false, &want_a, &digests);
-  ExtractCertificateFacts(b.cert, false, &want_b, &digests);
-  REQUIRE(want_a.subject_cn == "a.lab.example");
-  REQUIRE(want_a.self_signed);
-
-  CertificateCache one_slot(1);  // every certificate maps to the same slot
-  for (int round = 0; round < 2; ++round) {
-    one_slot.Fill(a.cert, false, digests, &got);
-    CHECK(got == want_a);
-    one_slot.Fill(a.cert, false, digests, &got);
-    CHECK(got == want_a);
-    one_slot.Fill(b.cert, false, digests, &got);  // replaces a
-    CHECK(got == want_b);
-  }
-  CHECK(one_slot.hits() == 2);
-  CHECK(one_slot.misses() == 4);
-
-  CertificateCache cache;
-  cache.Fill(a.cert, false, digests, &got);
-  cache.Fill(a.cert, true, digests, &got);  // now with the DER: not the entry above
-  CHECK(got.der.size() == static_cast<size_t>(i2d_X509(a.cert, nullptr)));
-  cache.Fill(a.cert, true, digests, &got);
-  CHECK(got.der.size() == static_cast<size_t>(i2d_X509(a.cert, nullptr)));
-  cache.Fill(a.cert, false, digests, &got);  // replaces the entry with the DER
-  CHECK(got == want_a);
-  CHECK(cache.hits() == 1);
-  CHECK(cache.misses() == 3);
-}
-
 TEST_CASE("FillFactsThroughTheCache") {
-  KeyAndCert kc;
-  MakeSelfSigned(&kc, "cached.lab.example", /*rsa=*/false);
+  const TestCertificate kc = MakeSelfSigned("cached.lab.example", /*rsa=*/false);
   auto ctx = TlsContext::Create({});
   REQUIRE(ctx.ok());
   CertificateCache cache;

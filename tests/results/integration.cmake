@@ -19,7 +19,7 @@ set_tests_properties("results: real ip-location-db database" PROPERTIES LABELS "
 # and sanitizers too. A bounded run is a ctest test labelled "fuzz".
 if(MAILSWEEP_FUZZ)
   target_compile_options(mailsweep_results PRIVATE -fsanitize=fuzzer-no-link,address,undefined)
-  add_executable(record_reader_fuzz ${CMAKE_CURRENT_LIST_DIR}/record_reader_fuzz.cc)
+  add_executable(record_reader_fuzz ${CMAKE_CURRENT_LIST_DIR}/format/record_reader_fuzz.cc)
   target_link_libraries(record_reader_fuzz PRIVATE mailsweep_results)
   target_compile_options(record_reader_fuzz PRIVATE -fsanitize=fuzzer,address,undefined)
   target_link_options(record_reader_fuzz PRIVATE -fsanitize=fuzzer,address,undefined)

@@ -36,7 +36,8 @@ TEST_CASE("ParseIpv4Range reads CIDR blocks, single addresses and ranges") {
 
 TEST_CASE("ParseIpv4Range errors quote the token") {
   for (const char* bad : {"1.2.3.0/33", "1.2.3.0/-1", "1.2.3.0/x", "1.2.3.0/", "1.2.3.9-1.2.3.1",
-                          "1.2.3.4-", "10.0.0.300/8", "example.com"}) {
+                          "1.2.3.4-", "10.0.0.300/8", "example.com",
+                          "10.0.0.0/326666672999", "10.0.0.0/08x"}) {
     INFO(bad);
     auto r = ParseIpv4Range(bad);
     REQUIRE_FALSE(r.ok());

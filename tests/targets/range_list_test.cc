@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "base/strings.h"
+
 namespace mailsweep::targets {
 namespace {
 
@@ -60,6 +62,42 @@ TEST_CASE("ReadRangeListFile reports unreadable paths clearly") {
   unlink(path);
   REQUIRE_FALSE(parsed.ok());
   CHECK(parsed.status().message().find(std::string(path) + ":2: ") != std::string_view::npos);
+}
+
+TEST_CASE("Range lists are bounded: a line without end is refused, a long token cut") {
+  auto zero = ReadRangeListFile("/dev/zero");
+  REQUIRE_FALSE(zero.ok());
+  CHECK(std::string(zero.status().message()) ==
+        "/dev/zero:1: a line longer than 4096 bytes; is this a list of addresses?");
+
+  const std::string junk(100000, 'z');
+  auto long_token = ParseRangeList("192.0.2.1\n" + junk + "\n", "junk.txt");
+  REQUIRE_FALSE(long_token.ok());
+  CHECK(long_token.status().message().size() < 300);
+
+  auto at_cap = ParseRangeList(std::string(4096 - 9, ' ') + "192.0.2.1\n", "cap.txt");
+  REQUIRE(at_cap.ok());
+  CHECK(at_cap->ranges.size() == 1);
+}
+
+TEST_CASE("ReadRangeListFile reads lines across its read blocks as ParseRangeList does") {
+  std::string text;
+  for (uint32_t i = 0; i < 30000; ++i) {  // ~400 KiB: lines cross every 64 KiB block boundary
+    StrAppend(&text, "10.", (i >> 8) & 255, ".", i & 255, ".0/24", i % 7 == 0 ? "  # c\n" : "\n");
+  }
+  text += "192.0.2.7";  // a last line without '\n'
+  char path[] = "/tmp/mailsweep-range-list-XXXXXX";
+  int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  close(fd);
+  std::ofstream(path) << text;
+  auto file = ReadRangeListFile(path);
+  unlink(path);
+  auto direct = ParseRangeList(text, "text");
+  REQUIRE(file.ok());
+  REQUIRE(direct.ok());
+  CHECK(file->ranges == direct->ranges);
+  CHECK(file->ranges.size() == 30001);
 }
 
 }  // namespace

@@ -1,0 +1,52 @@
+#include "base/read_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "base/strings.h"
+#include "base/unique_fd.h"
+
+namespace mailsweep {
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path, uint64_t max_bytes) {
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    const int err = errno;
+    std::string message = StrCat("cannot read '", path, "': ", std::strerror(err));
+    if (err == EACCES) return absl::PermissionDeniedError(message);
+    return absl::NotFoundError(message);
+  }
+  struct stat st;
+  if (fstat(fd.get(), &st) != 0) {
+    return absl::DataLossError(StrCat("cannot read '", path, "': ", std::strerror(errno)));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    return absl::InvalidArgumentError(StrCat("cannot read '", path, "': it is a directory"));
+  }
+  auto too_big = [&] {
+    return absl::InvalidArgumentError(
+        StrCat("'", path, "' is larger than ", max_bytes, " bytes; is it the right file?"));
+  };
+  if (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) > max_bytes) return too_big();
+  std::string text;
+  if (S_ISREG(st.st_mode)) text.reserve(static_cast<size_t>(st.st_size));
+  char block[64 * 1024];
+  for (;;) {
+    const ssize_t n = read(fd.get(), block, sizeof(block));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return absl::DataLossError(
+          StrCat("error while reading '", path, "': ", std::strerror(errno)));
+    }
+    if (n == 0) break;
+    if (text.size() + static_cast<size_t>(n) > max_bytes) return too_big();
+    text.append(block, static_cast<size_t>(n));
+  }
+  return text;
+}
+
+}  // namespace mailsweep

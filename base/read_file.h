@@ -1,0 +1,25 @@
+// Reads a whole file a person named (a geo database in CSV, a checkpoint) into memory, with the
+// checks such input needs: a directory, an unreadable path or a file larger than the caller's
+// bound is an error that names the path, never an empty or endless read. Pipes and process
+// substitutions (<(...)) are read like files, within the same bound. Thread-compatible.
+//
+// Example:
+//   absl::StatusOr<std::string> text = ReadWholeFile(path, uint64_t{1} << 30);
+//   if (!text.ok()) return text.status();
+#ifndef MAILSWEEP_BASE_READ_FILE_H_
+#define MAILSWEEP_BASE_READ_FILE_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace mailsweep {
+
+// kNotFound / kPermissionDenied when it cannot be opened, kInvalidArgument for a directory or a
+// file over `max_bytes`, kDataLoss for a read error.
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path, uint64_t max_bytes);
+
+}  // namespace mailsweep
+
+#endif  // MAILSWEEP_BASE_READ_FILE_H_

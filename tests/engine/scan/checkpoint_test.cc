@@ -1,0 +1,110 @@
+#include "engine/scan/checkpoint.h"
+
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+
+namespace mailsweep::engine {
+namespace {
+
+using targets::IntervalSet;
+using targets::TargetSpace;
+
+std::string TempPath() {
+  char path[] = "/tmp/mailsweep-checkpoint-XXXXXX";
+  int fd = mkstemp(path);
+  close(fd);
+  return path;
+}
+
+TargetSpace Space(uint32_t last, std::vector<uint16_t> ports) {
+  return TargetSpace(IntervalSet({{0xc6120000u, last}}), std::move(ports));
+}
+
+TEST_CASE("A checkpoint saves and loads every field") {
+  Checkpoint cp =
+      Checkpoint::For(Space(0xc612ffffu, {110, 143}), 77, 3, 1, 1000, 2000, "scan.msr", "abc123");
+  cp.position = 1500;
+  cp.complete = false;
+  const std::string path = TempPath();
+  REQUIRE(cp.Save(path).ok());
+  auto loaded = Checkpoint::Load(path);
+  unlink(path.c_str());
+  REQUIRE(loaded.ok());
+  CHECK(loaded->scan_id == "abc123");
+  CHECK(loaded->seed == 77);
+  CHECK(loaded->shards == 3);
+  CHECK(loaded->shard == 1);
+  CHECK(loaded->ports == std::vector<uint16_t>{110, 143});
+  CHECK(loaded->space_size == 65536 * 2);
+  CHECK(loaded->space_fingerprint == cp.space_fingerprint);
+  CHECK(loaded->range_begin == 1000);
+  CHECK(loaded->range_end == 2000);
+  CHECK(loaded->output == "scan.msr");
+  CHECK(loaded->position == 1500);
+  CHECK_FALSE(loaded->complete);
+  CHECK(loaded->CheckCompatible(cp).ok());
+}
+
+TEST_CASE("Resuming with other settings is refused, naming each difference") {
+  Checkpoint cp = Checkpoint::For(Space(0xc612ffffu, {110}), 1, 1, 0, 0, 10, "a.msr", "x");
+  Checkpoint other_seed = Checkpoint::For(Space(0xc612ffffu, {110}), 2, 1, 0, 0, 10, "a.msr", "x");
+  absl::Status s = cp.CheckCompatible(other_seed);
+  CHECK(s.code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(s.message().find("--seed was 1, now 2") != absl::string_view::npos);
+
+  Checkpoint other_ports = Checkpoint::For(Space(0xc612ffffu, {143}), 1, 1, 0, 0, 10, "a.msr", "x");
+  CHECK(cp.CheckCompatible(other_ports).message().find("--ports") != absl::string_view::npos);
+
+  // Same size, different addresses: caught by the fingerprint.
+  Checkpoint shifted = Checkpoint::For(
+      TargetSpace(IntervalSet({{0xc6130000u, 0xc613ffffu}}), {110}), 1, 1, 0, 0, 10, "a.msr", "x");
+  CHECK(cp.CheckCompatible(shifted).message().find("targets or blocklists differ") !=
+        absl::string_view::npos);
+
+  Checkpoint other_shard = Checkpoint::For(Space(0xc612ffffu, {110}), 1, 2, 1, 0, 10, "a.msr", "x");
+  CHECK_FALSE(cp.CheckCompatible(other_shard).ok());
+}
+
+TEST_CASE("Malformed and missing checkpoints are reported with path and line") {
+  CHECK(Checkpoint::Load("/nonexistent/cp").status().code() == absl::StatusCode::kNotFound);
+  const std::string path = TempPath();
+  std::ofstream(path) << "version 1\nseed 5\nposition banana\n";
+  auto bad = Checkpoint::Load(path);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().code() == absl::StatusCode::kDataLoss);
+  CHECK(bad.status().message().find(path + ":3:") != absl::string_view::npos);
+
+  std::ofstream(path) << "version 1\nseed 5\n";
+  CHECK(Checkpoint::Load(path).status().message().find("incomplete") != absl::string_view::npos);
+
+  std::ofstream(path) << "version 9\n";
+  CHECK(Checkpoint::Load(path).status().message().find("unsupported version") !=
+        absl::string_view::npos);
+  unlink(path.c_str());
+}
+
+TEST_CASE("A junk checkpoint is refused without echoing its bytes; a huge one is not read") {
+  const std::string path = TempPath();
+  std::string junk = "\x7f" "ELF\x02\x01\x01";
+  junk += std::string(5000, '\x90');
+  std::ofstream(path, std::ios::binary) << junk;
+  auto bad = Checkpoint::Load(path);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().code() == absl::StatusCode::kDataLoss);
+  const std::string message(bad.status().message());
+  CHECK(message.size() < 400);
+  for (char c : message) CHECK((c >= 0x20 && c < 0x7f));  // printable only
+
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << std::string(100000, '#');
+  auto huge = Checkpoint::Load(path);
+  REQUIRE_FALSE(huge.ok());
+  CHECK(huge.status().message().find("larger than") != absl::string_view::npos);
+  unlink(path.c_str());
+
+  CHECK_FALSE(Checkpoint::Load("/tmp").ok());  // a directory
+}
+
+}  // namespace
+}  // namespace mailsweep::engine

@@ -1,0 +1,79 @@
+// Ties in the roll-up (results/agg/aggregator.h, "Ties"): two files that hold the same (address,
+// port) at the same time with different contents give the same report whichever file is read
+// first and however the threads share the blocks.
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "results/agg/aggregator.h"
+#include "results/agg/shadowserver_csv.h"
+#include "results/agg/summary_files.h"
+#include "results/format/record_writer.h"
+#include "tests/results/test_util.h"
+
+namespace mailsweep::results {
+namespace {
+
+using testing::TempDir;
+using testing::TestHeader;
+
+// `hosts` hosts on ports 110 and 143, all at one time; `variant` decides what they answered.
+void WriteTied(const std::string& path, int variant, uint32_t hosts) {
+  auto w = RecordFileWriter::Create(path, TestHeader(), {.chunk_bytes = 512});
+  REQUIRE(w.ok());
+  auto sink = (*w)->NewSink();
+  for (uint32_t i = 0; i < hosts; ++i) {
+    for (uint16_t port : {110, 143}) {
+      ProbeRecord p;
+      p.address = 0xc6120000u + i;
+      p.port = port;
+      p.protocol = ProtocolForPort(port);
+      p.start_us = 1'764'403'200'000'000;
+      const int v = (variant + static_cast<int>(i)) % 3;
+      p.outcome = v == 0 ? ProbeOutcome::kPlaintextOnly : ProbeOutcome::kStartTlsOk;
+      if (v != 0) p.tls.version = v == 1 ? 0x0303 : 0x0304;
+      p.flags = static_cast<uint32_t>(variant);
+      p.banner = std::string("+OK server ").append(1, static_cast<char>('a' + variant));
+      p.domain = std::string("mail").append(1, static_cast<char>('a' + variant)) + ".example";
+      sink->Add(p);
+    }
+  }
+  sink.reset();
+  REQUIRE((*w)->Close().ok());
+}
+
+// Everything a report says but the names of its files: the summary files, the per-host CSVs.
+std::string Report(const std::vector<std::string>& files, bool hosts, int threads) {
+  Aggregator agg({.threads = threads, .collect_hosts = hosts, .blocks_per_task = 1});
+  for (const std::string& f : files) REQUIRE(agg.AddFile(f).ok());
+  agg.Run();
+  std::string json = SummaryJson(agg.summary());
+  const size_t files_at = json.find("  \"files\": [");  // in the order given: left out
+  REQUIRE(files_at != std::string::npos);
+  json.erase(files_at, json.find('\n', files_at) + 1 - files_at);
+  std::string out = SummaryCsv(agg.summary()) + json;
+  for (int p = 0; hosts && p < kMailProtocols; ++p) out += ShadowServerCsv(agg, p, false);
+  return out;
+}
+
+TEST_CASE("report: ties between files go by content, not by reading order") {
+  TempDir dir;
+  std::vector<std::string> files;
+  for (int variant = 0; variant < 3; ++variant) {
+    files.push_back(dir.File(std::string("v").append(1, static_cast<char>('a' + variant))));
+    WriteTied(files.back(), variant, 3000);
+  }
+  const std::vector<std::string> reversed(files.rbegin(), files.rend());
+  for (bool hosts : {true, false}) {
+    CAPTURE(hosts);
+    const std::string want = Report(files, hosts, 1);
+    CHECK(Report(reversed, hosts, 1) == want);
+    for (int run = 0; run < 5; ++run) {
+      CAPTURE(run);
+      CHECK(Report(run % 2 ? files : reversed, hosts, 3) == want);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mailsweep::results
