@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,7 +16,9 @@
 #include "absl/strings/str_format.h"
 #include "base/flag_set.h"
 #include "base/strings.h"
+#include "engine/cli/command_start.h"
 #include "engine/cli/probe_options.h"
+#include "engine/cli/status_line.h"
 #include "engine/cli/text_record_sink.h"
 #include "engine/prober/probe_target_reader.h"
 #include "engine/prober/prober_pool.h"
@@ -29,29 +32,13 @@
 namespace mailsweep::engine {
 namespace {
 
+constexpr CommandStart kCommand("mailsweep probe");
+
 using Clock = std::chrono::steady_clock;
 
-std::string RateText(double rate) {
-  return rate > 0 ? absl::StrFormat("%.0f/s", rate) : std::string("unlimited");
-}
-
 void PrintStatus(const ProberStats& s, Clock::time_point start, bool final) {
-  double secs = std::chrono::duration<double>(Clock::now() - start).count();
-  auto o = [&](results::ProbeOutcome x) { return s.outcomes[static_cast<size_t>(x)]; };
-  uint64_t tls_ok =
-      o(results::ProbeOutcome::kStartTlsOk) + o(results::ProbeOutcome::kImplicitTlsOk);
-  uint64_t refused = o(results::ProbeOutcome::kConnectRefused);
-  uint64_t timeouts = o(results::ProbeOutcome::kConnectTimeout) +
-                      o(results::ProbeOutcome::kIoTimeout) + o(results::ProbeOutcome::kNoGreeting);
-  absl::FPrintF(stderr,
-                "%d:%02d probe: done %d (%.0f/s); in flight %d/%d; queued %d; retried %d; tls %d; "
-                "plaintext only %d; refused %d; timeouts %d; start rate %s; window %d; "
-                "loop lag %d ms%s\n",
-                static_cast<int>(secs) / 60, static_cast<int>(secs) % 60, s.done,
-                secs > 0 ? static_cast<double>(s.done) / secs : 0.0, s.in_flight, s.capacity,
-                s.queued, s.retried, tls_ok, o(results::ProbeOutcome::kPlaintextOnly), refused,
-                timeouts, RateText(s.connect_rate), s.window, final ? s.lag_max_ms : s.lag_ms,
-                final ? " (most; done)" : "");
+  const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  fputs(FormatProbeStatusLine(s, secs, final).c_str(), stderr);
 }
 
 // The input's lines, read from a descriptor with poll() so that a stop signal is noticed while
@@ -114,7 +101,7 @@ int RunProbeCommand(int argc, const char* const* argv) {
   std::vector<std::string> blocklist_files, allow_reserved;
   bool status = false, quiet = false;
   uint32_t drain_timeout_s = 0;
-  FlagSet flags("mailsweep probe", "[flags]",
+  FlagSet flags(kCommand.name(), "[flags]",
                 "Talks POP3, IMAP and SMTP to each target (STARTTLS/STLS or implicit TLS as the "
                 "port implies)\nand writes one record per target: outcome, banner, capabilities "
                 "before and inside TLS,\nTLS version, cipher and certificate facts.");
@@ -159,65 +146,40 @@ int RunProbeCommand(int argc, const char* const* argv) {
       "Exit status: 0 every target has its record, 1 output failed or targets without a record,\n"
       "2 bad usage or input, 3 stopped by a signal.");
   std::vector<std::string> positional;
-  if (absl::Status s = flags.Parse(argc, argv, &positional); !s.ok()) {
-    absl::FPrintF(stderr, "mailsweep probe: %s\n", s.message());
-    return 2;
-  }
-  if (flags.help_requested()) {
-    fputs(flags.Help().c_str(), stdout);
-    return 0;
-  }
+  if (std::optional<int> exit = kCommand.Parse(&flags, argc, argv, &positional)) return *exit;
   if (!positional.empty()) {
-    absl::FPrintF(stderr, "mailsweep probe: unexpected argument '%s' (targets come from -i)\n",
-                  positional[0]);
-    return 2;
+    return kCommand.Usage(
+        StrCat("unexpected argument '", positional[0], "' (targets come from -i)"));
   }
   if (format_name.empty()) format_name = output == "-" ? "json" : "msr";
   const bool binary = format_name == "msr";
   auto format =
       binary ? absl::StatusOr<TextFormat>(TextFormat::kJsonLines) : ParseTextFormat(format_name);
-  if (!format.ok()) {
-    absl::FPrintF(stderr, "mailsweep probe: %s (or msr)\n", format.status().message());
-    return 2;
-  }
+  if (!format.ok()) return kCommand.Usage(StrCat(format.status().message(), " (or msr)"));
   if (binary && output == "-") {
-    absl::FPrintF(stderr,
-                  "mailsweep probe: -f msr writes a file (-o FILE); stdout takes json or csv\n");
-    return 2;
+    return kCommand.Usage("-f msr writes a file (-o FILE); stdout takes json or csv");
   }
   std::vector<uint16_t> ports;
   if (!ports_text.empty()) {
     auto p = targets::ParsePortList(ports_text);
-    if (!p.ok()) {
-      absl::FPrintF(stderr, "mailsweep probe: -p: %s\n", p.status().message());
-      return 2;
-    }
+    if (!p.ok()) return kCommand.Usage(StrCat("-p: ", p.status().message()));
     ports = *p;
   }
   std::vector<std::string> notes;
   auto blocklist = targets::Blocklist::Build(blocklist_files, allow_reserved, &notes);
-  if (!blocklist.ok()) {
-    absl::FPrintF(stderr, "mailsweep probe: %s\n", blocklist.status().message());
-    return 2;
-  }
-  for (const std::string& note : notes) absl::FPrintF(stderr, "mailsweep probe: %s\n", note);
+  if (!blocklist.ok()) return kCommand.Usage(blocklist.status().message());
+  for (const std::string& note : notes) kCommand.Report(note);
   auto finished = probe.Finish();
-  if (!finished.ok()) {
-    absl::FPrintF(stderr, "mailsweep probe: %s\n", finished.status().message());
-    return 2;
-  }
+  if (!finished.ok()) return kCommand.Usage(finished.status().message());
   if (std::string note = FitToOpenFileLimit(&*finished); !note.empty()) {
-    absl::FPrintF(stderr, "mailsweep probe: %s\n", note);
+    kCommand.Report(note);
   }
   // A target cut off (a signal, --drain-timeout) gets no record rather than a made-up timeout.
   finished->record_abandoned = false;
   const ProberOptions& opt = *finished;
 
   FILE* in = input == "-" ? stdin : fopen(input.c_str(), "r");
-  if (in == nullptr) {
-    absl::FPrintF(stderr, "mailsweep probe: cannot open %s: %s\n", input, strerror(errno));
-    return 2;
-  }
+  if (in == nullptr) return kCommand.Usage(StrCat("cannot open ", input, ": ", strerror(errno)));
   // Records: a record file, or text through stdio.
   FILE* out = nullptr;
   std::unique_ptr<results::RecordFileWriter> writer;
@@ -226,7 +188,7 @@ int RunProbeCommand(int argc, const char* const* argv) {
   if (binary) {
     auto w = results::RecordFileWriter::Create(output, MakeFileHeader(0, 1, 0, ports, argc, argv));
     if (!w.ok()) {
-      absl::FPrintF(stderr, "mailsweep probe: %s\n", w.status().message());
+      kCommand.Report(w.status().message());
       return 1;
     }
     writer = *std::move(w);
@@ -241,10 +203,7 @@ int RunProbeCommand(int argc, const char* const* argv) {
     sinks = text_sinks.get();
   }
   auto pool = ProberPool::Create(opt, sinks);
-  if (!pool.ok()) {
-    absl::FPrintF(stderr, "mailsweep probe: %s\n", pool.status().message());
-    return 2;
-  }
+  if (!pool.ok()) return kCommand.Usage(pool.status().message());
 
   const Clock::time_point start = Clock::now();
   // A status line each second on a terminal (or with --status), none with -q.
@@ -386,7 +345,7 @@ int RunProbeCommand(int argc, const char* const* argv) {
     exit_code = 1;
     if (std::string(s.message()) == reported) return;
     reported = std::string(s.message());
-    absl::FPrintF(stderr, "mailsweep probe: %s\n", reported);
+    kCommand.Report(reported);
   };
   report(drained);
   pool->reset();  // its sinks go before the file they write to

@@ -1,28 +1,73 @@
 #include "engine/cli/scan_command.h"
 
 #include <cstdio>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_format.h"
 #include "base/flag_set.h"
 #include "base/strings.h"
+#include "engine/cli/command_start.h"
 #include "engine/cli/probe_options.h"
+#include "engine/cli/status_json_file.h"
+#include "engine/cli/status_line.h"
 #include "engine/cli/sweep_options.h"
 #include "engine/run/run_header.h"
 #include "engine/run/signal_fd.h"
 #include "engine/run/walk_options.h"
+#include "engine/scan/scan_observer.h"
 #include "engine/scan/scan_pipeline.h"
 
 namespace mailsweep::engine {
 namespace {
 
-constexpr char kName[] = "mailsweep scan";
+constexpr CommandStart kCommand("mailsweep scan");
 
-int Usage(std::string_view message) {
-  absl::FPrintF(stderr, "%s: %s\n", kName, ToAbsl(message));
-  return 2;
-}
+// The scan as the user sees it: the resume point and stop messages and the status line on
+// stderr (none with -q), the status as JSON lines in --status-json's file.
+class ScanStatusPrinter final : public ScanObserver {
+ public:
+  // `json` is borrowed and must outlive the printer.
+  ScanStatusPrinter(bool quiet, StatusJsonFile* json) : quiet_(quiet), json_(json) {}
+
+  void OnResume(const ScanResumeInfo& r) override {
+    if (quiet_) return;
+    absl::FPrintF(stderr,
+                  "%s: resuming at position %d of [%d, %d); %d earlier file(s) hold %d swept and "
+                  "%d probed targets; %d open hosts to probe first%s; writing %s\n",
+                  kCommand.name(), r.position, r.range.begin, r.range.end, r.files, r.swept,
+                  r.probed, r.pending,
+                  r.torn_tail_bytes
+                      ? StrCat(" (", r.torn_tail_bytes, " bytes of a torn tail skipped)")
+                      : std::string(),
+                  r.file);
+  }
+  absl::Status OnStart() override {
+    if (!json_->Open()) return absl::UnavailableError(StrCat("cannot write ", json_->path()));
+    return absl::OkStatus();
+  }
+  void OnStop(int stops) override {
+    if (quiet_) return;
+    fputs(stops == 1 ? "mailsweep scan: stopping: no new SYNs, finishing probes in flight "
+                       "(again to abandon them)\n"
+                     : "mailsweep scan: abandoning; the checkpoint resumes the rest\n",
+          stderr);
+  }
+  void OnProgress(const ScanProgress& now, const ScanProgress& prev) override {
+    if (!quiet_) fputs(FormatScanStatusLine(now, prev).c_str(), stderr);
+    json_->Write(FormatScanStatusJson(now));
+  }
+  void OnEnd(const ScanProgress& last) override {
+    json_->Write(FormatScanStatusJson(last));
+    json_->Close();
+  }
+
+ private:
+  const bool quiet_;
+  StatusJsonFile* const json_;
+};
 
 }  // namespace
 
@@ -41,7 +86,9 @@ int RunScanCommand(int argc, const char* const* argv) {
   sweep.probes = 2;
   sweep.probe_spacing = 2;
   ScanConfig scan;
-  FlagSet flags(kName, "[flags] -o FILE CIDR...",
+  StatusJsonFile status_json;
+  bool quiet = false;
+  FlagSet flags(kCommand.name(), "[flags] -o FILE CIDR...",
                 "Sweeps the targets for open mail ports and probes every live one as it is found "
                 "(POP3, IMAP,\nSMTP; STARTTLS/STLS or implicit TLS as the port implies), writing "
                 "one record file: a sweep\nrecord per responding (address, port) and a probe "
@@ -66,9 +113,8 @@ int RunScanCommand(int argc, const char* const* argv) {
                "after SIGINT/SIGTERM, how long probes in flight may take before they are "
                "left for the resume",
                &scan.stop_timeout_s);
-  flags.String("--status-json", "FILE", "write the status as JSON lines, once a second",
-               &scan.status_json);
-  flags.Bool("-q,--quiet", "no status line or summary", &scan.quiet);
+  status_json.Register(&flags);
+  flags.Bool("-q,--quiet", "no status line or summary", &quiet);
   flags.Epilog(
       "Example (in the lab's scanner namespace):\n"
       "  mailsweep scan -p 110,143,993,995 -r 100000 --seed 7 --allow-reserved 198.18.0.0/15 \\\n"
@@ -79,62 +125,56 @@ int RunScanCommand(int argc, const char* const* argv) {
       "Exit status: 0 complete, 1 runtime failure or targets left without a record, 2 bad usage, "
       "3 stopped\n(resume with --resume FILE.ckpt).");
   std::vector<std::string> positional;
-  if (absl::Status s = flags.Parse(argc, argv, &positional); !s.ok()) {
-    return Usage(ToStd(s.message()));
-  }
-  if (flags.help_requested()) {
-    fputs(flags.Help().c_str(), stdout);
-    return 0;
-  }
-  if (scan.output.empty()) return Usage("-o FILE is required: where the records go");
+  if (std::optional<int> exit = kCommand.Parse(&flags, argc, argv, &positional)) return *exit;
+  if (scan.output.empty()) return kCommand.Usage("-o FILE is required: where the records go");
   if (scan.checkpoint_path.empty()) {
     // OUTPUT.msr -> OUTPUT.ckpt, so `mailsweep-agg report OUTPUT.msr*` takes only record files.
     std::string base = scan.output;
     if (base.size() > 4 && base.ends_with(".msr")) base.resize(base.size() - 4);
     scan.checkpoint_path = !scan.resume_path.empty() ? scan.resume_path : base + ".ckpt";
   }
-  if (scan.checkpoint_interval_s <= 0) return Usage("--checkpoint-interval must be positive");
+  if (scan.checkpoint_interval_s <= 0)
+    return kCommand.Usage("--checkpoint-interval must be positive");
   auto walk = ResolveWalk(walk_options, positional);
-  if (!walk.ok()) return Usage(ToStd(walk.status().message()));
+  if (!walk.ok()) return kCommand.Usage(walk.status().message());
   for (const std::string& note : walk->notes) {
-    absl::FPrintF(stderr, "%s: warning: %s\n", kName, note);
+    kCommand.Report(StrCat("warning: ", note));
   }
   auto config = BuildSweeperConfig(sweep, *walk, 0);
   if (!config.ok()) {
-    if (absl::IsInvalidArgument(config.status())) return Usage(ToStd(config.status().message()));
-    absl::FPrintF(stderr, "%s: %s\n", kName, config.status().message());
+    if (absl::IsInvalidArgument(config.status())) return kCommand.Usage(config.status().message());
+    kCommand.Report(config.status().message());
     return 1;
   }
   auto prober = probe.Finish();
-  if (!prober.ok()) return Usage(ToStd(prober.status().message()));
+  if (!prober.ok()) return kCommand.Usage(prober.status().message());
   if (std::string note = FitToOpenFileLimit(&*prober); !note.empty()) {
-    absl::FPrintF(stderr, "%s: %s\n", kName, note);
+    kCommand.Report(note);
   }
   scan.sweeper = *config;
   scan.prober = *prober;
   scan.walk = &*walk;
-  scan.shards = walk_options.shards;
-  scan.shard = walk_options.shard;
   scan.command_line = JoinCommandLine(argc, argv);
 
-  if (!scan.quiet) {
-    absl::FPrintF(stderr, "%s: %s; probing with %d thread(s), at most %d connections\n", kName,
-                  DescribeSweep(scan.sweeper, *walk, scan.shards, scan.shard), scan.prober.threads,
-                  scan.prober.max_connections);
+  if (!quiet) {
+    absl::FPrintF(stderr, "%s: %s; probing with %d thread(s), at most %d connections\n",
+                  kCommand.name(), DescribeSweep(scan.sweeper, *walk, walk->shards, walk->shard),
+                  scan.prober.threads, scan.prober.max_connections);
   }
-  auto summary = RunScan(scan, &signals);
+  ScanStatusPrinter printer(quiet, &status_json);
+  auto summary = RunScan(scan, &signals, &printer);
   if (!summary.ok()) {
-    absl::FPrintF(stderr, "%s: %s\n", kName, summary.status().message());
+    kCommand.Report(summary.status().message());
     return absl::IsInvalidArgument(summary.status()) || absl::IsFailedPrecondition(summary.status())
                ? 2
                : 1;
   }
-  if (!scan.quiet) {
+  if (!quiet) {
     absl::FPrintF(
         stderr,
         "%s: %s: sent %d SYNs, %d open; %d probes done (%d retries; loop lag at most %d ms)%s%s%s; "
         "records in %s\n",
-        kName,
+        kCommand.name(),
         summary->complete  ? "done"
         : summary->stopped ? "stopped"
                            : "incomplete",
@@ -150,11 +190,11 @@ int RunScanCommand(int argc, const char* const* argv) {
     if (!summary->complete) {
       absl::FPrintF(stderr,
                     "%s: %d probes left for later; resume with the same flags and --resume %s\n",
-                    kName, summary->probes_abandoned, scan.checkpoint_path);
+                    kCommand.name(), summary->probes_abandoned, scan.checkpoint_path);
     }
   }
-  if (!summary->dropped_warning.empty()) {
-    absl::FPrintF(stderr, "%s: %s\n", kName, summary->dropped_warning);
+  if (std::string w = DroppedRepliesWarning(summary->sweep); !w.empty()) {
+    kCommand.Report(w);
   }
   // A scan that was not stopped yet left targets without a record (local errors, a sink
   // failure): a failure, not a pause.

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -14,12 +15,14 @@
 #include "absl/strings/str_format.h"
 #include "base/flag_set.h"
 #include "base/strings.h"
+#include "engine/cli/command_start.h"
 #include "engine/cli/csv_record_sink.h"
+#include "engine/cli/status_json_file.h"
+#include "engine/cli/status_line.h"
 #include "engine/cli/sweep_options.h"
 #include "engine/run/run_header.h"
 #include "engine/run/signal_fd.h"
 #include "engine/run/walk_options.h"
-#include "engine/sweep/status_line.h"
 #include "engine/sweep/sweeper.h"
 #include "results/format/record_writer.h"
 #include "targets/ipv4.h"
@@ -28,19 +31,20 @@
 namespace mailsweep::engine {
 namespace {
 
-constexpr char kName[] = "mailsweep sweep";
+constexpr CommandStart kCommand("mailsweep sweep");
 
 }  // namespace
 
 int RunSweepCommand(int argc, const char* const* argv) {
   WalkOptions walk_options;
   SweepFlags sweep;
-  std::string output, status_json;
+  std::string output;
+  StatusJsonFile json;
   std::string format = "msr";
   uint64_t start_position = 0;
   bool quiet = false;
 
-  FlagSet flags(kName, "[flags] CIDR...",
+  FlagSet flags(kCommand.name(), "[flags] CIDR...",
                 "Finds open TCP ports by sending one SYN per (address, port) in a pseudo-random "
                 "order and\nclassifying the replies (SYN-ACK: open, RST: closed, ICMP: "
                 "unreachable). Replies are validated\nstatelessly (keyed SYN cookies) and "
@@ -58,8 +62,7 @@ int RunSweepCommand(int argc, const char* const* argv) {
                "resume: first position of the walk to send (a watermark printed by an earlier "
                "run)",
                &start_position);
-  flags.String("--status-json", "FILE", "write the status as JSON lines, once a second",
-               &status_json);
+  json.Register(&flags);
   flags.Bool("-q,--quiet", "no status line or summary", &quiet);
   flags.Epilog(
       "Example (in the lab's scanner namespace):\n"
@@ -67,32 +70,21 @@ int RunSweepCommand(int argc, const char* const* argv) {
       "      -o open.csv 198.18.0.0/15\n"
       "Exit status: 0 done (also when stopped by SIGINT), 1 runtime failure, 2 bad usage.");
   std::vector<std::string> positional;
-  if (absl::Status s = flags.Parse(argc, argv, &positional); !s.ok()) {
-    absl::FPrintF(stderr, "%s: %s\n", kName, s.message());
-    return 2;
-  }
-  if (flags.help_requested()) {
-    fputs(flags.Help().c_str(), stdout);
-    return 0;
-  }
-  auto usage = [](std::string_view message) {
-    absl::FPrintF(stderr, "%s: %s\n", kName, ToAbsl(message));
-    return 2;
-  };
+  if (std::optional<int> exit = kCommand.Parse(&flags, argc, argv, &positional)) return *exit;
   if (positional.empty() && walk_options.spec.allowlist_files.empty()) {
-    return usage("no targets: give CIDR blocks or -w FILE");
+    return kCommand.Usage("no targets: give CIDR blocks or -w FILE");
   }
   auto walk = ResolveWalk(walk_options, positional);
-  if (!walk.ok()) return usage(ToStd(walk.status().message()));
+  if (!walk.ok()) return kCommand.Usage(walk.status().message());
   for (const std::string& note : walk->notes) {
-    absl::FPrintF(stderr, "%s: warning: %s\n", kName, note);
+    kCommand.Report(StrCat("warning: ", note));
   }
-  if (walk->space.size() == 0) return usage("no targets left after the blocklists");
+  if (walk->space.size() == 0) return kCommand.Usage("no targets left after the blocklists");
 
   auto built = BuildSweeperConfig(sweep, *walk, start_position);
   if (!built.ok()) {
-    if (absl::IsInvalidArgument(built.status())) return usage(ToStd(built.status().message()));
-    absl::FPrintF(stderr, "%s: %s\n", kName, built.status().message());
+    if (absl::IsInvalidArgument(built.status())) return kCommand.Usage(built.status().message());
+    kCommand.Report(built.status().message());
     return 1;
   }
   // Flushed each second: records reach the kernel as they come, and a write error (a full
@@ -105,35 +97,31 @@ int RunSweepCommand(int argc, const char* const* argv) {
   std::unique_ptr<results::RecordFileWriter> writer;
   std::unique_ptr<results::RecordSink> file_sink;
   results::RecordSink* sink = nullptr;
-  if (format != "msr" && format != "csv") return usage("-f: the formats are msr and csv");
+  if (format != "msr" && format != "csv") return kCommand.Usage("-f: the formats are msr and csv");
   if (!output.empty() && format == "csv") {
     auto s = CsvRecordSink::Open(output);
     if (!s.ok()) {
-      absl::FPrintF(stderr, "%s: %s\n", kName, s.status().message());
+      kCommand.Report(s.status().message());
       return 1;
     }
     csv = *std::move(s);
     sink = csv.get();
   } else if (!output.empty()) {
-    if (output == "-") return usage("-f msr writes a file; use -f csv for stdout");
+    if (output == "-") return kCommand.Usage("-f msr writes a file; use -f csv for stdout");
     auto w = results::RecordFileWriter::Create(
         output, MakeFileHeader(walk->seed, walk_options.shards, walk_options.shard,
                                walk->space.ports(), argc, argv));
     if (!w.ok()) {
-      absl::FPrintF(stderr, "%s: %s\n", kName, w.status().message());
+      kCommand.Report(w.status().message());
       return 1;
     }
     writer = *std::move(w);
     file_sink = writer->NewSink();
     sink = file_sink.get();
   }
-  FILE* json = nullptr;
-  if (!status_json.empty()) {
-    json = fopen(status_json.c_str(), "w");
-    if (json == nullptr) {
-      absl::FPrintF(stderr, "%s: %s: cannot open\n", kName, status_json);
-      return 1;
-    }
+  if (!json.Open()) {
+    absl::FPrintF(stderr, "%s: %s: cannot open\n", kCommand.name(), json.path());
+    return 1;
   }
 
   // SIGINT/SIGTERM arrive on this fd; created before any thread starts so all inherit the mask.
@@ -141,15 +129,11 @@ int RunSweepCommand(int argc, const char* const* argv) {
 
   auto sweeper = Sweeper::Create(config, sink, nullptr, nullptr);
   if (!sweeper.ok()) {
-    absl::FPrintF(stderr, "%s: %s\n", kName, sweeper.status().message());
-    if (json) fclose(json);
+    kCommand.Report(sweeper.status().message());
     return absl::IsInvalidArgument(sweeper.status()) ? 2 : 1;
   }
   if (!quiet) {
-    fputs(StrCat(kName, ": ", DescribeSweep(config, *walk, walk_options.shards, walk_options.shard),
-                 "\n")
-              .c_str(),
-          stderr);
+    kCommand.Report(DescribeSweep(config, *walk, walk_options.shards, walk_options.shard));
   }
 
   absl::Status run_status;
@@ -174,27 +158,22 @@ int RunSweepCommand(int argc, const char* const* argv) {
       if (MonotonicNs() < next || finished.load()) continue;
       next += 1'000'000'000;
       const SweepStats now = (*sweeper)->Stats();
-      if (!quiet) fputs(FormatStatusLine(now, prev).c_str(), stderr);
-      if (json) {
-        fputs(FormatStatusJson(now, prev).c_str(), json);
-        fflush(json);
-      }
+      if (!quiet) fputs(FormatSweepStatusLine(now, prev).c_str(), stderr);
+      json.Write(FormatSweepStatusJson(now, prev));
       prev = now;
     }
     runner.join();
   }
   const SweepStats final_stats = (*sweeper)->Stats();
-  if (json) {
-    fputs(FormatStatusJson(final_stats, final_stats).c_str(), json);
-    fclose(json);
-  }
+  json.Write(FormatSweepStatusJson(final_stats, final_stats));
+  json.Close();
   if (std::string w = DroppedRepliesWarning(final_stats); !w.empty()) {
-    absl::FPrintF(stderr, "%s: %s\n", kName, w);
+    kCommand.Report(w);
   }
   if (!quiet) {
-    fputs(StrCat(kName, ": ", FormatSummary(final_stats)).c_str(), stderr);
+    fputs(StrCat(kCommand.name(), ": ", FormatSweepSummary(final_stats)).c_str(), stderr);
     if (final_stats.watermark < config.range.end && run_status.ok()) {
-      absl::FPrintF(stderr, "%s: stopped early; resume with --start-position %d\n", kName,
+      absl::FPrintF(stderr, "%s: stopped early; resume with --start-position %d\n", kCommand.name(),
                     final_stats.watermark);
     } else if (final_stats.watermark < config.range.end) {
       // The records written before the error are in the file, the rest is lost: the watermark
@@ -202,7 +181,7 @@ int RunSweepCommand(int argc, const char* const* argv) {
       absl::FPrintF(stderr,
                     "%s: stopped by an error; records written before it are kept; `mailsweep "
                     "scan --checkpoint` resumes from what was kept\n",
-                    kName);
+                    kCommand.name());
     }
   }
   if (writer) {
@@ -210,7 +189,7 @@ int RunSweepCommand(int argc, const char* const* argv) {
     run_status.Update(writer->Close());
   }
   if (!run_status.ok()) {
-    absl::FPrintF(stderr, "%s: %s\n", kName, run_status.message());
+    kCommand.Report(run_status.message());
     return 1;
   }
   return 0;

@@ -1,17 +1,22 @@
 #include "engine/cli/targets_command.h"
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_format.h"
 #include "base/flag_set.h"
+#include "base/strings.h"
 #include "base/text_format.h"
+#include "engine/cli/command_start.h"
 #include "engine/run/walk_options.h"
 #include "targets/port_list.h"
 
 namespace mailsweep::engine {
 namespace {
+
+constexpr CommandStart kCommand("mailsweep targets");
 
 // Writes "ip,port\n" lines through one large buffer: tests walk 10^6 targets through this.
 class LineWriter {
@@ -55,7 +60,7 @@ class LineWriter {
 int RunTargetsCommand(int argc, const char* const* argv) {
   WalkOptions options;
   bool quiet = false;
-  FlagSet flags("mailsweep targets", "[flags] CIDR...",
+  FlagSet flags(kCommand.name(), "[flags] CIDR...",
                 "Prints the targets of a sweep, one \"ip,port\" line each, in the order a sweep "
                 "with the same\nflags would visit them, and a summary (count, seed, shard) on "
                 "stderr. Use it to preview a\nsweep: what is blocked, how shards split the work, "
@@ -69,21 +74,11 @@ int RunTargetsCommand(int argc, const char* const* argv) {
       "198.18.0.0/30\n"
       "Exit status: 0 done, 1 output failed, 2 bad usage.");
   std::vector<std::string> positional;
-  if (absl::Status s = flags.Parse(argc, argv, &positional); !s.ok()) {
-    absl::FPrintF(stderr, "mailsweep targets: %s\n", s.message());
-    return 2;
-  }
-  if (flags.help_requested()) {
-    fputs(flags.Help().c_str(), stdout);
-    return 0;
-  }
+  if (std::optional<int> exit = kCommand.Parse(&flags, argc, argv, &positional)) return *exit;
   auto walk = ResolveWalk(options, positional);
-  if (!walk.ok()) {
-    absl::FPrintF(stderr, "mailsweep targets: %s\n", walk.status().message());
-    return 2;
-  }
+  if (!walk.ok()) return kCommand.Usage(walk.status().message());
   for (const std::string& note : walk->notes) {
-    absl::FPrintF(stderr, "mailsweep targets: warning: %s\n", note);
+    kCommand.Report(StrCat("warning: ", note));
   }
 
   LineWriter writer(stdout);
@@ -104,7 +99,7 @@ int RunTargetsCommand(int argc, const char* const* argv) {
                   walk->shard_range.begin, walk->shard_range.end, walk->permutation.cycle_length());
   }
   if (!ok) {
-    absl::FPrintF(stderr, "mailsweep targets: writing the output failed\n");
+    kCommand.Report("writing the output failed");
     return 1;
   }
   return 0;

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "base/per_thread_counters.h"
 #include "engine/prober/connection.h"
 #include "engine/prober/connection_slab.h"
 #include "engine/prober/destination_caps.h"
@@ -46,7 +47,7 @@ namespace mailsweep::engine {
 
 // Counters a loop publishes for Stats(): written by the loop thread (`submitted` by the
 // submitting thread), read by anyone.
-struct alignas(64) LoopCounters {
+struct alignas(kCacheLineBytes) LoopCounters {
   std::atomic<uint64_t> submitted{0};
   std::atomic<uint64_t> started{0};
   std::atomic<uint64_t> done{0};

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "base/per_thread_counters.h"
 #include "engine/prober/prober_loop.h"
 
 namespace mailsweep::engine {
@@ -49,20 +50,26 @@ size_t ProberPool::TrySubmitBatch(std::span<ProbeTarget> targets) {
   return n;
 }
 
+// The loops' counters that add up into the pool's (base/per_thread_counters.h); the rest are
+// rates, maxima and arrays, added by hand in Stats().
+constexpr CounterSum<ProberStats, LoopCounters> kLoopSums[] = {
+    {&LoopCounters::submitted, &ProberStats::submitted},
+    {&LoopCounters::started, &ProberStats::started},
+    {&LoopCounters::done, &ProberStats::done},
+    {&LoopCounters::in_flight, &ProberStats::in_flight},
+    {&LoopCounters::abandoned, &ProberStats::abandoned},
+    {&LoopCounters::local_errors, &ProberStats::local_errors},
+    {&LoopCounters::unprobed, &ProberStats::unprobed},
+    {&LoopCounters::retrying, &ProberStats::queued},
+    {&LoopCounters::waiting, &ProberStats::queued},
+    {&LoopCounters::retried, &ProberStats::retried},
+};
+
 ProberStats ProberPool::Stats() const {
   ProberStats s;
   for (const auto& loop : loops_) {
     const LoopCounters& c = loop->counters();
-    s.submitted += c.submitted.load(std::memory_order_relaxed);
-    s.started += c.started.load(std::memory_order_relaxed);
-    s.done += c.done.load(std::memory_order_relaxed);
-    s.in_flight += c.in_flight.load(std::memory_order_relaxed);
-    s.abandoned += c.abandoned.load(std::memory_order_relaxed);
-    s.local_errors += c.local_errors.load(std::memory_order_relaxed);
-    s.unprobed += c.unprobed.load(std::memory_order_relaxed);
-    s.queued += c.retrying.load(std::memory_order_relaxed);
-    s.queued += c.waiting.load(std::memory_order_relaxed);
-    s.retried += c.retried.load(std::memory_order_relaxed);
+    AddCounters(c, kLoopSums, &s);
     s.connect_rate += c.connect_rate.load(std::memory_order_relaxed);
     s.window += c.window.load(std::memory_order_relaxed);
     s.lag_ms = std::max(s.lag_ms, c.lag_ms.load(std::memory_order_relaxed));

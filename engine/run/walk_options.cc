@@ -80,7 +80,14 @@ absl::StatusOr<ResolvedWalk> ResolveWalk(WalkOptions options,
   auto perm = targets::Permutation::Create(space->size(), seed);
   if (!perm.ok()) return perm.status();
   targets::PositionRange range = perm->Shard(options.shards, options.shard);
-  return ResolvedWalk{*std::move(space), *std::move(perm), range, seed, random, std::move(notes)};
+  return ResolvedWalk{.space = *std::move(space),
+                      .permutation = *std::move(perm),
+                      .shard_range = range,
+                      .shards = options.shards,
+                      .shard = options.shard,
+                      .seed = seed,
+                      .seed_was_random = random,
+                      .notes = std::move(notes)};
 }
 
 }  // namespace mailsweep::engine

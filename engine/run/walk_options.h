@@ -35,7 +35,9 @@ struct WalkOptions {
 struct ResolvedWalk {
   targets::TargetSpace space;
   targets::Permutation permutation;
-  targets::PositionRange shard_range;
+  targets::PositionRange shard_range;  // shard `shard` of `shards`
+  uint64_t shards = 1;
+  uint64_t shard = 0;
   uint64_t seed = 0;
   bool seed_was_random = false;
   std::vector<std::string> notes;  // warnings for the user

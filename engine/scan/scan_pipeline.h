@@ -18,8 +18,12 @@
 // and every (address, port) that already has a record is skipped when found again, so each
 // target ends with exactly one result. Each resumed run writes the next file OUTPUT.1, OUTPUT.2...
 //
-// Thread rules: Create() and Run() on the main thread, which must have created the SignalFd
-// before (so every thread inherits the blocked signal mask).
+// The parts: engine/scan/prior_results.h (what earlier runs wrote), dedup_sweep_sink.h,
+// live_host_feeder.h, checkpoint.h; the command sees the run through a ScanObserver
+// (scan_observer.h), which prints the status.
+//
+// Thread rules: RunScan() on the main thread, which must have created the SignalFd before (so
+// every thread inherits the blocked signal mask).
 #ifndef MAILSWEEP_ENGINE_SCAN_SCAN_PIPELINE_H_
 #define MAILSWEEP_ENGINE_SCAN_SCAN_PIPELINE_H_
 
@@ -33,16 +37,17 @@
 #include "engine/run/signal_fd.h"
 #include "engine/run/walk_options.h"
 #include "engine/scan/checkpoint.h"
+#include "engine/scan/scan_observer.h"
 #include "engine/sweep/sweeper.h"
 
 namespace mailsweep::engine {
 
 struct ScanConfig {
-  SweeperConfig sweeper;  // borrows the walk's space and permutation
+  const ResolvedWalk* walk = nullptr;  // borrowed: what to sweep, the shard, the seed
+  // How to send. Its walk fields (space, permutation, range, seed, start_position) are not read:
+  // RunScan sets them from `walk` and the resume point.
+  SweeperConfig sweeper;
   ProberOptions prober;
-  const ResolvedWalk* walk = nullptr;  // borrowed
-  uint64_t shards = 1;
-  uint64_t shard = 0;
   std::string output;           // record file; resumed runs write OUTPUT.N
   std::string checkpoint_path;  // written periodically and at the end
   double checkpoint_interval_s = 5;
@@ -53,8 +58,6 @@ struct ScanConfig {
   // The senders pause while more live hosts wait for a prober than this (0: twice the
   // connection cap, at least 64) and go on below half of it.
   uint64_t pause_backlog = 0;
-  bool quiet = false;
-  std::string status_json;  // status as JSON lines, once a second
 };
 
 struct ScanSummary {
@@ -67,16 +70,18 @@ struct ScanSummary {
   uint64_t paused_ms = 0;         // time the senders spent held back by the probers
   uint64_t probes_retried = 0;    // attempts that ended transiently and were made again
   uint32_t loop_lag_max_ms = 0;   // the prober loops' longest pass
-  std::string dropped_warning;    // DroppedRepliesWarning(): "" unless replies were dropped
+  SweepStats sweep;               // the sweep's final figures (for DroppedRepliesWarning())
   bool stopped = false;
   bool complete = false;
   std::string output_file;  // the file this run wrote
   uint64_t checkpoint_position = 0;
 };
 
-// Runs the scan to the end or to a stop signal. Errors: configuration (kInvalidArgument,
-// kFailedPrecondition for an incompatible resume) and I/O failures of the record file.
-absl::StatusOr<ScanSummary> RunScan(const ScanConfig& config, SignalFd* signals);
+// Runs the scan to the end or to a stop signal, telling `observer` (borrowed) how it goes.
+// Errors: configuration (kInvalidArgument, kFailedPrecondition for an incompatible resume), I/O
+// failures of the record file and the observer's OnStart() error.
+absl::StatusOr<ScanSummary> RunScan(const ScanConfig& config, SignalFd* signals,
+                                    ScanObserver* observer);
 
 }  // namespace mailsweep::engine
 

@@ -426,25 +426,29 @@ SweepStats Sweeper::Stats() const {
   s.done = done_.load();
   s.probes = config_.probes;
   s.positions_total = (config_.range.end - first_position_) * config_.probes;
+  static constexpr CounterSum<SweepStats, SenderCounters> kSenderSums[] = {
+      {&SenderCounters::sent, &SweepStats::sent},
+      {&SenderCounters::retries, &SweepStats::send_retries},
+      {&SenderCounters::errors, &SweepStats::send_errors},
+      {&SenderCounters::refused, &SweepStats::refused},
+      {&SenderCounters::positions, &SweepStats::positions_done},
+      {&SenderCounters::paused_ms, &SweepStats::paused_ms},
+  };
+  static constexpr CounterSum<SweepStats, ReceiverCounters> kReceiverSums[] = {
+      {&ReceiverCounters::replies, &SweepStats::replies},
+      {&ReceiverCounters::open, &SweepStats::open},
+      {&ReceiverCounters::closed, &SweepStats::closed},
+      {&ReceiverCounters::unreachable, &SweepStats::unreachable},
+      {&ReceiverCounters::duplicates, &SweepStats::duplicates},
+      {&ReceiverCounters::invalid, &SweepStats::invalid},
+      {&ReceiverCounters::pcap_received, &SweepStats::pcap_received},
+      {&ReceiverCounters::pcap_dropped, &SweepStats::pcap_dropped},
+      {&ReceiverCounters::if_dropped, &SweepStats::if_dropped},
+  };
   for (uint32_t t = 0; t < config_.threads; ++t) {
-    const SenderCounters& c = sender_counters_[t];
-    s.sent += c.sent.load(std::memory_order_relaxed);
-    s.send_retries += c.retries.load(std::memory_order_relaxed);
-    s.send_errors += c.errors.load(std::memory_order_relaxed);
-    s.refused += c.refused.load(std::memory_order_relaxed);
-    s.positions_done += c.positions.load(std::memory_order_relaxed);
-    s.paused_ms += c.paused_ms.load(std::memory_order_relaxed);
+    AddCounters(sender_counters_[t], kSenderSums, &s);
   }
-  const ReceiverCounters& r = rx_counters_;
-  s.replies = r.replies.load(std::memory_order_relaxed);
-  s.open = r.open.load(std::memory_order_relaxed);
-  s.closed = r.closed.load(std::memory_order_relaxed);
-  s.unreachable = r.unreachable.load(std::memory_order_relaxed);
-  s.duplicates = r.duplicates.load(std::memory_order_relaxed);
-  s.invalid = r.invalid.load(std::memory_order_relaxed);
-  s.pcap_received = r.pcap_received.load(std::memory_order_relaxed);
-  s.pcap_dropped = r.pcap_dropped.load(std::memory_order_relaxed);
-  s.if_dropped = r.if_dropped.load(std::memory_order_relaxed);
+  AddCounters(rx_counters_, kReceiverSums, &s);  // one receive thread
   s.watermark = SentWatermark();
   return s;
 }

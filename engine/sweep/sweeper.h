@@ -39,6 +39,7 @@
 
 #include "absl/status/statusor.h"
 #include "base/clock.h"  // MonotonicNs(): the clock of the sweeper's times and its callers' pacing
+#include "base/per_thread_counters.h"
 #include "engine/sweep/send_path.h"
 #include "engine/sweep/syn_packet.h"
 #include "results/format/record_sink.h"
@@ -154,8 +155,8 @@ class Sweeper {
   const SweeperConfig& config() const { return config_; }
 
  private:
-  // Published by one thread each (relaxed stores), summed by Stats().
-  struct alignas(64) SenderCounters {
+  // Published by one thread each (relaxed stores), summed by Stats() (base/per_thread_counters.h).
+  struct alignas(kCacheLineBytes) SenderCounters {
     std::atomic<uint64_t> sent{0};
     std::atomic<uint64_t> retries{0};
     std::atomic<uint64_t> errors{0};
@@ -163,7 +164,7 @@ class Sweeper {
     std::atomic<uint64_t> positions{0};
     std::atomic<uint64_t> paused_ms{0};
   };
-  struct alignas(64) ReceiverCounters {
+  struct alignas(kCacheLineBytes) ReceiverCounters {
     std::atomic<uint64_t> replies{0};
     std::atomic<uint64_t> open{0};
     std::atomic<uint64_t> closed{0};
