@@ -19,7 +19,7 @@
 #include <span>
 #include <vector>
 
-#include "results/agg/aggregator.h"
+#include "results/agg/aggregate_summary.h"
 #include "results/agg/geo.h"
 #include "results/agg/host_row.h"
 #include "results/agg/join_tuples.h"
