@@ -9,6 +9,7 @@
 
 #include "base/clock.h"
 #include "base/status_macros.h"
+#include "base/strings.h"
 #include "engine/run/run_header.h"
 #include "engine/scan/dedup_sweep_sink.h"
 #include "engine/scan/live_host_feeder.h"
@@ -107,7 +108,13 @@ class ScanRun {
 // wrote.
 absl::Status ScanRun::Resume() {
   if (resuming_) {
-    MAILSWEEP_ASSIGN_OR_RETURN(Checkpoint old, Checkpoint::Load(cfg_.resume_path));
+    // A checkpoint that cannot be read is a refused resume (exit 2), as one that does not match.
+    absl::StatusOr<Checkpoint> loaded = Checkpoint::Load(cfg_.resume_path);
+    if (!loaded.ok()) {
+      return absl::FailedPreconditionError(
+          StrCat("cannot resume: ", loaded.status().message()));
+    }
+    Checkpoint old = *std::move(loaded);
     checkpoint_.scan_id = old.scan_id;
     MAILSWEEP_RETURN_IF_ERROR(old.CheckCompatible(checkpoint_));
     start_ = old.position;

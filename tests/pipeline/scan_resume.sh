@@ -33,4 +33,12 @@ if scan -q -r 20000 --seed 10 -o "$tmp/scan.msr" --resume "$tmp/scan.ckpt" "$TAR
   fail "a resume with another seed was accepted"
 fi
 grep -q -- "--seed was 9, now 10" "$tmp/bad.err" || fail "refusal does not name the seed: $(cat "$tmp/bad.err")"
+# A checkpoint that is not one is refused too (exit 2), and its bytes are not echoed.
+head -c 4096 /dev/urandom > "$tmp/junk.ckpt"
+rc=0
+scan -q -r 20000 --seed 9 -o "$tmp/scan.msr" --resume "$tmp/junk.ckpt" "$TARGET" 2> "$tmp/junk.err" ||
+  rc=$?
+[[ $rc -eq 2 ]] || fail "a junk checkpoint gave exit $rc, not 2: $(head -c 300 "$tmp/junk.err")"
+grep -q "cannot resume: " "$tmp/junk.err" || fail "junk checkpoint: $(head -c 300 "$tmp/junk.err")"
+! LC_ALL=C grep -q '[^[:print:][:space:]]' "$tmp/junk.err" || fail "junk checkpoint bytes echoed"
 echo "SIG$signal + resume: exactly the ground truth"
