@@ -61,10 +61,13 @@ class ScanStatusPrinter final : public ScanObserver {
   }
   void OnEnd(const ScanProgress& last) override {
     json_->Write(FormatScanStatusJson(last));
-    json_->Close();
+    json_status_ = json_->Close();
   }
+  // Whether every --status-json line was written (known after OnEnd).
+  const absl::Status& json_status() const { return json_status_; }
 
  private:
+  absl::Status json_status_;
   const bool quiet_;
   StatusJsonFile* const json_;
 };
@@ -195,6 +198,11 @@ int RunScanCommand(int argc, const char* const* argv) {
   }
   if (std::string w = DroppedRepliesWarning(summary->sweep); !w.empty()) {
     kCommand.Report(w);
+  }
+  // The status file is output too: a failed write fails a run that would otherwise succeed.
+  if (!printer.json_status().ok()) {
+    kCommand.Report(printer.json_status().message());
+    if (summary->complete) return 1;
   }
   // A scan that was not stopped yet left targets without a record (local errors, a sink
   // failure): a failure, not a pause.

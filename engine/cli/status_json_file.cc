@@ -1,5 +1,10 @@
 #include "engine/cli/status_json_file.h"
 
+#include <cerrno>
+#include <cstring>
+
+#include "base/strings.h"
+
 namespace mailsweep::engine {
 
 void StatusJsonFile::Register(FlagSet* flags) {
@@ -14,13 +19,14 @@ bool StatusJsonFile::Open() {
 
 void StatusJsonFile::Write(const std::string& line) {
   if (file_ == nullptr) return;
-  fputs(line.c_str(), file_);
-  fflush(file_);
+  if ((fputs(line.c_str(), file_) < 0 || fflush(file_) != 0) && error_ == 0) error_ = errno;
 }
 
-void StatusJsonFile::Close() {
-  if (file_ != nullptr) fclose(file_);
+absl::Status StatusJsonFile::Close() {
+  if (file_ != nullptr && fclose(file_) != 0 && error_ == 0) error_ = errno;
   file_ = nullptr;
+  if (error_ == 0) return absl::OkStatus();
+  return absl::DataLossError(StrCat("writing ", path_, " failed: ", std::strerror(error_)));
 }
 
 }  // namespace mailsweep::engine

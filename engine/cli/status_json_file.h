@@ -9,13 +9,15 @@
 //   if (!json.Open()) fail;                    // creates the file when the flag was given
 //   json.Write(FormatSweepStatusJson(now, prev));
 //
-// Thread rules: one thread (the command's main thread). Owns its FILE; the destructor closes it.
+// Thread rules: one thread (the command's main thread). Owns its FILE; the destructor closes it
+// (call Close() to learn whether every line was written).
 #ifndef MAILSWEEP_ENGINE_CLI_STATUS_JSON_FILE_H_
 #define MAILSWEEP_ENGINE_CLI_STATUS_JSON_FILE_H_
 
 #include <cstdio>
 #include <string>
 
+#include "absl/status/status.h"
 #include "base/flag_set.h"
 
 namespace mailsweep::engine {
@@ -23,7 +25,7 @@ namespace mailsweep::engine {
 class StatusJsonFile {
  public:
   StatusJsonFile() = default;
-  ~StatusJsonFile() { Close(); }
+  ~StatusJsonFile() { (void)Close(); }
   StatusJsonFile(const StatusJsonFile&) = delete;
   StatusJsonFile& operator=(const StatusJsonFile&) = delete;
 
@@ -33,13 +35,15 @@ class StatusJsonFile {
 
   // Creates the file when --status-json named one; false (errno set) when it cannot.
   bool Open();
-  // One line (with its '\n'), flushed; nothing without a file.
+  // One line (with its '\n'), flushed; nothing without a file. A failed write is remembered.
   void Write(const std::string& line);
-  void Close();
+  // Closes the file. Not ok, naming the file and the error, when any write or the close failed.
+  absl::Status Close();
 
  private:
   std::string path_;
   FILE* file_ = nullptr;  // owned; null without --status-json
+  int error_ = 0;         // errno of the first failed write or close
 };
 
 }  // namespace mailsweep::engine

@@ -166,7 +166,12 @@ int RunSweepCommand(int argc, const char* const* argv) {
   }
   const SweepStats final_stats = (*sweeper)->Stats();
   json.Write(FormatSweepStatusJson(final_stats, final_stats));
-  json.Close();
+  run_status.Update(json.Close());
+  if (!config.dryrun_pcap.empty() && final_stats.send_errors > 0) {
+    run_status.Update(absl::DataLossError(StrCat("writing ", config.dryrun_pcap, " failed: ",
+                                                 final_stats.send_errors,
+                                                 " frames not written (disk full?)")));
+  }
   if (std::string w = DroppedRepliesWarning(final_stats); !w.empty()) {
     kCommand.Report(w);
   }

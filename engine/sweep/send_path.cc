@@ -266,7 +266,8 @@ class PcapFile {
  public:
   explicit PcapFile(FILE* f) : f_(f) {}
   ~PcapFile() { fclose(f_); }
-  void Write(const uint8_t* frames, size_t frame_size, size_t count) {
+  // False when the frames could not all be written (a full disk).
+  bool Write(const uint8_t* frames, size_t frame_size, size_t count) {
     timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     std::lock_guard<std::mutex> lock(mu_);
@@ -277,9 +278,13 @@ class PcapFile {
       uint8_t le[16];
       for (int w = 0; w < 4; ++w)
         for (int b = 0; b < 4; ++b) le[w * 4 + b] = static_cast<uint8_t>(rec[w] >> (8 * b));
-      fwrite(le, 1, sizeof(le), f_);
-      fwrite(frames + i * frame_size, 1, frame_size, f_);
+      if (fwrite(le, 1, sizeof(le), f_) != sizeof(le) ||
+          fwrite(frames + i * frame_size, 1, frame_size, f_) != frame_size) {
+        return false;
+      }
     }
+    // A dry run is not the hot path: flushed per batch, so a full disk shows at once.
+    return fflush(f_) == 0;
   }
 
  private:
@@ -294,8 +299,11 @@ class PcapFileWriter final : public PacketWriter {
   explicit PcapFileWriter(std::shared_ptr<PcapFile> file) : file_(std::move(file)) {}
   void Send(const uint8_t* frames, size_t frame_size, size_t count,
             SendCounters* counters) override {
-    file_->Write(frames, frame_size, count);
-    counters->sent += count;
+    if (file_->Write(frames, frame_size, count)) {
+      counters->sent += count;
+    } else {
+      counters->errors += count;
+    }
   }
 
  private:

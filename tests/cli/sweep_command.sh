@@ -25,6 +25,19 @@ if command -v tcpdump >/dev/null; then
     fail "checksums"
 fi
 
+# Output that cannot be written fails the run (exit 1), naming the file: the dry-run pcap and the
+# status JSON, each on a full disk.
+for out in pcap json; do
+  args=(--dryrun "$tmp/ok.pcap")
+  [[ $out == pcap ]] && args=(--dryrun /dev/full)
+  [[ $out == json ]] && args+=(--status-json /dev/full)
+  rc=0
+  "$ms" sweep -q "${args[@]}" "${net[@]}" -p 110 -r 0 --seed 3 198.18.0.0/24 2> "$tmp/full.err" ||
+    rc=$?
+  [[ $rc -eq 1 ]] || fail "$out to /dev/full: exit $rc, want 1"
+  grep -q "writing /dev/full failed" "$tmp/full.err" || fail "$out to /dev/full: $(cat "$tmp/full.err")"
+done
+
 # Flag errors: exit 2 with the flag named.
 expect_usage() {
   local want=$1; shift
