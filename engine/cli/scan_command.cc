@@ -129,6 +129,7 @@ int RunScanCommand(int argc, const char* const* argv) {
       "3 stopped\n(resume with --resume FILE.ckpt).");
   std::vector<std::string> positional;
   if (std::optional<int> exit = kCommand.Parse(&flags, argc, argv, &positional)) return *exit;
+  sweep.rate_given = flags.WasSet("-r");
   if (scan.output.empty()) return kCommand.Usage("-o FILE is required: where the records go");
   if (scan.checkpoint_path.empty()) {
     // OUTPUT.msr -> OUTPUT.ckpt, so `mailsweep-agg report OUTPUT.msr*` takes only record files.

@@ -71,6 +71,7 @@ int RunSweepCommand(int argc, const char* const* argv) {
       "Exit status: 0 done (also when stopped by SIGINT), 1 runtime failure, 2 bad usage.");
   std::vector<std::string> positional;
   if (std::optional<int> exit = kCommand.Parse(&flags, argc, argv, &positional)) return *exit;
+  sweep.rate_given = flags.WasSet("-r");
   if (positional.empty() && walk_options.spec.allowlist_files.empty()) {
     return kCommand.Usage("no targets: give CIDR blocks or -w FILE");
   }

@@ -103,6 +103,9 @@ absl::StatusOr<SweeperConfig> BuildSweeperConfig(const SweepFlags& f, const Reso
   config.seed = walk.seed;
   config.rate = static_cast<double>(f.rate);
   if (!f.bandwidth.empty()) {
+    if (f.rate_given) {
+      return absl::InvalidArgumentError("-r and -B both set the send rate: give one of them");
+    }
     double bps = 0;
     if (!ParseBandwidth(f.bandwidth.c_str(), &bps)) {
       return absl::InvalidArgumentError("-B: not a bandwidth (10M, 1G)");

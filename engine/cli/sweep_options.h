@@ -38,6 +38,7 @@ struct SweepFlags {
   bool qdisc_bypass = false;
   uint32_t pcap_buffer_mb = 64;
   std::string dryrun;
+  bool rate_given = false;  // -r appeared (set by the command after parsing: flags.WasSet("-r"))
 
   // Registers every flag above; `this` must outlive flags->Parse().
   void Register(FlagSet* flags);

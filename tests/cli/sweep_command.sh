@@ -50,6 +50,7 @@ d=(--dryrun "$tmp/x.pcap" "${net[@]}")
 expect_usage "no targets" "${d[@]}"
 expect_usage "-G" --dryrun "$tmp/x.pcap" -S 192.0.2.1 -G nonsense --allow-reserved 198.18.0.0/15 198.18.0.0/30
 expect_usage "-B" "${d[@]}" -B fast 198.18.0.0/30
+expect_usage "-r and -B both" "${d[@]}" -r 1000 -B 10M 198.18.0.0/30
 expect_usage "--source-ports" "${d[@]}" --source-ports 9-2 198.18.0.0/30
 expect_usage "--send-method" "${d[@]}" --send-method carrier-pigeon 198.18.0.0/30
 expect_usage "--probes" "${d[@]}" --probes 0 198.18.0.0/30
