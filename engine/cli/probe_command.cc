@@ -24,6 +24,7 @@
 #include "engine/prober/prober_pool.h"
 #include "engine/run/run_header.h"
 #include "engine/run/signal_fd.h"
+#include "engine/run/walk_options.h"
 #include "results/format/record_writer.h"
 #include "targets/blocklist.h"
 #include "targets/ipv4.h"
@@ -113,15 +114,7 @@ int RunProbeCommand(int argc, const char* const* argv) {
                &format_name);
   flags.String("-p,--ports", "LIST",
                "ports for input lines without a port (ZMap saddr lists): 110,143,...", &ports_text);
-  flags.StringList("-b,--blocklist-file", "FILE",
-                   "addresses never to probe, one CIDR/address/range per line, added to the "
-                   "built-in reserved-range blocklist; input targets in them are skipped and "
-                   "counted",
-                   &blocklist_files);
-  flags.StringList("--allow-reserved", "CIDR",
-                   "lift exactly this part of the built-in reserved-range blocklist (the lab "
-                   "needs 198.18.0.0/15)",
-                   &allow_reserved);
+  RegisterBlocklistFlags(&flags, &blocklist_files, &allow_reserved);
   probe.Register(&flags, ProbeFlags::kStandalone);
   flags.Uint32("--drain-timeout", "S",
                "once every target has started, wait at most this long after the last start "

@@ -48,16 +48,21 @@ void WalkOptions::Register(FlagSet* flags) {
                 });
   flags->Uint64("--shards", "N", "split the sweep into N shards (machines or processes)", &shards);
   flags->Uint64("--shard", "I", "which shard this process walks, from 0 to N-1", &shard);
+  flags->StringList("-w,--allowlist-file", "FILE", "more targets, one CIDR/address/range per line",
+                    &spec.allowlist_files);
+  RegisterBlocklistFlags(flags, &spec.blocklist_files, &spec.allow_reserved);
+}
+
+void RegisterBlocklistFlags(FlagSet* flags, std::vector<std::string>* blocklist_files,
+                            std::vector<std::string>* allow_reserved) {
   flags->StringList("-b,--blocklist-file", "FILE",
                     "addresses never to probe, one CIDR/address/range per line, added to the "
                     "built-in reserved-range blocklist",
-                    &spec.blocklist_files);
-  flags->StringList("-w,--allowlist-file", "FILE", "more targets, one CIDR/address/range per line",
-                    &spec.allowlist_files);
+                    blocklist_files);
   flags->StringList("--allow-reserved", "CIDR",
                     "lift exactly this part of the built-in reserved-range blocklist (the lab "
                     "needs 198.18.0.0/15)",
-                    &spec.allow_reserved);
+                    allow_reserved);
 }
 
 absl::StatusOr<ResolvedWalk> ResolveWalk(WalkOptions options,

@@ -48,6 +48,12 @@ absl::StatusOr<ResolvedWalk> ResolveWalk(WalkOptions options,
                                          const std::vector<std::string>& positional);
 
 // Parses a seed: decimal or 0x-prefixed hex.
+// -b/--blocklist-file and --allow-reserved (targets/blocklist.h), the same for every command
+// that sends: the walk's commands through WalkOptions, and `mailsweep probe` for its input.
+// The vectors must outlive flags->Parse().
+void RegisterBlocklistFlags(FlagSet* flags, std::vector<std::string>* blocklist_files,
+                            std::vector<std::string>* allow_reserved);
+
 absl::StatusOr<uint64_t> ParseSeed(std::string_view text);
 uint64_t RandomSeed();
 
