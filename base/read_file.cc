@@ -8,11 +8,10 @@
 #include <cstring>
 
 #include "base/strings.h"
-#include "base/unique_fd.h"
 
 namespace mailsweep {
 
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path, uint64_t max_bytes) {
+absl::StatusOr<UniqueFd> OpenInputFile(const std::string& path, struct stat* info) {
   UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     const int err = errno;
@@ -27,6 +26,14 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path, uint64_t max_
   if (S_ISDIR(st.st_mode)) {
     return absl::InvalidArgumentError(StrCat("cannot read '", path, "': it is a directory"));
   }
+  if (info != nullptr) *info = st;
+  return fd;
+}
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path, uint64_t max_bytes) {
+  struct stat st;
+  absl::StatusOr<UniqueFd> fd = OpenInputFile(path, &st);
+  if (!fd.ok()) return fd.status();
   auto too_big = [&] {
     return absl::InvalidArgumentError(
         StrCat("'", path, "' is larger than ", max_bytes, " bytes; is it the right file?"));
@@ -36,7 +43,7 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path, uint64_t max_
   if (S_ISREG(st.st_mode)) text.reserve(static_cast<size_t>(st.st_size));
   char block[64 * 1024];
   for (;;) {
-    const ssize_t n = read(fd.get(), block, sizeof(block));
+    const ssize_t n = read(fd->get(), block, sizeof(block));
     if (n < 0) {
       if (errno == EINTR) continue;
       return absl::DataLossError(

@@ -9,16 +9,24 @@
 #ifndef MAILSWEEP_BASE_READ_FILE_H_
 #define MAILSWEEP_BASE_READ_FILE_H_
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "base/unique_fd.h"
 
 namespace mailsweep {
 
 // kNotFound / kPermissionDenied when it cannot be opened, kInvalidArgument for a directory or a
 // file over `max_bytes`, kDataLoss for a read error.
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path, uint64_t max_bytes);
+
+// Opens a file a person named for reading, with the same errors (kNotFound, kPermissionDenied,
+// kInvalidArgument for a directory), for callers that read it in pieces themselves. `info`, when
+// given, receives the file's fstat().
+absl::StatusOr<UniqueFd> OpenInputFile(const std::string& path, struct stat* info = nullptr);
 
 }  // namespace mailsweep
 

@@ -1,13 +1,13 @@
 #include "targets/range_list.h"
 
+#include <unistd.h>
+
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <memory>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
+#include "base/read_file.h"
 #include "base/strings.h"
 
 namespace mailsweep::targets {
@@ -103,28 +103,21 @@ absl::StatusOr<RangeList> ParseRangeList(std::string_view text, std::string_view
 }
 
 absl::StatusOr<RangeList> ReadRangeListFile(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    return absl::InvalidArgumentError(StrCat("cannot read '", path, "': it is a directory"));
-  }
-  std::unique_ptr<FILE, int (*)(FILE*)> in(fopen(path.c_str(), "rb"), &fclose);
-  if (in == nullptr) {
-    const int err = errno;
-    std::string message = StrCat("cannot read '", path, "': ", std::strerror(err));
-    if (err == EACCES) return absl::PermissionDeniedError(message);
-    return absl::NotFoundError(message);
-  }
+  absl::StatusOr<UniqueFd> fd = OpenInputFile(path);
+  if (!fd.ok()) return fd.status();
   ListParser parser(path);
   char block[64 * 1024];
   for (;;) {
-    const size_t n = fread(block, 1, sizeof(block), in.get());
-    if (n > 0) {
-      if (absl::Status s = parser.Feed(std::string_view(block, n)); !s.ok()) return s;
+    const ssize_t n = read(fd->get(), block, sizeof(block));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return absl::DataLossError(
+          StrCat("error while reading '", path, "': ", std::strerror(errno)));
     }
-    if (n < sizeof(block)) break;
-  }
-  if (ferror(in.get())) {
-    return absl::DataLossError(StrCat("error while reading '", path, "': ", std::strerror(errno)));
+    if (n == 0) break;
+    if (absl::Status s = parser.Feed(std::string_view(block, static_cast<size_t>(n))); !s.ok()) {
+      return s;
+    }
   }
   return std::move(parser).Finish();
 }
