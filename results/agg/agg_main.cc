@@ -19,6 +19,7 @@
 #include "results/agg/geo.h"
 #include "results/agg/report_output.h"
 #include "results/agg/report_table.h"
+#include "results/format/chunk_format.h"
 #include "results/format/record_reader.h"
 #include "results/format/record_text.h"
 
@@ -72,10 +73,13 @@ class ProgressLine {
   std::thread thread_;
 };
 
+// One damage, by kind (FORMAT.md, "What a reader reports"): "torn tail" and "not closed" are
+// what a killed writer leaves; every other kind is corruption.
 void PrintCorruption(const Corruption& c) {
   fmt::print(stderr, "mailsweep-agg: {}: {} at offset {}: {} bytes dropped\n", c.file,
-             c.torn_tail ? "torn tail" : "corruption", c.offset, c.bytes);
-  if (!c.torn_tail) fmt::print(stderr, "  reason: {}\n", c.reason);
+             c.torn_tail ? DamageName(c.kind) : StrCat("corruption (", DamageName(c.kind), ")"),
+             c.offset, c.bytes);
+  fmt::print(stderr, "  reason: {}\n", c.reason);
 }
 
 // Parses flags; returns -1 to go on, else the exit code.
@@ -157,6 +161,12 @@ int RunDump(int argc, const char* const* argv) {
       fflush(stdout);
       PrintCorruption(c);
     });
+    if (v.lost_definitions() > 0) {
+      fwrite(buf.data(), 1, buf.size(), stdout);
+      buf.clear();
+      PrintCorruption(LostDefinitions(path, v.lost_definitions()));
+      rc = 1;
+    }
     if (stats.corruptions) rc = 1;
   }
   fwrite(buf.data(), 1, buf.size(), stdout);
@@ -208,6 +218,11 @@ int RunInfo(int argc, const char* const* argv) {
         path, (*reader)->size(), (*reader)->blocks(), h.format_version, h.tool_version, h.scan_id,
         h.seed, h.shard, h.shards, ports, FormatTimeUs(h.start_time_us), h.command_line, s.chunks,
         s.sweep_records, s.probe_records, s.certificates);
+    if (h.format_version >= kFirstSealedVersion) {
+      fmt::print("file id:         {:016x}\nclosed:          {}\n", h.file_id,
+                 (*reader)->closed() ? "yes (ends with its end record)"
+                                     : "no (the writer did not finish)");
+    }
     if (records) {
       fmt::print("bytes per record: {:.2f}\n",
                  static_cast<double>((*reader)->size()) / static_cast<double>(records));

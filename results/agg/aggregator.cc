@@ -8,6 +8,7 @@
 #include <thread>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "base/strings.h"
 #include "results/agg/partition_join.h"
 #include "results/agg/read_worker.h"
@@ -155,6 +156,23 @@ void Aggregator::GatherReadResults() {
     }
     for (auto& [sha, cert] : w->certs) certs_.try_emplace(sha, std::move(cert));
     w->certs.clear();
+  }
+  // Certificates that probe records refer to but no file defines (a damaged file): their columns
+  // stay empty, and the loss is reported.
+  absl::flat_hash_set<std::string_view> lost;
+  for (const auto& w : workers_) {
+    for (uint32_t id = 1; id <= w->cert_ids.size(); ++id) {
+      const std::string_view sha = w->cert_ids.Get(id);
+      if (!certs_.contains(ToAbsl(sha))) lost.insert(sha);
+    }
+  }
+  if (!lost.empty()) {
+    ++summary_.read.corruptions;
+    summary_.corruptions.push_back(
+        Corruption{"the input files", 0, 0,
+                   StrCat(lost.size(), " certificate(s) that probe records refer to have no ",
+                          "definition in the files: their columns are left empty"),
+                   false, Damage::kLostDefinition});
   }
 }
 

@@ -44,6 +44,8 @@ class StringPool {
   std::string_view Get(uint32_t id) const {
     return id == 0 ? std::string_view() : std::string_view(strings_[id - 1]);
   }
+  // Ids run from 1 to size().
+  uint32_t size() const { return static_cast<uint32_t>(strings_.size()); }
 
  private:
   static constexpr size_t kRecent = 64;

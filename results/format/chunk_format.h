@@ -12,14 +12,19 @@ namespace mailsweep::results {
 
 // Version 2 added the probe record's optional domain; version 3 moved a probe record's summary
 // fields ahead of a length-prefixed tail; version 4 gave them fixed widths; version 5 added the
-// optional attempts (FORMAT.md 2.2). Readers read 1 to 5.
-constexpr uint32_t kFormatVersion = 5;
+// optional attempts (FORMAT.md 2.2); version 6 added the file id, the chunk envelope and the end
+// record (FORMAT.md 2.4). Readers read 1 to 6.
+constexpr uint32_t kFormatVersion = 6;
+// The first version whose chunks are sealed (chunk_envelope.h) and whose files end with an end
+// record.
+constexpr uint32_t kFirstSealedVersion = 6;
 constexpr std::string_view kFileMagic = "MSWPREC\n";  // 8 bytes, first bytes of the header chunk
 static_assert(kFileMagic.size() == 8);
 
 enum ChunkType : uint8_t {
   kHeaderChunk = 1,
   kRecordsChunk = 2,
+  kEndChunk = 3,  // version 6: the last chunk of a closed file
 };
 
 // Record heads inside a records chunk: varint head, kind = head & 3 (FORMAT.md).

@@ -44,6 +44,9 @@ inline uint32_t DecodeFixed32(const char* p) {
   const auto* u = reinterpret_cast<const uint8_t*>(p);
   return uint32_t{u[0]} | uint32_t{u[1]} << 8 | uint32_t{u[2]} << 16 | uint32_t{u[3]} << 24;
 }
+inline uint64_t DecodeFixed64(const char* p) {
+  return uint64_t{DecodeFixed32(p)} | uint64_t{DecodeFixed32(p + 4)} << 32;
+}
 inline uint16_t DecodeFixed16(const char* p) {
   const auto* u = reinterpret_cast<const uint8_t*>(p);
   return static_cast<uint16_t>(u[0] | u[1] << 8);

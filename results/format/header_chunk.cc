@@ -19,6 +19,7 @@ std::string EncodeHeaderChunk(const FileHeader& h) {
   for (uint16_t p : h.ports) PutVarint64(&out, p);
   PutVarint64(&out, ZigZag(h.start_time_us));
   PutLengthPrefixed(&out, h.command_line);
+  PutFixed64(&out, h.file_id);
   return out;
 }
 
@@ -52,6 +53,7 @@ absl::StatusOr<FileHeader> DecodeHeaderChunk(std::string_view chunk) {
     }
   }
   ok = ok && in.Varint64(&start) && in.LengthPrefixed(&cmd);
+  if (ok && h.format_version >= kFirstSealedVersion) ok = in.Fixed64(&h.file_id);
   if (!ok) return absl::DataLossError("file header malformed");
   // Later minor additions may follow; a reader of this version ignores them.
   h.tool_version = std::string(tool);

@@ -11,6 +11,8 @@
 
 #include "base/status_macros.h"
 #include "base/strings.h"
+#include "fmt/format.h"
+#include "results/format/chunk_envelope.h"
 #include "results/format/coding.h"
 #include "results/format/crc32c.h"
 #include "results/format/header_chunk.h"
@@ -27,6 +29,7 @@ class LogReader {
             const std::string* name, const CorruptionFn* report, ReadStats* stats)
       : data_(data),
         pos_(std::min<uint64_t>(begin_block, data.size() / log::kBlockSize + 1) * log::kBlockSize),
+        begin_offset_(pos_),
         end_offset_(end_block >= data.size() / log::kBlockSize + 1 ? UINT64_MAX
                                                                    : end_block * log::kBlockSize),
         resyncing_(begin_block > 0),
@@ -97,16 +100,28 @@ class LogReader {
     }
   }
 
-  void Drop(uint64_t offset, uint64_t bytes, const char* reason) {
+  void Drop(uint64_t offset, uint64_t bytes, std::string_view reason,
+            Damage kind = Damage::kDamaged) {
     if (offset >= end_offset_) return;  // the next range's reader reports it
     ++stats_->corruptions;
     stats_->dropped_bytes += bytes;
-    if (*report_) (*report_)(Corruption{*name_, offset, bytes, reason, false});
+    if (*report_) (*report_)(Corruption{*name_, offset, bytes, std::string(reason), false, kind});
   }
   void Torn(uint64_t offset, uint64_t bytes, const char* reason) {
     if (offset >= end_offset_) return;
     stats_->torn_tail_bytes += bytes;
-    if (*report_) (*report_)(Corruption{*name_, offset, bytes, reason, true});
+    if (*report_) (*report_)(Corruption{*name_, offset, bytes, reason, true, Damage::kTornTail});
+  }
+  // Reads on from `offset` (a fragment's start) to the end of the file.
+  void Seek(uint64_t offset) {
+    pos_ = offset;
+    end_offset_ = UINT64_MAX;
+    resyncing_ = false;
+  }
+  // Whether this reader's range holds `offset` (the file's size belongs to the last range).
+  bool Holds(uint64_t offset) const {
+    return offset >= begin_offset_ &&
+           (offset < end_offset_ || (end_offset_ >= data_.size() && begin_offset_ < data_.size()));
   }
 
  private:
@@ -174,6 +189,7 @@ class LogReader {
 
   std::string_view data_;
   uint64_t pos_;
+  const uint64_t begin_offset_;
   uint64_t end_offset_;
   bool resyncing_;
   const std::string* name_;
@@ -181,6 +197,66 @@ class LogReader {
   ReadStats* stats_;
   std::string scratch_;
 };
+
+std::string HexId(uint64_t id) { return fmt::format("{:016x}", id); }
+
+// Whether the sealed chunk whose first fragment starts at `offset` reads intact, a chunk of this
+// file.
+bool IntactChunkAt(std::string_view data, const FileHeader& header, uint64_t offset) {
+  static const std::string kName;
+  static const CorruptionFn kNone;
+  ReadStats stats;
+  LogReader reader(data, 0, UINT64_MAX, &kName, &kNone, &stats);
+  reader.Seek(offset);
+  std::string_view sealed, chunk;
+  uint64_t at;
+  ChunkId id;
+  return reader.Next(&sealed, &at) && at == offset &&
+         OpenChunk(sealed, &id, &chunk) == EnvelopeCheck::kOk && id.file_id == header.file_id;
+}
+
+// Opens the envelope of the sealed chunk at `offset` into *chunk, or drops the chunk (damaged, of
+// another file, a duplicate) and returns false.
+bool OpenSealed(LogReader* reader, std::string_view data, const FileHeader& header,
+                const ChunkIndex& index, std::string_view sealed, uint64_t offset,
+                std::string_view* chunk) {
+  ChunkId id;
+  switch (OpenChunk(sealed, &id, chunk)) {
+    case EnvelopeCheck::kOk:
+      break;
+    case EnvelopeCheck::kTooShort:
+    case EnvelopeCheck::kBadId:
+      reader->Drop(offset, sealed.size(), "chunk identity unreadable");
+      return false;
+    case EnvelopeCheck::kBadChecksum:
+      reader->Drop(offset, sealed.size(),
+                   "chunk checksum mismatch (damaged, or fragments of different chunks joined)");
+      return false;
+  }
+  if (id.file_id != header.file_id) {
+    reader->Drop(offset, sealed.size(),
+                 StrCat("chunk of another file (file id ", HexId(id.file_id), ", this file ",
+                        HexId(header.file_id), ")"),
+                 Damage::kForeign);
+    return false;
+  }
+  std::span<const uint64_t> earlier;
+  if (index.VerdictAt(offset, &earlier) == ChunkIndex::Verdict::kDuplicate) {
+    for (uint64_t first : earlier) {
+      if (!IntactChunkAt(data, header, first)) continue;
+      reader->Drop(offset, sealed.size(),
+                   StrCat("duplicate of the chunk at offset ", first, " (writer ", id.writer,
+                          ", chunk ", id.seq, ")"),
+                   Damage::kDuplicate);
+      return false;
+    }
+  }
+  if (chunk->empty()) {
+    reader->Drop(offset, sealed.size(), "empty chunk", Damage::kMalformed);
+    return false;
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -261,6 +337,7 @@ absl::Status RecordFileReader::ReadHeader() {
     return absl::Status(h.status().code(), StrCat(name_, ": ", ToStd(h.status().message())));
   }
   header_ = *std::move(h);
+  if (header_.format_version >= kFirstSealedVersion) index_ = ChunkIndex(data_, header_.file_id);
   return absl::OkStatus();
 }
 
@@ -269,17 +346,33 @@ ReadStats RecordFileReader::Scan(RecordVisitor* visitor, const CorruptionFn& on_
   ReadStats stats;
   LogReader reader(data_, begin_block, end_block, &name_, &on_corruption, &stats);
   ChunkDecoder decoder(header_.format_version);
+  const bool sealed = header_.format_version >= kFirstSealedVersion;
   std::string_view chunk;
   uint64_t offset;
   std::string error;
   while (reader.Next(&chunk, &offset)) {
     ++stats.chunks;
     if (chunk.empty()) continue;
-    if (static_cast<uint8_t>(chunk[0]) == kHeaderChunk) continue;
+    if (sealed) {
+      if (offset == 0) continue;  // the header chunk
+      if (!OpenSealed(&reader, data_, header_, index_, chunk, offset, &chunk)) continue;
+    } else if (static_cast<uint8_t>(chunk[0]) == kHeaderChunk) {
+      continue;
+    }
+    if (static_cast<uint8_t>(chunk[0]) == kEndChunk && sealed) continue;  // read by the index
     if (!decoder.Decode(chunk, visitor, &error, &stats.sweep_records, &stats.probe_records,
                         &stats.certificates)) {
-      reader.Drop(offset, chunk.size(), StrCat("malformed chunk: ", error).c_str());
+      reader.Drop(offset, chunk.size(), StrCat("malformed chunk: ", error), Damage::kMalformed);
     }
+  }
+  for (const ChunkIndex::Finding& f : index_.findings()) {
+    if (!reader.Holds(f.offset)) continue;
+    if (f.kind == Damage::kNotClosed) {
+      if (on_corruption) on_corruption(Corruption{name_, f.offset, 0, f.reason, true, f.kind});
+      continue;
+    }
+    ++stats.corruptions;
+    if (on_corruption) on_corruption(Corruption{name_, f.offset, 0, f.reason, false, f.kind});
   }
   return stats;
 }
@@ -300,6 +393,8 @@ void MaterializingVisitor::OnProbe(const ProbeView& v) {
     } else {
       record_.tls.leaf.emplace();
       std::memcpy(record_.tls.leaf->sha256.data(), v.cert_sha256, 32);
+      record_.tls.leaf->lost = true;
+      ++lost_definitions_;
     }
   }
   if (on_probe) on_probe(record_);
@@ -321,10 +416,21 @@ absl::StatusOr<FileContents> Contents(absl::StatusOr<std::unique_ptr<RecordFileR
   v.on_sweep = [&](const SweepRecord& r) { out.sweeps.push_back(r); };
   v.on_probe = [&](const ProbeRecord& r) { out.probes.push_back(r); };
   out.stats = (*reader)->Scan(&v, [&](const Corruption& c) { out.corruptions.push_back(c); });
+  if (v.lost_definitions() > 0) {
+    ++out.stats.corruptions;
+    out.corruptions.push_back(LostDefinitions((*reader)->name(), v.lost_definitions()));
+  }
   return out;
 }
 
 }  // namespace
+
+Corruption LostDefinitions(const std::string& file, uint64_t records) {
+  return Corruption{file, 0, 0,
+                    StrCat(records, " probe record(s) refer to a certificate whose definition is ",
+                           "not in the file: only its SHA-256 is known"),
+                    false, Damage::kLostDefinition};
+}
 
 absl::StatusOr<FileContents> ReadFileContents(const std::string& path) {
   return Contents(RecordFileReader::Open(path));

@@ -23,6 +23,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "results/format/chunk_decoder.h"
+#include "results/format/chunk_index.h"
 #include "results/format/records.h"
 
 namespace mailsweep::results {
@@ -33,6 +34,8 @@ struct Corruption {
   uint64_t bytes = 0;      // how many bytes were dropped
   std::string reason;      // "checksum mismatch", "truncated tail", ...
   bool torn_tail = false;  // the end of a file whose writer died: expected after kill -9
+                           // (kTornTail, kNotClosed); not counted in ReadStats::corruptions
+  Damage kind = Damage::kDamaged;
 };
 using CorruptionFn = std::function<void(const Corruption&)>;
 
@@ -41,7 +44,7 @@ struct ReadStats {
   uint64_t sweep_records = 0;
   uint64_t probe_records = 0;
   uint64_t certificates = 0;
-  uint64_t corruptions = 0;      // events, torn tails not included
+  uint64_t corruptions = 0;      // events, torn tails and "not closed" not included
   uint64_t dropped_bytes = 0;    // by corruption
   uint64_t torn_tail_bytes = 0;  // at the end of the file
 
@@ -61,6 +64,8 @@ class RecordFileReader {
   RecordFileReader& operator=(const RecordFileReader&) = delete;
 
   const FileHeader& header() const { return header_; }
+  // Version 6 and later: whether the file ends with its end record (FORMAT.md 2.4).
+  bool closed() const { return index_.closed(); }
   const std::string& name() const { return name_; }
   uint64_t size() const { return data_.size(); }
   uint64_t blocks() const;
@@ -80,13 +85,18 @@ class RecordFileReader {
   void* map_ = nullptr;  // owned mmap region, or nullptr
   std::string owned_;    // FromBuffer's bytes
   FileHeader header_;
+  ChunkIndex index_;  // version 6 and later
 };
 
 // Turns ProbeViews into ProbeRecords with tls.leaf resolved from the certificates seen so far
-// in the same file (a leaf whose certificate body was lost keeps only its sha256).
-// One per reading thread.
+// in the same file. A leaf whose certificate definition was lost keeps only its sha256, with
+// CertificateFacts::lost set, and is counted in lost_definitions(): facts of a certificate are
+// never made up. One per reading thread; read a file in order (one Scan) with it.
 class MaterializingVisitor : public RecordVisitor {
  public:
+  // Records whose certificate definition was not found.
+  uint64_t lost_definitions() const { return lost_definitions_; }
+
   std::function<void(const SweepRecord&)> on_sweep;
   std::function<void(const ProbeRecord&)> on_probe;
   std::function<void(const CertificateFacts&)> on_certificate;
@@ -98,9 +108,15 @@ class MaterializingVisitor : public RecordVisitor {
  private:
   absl::flat_hash_map<std::string, CertificateFacts> certs_;
   ProbeRecord record_;
+  uint64_t lost_definitions_ = 0;
 };
 
-// Everything in one file, for tests and small tools.
+// The report of `records` records whose certificate definition was lost
+// (MaterializingVisitor::lost_definitions()).
+Corruption LostDefinitions(const std::string& file, uint64_t records);
+
+// Everything in one file, for tests and small tools; a lost certificate definition is one of
+// its corruptions.
 struct FileContents {
   FileHeader header;
   std::vector<SweepRecord> sweeps;

@@ -99,6 +99,11 @@ std::string SweepToJson(const SweepRecord& r) {
 void AppendCertificateJson(std::string* out, const CertificateFacts& c) {
   out->push_back('{');
   Field(out, "fingerprint_sha256", HexLower(c.sha256));
+  if (c.lost) {  // only the SHA-256 is known: print nothing else
+    Bool(out, "definition_lost", true);
+    out->push_back('}');
+    return;
+  }
   Field(out, "fingerprint_sha1", HexLower(c.sha1));
   Field(out, "fingerprint_md5", HexLower(c.md5));
   Name(out, "subject", c.subject_cn, c.subject_o, c.subject_ou, c.subject_c);

@@ -1,6 +1,7 @@
 #include "results/format/record_writer.h"
 
 #include <fcntl.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,8 +19,8 @@ namespace {
 
 class FileSink final : public RecordSink {
  public:
-  FileSink(RecordFileWriter* writer, size_t chunk_bytes)
-      : writer_(writer), chunk_bytes_(chunk_bytes) {}
+  FileSink(RecordFileWriter* writer, uint32_t number, size_t chunk_bytes)
+      : writer_(writer), number_(number), chunk_bytes_(chunk_bytes) {}
   ~FileSink() override {
     // Errors are kept by the writer and returned by its Close().
     (void)HandOver(false);
@@ -37,44 +38,60 @@ class FileSink final : public RecordSink {
 
  private:
   absl::Status HandOver(bool flush) {
-    absl::Status s;
-    if (!encoder_.empty() || flush) {
-      s = writer_->AppendChunk(encoder_.empty() ? std::string_view() : encoder_.data(),
-                               encoder_.records(), flush);
-      encoder_.Reset();
+    if (encoder_.empty() && !flush) return absl::OkStatus();
+    sealed_.clear();
+    if (!encoder_.empty()) {
+      SealChunk({writer_->file_id(), number_, ++seq_}, encoder_.data(), &sealed_);
     }
+    absl::Status s = writer_->AppendChunk(sealed_, encoder_.records(), number_, flush);
+    encoder_.Reset();
     return s;
   }
 
   RecordFileWriter* const writer_;
+  const uint32_t number_;  // this sink's writer number in chunk identities
   const size_t chunk_bytes_;
+  uint64_t seq_ = 0;  // chunks handed over
   ChunkEncoder encoder_;
+  std::string sealed_;
 };
 
 }  // namespace
 
-RecordFileWriter::RecordFileWriter(std::string path, int fd, WriterOptions options)
-    : path_(std::move(path)), options_(options), fd_(fd) {}
+RecordFileWriter::RecordFileWriter(std::string path, int fd, uint64_t file_id,
+                                   WriterOptions options)
+    : path_(std::move(path)), file_id_(file_id), options_(options), fd_(fd) {}
 
 RecordFileWriter::~RecordFileWriter() { (void)Close(); }
 
 absl::StatusOr<std::unique_ptr<RecordFileWriter>> RecordFileWriter::Create(const std::string& path,
                                                                            const FileHeader& header,
                                                                            WriterOptions options) {
+  FileHeader h = header;
+  do {
+    if (getrandom(&h.file_id, sizeof(h.file_id), 0) != sizeof(h.file_id)) {
+      int err = errno;
+      return absl::UnavailableError(StrCat(path, ": no random file id: ", strerror(err)));
+    }
+  } while (h.file_id == 0);
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
     int err = errno;
     return absl::UnavailableError(StrCat(path, ": cannot create: ", strerror(err)));
   }
-  std::unique_ptr<RecordFileWriter> w(new RecordFileWriter(path, fd, options));
-  std::string chunk = EncodeHeaderChunk(header);
-  absl::Status s = w->AppendChunk(chunk, 0, true);
+  std::unique_ptr<RecordFileWriter> w(new RecordFileWriter(path, fd, h.file_id, options));
+  std::lock_guard<std::mutex> lock(w->mu_);
+  w->AppendLocked(EncodeHeaderChunk(h));
+  absl::Status s = w->WriteOutLocked();
   if (!s.ok()) return s;
   return w;
 }
 
 std::unique_ptr<RecordSink> RecordFileWriter::NewSink() {
-  return std::make_unique<FileSink>(this, options_.chunk_bytes);
+  std::lock_guard<std::mutex> lock(mu_);
+  tallies_.emplace_back();
+  return std::make_unique<FileSink>(this, static_cast<uint32_t>(tallies_.size()),
+                                    options_.chunk_bytes);
 }
 
 void RecordFileWriter::EmitFragmentLocked(uint8_t type, const char* data, size_t n) {
@@ -88,44 +105,52 @@ void RecordFileWriter::EmitFragmentLocked(uint8_t type, const char* data, size_t
   block_offset_ += log::kHeaderSize + n;
 }
 
-absl::Status RecordFileWriter::AppendChunk(std::string_view chunk, uint64_t records, bool flush) {
+absl::Status RecordFileWriter::AppendChunk(std::string_view sealed, uint64_t records,
+                                           uint32_t writer, bool flush) {
   std::lock_guard<std::mutex> lock(mu_);
   if (fd_ < 0) {
     if (status_.ok()) status_ = absl::FailedPreconditionError(StrCat(path_, ": writer closed"));
     return status_;
   }
-  if (!chunk.empty()) {
-    // leveldb's fragmentation: fill the current block, zero its trailer when fewer than
-    // kHeaderSize bytes remain.
-    const char* p = chunk.data();
-    size_t left = chunk.size();
-    bool begin = true;
-    do {
-      size_t leftover = log::kBlockSize - block_offset_;
-      if (leftover < log::kHeaderSize) {
-        pending_.append(leftover, '\0');
-        block_offset_ = 0;
-      }
-      size_t avail = log::kBlockSize - block_offset_ - log::kHeaderSize;
-      size_t n = left < avail ? left : avail;
-      bool end = n == left;
-      uint8_t type = begin && end ? log::kFullType
-                     : begin      ? log::kFirstType
-                     : end        ? log::kLastType
-                                  : log::kMiddleType;
-      EmitFragmentLocked(type, p, n);
-      p += n;
-      left -= n;
-      begin = false;
-    } while (left > 0);
+  if (!sealed.empty()) {
+    AppendLocked(sealed);
     stats_.records += records;
-    ++stats_.chunks;
+    WriterTally& t = tallies_.at(writer - 1);
+    ++t.chunks;
+    t.records += records;
   }
   if (flush || pending_.size() >= options_.write_buffer_bytes) {
     absl::Status s = WriteOutLocked();
     if (!s.ok()) return s;
   }
   return status_;
+}
+
+void RecordFileWriter::AppendLocked(std::string_view chunk) {
+  // leveldb's fragmentation: fill the current block, zero its trailer when fewer than
+  // kHeaderSize bytes remain.
+  const char* p = chunk.data();
+  size_t left = chunk.size();
+  bool begin = true;
+  do {
+    size_t leftover = log::kBlockSize - block_offset_;
+    if (leftover < log::kHeaderSize) {
+      pending_.append(leftover, '\0');
+      block_offset_ = 0;
+    }
+    size_t avail = log::kBlockSize - block_offset_ - log::kHeaderSize;
+    size_t n = left < avail ? left : avail;
+    bool end = n == left;
+    uint8_t type = begin && end ? log::kFullType
+                   : begin      ? log::kFirstType
+                   : end        ? log::kLastType
+                                : log::kMiddleType;
+    EmitFragmentLocked(type, p, n);
+    p += n;
+    left -= n;
+    begin = false;
+  } while (left > 0);
+  ++stats_.chunks;
 }
 
 absl::Status RecordFileWriter::WriteOutLocked() {
@@ -166,6 +191,9 @@ absl::Status RecordFileWriter::Sync() {
 absl::Status RecordFileWriter::Close() {
   std::lock_guard<std::mutex> lock(mu_);
   if (fd_ < 0) return status_;
+  std::string end;
+  SealChunk({file_id_, 0, 1}, EncodeEndChunk(tallies_), &end);
+  AppendLocked(end);
   (void)WriteOutLocked();
   if (close(fd_) != 0 && status_.ok()) {
     int err = errno;

@@ -101,6 +101,9 @@ struct CertificateFacts {
   uint32_t key_bits = 0;
   std::string signature_algorithm;  // "sha256WithRSAEncryption", ...
   std::string der;                  // the leaf certificate itself (may be empty to save space)
+  // Only sha256 is known: a damaged file lost the certificate's definition (a reader sets it;
+  // every other field is then empty, never made up).
+  bool lost = false;
 
   friend bool operator==(const CertificateFacts&, const CertificateFacts&) = default;
 };
@@ -151,6 +154,7 @@ struct FileHeader {
   std::vector<uint16_t> ports;
   int64_t start_time_us = 0;  // Unix microseconds
   std::string command_line;
+  uint64_t file_id = 0;  // random per file, filled by the writer (version 6; 0 before)
 
   friend bool operator==(const FileHeader&, const FileHeader&) = default;
 };

@@ -16,7 +16,8 @@ smtp_vuln=$(awk '$1=="without_tls" && $2=="smtp"{print $3}' "$tmp/truth")
 # info
 "$agg" info "$tmp/s.msr" > "$tmp/info"
 grep -q "^probe records: *$records$" "$tmp/info" || fail "info: probe count"
-grep -q "^format version: *5$" "$tmp/info" || fail "info: version"
+grep -q "^format version: *6$" "$tmp/info" || fail "info: version"
+grep -q "^closed: *yes" "$tmp/info" || fail "info: closed"
 grep -q "0 event(s), 0 bytes dropped, 0 torn-tail bytes" "$tmp/info" || fail "info: corruption"
 
 # dump
@@ -66,6 +67,18 @@ size=$(stat -c %s "$tmp/s.msr")
 head -c $((size - 5)) "$tmp/s.msr" > "$tmp/torn.msr"
 "$agg" info "$tmp/torn.msr" > "$tmp/info2" 2> "$tmp/err2" || fail "info: torn tail must exit 0"
 grep -q "torn tail at offset" "$tmp/err2" || fail "info: torn tail not reported"
+grep -q "not closed at offset $((size - 5))" "$tmp/err2" || fail "info: not closed not reported"
+grep -q "^closed: *no" "$tmp/info2" || fail "info: closed: no"
+
+# a block repeated (as a faulty copy might): every record once, the damage reported, exit 1
+{ head -c $((3 * 32768)) "$tmp/s.msr"; tail -c +$((2 * 32768 + 1)) "$tmp/s.msr"; } > "$tmp/dup.msr"
+set +e
+"$agg" dump -f csv "$tmp/dup.msr" > "$tmp/dup.csv" 2> "$tmp/err5"
+rc=$?
+set -e
+[[ $rc -eq 1 ]] || fail "dump of a file with a repeated block must exit 1 (got $rc)"
+grep -q "corruption (" "$tmp/err5" || fail "repeated block not reported"
+cmp -s "$tmp/dump.csv" "$tmp/dup.csv" || fail "repeated block: records differ from the intact file's"
 
 # a flipped byte is corruption: reported with the offset, exit 1, the rest still read
 cp "$tmp/s.msr" "$tmp/flip.msr"
@@ -75,7 +88,7 @@ n=$("$agg" dump "$tmp/flip.msr" 2> "$tmp/err3" | wc -l)
 rc=${PIPESTATUS[0]}
 set -e
 [[ $rc -eq 1 ]] || fail "dump of a corrupt file must exit 1 (got $rc)"
-grep -q "corruption at offset 3" "$tmp/err3" || fail "corruption offset not reported: $(cat "$tmp/err3")"
+grep -q "corruption (damaged) at offset 3" "$tmp/err3" || fail "corruption offset not reported: $(cat "$tmp/err3")"
 [[ $n -gt 0 && $n -lt $records ]] || fail "corrupt file: expected some records, got $n"
 
 # an empty file

@@ -168,7 +168,7 @@ TEST_CASE("chunk codec: SummaryDecodingGivesTheSummaryFieldsOfEveryProbe") {
 TEST_CASE("chunk codec: ADecoderOfAnOlderVersionRefusesAttempts") {
   const Chunk plain = Encode(/*with_attempts=*/false);
   const Chunk c = Encode();
-  for (uint32_t version = 1; version < kFormatVersion; ++version) {
+  for (uint32_t version = 1; version < 5; ++version) {
     CAPTURE(version);
     ChunkDecoder old(version);
     Collect got;

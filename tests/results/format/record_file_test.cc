@@ -25,7 +25,9 @@ namespace {
 using testing::Expected;
 using testing::Layout;
 using testing::ReadAll;
+using testing::ChunkBody;
 using testing::Reseal;
+using testing::ResealChunk;
 using testing::Sweep;
 using testing::TempDir;
 using testing::TestHeader;
@@ -50,6 +52,8 @@ TEST_CASE("record file: HeaderOnlyFileReadsBackTheHeaderAndNoRecords") {
   REQUIRE(c.ok());
   FileHeader expected = TestHeader();
   expected.format_version = kFormatVersion;
+  CHECK(c->header.file_id != 0);  // random, from the writer
+  expected.file_id = c->header.file_id;
   CHECK(c->header == expected);
   CHECK(c->sweeps.empty());
   CHECK(c->probes.empty());
@@ -108,15 +112,20 @@ TEST_CASE("record file: TruncatedTailIsReportedAsTornAndEarlierRecordsSurvive") 
   TempDir dir;
   Layout l = WriteOnePerChunk(dir.File("t.msr"), 100);
   std::string data = ReadAll(dir.File("t.msr"));
-  data.resize(data.size() - 3);  // cuts the last chunk's fragment
+  data.resize(l.chunks.back().second - 3);  // cuts the last records chunk's fragment
   auto c = ReadBufferContents("t.msr", data);
   REQUIRE(c.ok());
   std::vector<SweepRecord> expected(l.records.begin(), l.records.end() - 1);
   CHECK(c->sweeps == expected);
-  REQUIRE(c->corruptions.size() == 1);
+  REQUIRE(c->corruptions.size() == 2);
   CHECK(c->corruptions[0].torn_tail);
+  CHECK(c->corruptions[0].kind == Damage::kTornTail);
   CHECK(c->corruptions[0].offset == l.chunks.back().first);
   CHECK(c->corruptions[0].bytes == l.chunks.back().second - l.chunks.back().first - 3);
+  // Without its end record the file says it was not closed; neither counts as corruption.
+  CHECK(c->corruptions[1].torn_tail);
+  CHECK(c->corruptions[1].kind == Damage::kNotClosed);
+  CHECK(c->corruptions[1].offset == data.size());
   CHECK(c->stats.corruptions == 0);
 }
 
@@ -128,9 +137,10 @@ TEST_CASE("record file: TruncatedInsideAFragmentHeaderIsTorn") {
   auto c = ReadBufferContents("t.msr", data);
   REQUIRE(c.ok());
   CHECK(c->sweeps.size() == 9);
-  REQUIRE(c->corruptions.size() == 1);
+  REQUIRE(c->corruptions.size() == 2);
   CHECK(c->corruptions[0].torn_tail);
   CHECK(c->corruptions[0].bytes == 3);
+  CHECK(c->corruptions[1].kind == Damage::kNotClosed);
 }
 
 TEST_CASE("record file: ZeroFilledTailIsTorn") {
@@ -274,12 +284,13 @@ TEST_CASE("record file: MalformedChunkWithValidChecksumIsReportedAndSkipped") {
   std::string data = ReadAll(dir.File("m.msr"));
   // Chunk 2: make its first record head an out-of-range shape reference.
   uint64_t at = l.chunks[2].first;
-  Cursor cur(std::string_view(data).substr(at + 7 + 1));
+  const size_t body = ChunkBody(data, at).first;  // the chunk's type byte
+  Cursor cur(std::string_view(data).substr(body + 1));
   uint64_t base;
   REQUIRE(cur.Varint64(&base));
-  size_t head_pos = at + 7 + 1 + (data.size() - at - 8 - cur.remaining());
+  size_t head_pos = body + 1 + (data.size() - body - 1 - cur.remaining());
   data[head_pos] = 0x7c;  // kSweepKnownShape with index 31: none defined
-  Reseal(&data, at);
+  ResealChunk(&data, at);
   auto c = ReadBufferContents("m.msr", data);
   REQUIRE(c.ok());
   CHECK(c->sweeps ==
@@ -287,6 +298,7 @@ TEST_CASE("record file: MalformedChunkWithValidChecksumIsReportedAndSkipped") {
   REQUIRE(c->corruptions.size() == 1);
   CHECK(c->corruptions[0].offset == at);
   CHECK(c->corruptions[0].reason.find("malformed chunk") == 0);
+  CHECK(c->corruptions[0].kind == Damage::kMalformed);
 }
 
 TEST_CASE("record file: BlockRangesPartitionTheRecordsExactly") {

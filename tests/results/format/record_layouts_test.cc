@@ -18,7 +18,10 @@ namespace mailsweep::results {
 namespace {
 
 using testing::ReadAll;
+using testing::AsUnsealedVersion;
+using testing::ChunkBody;
 using testing::Reseal;
+using testing::ResealChunk;
 using testing::TempDir;
 using testing::TestHeader;
 
@@ -228,6 +231,36 @@ TEST_CASE("record file: Version4StillReads") {
   CheckSummaryOf(got[2], c);
 }
 
+// data/format-v5.msr was written by the version 5 writer (commit 9ff4ce8) with the first two
+// records of the version 4 file, the second with 3 attempts and a certificate, and its third: no
+// envelopes and no end record, and it reads back whole, with no "not closed" report.
+TEST_CASE("record file: Version5StillReads") {
+  const std::string path = std::string(MAILSWEEP_TEST_DATA_DIR) + "/format-v5.msr";
+  auto v5 = ReadFileContents(path);
+  REQUIRE(v5.ok());
+  CHECK(v5->header.format_version == 5);
+  CHECK(v5->header.file_id == 0);
+  CHECK(v5->header.scan_id == "v5file");
+  CHECK(v5->corruptions.empty());
+  REQUIRE(v5->probes.size() == 3);
+  REQUIRE(v5->sweeps.size() == 1);
+  CHECK(v5->sweeps[0].address == 0xc6120006u);
+  const ProbeRecord& b = v5->probes[1];
+  CHECK(b.port == 995);
+  CHECK(b.domain == "pop.mail.example");
+  CHECK(b.attempts == 3);
+  REQUIRE(b.tls.leaf);
+  CHECK_FALSE(b.tls.leaf->lost);
+  CHECK(b.tls.leaf->sha256[31] == 32);
+  CHECK(b.tls.leaf->md5[0] == 0x80);
+  CHECK(b.tls.leaf->subject_cn == "pop.mail.example");
+  CHECK(b.tls.leaf->self_signed);
+  CHECK(b.tls.leaf->key_bits == 2048);
+  CHECK(v5->probes[0].attempts == 1);
+  CHECK(v5->probes[2].flags == 0x12345678u);
+  CHECK(ReadSummaries(path).size() == 3);
+}
+
 ProbeRecord Pop3Probe() {
   ProbeRecord a;
   a.address = 0xc6120005u;
@@ -282,9 +315,10 @@ TEST_CASE("record file: AttemptsEndTheRestOnlyWhenNotOne") {
 }
 
 // Writes `records` to a file and returns its bytes, with the offset of the one records chunk's
-// fragment (header and records fit one block; the records one chunk).
+// fragment (header, records and end record fit one block; the records one chunk) and the end of
+// its records.
 std::string WriteProbes(const TempDir& dir, const std::vector<ProbeRecord>& records,
-                        size_t* fragment) {
+                        size_t* fragment, size_t* records_end) {
   {
     auto w = RecordFileWriter::Create(dir.File("a.msr"), TestHeader());
     REQUIRE(w.ok());
@@ -296,7 +330,8 @@ std::string WriteProbes(const TempDir& dir, const std::vector<ProbeRecord>& reco
   std::string data = ReadAll(dir.File("a.msr"));
   *fragment = log::kHeaderSize + DecodeFixed16(data.data() + 4);
   REQUIRE(data.size() > *fragment + log::kHeaderSize);
-  REQUIRE(*fragment + log::kHeaderSize + DecodeFixed16(data.data() + *fragment + 4) == data.size());
+  *records_end = ChunkBody(data, *fragment).second;
+  REQUIRE(*records_end + 4 < data.size());  // the end record follows
   return data;
 }
 
@@ -331,15 +366,16 @@ TEST_CASE("record file: AttemptsInAVersion4FileAreMalformed") {
   b.port = 995;
   b.attempts = 3;
   c.port = 143;
-  size_t fragment;
-  std::string data = WriteProbes(dir, {a, b, c}, &fragment);
-  auto v5 = ReadBufferContents("v5.msr", data);
+  size_t fragment, end;
+  std::string data = WriteProbes(dir, {a, b, c}, &fragment, &end);
+  auto v6 = ReadBufferContents("v6.msr", data);
+  REQUIRE(v6.ok());
+  CHECK(v6->probes == std::vector<ProbeRecord>{a, b, c});
+  auto v5 = ReadBufferContents("v5.msr", AsUnsealedVersion(data, 5));
   REQUIRE(v5.ok());
   CHECK(v5->probes == std::vector<ProbeRecord>{a, b, c});
 
-  EncodeFixed32(data.data() + 7 + 1 + 8, 4);
-  Reseal(&data, 0);
-  CheckMalformedAfter(data, {a}, "bad probe head");
+  CheckMalformedAfter(AsUnsealedVersion(data, 4), {a}, "bad probe head");
 }
 
 // Attempts of 1 are never written out (the head's bit is clear instead), so a record has one
@@ -349,23 +385,23 @@ TEST_CASE("record file: AttemptsWrittenAsOneZeroOrAbove255AreMalformed") {
   ProbeRecord a = Pop3Probe(), b = Pop3Probe();
   b.port = 995;
   b.attempts = 2;
-  size_t fragment;
-  std::string data = WriteProbes(dir, {a, b}, &fragment);
-  REQUIRE(data.back() == 2);
+  size_t fragment, end;
+  std::string data = WriteProbes(dir, {a, b}, &fragment, &end);
+  REQUIRE(data[end - 1] == 2);
   for (char attempts : {1, 0}) {
     CAPTURE(int{attempts});
     std::string bad = data;
-    bad.back() = attempts;
-    Reseal(&bad, fragment);
+    bad[end - 1] = attempts;
+    ResealChunk(&bad, fragment);
     CheckMalformedAfter(bad, {a}, "malformed probe record", true, 2);
   }
 
   b.attempts = 255;
-  data = WriteProbes(dir, {a, b}, &fragment);
-  REQUIRE(data.substr(data.size() - 2) == "\xff\x01");
-  data[data.size() - 2] = '\x80';
-  data.back() = 2;  // 256
-  Reseal(&data, fragment);
+  data = WriteProbes(dir, {a, b}, &fragment, &end);
+  REQUIRE(data.substr(end - 2, 2) == "\xff\x01");
+  data[end - 2] = '\x80';
+  data[end - 1] = 2;  // 256
+  ResealChunk(&data, fragment);
   CheckMalformedAfter(data, {a}, "malformed probe record", true, 2);
 }
 

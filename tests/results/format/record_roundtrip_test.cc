@@ -196,6 +196,8 @@ TEST_CASE("round trip: file header with every field set") {
   auto c = ReadFileContents(dir.File("h.msr"));
   REQUIRE(c.ok());
   h.format_version = kFormatVersion;
+  CHECK(c->header.file_id != 0);
+  h.file_id = c->header.file_id;
   CHECK(c->header == h);
 }
 
