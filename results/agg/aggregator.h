@@ -12,8 +12,8 @@
 // four cache lines per partition, and joins them per address (one geo lookup for all of an
 // address's protocols).
 //
-// Ties: the latest probe of an (address, port) wins; two probes in the same second (in units of
-// 2^20 us without per-host details) go by content, never by which file or thread came first:
+// Ties: the latest probe of an (address, port) wins; two probes in the same second (ObsTime,
+// host_row.h, on both paths) go by content, never by which file or thread came first:
 // the greater TLS version code, then traits, outcome, flags, banner, cipher and certificate
 // SHA-256 (TieGoesTo, results/agg/join_tuples.h), and for names the greater name. The report is
 // then the same for the same files in any order and with any number of threads.

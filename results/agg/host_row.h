@@ -15,12 +15,17 @@
 
 namespace mailsweep::results {
 
+// A probe's time as both roll-up paths compare it: whole Unix seconds, so that with and without
+// per-host details the same probe of a port is the latest (a finer unit on one path alone made
+// the two disagree about probes less than a second apart).
+inline uint32_t ObsTime(int64_t start_us) { return static_cast<uint32_t>(start_us / 1000000); }
+
 // The latest probe of one (address, port), packed so that a host x protocol (three ports and
 // its key) fits one cache line. Strings and certificates are ids into the reading worker's
 // pools (0: none; a pool that reaches 2^24 entries, or 2^16 ciphers, stops adding and new
 // values read as none). All zero bytes = no probe.
 struct __attribute__((packed)) PortObs {
-  uint32_t time_s = 0;
+  uint32_t time_s = 0;  // ObsTime(): Unix seconds
   uint32_t banner : 24 = 0;
   uint32_t version_code : 8 = 0;  // see TlsVersionCode()
   uint32_t cert : 24 = 0;

@@ -49,8 +49,7 @@ inline void MergeObs(PortObs* into, const PortObs& o, const ObsPools& pools) {
 // Without per-host details (the summary only), a port's latest probe is all the classification
 // and the counts need: 8 bytes, so that every mail port of an address fits one cache line and
 // the join is keyed by address alone (one lookup in the geo database per address). Bits 0-31:
-// the time in units of 2^20 us (~1.05 s; a shift where seconds would take a division, and
-// the order is all that counts), 32-35 the traits (PortTraitsOf, results/agg/classification.h),
+// the time (ObsTime(), host_row.h: seconds, as with details), 32-35 the traits (PortTraitsOf, results/agg/classification.h),
 // 36-38 the TLS version code, 39 set: all zero is an absent port.
 struct SlimObs {
   uint64_t word;

@@ -110,7 +110,7 @@ struct ReadWorker::SlimHandler {
     const uint32_t p = mixed >> rest_bits;
     const SlimTuple t = SlimTuple::Of(
         mixed & rest_mask, static_cast<uint32_t>(slot), PortTraitsOf({true, v.outcome, v.flags}),
-        TlsVersionCode(v.tls_version), static_cast<uint32_t>(v.start_us >> 20));
+        TlsVersionCode(v.tls_version), ObsTime(v.start_us));
     const unsigned n = line_n[p];  // the partition's lines are consecutive
     std::memcpy(lines[p << kLineShift].bytes + n * sizeof(SlimTuple), &t, sizeof(t));
     if (n + 1 < kPerLineBuffer) {
@@ -157,7 +157,7 @@ void ReadWorker::OnProbe(const ProbeView& v) {
   t.unused = 0;
   PortObs& o = t.obs;
   o = PortObs();
-  o.time_s = static_cast<uint32_t>(v.start_us / 1000000);
+  o.time_s = ObsTime(v.start_us);
   o.flags = static_cast<uint16_t>(v.flags);
   o.version_code = TlsVersionCode(v.tls_version);
   o.outcome = outcome;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "results/agg/aggregator.h"
+#include "results/agg/classification.h"
 #include "results/agg/shadowserver_csv.h"
 #include "results/agg/summary_files.h"
 #include "results/format/record_writer.h"
@@ -72,6 +73,42 @@ TEST_CASE("report: ties between files go by content, not by reading order") {
       CAPTURE(run);
       CHECK(Report(run % 2 ? files : reversed, hosts, 3) == want);
     }
+  }
+}
+
+// Two probes of a port less than a second apart but in different seconds: the later one is the
+// port's latest, with per-host details and without alike (the summary-only path once compared
+// 2^20 us units, in which these two tie, and kept the other by content).
+TEST_CASE("report: both paths keep the later of two probes in adjacent seconds") {
+  TempDir dir;
+  {
+    auto w = RecordFileWriter::Create(dir.File("a.msr"), TestHeader());
+    REQUIRE(w.ok());
+    auto sink = (*w)->NewSink();
+    for (uint32_t i = 0; i < 50; ++i) {
+      ProbeRecord tls, plain;
+      tls.address = plain.address = 0xc6120000u + i;
+      tls.port = plain.port = 110;
+      tls.protocol = plain.protocol = Protocol::kPop3;
+      tls.outcome = ProbeOutcome::kStartTlsOk;
+      tls.tls.version = 0x0304;
+      tls.start_us = 1'000'000'000'000'000 - 1 - i;  // second 999'999'999
+      plain.outcome = ProbeOutcome::kPlaintextOnly;
+      plain.start_us = 1'000'000'000'000'000 + i;  // second 1'000'000'000, the same 2^20 us
+      REQUIRE((tls.start_us >> 20) == (plain.start_us >> 20));
+      sink->Add(plain);
+      sink->Add(tls);
+    }
+    sink.reset();
+    REQUIRE((*w)->Close().ok());
+  }
+  for (bool hosts : {true, false}) {
+    CAPTURE(hosts);
+    Aggregator agg({.collect_hosts = hosts});
+    REQUIRE(agg.AddFile(dir.File("a.msr")).ok());
+    agg.Run();
+    CHECK(agg.summary().totals[0].classes[static_cast<int>(HostClass::kNoTls)] == 50);
+    CHECK(agg.summary().totals[0].without_tls == 50);
   }
 }
 
