@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_format.h"
 #include "base/flag_set.h"
+#include "base/privileges.h"
 #include "base/strings.h"
 #include "engine/cli/command_start.h"
 #include "engine/cli/probe_options.h"
@@ -102,6 +103,7 @@ int RunProbeCommand(int argc, const char* const* argv) {
   std::vector<std::string> blocklist_files, allow_reserved;
   bool status = false, quiet = false;
   uint32_t drain_timeout_s = 0;
+  PrivilegeOptions privileges;
   FlagSet flags(kCommand.name(), "[flags]",
                 "Talks POP3, IMAP and SMTP to each target (STARTTLS/STLS or implicit TLS as the "
                 "port implies)\nand writes one record per target: outcome, banner, capabilities "
@@ -122,6 +124,7 @@ int RunProbeCommand(int argc, const char* const* argv) {
                "still in flight then are cut off without a record, counted, and the exit status "
                "is 1",
                &drain_timeout_s);
+  privileges.Register(&flags);
   flags.Bool("--status", "print the status line even when stderr is not a terminal", &status);
   flags.Bool("-q,--quiet", "no status line", &quiet);
   flags.Epilog(
@@ -136,6 +139,8 @@ int RunProbeCommand(int argc, const char* const* argv) {
       "(counted); a second signal stops at once. Records written so far are complete.\n"
       "Every target read ends as a record or is counted as cut off (--drain-timeout, a signal,\n"
       "local errors); the summary line gives both.\n"
+      "Once its input and output are open, probe runs as --user (when started as root) with no\n"
+      "capability left and no-new-privs set: what servers send is parsed without privileges.\n"
       "Exit status: 0 every target has its record, 1 output failed or targets without a record,\n"
       "2 bad usage or input, 3 stopped by a signal.");
   std::vector<std::string> positional;
@@ -143,6 +148,9 @@ int RunProbeCommand(int argc, const char* const* argv) {
   if (!positional.empty()) {
     return kCommand.Usage(
         StrCat("unexpected argument '", positional[0], "' (targets come from -i)"));
+  }
+  if (absl::Status s = ValidatePrivilegeOptions(privileges); !s.ok()) {
+    return kCommand.Usage(s.message());
   }
   if (format_name.empty()) format_name = output == "-" ? "json" : "msr";
   const bool binary = format_name == "msr";
@@ -194,6 +202,11 @@ int RunProbeCommand(int argc, const char* const* argv) {
     }
     text_sinks = std::make_unique<TextRecordSinkFactory>(out, *format);
     sinks = text_sinks.get();
+  }
+  // Before the prober threads start: they all run without privileges.
+  if (absl::StatusOr<std::string> as = DropPrivileges(privileges); !as.ok()) {
+    kCommand.Report(as.status().message());
+    return 1;
   }
   auto pool = ProberPool::Create(opt, sinks);
   if (!pool.ok()) return kCommand.Usage(pool.status().message());

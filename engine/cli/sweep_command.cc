@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_format.h"
 #include "base/flag_set.h"
+#include "base/privileges.h"
 #include "base/strings.h"
 #include "engine/cli/command_start.h"
 #include "engine/cli/csv_record_sink.h"
@@ -43,6 +44,7 @@ int RunSweepCommand(int argc, const char* const* argv) {
   std::string format = "msr";
   uint64_t start_position = 0;
   bool quiet = false;
+  PrivilegeOptions privileges;
 
   FlagSet flags(kCommand.name(), "[flags] CIDR...",
                 "Finds open TCP ports by sending one SYN per (address, port) in a pseudo-random "
@@ -63,8 +65,11 @@ int RunSweepCommand(int argc, const char* const* argv) {
                "run)",
                &start_position);
   json.Register(&flags);
+  privileges.Register(&flags);
   flags.Bool("-q,--quiet", "no status line or summary", &quiet);
   flags.Epilog(
+      "Once its sockets and files are open, the sweep runs as --user (when started as root) "
+      "with no\ncapability left and no-new-privs set.\n"
       "Example (in the lab's scanner namespace):\n"
       "  mailsweep sweep -p 110,143,993,995 -r 200000 --seed 7 --allow-reserved 198.18.0.0/15 \\\n"
       "      -o open.csv 198.18.0.0/15\n"
@@ -72,6 +77,9 @@ int RunSweepCommand(int argc, const char* const* argv) {
   std::vector<std::string> positional;
   if (std::optional<int> exit = kCommand.Parse(&flags, argc, argv, &positional)) return *exit;
   sweep.rate_given = flags.WasSet("-r");
+  if (absl::Status s = ValidatePrivilegeOptions(privileges); !s.ok()) {
+    return kCommand.Usage(s.message());
+  }
   if (positional.empty() && walk_options.spec.allowlist_files.empty()) {
     return kCommand.Usage("no targets: give CIDR blocks or -w FILE");
   }
@@ -133,8 +141,15 @@ int RunSweepCommand(int argc, const char* const* argv) {
     kCommand.Report(sweeper.status().message());
     return absl::IsInvalidArgument(sweeper.status()) ? 2 : 1;
   }
+  // Before any thread starts: every thread then runs without privileges.
+  absl::StatusOr<std::string> running_as = DropPrivileges(privileges);
+  if (!running_as.ok()) {
+    kCommand.Report(running_as.status().message());
+    return 1;
+  }
   if (!quiet) {
     kCommand.Report(DescribeSweep(config, *walk, walk_options.shards, walk_options.shard));
+    kCommand.Report(StrCat("running as ", *running_as));
   }
 
   absl::Status run_status;
