@@ -63,7 +63,8 @@ int RunSweepCommand(int argc, const char* const* argv) {
                "run)",
                &start_position);
   json.Register(&flags);
-  flags.Bool("-q,--quiet", "no status line or summary", &quiet);
+  flags.Bool("-q,--quiet", "no status line or summary (what was not swept is still reported)",
+             &quiet);
   flags.Epilog(
       "Example (in the lab's scanner namespace):\n"
       "  mailsweep sweep -p 110,143,993,995 -r 200000 --seed 7 --allow-reserved 198.18.0.0/15 \\\n"
@@ -176,19 +177,18 @@ int RunSweepCommand(int argc, const char* const* argv) {
   if (std::string w = DroppedRepliesWarning(final_stats); !w.empty()) {
     kCommand.Report(w);
   }
-  if (!quiet) {
-    fputs(StrCat(kCommand.name(), ": ", FormatSweepSummary(final_stats)).c_str(), stderr);
-    if (final_stats.watermark < config.range.end && run_status.ok()) {
-      absl::FPrintF(stderr, "%s: stopped early; resume with --start-position %d\n", kCommand.name(),
-                    final_stats.watermark);
-    } else if (final_stats.watermark < config.range.end) {
-      // The records written before the error are in the file, the rest is lost: the watermark
-      // says what was sent, not what was kept.
-      absl::FPrintF(stderr,
-                    "%s: stopped by an error; records written before it are kept; `mailsweep "
-                    "scan --checkpoint` resumes from what was kept\n",
-                    kCommand.name());
-    }
+  if (!quiet) fputs(StrCat(kCommand.name(), ": ", FormatSweepSummary(final_stats)).c_str(), stderr);
+  // What was not swept is said with -q too.
+  if (final_stats.watermark < config.range.end && run_status.ok()) {
+    absl::FPrintF(stderr, "%s: stopped early; resume with --start-position %d\n", kCommand.name(),
+                  final_stats.watermark);
+  } else if (final_stats.watermark < config.range.end) {
+    // The records written before the error are in the file, the rest is lost: the watermark
+    // says what was sent, not what was kept.
+    absl::FPrintF(stderr,
+                  "%s: stopped by an error; records written before it are kept; `mailsweep "
+                  "scan --checkpoint` resumes from what was kept\n",
+                  kCommand.name());
   }
   if (writer) {
     file_sink.reset();
