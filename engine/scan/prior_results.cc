@@ -145,8 +145,7 @@ absl::StatusOr<PriorResults> ReadPriorResults(const Checkpoint& cp, std::string*
     const std::string path = RecordFilePath(cp.output, i);
     switch (StateOf(path)) {
       case FileState::kMissing:
-        return Refuse(path, StrCat("missing (the checkpoint names ", cp.files.size(),
-                                   " record file(s); was it moved or renamed?)"));
+        return Refuse(path, "missing (the checkpoint names it; moved or renamed?)");
       case FileState::kEmpty:
         return Refuse(path, "empty, but the checkpoint names it: its records are lost");
       case FileState::kPresent:
@@ -163,7 +162,7 @@ absl::StatusOr<PriorResults> ReadPriorResults(const Checkpoint& cp, std::string*
     if (state != FileState::kPresent) {
       if (i == 0) {
         return Refuse(path, state == FileState::kMissing
-                                ? "missing (the scan's first record file; was it moved?)"
+                                ? "missing (the scan's first record file; moved or renamed?)"
                                 : "empty: the scan's first record file has no header");
       }
       break;
