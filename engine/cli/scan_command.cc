@@ -33,6 +33,16 @@ class ScanStatusPrinter final : public ScanObserver {
   ScanStatusPrinter(bool quiet, StatusJsonFile* json) : quiet_(quiet), json_(json) {}
 
   void OnResume(const ScanResumeInfo& r) override {
+    // Lost records are reported with -q too.
+    if (r.corruptions > 0) {
+      absl::FPrintF(stderr,
+                    "%s: warning: the earlier files hold %d damaged place(s), %d bytes dropped: "
+                    "their records are lost and not looked for again\n",
+                    kCommand.name(), r.corruptions, r.dropped_bytes);
+      for (const std::string& note : r.corruption_notes) {
+        absl::FPrintF(stderr, "%s:   %s\n", kCommand.name(), note);
+      }
+    }
     if (quiet_) return;
     absl::FPrintF(stderr,
                   "%s: resuming at position %d of [%d, %d); %d earlier file(s) hold %d swept and "
@@ -117,7 +127,8 @@ int RunScanCommand(int argc, const char* const* argv) {
                "left for the resume",
                &scan.stop_timeout_s);
   status_json.Register(&flags);
-  flags.Bool("-q,--quiet", "no status line or summary", &quiet);
+  flags.Bool("-q,--quiet",
+             "no status line or summary (lost or missing records are still reported)", &quiet);
   flags.Epilog(
       "Example (in the lab's scanner namespace):\n"
       "  mailsweep scan -p 110,143,993,995 -r 100000 --seed 7 --allow-reserved 198.18.0.0/15 \\\n"
@@ -125,8 +136,9 @@ int RunScanCommand(int argc, const char* const* argv) {
       "  mailsweep-agg report --geo lab-geo.csv --out report lab.msr*\n"
       "Every open (address, port) found ends with a probe record or is counted as left for a "
       "resume.\n"
-      "Exit status: 0 complete, 1 runtime failure or targets left without a record, 2 bad usage, "
-      "3 stopped\n(resume with --resume FILE.ckpt).");
+      "Exit status: 0 complete, 1 runtime failure or targets left without a record, 2 bad usage "
+      "or a\nrefused resume (a record file the checkpoint names is missing, damaged or another "
+      "scan's), 3 stopped\n(resume with --resume FILE.ckpt).");
   std::vector<std::string> positional;
   if (std::optional<int> exit = kCommand.Parse(&flags, argc, argv, &positional)) return *exit;
   sweep.rate_given = flags.WasSet("-r");
@@ -191,11 +203,12 @@ int RunScanCommand(int argc, const char* const* argv) {
         summary->paused_ms ? StrCat(", senders held back ", summary->paused_ms, " ms in all")
                            : std::string(),
         summary->output_file);
-    if (!summary->complete) {
-      absl::FPrintF(stderr,
-                    "%s: %d probes left for later; resume with the same flags and --resume %s\n",
-                    kCommand.name(), summary->probes_abandoned, scan.checkpoint_path);
-    }
+  }
+  // Targets left without a record are reported with -q too.
+  if (!summary->complete) {
+    absl::FPrintF(stderr,
+                  "%s: %d probes left for later; resume with the same flags and --resume %s\n",
+                  kCommand.name(), summary->probes_abandoned, scan.checkpoint_path);
   }
   if (std::string w = DroppedRepliesWarning(summary->sweep); !w.empty()) {
     kCommand.Report(w);

@@ -66,7 +66,8 @@ int RunSweepCommand(int argc, const char* const* argv) {
                &start_position);
   json.Register(&flags);
   privileges.Register(&flags);
-  flags.Bool("-q,--quiet", "no status line or summary", &quiet);
+  flags.Bool("-q,--quiet", "no status line or summary (what was not swept is still reported)",
+             &quiet);
   flags.Epilog(
       "Once its sockets and files are open, the sweep runs as --user (when started as root) "
       "with no\ncapability left and no-new-privs set.\n"
@@ -191,19 +192,18 @@ int RunSweepCommand(int argc, const char* const* argv) {
   if (std::string w = DroppedRepliesWarning(final_stats); !w.empty()) {
     kCommand.Report(w);
   }
-  if (!quiet) {
-    fputs(StrCat(kCommand.name(), ": ", FormatSweepSummary(final_stats)).c_str(), stderr);
-    if (final_stats.watermark < config.range.end && run_status.ok()) {
-      absl::FPrintF(stderr, "%s: stopped early; resume with --start-position %d\n", kCommand.name(),
-                    final_stats.watermark);
-    } else if (final_stats.watermark < config.range.end) {
-      // The records written before the error are in the file, the rest is lost: the watermark
-      // says what was sent, not what was kept.
-      absl::FPrintF(stderr,
-                    "%s: stopped by an error; records written before it are kept; `mailsweep "
-                    "scan --checkpoint` resumes from what was kept\n",
-                    kCommand.name());
-    }
+  if (!quiet) fputs(StrCat(kCommand.name(), ": ", FormatSweepSummary(final_stats)).c_str(), stderr);
+  // What was not swept is said with -q too.
+  if (final_stats.watermark < config.range.end && run_status.ok()) {
+    absl::FPrintF(stderr, "%s: stopped early; resume with --start-position %d\n", kCommand.name(),
+                  final_stats.watermark);
+  } else if (final_stats.watermark < config.range.end) {
+    // The records written before the error are in the file, the rest is lost: the watermark
+    // says what was sent, not what was kept.
+    absl::FPrintF(stderr,
+                  "%s: stopped by an error; records written before it are kept; `mailsweep "
+                  "scan --checkpoint` resumes from what was kept\n",
+                  kCommand.name());
   }
   if (writer) {
     file_sink.reset();

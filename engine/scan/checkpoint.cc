@@ -37,6 +37,15 @@ bool ParseU64(std::string_view text, uint64_t* out) {
 
 }  // namespace
 
+std::string RecordFilePath(const std::string& output, size_t index) {
+  return index == 0 ? output : StrCat(output, ".", index);
+}
+
+std::string FileNameOf(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
 uint64_t SpaceFingerprint(const targets::TargetSpace& space) {
   const SipKey key = SipKey::FromSeed(0, /*domain=*/0x73706163);  // "spac"
   uint64_t h = SipHash24Words(key, space.address_count(), space.ports().size());
@@ -78,6 +87,7 @@ absl::Status Checkpoint::Save(const std::string& path) const {
   StrAppend(&text, "space_fingerprint ", space_fingerprint, "\n");
   StrAppend(&text, "range ", range_begin, " ", range_end, "\n");
   StrAppend(&text, "output ", output, "\n");
+  for (const std::string& file : files) StrAppend(&text, "file ", file, "\n");
   StrAppend(&text, "position ", position, "\n");
   StrAppend(&text, "complete ", complete ? 1 : 0, "\n");
 
@@ -109,6 +119,7 @@ absl::StatusOr<Checkpoint> Checkpoint::Load(const std::string& path) {
   }
   Checkpoint cp;
   bool seen_version = false, seen_position = false, seen_range = false;
+  uint64_t version = 0;
   int line_no = 0;
   auto bad = [&](std::string_view why) {
     return absl::DataLossError(StrCat(path, ":", line_no, ": ", why));
@@ -126,7 +137,9 @@ absl::StatusOr<Checkpoint> Checkpoint::Load(const std::string& path) {
     uint64_t n = 0;
     auto number = [&](uint64_t* out) { return ParseU64(value, out); };
     if (key == "version") {
-      if (!number(&n) || n != kVersion) return bad(StrCat("unsupported version ", Quote(value)));
+      if (!number(&version) || version < 1 || version > kVersion) {
+        return bad(StrCat("unsupported version ", Quote(value)));
+      }
       seen_version = true;
     } else if (key == "scan_id") {
       cp.scan_id = std::string(value);
@@ -153,6 +166,9 @@ absl::StatusOr<Checkpoint> Checkpoint::Load(const std::string& path) {
       seen_range = true;
     } else if (key == "output") {
       cp.output = std::string(value);
+    } else if (key == "file") {
+      if (value.empty() || value.find('/') != std::string_view::npos) return bad("bad file name");
+      cp.files.emplace_back(value);
     } else if (key == "position") {
       if (!number(&cp.position)) return bad("bad position");
       seen_position = true;
@@ -169,6 +185,18 @@ absl::StatusOr<Checkpoint> Checkpoint::Load(const std::string& path) {
   }
   if (cp.position < cp.range_begin || cp.position > cp.range_end) {
     return absl::DataLossError(StrCat(path, ": position outside the shard's range"));
+  }
+  cp.files_known = version >= 2;
+  if (!cp.files_known && !cp.files.empty()) {
+    return absl::DataLossError(StrCat(path, ": a version-1 checkpoint with file lines"));
+  }
+  // The files are numbered in the order they were written: a list out of that order is not ours.
+  for (size_t i = 0; i < cp.files.size(); ++i) {
+    const std::string want = FileNameOf(RecordFilePath(cp.output, i));
+    if (cp.files[i] != want) {
+      return absl::DataLossError(StrCat(path, ": record file ", i + 1, " is ", Quote(cp.files[i]),
+                                        ", expected ", Quote(want)));
+    }
   }
   return cp;
 }

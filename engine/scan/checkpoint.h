@@ -5,7 +5,8 @@
 //
 // The file is small text ("key value" lines, documented in docs/commands.md, `mailsweep scan`),
 // written atomically (a temporary file, fsync, rename), so a crash leaves either the old or the
-// new checkpoint.
+// new checkpoint. It also names every record file the scan has written (OUTPUT, OUTPUT.1, ...),
+// so that a resume can refuse when one is missing or not the scan's (engine/scan/prior_results.h).
 //
 // Example:
 //   Checkpoint cp = Checkpoint::For(walk, output, scan_id);
@@ -27,7 +28,8 @@
 namespace mailsweep::engine {
 
 struct Checkpoint {
-  static constexpr int kVersion = 1;
+  // 2 added the `file` lines; version 1 is still read (files_known false).
+  static constexpr int kVersion = 2;
 
   std::string scan_id;
   uint64_t seed = 0;
@@ -39,6 +41,10 @@ struct Checkpoint {
   uint64_t range_begin = 0;        // the shard's positions [range_begin, range_end)
   uint64_t range_end = 0;
   std::string output;  // the record file of the run
+  // The record files written so far, in order: the names (without the directory) of
+  // RecordFilePath(output, 0), RecordFilePath(output, 1), ... Load() checks that order.
+  std::vector<std::string> files;
+  bool files_known = true;  // false when loaded from a version-1 checkpoint, which had no list
   // Every position below this one is finished: sent, its replies awaited, its live hosts probed
   // and all their records durable in `output`.
   uint64_t position = 0;
@@ -57,6 +63,11 @@ struct Checkpoint {
   // flags of the resuming run).
   absl::Status CheckCompatible(const Checkpoint& current) const;
 };
+
+// The i-th record file of a scan writing `output`: OUTPUT itself, then OUTPUT.1, OUTPUT.2, ...
+std::string RecordFilePath(const std::string& output, size_t index);
+// The name of `path` without its directory ("a/b.msr" -> "b.msr").
+std::string FileNameOf(const std::string& path);
 
 // Keyed hash over the allowed ranges and ports: two runs walk the same space iff it matches.
 uint64_t SpaceFingerprint(const targets::TargetSpace& space);

@@ -1,10 +1,18 @@
-// What the earlier runs of a resumed scan recorded: read from OUTPUT, OUTPUT.1, ... before a
-// resumed `mailsweep scan` starts, so that it sweeps nothing twice and probes first the open hosts
-// an earlier run found but did not probe. Used by RunScan (engine/scan/scan_pipeline.h).
+// What the earlier runs of a resumed scan recorded: read from the record files its checkpoint
+// names (OUTPUT, OUTPUT.1, ...) before a resumed `mailsweep scan` starts, so that it sweeps
+// nothing twice and probes first the open hosts an earlier run found but did not probe. Used by
+// RunScan (engine/scan/scan_pipeline.h).
+//
+// It refuses rather than guesses: a file the checkpoint names that is missing, empty, has a
+// damaged header or belongs to another scan (scan id, seed, shards, shard, ports) ends the resume
+// (kFailedPrecondition, naming the file and what is wrong), as does a gap in the numbering. Only
+// files after the named ones, left by a run killed before its checkpoint named them, may be
+// valid or (the very last) empty. A version-1 checkpoint names none: then the files that exist
+// are read under the same rules, and the first one must be there.
 //
 // Example:
 //   std::string next;
-//   absl::StatusOr<PriorResults> prior = ReadPriorResults("scan.msr", old.scan_id, &next);
+//   absl::StatusOr<PriorResults> prior = ReadPriorResults(old_checkpoint, &next);
 //   for (const LiveTarget& t : prior->pending) feeder.AddPending(t);
 //
 // Single-threaded set-up code; the sets are read-only (and shared) once the run starts.
@@ -17,6 +25,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "engine/scan/checkpoint.h"
 
 namespace mailsweep::engine {
 
@@ -35,17 +44,19 @@ struct PriorResults {
   absl::flat_hash_set<uint64_t> swept;    // every (address, port) with a sweep record
   absl::flat_hash_set<uint64_t> claimed;  // with a probe record, or to be probed first now
   std::vector<LiveTarget> pending;        // open, but no probe record: probe these first
-  std::vector<std::string> files;
-  uint64_t corruptions = 0;
+  std::vector<std::string> files;         // the paths read, in order
+  uint64_t corruptions = 0;               // damaged places inside the files (records lost)
+  uint64_t dropped_bytes = 0;             // by those
+  // The first few of those places: "FILE at offset N: reason (B bytes)".
+  std::vector<std::string> corruption_notes;
   uint64_t torn_tail_bytes = 0;
 };
 
-// Reads every file of the scan `scan_id` (OUTPUT, OUTPUT.1, ... while they exist); `*next_file`
-// becomes the first unused name. Errors: kFailedPrecondition when a file belongs to another scan,
-// the reader's errors for an unreadable file (an empty one, left by a run killed before its
-// header reached the disk, counts as holding nothing).
-absl::StatusOr<PriorResults> ReadPriorResults(const std::string& output, const std::string& scan_id,
-                                              std::string* next_file);
+// Reads every record file of the scan `checkpoint` describes (see above); `*next_file` becomes
+// the file the resumed run writes: the first unused name, or an empty file left last by a crash.
+// Errors: kFailedPrecondition naming the file for a refused resume, kUnavailable when a file
+// exists but cannot be read (permissions, I/O).
+absl::StatusOr<PriorResults> ReadPriorResults(const Checkpoint& checkpoint, std::string* next_file);
 
 }  // namespace mailsweep::engine
 

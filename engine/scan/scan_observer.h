@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "engine/prober/prober_pool.h"
@@ -39,6 +40,10 @@ struct ScanResumeInfo {
   uint64_t probed = 0;           // targets with a probe record
   uint64_t pending = 0;          // open hosts without one, probed first now
   uint64_t torn_tail_bytes = 0;  // skipped at the end of an earlier file
+  uint64_t corruptions = 0;      // damaged places in the earlier files: their records are lost
+  uint64_t dropped_bytes = 0;    // by those
+  // The first few of those places, "FILE at offset N: reason (B bytes)".
+  std::vector<std::string> corruption_notes;
   std::string file;              // the file this run writes
 };
 

@@ -1,5 +1,7 @@
 #include "engine/scan/scan_pipeline.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <atomic>
 #include <deque>
@@ -118,7 +120,8 @@ absl::Status ScanRun::Resume() {
     checkpoint_.scan_id = old.scan_id;
     MAILSWEEP_RETURN_IF_ERROR(old.CheckCompatible(checkpoint_));
     start_ = old.position;
-    MAILSWEEP_ASSIGN_OR_RETURN(prior_, ReadPriorResults(cfg_.output, old.scan_id, &file_));
+    MAILSWEEP_ASSIGN_OR_RETURN(prior_, ReadPriorResults(old, &file_));
+    for (const std::string& path : prior_.files) checkpoint_.files.push_back(FileNameOf(path));
     observer_->OnResume({.position = start_,
                          .range = range_,
                          .files = prior_.files.size(),
@@ -126,6 +129,9 @@ absl::Status ScanRun::Resume() {
                          .probed = prior_.claimed.size() - prior_.pending.size(),
                          .pending = prior_.pending.size(),
                          .torn_tail_bytes = prior_.torn_tail_bytes,
+                         .corruptions = prior_.corruptions,
+                         .dropped_bytes = prior_.dropped_bytes,
+                         .corruption_notes = prior_.corruption_notes,
                          .file = file_});
   }
   checkpoint_.position = start_;
@@ -137,7 +143,14 @@ absl::Status ScanRun::OpenRecordFile() {
                                               walk_.space.ports(), 0, nullptr, checkpoint_.scan_id);
   header.command_line = cfg_.command_line;
   MAILSWEEP_ASSIGN_OR_RETURN(writer_, results::RecordFileWriter::Create(file_, header));
-  // Written at once, so a crash before the first periodic one still leaves a resumable scan.
+  // The checkpoint names the file once its header is durable: a resume refuses a named file
+  // without one. Written at once, so a crash before the first periodic one still leaves a
+  // resumable scan.
+  struct stat st;
+  if (stat(file_.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {  // not /dev/null, a FIFO, ...
+    MAILSWEEP_RETURN_IF_ERROR(writer_->Sync());
+  }
+  checkpoint_.files.push_back(FileNameOf(file_));
   return checkpoint_.Save(cfg_.checkpoint_path);
 }
 

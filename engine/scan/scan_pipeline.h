@@ -17,6 +17,8 @@
 // on --resume the previous files are read, open hosts without a probe record are probed first,
 // and every (address, port) that already has a record is skipped when found again, so each
 // target ends with exactly one result. Each resumed run writes the next file OUTPUT.1, OUTPUT.2...
+// The checkpoint names every file written so far; a resume refuses (kFailedPrecondition) when one
+// is missing, damaged or another scan's, rather than count its records as never found.
 //
 // The parts: engine/scan/prior_results.h (what earlier runs wrote), dedup_sweep_sink.h,
 // live_host_feeder.h, checkpoint.h; the command sees the run through a ScanObserver
@@ -78,8 +80,8 @@ struct ScanSummary {
 };
 
 // Runs the scan to the end or to a stop signal, telling `observer` (borrowed) how it goes.
-// Errors: configuration (kInvalidArgument, kFailedPrecondition for an incompatible resume), I/O
-// failures of the record file and the observer's OnStart() error.
+// Errors: configuration (kInvalidArgument, kFailedPrecondition for an incompatible or refused
+// resume), I/O failures of the record file and the observer's OnStart() error.
 absl::StatusOr<ScanSummary> RunScan(const ScanConfig& config, SignalFd* signals,
                                     ScanObserver* observer);
 

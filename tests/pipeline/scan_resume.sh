@@ -41,4 +41,13 @@ scan -q -r 20000 --seed 9 -o "$tmp/scan.msr" --resume "$tmp/junk.ckpt" "$TARGET"
 [[ $rc -eq 2 ]] || fail "a junk checkpoint gave exit $rc, not 2: $(head -c 300 "$tmp/junk.err")"
 grep -q "cannot resume: " "$tmp/junk.err" || fail "junk checkpoint: $(head -c 300 "$tmp/junk.err")"
 ! LC_ALL=C grep -q '[^[:print:][:space:]]' "$tmp/junk.err" || fail "junk checkpoint bytes echoed"
+# The first record file gone (moved away): refused, exit 2, naming it, even with -q; not taken
+# for "nothing recorded" (which once lost half the records of a resumed scan without a word).
+mv "$tmp/scan.msr" "$tmp/moved.msr"
+rc=0
+scan -q -r 20000 --seed 9 -o "$tmp/scan.msr" --resume "$tmp/scan.ckpt" "$TARGET" \
+  2> "$tmp/gone.err" || rc=$?
+[[ $rc -eq 2 ]] || fail "a resume without its first file: exit $rc, not 2: $(cat "$tmp/gone.err")"
+grep -qF "cannot resume: $tmp/scan.msr: missing" "$tmp/gone.err" ||
+  fail "missing first file not named: $(cat "$tmp/gone.err")"
 echo "SIG$signal + resume: exactly the ground truth"

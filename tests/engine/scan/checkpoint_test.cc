@@ -47,6 +47,52 @@ TEST_CASE("A checkpoint saves and loads every field") {
   CHECK(loaded->CheckCompatible(cp).ok());
 }
 
+TEST_CASE("A checkpoint names its record files in order, and only in order") {
+  Checkpoint cp = Checkpoint::For(Space(0xc612ffffu, {110}), 1, 1, 0, 0, 10, "out/s.msr", "x");
+  cp.files = {"s.msr", "s.msr.1", "s.msr.2"};
+  const std::string path = TempPath();
+  REQUIRE(cp.Save(path).ok());
+  auto loaded = Checkpoint::Load(path);
+  REQUIRE(loaded.ok());
+  CHECK(loaded->files_known);
+  CHECK(loaded->files == cp.files);
+
+  cp.files = {"s.msr", "s.msr.2"};  // a list with a hole is not one a scan wrote
+  REQUIRE(cp.Save(path).ok());
+  auto holed = Checkpoint::Load(path);
+  REQUIRE_FALSE(holed.ok());
+  CHECK(holed.status().code() == absl::StatusCode::kDataLoss);
+  CHECK(holed.status().message().find("record file 2 is 's.msr.2', expected 's.msr.1'") !=
+        absl::string_view::npos);
+
+  cp.files = {"../s.msr"};
+  REQUIRE(cp.Save(path).ok());
+  CHECK(Checkpoint::Load(path).status().message().find("bad file name") != absl::string_view::npos);
+  unlink(path.c_str());
+}
+
+TEST_CASE("A version-1 checkpoint still loads, without a file list") {
+  const std::string path = TempPath();
+  std::ofstream(path) << "version 1\nscan_id ab\nseed 3\nrange 0 10\noutput s.msr\nposition 4\n";
+  auto loaded = Checkpoint::Load(path);
+  REQUIRE(loaded.ok());
+  CHECK_FALSE(loaded->files_known);
+  CHECK(loaded->files.empty());
+  CHECK(loaded->position == 4);
+
+  std::ofstream(path) << "version 1\nrange 0 10\noutput s.msr\nfile s.msr\nposition 4\n";
+  CHECK(Checkpoint::Load(path).status().message().find("version-1 checkpoint with file lines") !=
+        absl::string_view::npos);
+  unlink(path.c_str());
+}
+
+TEST_CASE("The record files of a scan are OUTPUT, OUTPUT.1, ...") {
+  CHECK(RecordFilePath("d/s.msr", 0) == "d/s.msr");
+  CHECK(RecordFilePath("d/s.msr", 2) == "d/s.msr.2");
+  CHECK(FileNameOf("d/e/s.msr.2") == "s.msr.2");
+  CHECK(FileNameOf("s.msr") == "s.msr");
+}
+
 TEST_CASE("Resuming with other settings is refused, naming each difference") {
   Checkpoint cp = Checkpoint::For(Space(0xc612ffffu, {110}), 1, 1, 0, 0, 10, "a.msr", "x");
   Checkpoint other_seed = Checkpoint::For(Space(0xc612ffffu, {110}), 2, 1, 0, 0, 10, "a.msr", "x");
