@@ -139,6 +139,9 @@ int RunScanCommand(int argc, const char* const* argv) {
   }
   if (scan.checkpoint_interval_s <= 0)
     return kCommand.Usage("--checkpoint-interval must be positive");
+  // The prober's flags need nothing of the machine: checked before the route lookup.
+  auto prober = probe.Finish();
+  if (!prober.ok()) return kCommand.Usage(prober.status().message());
   auto walk = ResolveWalk(walk_options, positional);
   if (!walk.ok()) return kCommand.Usage(walk.status().message());
   for (const std::string& note : walk->notes) {
@@ -150,8 +153,6 @@ int RunScanCommand(int argc, const char* const* argv) {
     kCommand.Report(config.status().message());
     return 1;
   }
-  auto prober = probe.Finish();
-  if (!prober.ok()) return kCommand.Usage(prober.status().message());
   if (std::string note = FitToOpenFileLimit(&*prober); !note.empty()) {
     kCommand.Report(note);
   }
@@ -203,6 +204,11 @@ int RunScanCommand(int argc, const char* const* argv) {
   // The status file is output too: a failed write fails a run that would otherwise succeed.
   if (!printer.json_status().ok()) {
     kCommand.Report(printer.json_status().message());
+    if (summary->complete) return 1;
+  }
+  // So is a dry run's pcap file.
+  if (std::string e = DryRunWriteError(scan.sweeper.dryrun_pcap, summary->sweep); !e.empty()) {
+    kCommand.Report(e);
     if (summary->complete) return 1;
   }
   // A scan that was not stopped yet left targets without a record (local errors, a sink
