@@ -17,6 +17,7 @@
 #include "engine/run/run_header.h"
 #include "engine/run/signal_fd.h"
 #include "engine/run/walk_options.h"
+#include "engine/scan/checkpoint.h"
 #include "engine/scan/scan_observer.h"
 #include "engine/scan/scan_pipeline.h"
 
@@ -146,6 +147,13 @@ int RunScanCommand(int argc, const char* const* argv) {
   if (!walk.ok()) return kCommand.Usage(walk.status().message());
   for (const std::string& note : walk->notes) {
     kCommand.Report(StrCat("warning: ", note));
+  }
+  // A resume point that cannot be read is bad input wherever the command runs: said before the
+  // route lookup (the pipeline loads it again and checks that it matches).
+  if (!scan.resume_path.empty()) {
+    if (auto cp = Checkpoint::Load(scan.resume_path); !cp.ok()) {
+      return kCommand.Usage(StrCat("cannot resume: ", cp.status().message()));
+    }
   }
   auto config = BuildSweeperConfig(sweep, *walk, 0);
   if (!config.ok()) {
