@@ -12,7 +12,7 @@ absl::StatusOr<IntervalSet> ParseRangeArgs(const std::vector<std::string>& args,
   std::vector<Ipv4Range> ranges;
   for (const std::string& a : args) {
     if (LooksLikeIpv6(a)) {
-      notes->push_back(StrCat(what, ": skipped IPv6 entry '", a, "'"));
+      notes->push_back(StrCat(what, ": skipped IPv6 entry ", Quote(a)));
       continue;
     }
     auto r = ParseIpv4Range(a);

@@ -17,6 +17,7 @@ TargetSpace::TargetSpace(IntervalSet allowed, std::vector<uint16_t> ports)
 absl::StatusOr<TargetSpace> TargetSpace::Build(const TargetSpec& spec,
                                                std::vector<std::string>* notes) {
   if (spec.ports.empty()) return absl::InvalidArgumentError("no ports given (-p)");
+  const size_t notes_before = notes->size();
   auto cli = ParseRangeArgs(spec.targets, "target", notes);
   if (!cli.ok()) return cli.status();
   std::vector<Ipv4Range> target_ranges = cli->ranges();
@@ -25,9 +26,13 @@ absl::StatusOr<TargetSpace> TargetSpace::Build(const TargetSpec& spec,
     return s;
   }
   if (target_ranges.empty()) {
+    // Say why when every target given was skipped (IPv6 entries), not that none was given.
+    const std::string skipped =
+        notes->size() > notes_before ? StrCat(" (", notes->back(), ")") : std::string();
     return absl::InvalidArgumentError(
-        "no targets given: name CIDR blocks, addresses or ranges (all of IPv4 is 0.0.0.0/0), "
-        "or an allowlist file with -w");
+        StrCat("no targets given", skipped,
+               ": name CIDR blocks, addresses or ranges (all of IPv4 is 0.0.0.0/0), or an "
+               "allowlist file with -w"));
   }
   const IntervalSet targets(std::move(target_ranges));
 

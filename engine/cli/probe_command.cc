@@ -44,15 +44,20 @@ void PrintStatus(const ProberStats& s, Clock::time_point start, bool final) {
 }
 
 // The input's lines, read from a descriptor with poll() so that a stop signal is noticed while
-// the input (a pipe from ZMap, say) is silent.
+// the input (a pipe from ZMap, say) is silent. A line is at most kMaxLineBytes: the longest
+// ZGrab2 line (an address, a DNS name of 253 bytes, a tag, a port) fits many times, and an input
+// without line breaks (/dev/zero, a binary file) is refused instead of held in memory.
 class InputLines {
  public:
+  static constexpr size_t kMaxLineBytes = 4096;
   explicit InputLines(int fd) : fd_(fd) {}
-  enum Result { kLine, kEnd, kSignal, kError };
+  enum Result { kLine, kEnd, kSignal, kError, kTooLong };
   // kLine: *line is the next line (without "\n", valid until the next call).
   Result Next(SignalFd* signals, std::string_view* line) {
     for (;;) {
-      if (size_t nl = buf_.find('\n', pos_); nl != std::string::npos) {
+      const size_t nl = buf_.find('\n', pos_);
+      if ((nl == std::string::npos ? buf_.size() : nl) - pos_ > kMaxLineBytes) return kTooLong;
+      if (nl != std::string::npos) {
         *line = std::string_view(buf_).substr(pos_, nl - pos_);
         pos_ = nl + 1;
         return kLine;
@@ -262,6 +267,12 @@ int RunProbeCommand(int argc, const char* const* argv) {
         exit_code = 2;
         reading = false;
         continue;
+      case InputLines::kTooLong:
+        absl::FPrintF(stderr, "mailsweep probe: %s:%d: a line longer than %d bytes\n",
+                      input == "-" ? "stdin" : input, line_no + 1, InputLines::kMaxLineBytes);
+        exit_code = 2;
+        reading = false;
+        continue;
       case InputLines::kLine:
         break;
     }
@@ -351,7 +362,8 @@ int RunProbeCommand(int argc, const char* const* argv) {
     exit_code = 1;
     if (std::string(s.message()) == reported) return;
     reported = std::string(s.message());
-    kCommand.Report(reported);
+    // The record file's errors name it; text output is named here.
+    kCommand.Report(binary ? reported : StrCat(output == "-" ? "stdout" : output, ": ", reported));
   };
   report(drained);
   pool->reset();  // its sinks go before the file they write to

@@ -17,6 +17,7 @@
 #include "engine/run/run_header.h"
 #include "engine/run/signal_fd.h"
 #include "engine/run/walk_options.h"
+#include "engine/scan/checkpoint.h"
 #include "engine/scan/scan_observer.h"
 #include "engine/scan/scan_pipeline.h"
 
@@ -151,10 +152,20 @@ int RunScanCommand(int argc, const char* const* argv) {
   }
   if (scan.checkpoint_interval_s <= 0)
     return kCommand.Usage("--checkpoint-interval must be positive");
+  // The prober's flags need nothing of the machine: checked before the route lookup.
+  auto prober = probe.Finish();
+  if (!prober.ok()) return kCommand.Usage(prober.status().message());
   auto walk = ResolveWalk(walk_options, positional);
   if (!walk.ok()) return kCommand.Usage(walk.status().message());
   for (const std::string& note : walk->notes) {
     kCommand.Report(StrCat("warning: ", note));
+  }
+  // A resume point that cannot be read is bad input wherever the command runs: said before the
+  // route lookup (the pipeline loads it again and checks that it matches).
+  if (!scan.resume_path.empty()) {
+    if (auto cp = Checkpoint::Load(scan.resume_path); !cp.ok()) {
+      return kCommand.Usage(StrCat("cannot resume: ", cp.status().message()));
+    }
   }
   auto config = BuildSweeperConfig(sweep, *walk, 0);
   if (!config.ok()) {
@@ -162,8 +173,6 @@ int RunScanCommand(int argc, const char* const* argv) {
     kCommand.Report(config.status().message());
     return 1;
   }
-  auto prober = probe.Finish();
-  if (!prober.ok()) return kCommand.Usage(prober.status().message());
   if (std::string note = FitToOpenFileLimit(&*prober); !note.empty()) {
     kCommand.Report(note);
   }
@@ -216,6 +225,11 @@ int RunScanCommand(int argc, const char* const* argv) {
   // The status file is output too: a failed write fails a run that would otherwise succeed.
   if (!printer.json_status().ok()) {
     kCommand.Report(printer.json_status().message());
+    if (summary->complete) return 1;
+  }
+  // So is a dry run's pcap file.
+  if (std::string e = DryRunWriteError(scan.sweeper.dryrun_pcap, summary->sweep); !e.empty()) {
+    kCommand.Report(e);
     if (summary->complete) return 1;
   }
   // A scan that was not stopped yet left targets without a record (local errors, a sink

@@ -112,6 +112,11 @@ std::string DroppedRepliesWarning(const SweepStats& s) {
       dropped);
 }
 
+std::string DryRunWriteError(const std::string& path, const SweepStats& s) {
+  if (path.empty() || s.send_errors == 0) return "";
+  return fmt::format("writing {} failed: {} frames not written (disk full?)", path, s.send_errors);
+}
+
 std::string FormatProbeStatusLine(const ProberStats& s, double secs, bool final) {
   auto o = [&](results::ProbeOutcome x) { return s.outcomes[static_cast<size_t>(x)]; };
   uint64_t tls_ok =

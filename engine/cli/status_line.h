@@ -30,6 +30,9 @@ std::string FormatSweepSummary(const SweepStats& s);
 // A warning when the capture or the interface dropped replies (open ports may be missing), for
 // the end of a sweep or scan; "" when none were dropped.
 std::string DroppedRepliesWarning(const SweepStats& s);
+// The error of a dry run whose pcap file `path` lost frames (a full disk), for sweep and scan;
+// "" when every frame was written.
+std::string DryRunWriteError(const std::string& path, const SweepStats& s);
 
 // `mailsweep probe`: the status line (with '\n') `elapsed_s` after the start; `final`: the last
 // one, with the longest loop lag since the start.

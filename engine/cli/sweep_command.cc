@@ -84,6 +84,10 @@ int RunSweepCommand(int argc, const char* const* argv) {
   if (positional.empty() && walk_options.spec.allowlist_files.empty()) {
     return kCommand.Usage("no targets: give CIDR blocks or -w FILE");
   }
+  if (format != "msr" && format != "csv") return kCommand.Usage("-f: the formats are msr and csv");
+  if (format == "msr" && output == "-") {
+    return kCommand.Usage("-f msr writes a file; use -f csv for stdout");
+  }
   auto walk = ResolveWalk(walk_options, positional);
   if (!walk.ok()) return kCommand.Usage(walk.status().message());
   for (const std::string& note : walk->notes) {
@@ -107,7 +111,6 @@ int RunSweepCommand(int argc, const char* const* argv) {
   std::unique_ptr<results::RecordFileWriter> writer;
   std::unique_ptr<results::RecordSink> file_sink;
   results::RecordSink* sink = nullptr;
-  if (format != "msr" && format != "csv") return kCommand.Usage("-f: the formats are msr and csv");
   if (!output.empty() && format == "csv") {
     auto s = CsvRecordSink::Open(output);
     if (!s.ok()) {
@@ -117,7 +120,6 @@ int RunSweepCommand(int argc, const char* const* argv) {
     csv = *std::move(s);
     sink = csv.get();
   } else if (!output.empty()) {
-    if (output == "-") return kCommand.Usage("-f msr writes a file; use -f csv for stdout");
     auto w = results::RecordFileWriter::Create(
         output, MakeFileHeader(walk->seed, walk_options.shards, walk_options.shard,
                                walk->space.ports(), argc, argv));
@@ -184,10 +186,8 @@ int RunSweepCommand(int argc, const char* const* argv) {
   const SweepStats final_stats = (*sweeper)->Stats();
   json.Write(FormatSweepStatusJson(final_stats, final_stats));
   run_status.Update(json.Close());
-  if (!config.dryrun_pcap.empty() && final_stats.send_errors > 0) {
-    run_status.Update(absl::DataLossError(StrCat("writing ", config.dryrun_pcap, " failed: ",
-                                                 final_stats.send_errors,
-                                                 " frames not written (disk full?)")));
+  if (std::string e = DryRunWriteError(config.dryrun_pcap, final_stats); !e.empty()) {
+    run_status.Update(absl::DataLossError(e));
   }
   if (std::string w = DroppedRepliesWarning(final_stats); !w.empty()) {
     kCommand.Report(w);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <optional>
 
 #include "base/strings.h"
 #include "base/text_format.h"
@@ -65,9 +66,17 @@ absl::StatusOr<PortRange> ParseSourcePorts(std::string_view text) {
 void SweepFlags::Register(FlagSet* flags) {
   flags->Uint64("-r,--rate", "PPS", "packets per second over all sender threads (0: unlimited)",
                 &rate);
-  flags->String("-B,--bandwidth", "BPS",
+  flags->Custom("-B,--bandwidth", "BPS",
                 "bandwidth instead of -r, e.g. 10M, 1G (bits/s, 90 bytes per SYN on the wire)",
-                &bandwidth);
+                "", [this](std::string_view v) -> absl::Status {
+                  double bps = 0;
+                  if (!ParseBandwidth(std::string(v).c_str(), &bps)) {
+                    return absl::InvalidArgumentError(
+                        StrCat(Quote(v), " is not a bandwidth from 1 to 10T bits/s (10M, 1G)"));
+                  }
+                  bandwidth = std::string(v);
+                  return absl::OkStatus();
+                });
   flags->String("-i,--interface", "IF", "interface to send on (default: from the routing table)",
                 &interface);
   flags->String("-G,--gateway-mac", "MAC",
@@ -145,6 +154,15 @@ absl::StatusOr<SweeperConfig> BuildSweeperConfig(const SweepFlags& f, const Reso
     }
   }
 
+  std::optional<MacAddress> gateway_mac;
+  if (!f.gateway_mac.empty()) {
+    auto mac = ParseMac(f.gateway_mac);
+    if (!mac.ok()) return absl::InvalidArgumentError(StrCat("-G: ", mac.status().message()));
+    gateway_mac = *mac;
+  }
+  // Bad flags first, wherever the command runs; then what the machine says.
+  if (absl::Status s = Sweeper::CheckSettings(config); !s.ok()) return s;
+
   // Interface, source and next hop from the kernel unless given.
   const uint32_t probe_address = walk.space.allowed().ranges().front().first;
   auto route = LookupRoute(probe_address);
@@ -175,10 +193,8 @@ absl::StatusOr<SweeperConfig> BuildSweeperConfig(const SweepFlags& f, const Reso
       return mac.status();
     }
   }
-  if (!f.gateway_mac.empty()) {
-    auto mac = ParseMac(f.gateway_mac);
-    if (!mac.ok()) return absl::InvalidArgumentError(StrCat("-G: ", mac.status().message()));
-    config.gateway_mac = *mac;
+  if (gateway_mac) {
+    config.gateway_mac = *gateway_mac;
   } else if (route.ok() && route->next_hop_mac) {
     config.gateway_mac = *route->next_hop_mac;
   } else if (!dry) {

@@ -1,6 +1,8 @@
 #include "engine/cli/targets_command.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
@@ -89,6 +91,7 @@ int RunTargetsCommand(int argc, const char* const* argv) {
     ++count;
   }
   const bool ok = writer.Flush() && fflush(stdout) == 0;
+  const int write_errno = errno;
   if (!quiet) {
     absl::FPrintF(stderr,
                   "mailsweep targets: %d targets (%d addresses x %d ports: %s), seed %d%s, "
@@ -99,7 +102,7 @@ int RunTargetsCommand(int argc, const char* const* argv) {
                   walk->shard_range.begin, walk->shard_range.end, walk->permutation.cycle_length());
   }
   if (!ok) {
-    kCommand.Report("writing the output failed");
+    kCommand.Report(StrCat("writing standard output failed: ", strerror(write_errno)));
     return 1;
   }
   return 0;

@@ -1,12 +1,11 @@
 #include "engine/prober/prober_options.h"
 
-#include <unistd.h>
-
 #include <bit>
 #include <cstring>
 
 #include "base/dns_name.h"
 #include "base/strings.h"
+#include "base/usable_memory.h"
 #include "targets/ipv4.h"
 
 namespace mailsweep::engine {
@@ -21,18 +20,27 @@ absl::Status ProberOptions::Validate() const {
     return absl::InvalidArgumentError("timeouts must be positive");
   }
   // A slot is a queued target (~32 bytes with its cell); the hand-off queues of all loops must
-  // fit in a quarter of the machine's memory, and one queue holds at most 2^24 targets.
+  // fit in a quarter of the memory this process may use (the machine, its control group,
+  // ulimit -v), and one queue holds at most 2^24 targets.
   if (queue_capacity == 0 || queue_capacity > kMaxQueueCapacity) {
     return absl::InvalidArgumentError(
         StrCat("queue: 1 to ", kMaxQueueCapacity, " slots per thread, not ", queue_capacity));
   }
+  const uint64_t usable = ProcessUsableMemory();
   const uint64_t queue_bytes = uint64_t{threads} * std::bit_ceil(uint64_t{queue_capacity}) * 32;
-  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
-  if (pages > 0 && page > 0 && queue_bytes > static_cast<uint64_t>(pages) * page / 4) {
+  if (queue_bytes > usable / 4) {
     return absl::InvalidArgumentError(
         StrCat("queue: ", threads, " threads x ", queue_capacity, " slots take ",
-               queue_bytes >> 20, " MiB, more than a quarter of this machine's ",
-               (static_cast<uint64_t>(pages) * page) >> 20, " MiB"));
+               queue_bytes >> 20, " MiB, more than a quarter of the ", usable >> 20,
+               " MiB this process may use"));
+  }
+  // Connections in flight (a TLS one holds OpenSSL's state and buffers) in half of it.
+  const uint64_t connection_bytes = uint64_t{max_connections} * kBytesPerConnection;
+  if (connection_bytes > usable / 2) {
+    return absl::InvalidArgumentError(
+        StrCat("concurrency: ", max_connections, " connections take up to ",
+               connection_bytes >> 20, " MiB (", kBytesPerConnection >> 10,
+               " KiB each), more than half of the ", usable >> 20, " MiB this process may use"));
   }
   if (retries > 10) return absl::InvalidArgumentError("retries: 0..10");
   if (retry_delay_ms == 0 || retry_delay_ms > 3'600'000) {

@@ -21,6 +21,9 @@ namespace mailsweep::engine {
 struct ProberOptions {
   uint32_t threads = 1;
   uint32_t max_connections = 10000;  // concurrent, all loops together
+  // What Validate() counts per connection in flight: its slot, session and, in TLS, OpenSSL's
+  // state and record buffers. max_connections of them must fit in half of the usable memory.
+  static constexpr uint64_t kBytesPerConnection = 32 * 1024;
   // New connections per second, all loops: the ceiling of the adaptive rate (0 = none), or the
   // fixed rate when adaptive_rate is off (0 = unlimited).
   uint32_t connect_rate = 0;

@@ -40,6 +40,8 @@ bool ParseBandwidth(const char* text, double* bits_per_second) {
   if (strcmp(end, "bps") == 0 || strcmp(end, "b") == 0 || strcmp(end, "bit") == 0)
     end += strlen(end);
   if (*end != '\0') return false;
+  // 1e300G is a finite number but no link: beyond kMaxBandwidth the rate would overflow.
+  if (!(value * unit <= kMaxBandwidth)) return false;
   *bits_per_second = value * unit;
   return true;
 }

@@ -10,7 +10,9 @@ namespace mailsweep::engine {
 double RateForBandwidth(double bits_per_second);
 
 // Parses a bandwidth such as "10M", "1G", "500k", "1.5G" (bits per second, decimal units; an
-// optional trailing "bps"/"b" is accepted). Returns false on a bad value.
+// optional trailing "bps"/"b" is accepted), above 0 and at most kMaxBandwidth. Returns false on a
+// bad value.
+inline constexpr double kMaxBandwidth = 10e12;  // 10 Tb/s
 [[nodiscard]] bool ParseBandwidth(const char* text, double* bits_per_second);
 
 }  // namespace mailsweep::engine

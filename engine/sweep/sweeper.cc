@@ -162,11 +162,7 @@ Sweeper::Sweeper(const SweeperConfig& config) : config_(config) {}
 
 Sweeper::~Sweeper() = default;
 
-absl::StatusOr<std::unique_ptr<Sweeper>> Sweeper::Create(const SweeperConfig& config,
-                                                         results::RecordSink* sink,
-                                                         LiveHostHandler* handler,
-                                                         SendThrottle* throttle) {
-  const SweeperConfig& c = config;
+absl::Status Sweeper::CheckSettings(const SweeperConfig& c) {
   if (c.space == nullptr || c.permutation == nullptr) {
     return absl::InvalidArgumentError("sweeper: no target space");
   }
@@ -187,12 +183,22 @@ absl::StatusOr<std::unique_ptr<Sweeper>> Sweeper::Create(const SweeperConfig& co
   if (c.batch == 0 || c.batch > 1024) return absl::InvalidArgumentError("batch must be 1 to 1024");
   if (c.probes == 0 || c.probes > 16) return absl::InvalidArgumentError("--probes must be 1 to 16");
   if (c.chunk_positions == 0) return absl::InvalidArgumentError("chunk size must be positive");
-  if (c.sources.empty()) return absl::InvalidArgumentError("no source address");
   if (c.source_port_count == 0 || c.first_source_port == 0 ||
       uint32_t{c.first_source_port} + c.source_port_count > 65536) {
     return absl::InvalidArgumentError("source port range must lie within 1-65535");
   }
   if (c.rate < 0 || !std::isfinite(c.rate)) return absl::InvalidArgumentError("bad rate");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Sweeper>> Sweeper::Create(const SweeperConfig& config,
+                                                         results::RecordSink* sink,
+                                                         LiveHostHandler* handler,
+                                                         SendThrottle* throttle) {
+  const SweeperConfig& c = config;
+  if (absl::Status s = CheckSettings(c); !s.ok()) return s;
+  if (c.sources.empty()) return absl::InvalidArgumentError("no source address");
+  const uint64_t start = c.start_position == 0 ? c.range.begin : c.start_position;
 
   std::unique_ptr<Sweeper> s(new Sweeper(config));
   s->sink_ = sink;

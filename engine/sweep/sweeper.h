@@ -137,6 +137,10 @@ class Sweeper {
                                                          results::RecordSink* sink,
                                                          LiveHostHandler* handler,
                                                          SendThrottle* throttle);
+  // The checks of Create() that need nothing of the machine (space, positions, threads, batch,
+  // probes, ports, rate): commands call it before they look up routes and interfaces, so that a
+  // bad flag is reported as such (kInvalidArgument) wherever the command runs. Any thread.
+  static absl::Status CheckSettings(const SweeperConfig& config);
   ~Sweeper();
   Sweeper(const Sweeper&) = delete;
   Sweeper& operator=(const Sweeper&) = delete;

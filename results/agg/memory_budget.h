@@ -1,7 +1,8 @@
 // The roll-up's memory budget: how many bytes of tuples the reading workers may hold before they
 // compact their lists (AggregateOptions::memory_budget, results/agg/aggregator.h). The default
-// is a quarter of what the process may use: the machine's physical memory or its control
-// group's limit (a container's, a Slurm job's), whichever is smaller. Any thread.
+// is a quarter of what the process may use (base/usable_memory.h): the machine's physical
+// memory, its control group's limit (a container's, a Slurm job's) or its address-space limit,
+// whichever is smallest. Any thread.
 //
 // Example:
 //   const uint64_t budget = options.memory_budget ? options.memory_budget : MachineMemoryBudget();
@@ -18,7 +19,7 @@ namespace mailsweep::results {
 // "max" or a huge number: no limit).
 uint64_t DefaultMemoryBudget(uint64_t physical_bytes, std::string_view cgroup_limit);
 
-// DefaultMemoryBudget() of this machine and the control group this process runs in.
+// A quarter of ProcessUsableMemory(): this machine, its control group and RLIMIT_AS.
 uint64_t MachineMemoryBudget();
 
 }  // namespace mailsweep::results

@@ -171,6 +171,12 @@ TEST_CASE("Build reports bad input clearly") {
   CHECK(none.status().code() == absl::StatusCode::kInvalidArgument);
   CHECK(none.status().message().find("no targets") != std::string_view::npos);
 
+  // Every target given was IPv6: the message says they were skipped, not that none was given.
+  auto ipv6_only = TargetSpace::Build(TargetSpec{.targets = {"::1/128"}, .ports = {110}}, &notes);
+  CHECK(ipv6_only.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(ipv6_only.status().message().find("skipped IPv6 entry '::1/128'") !=
+        std::string_view::npos);
+
   auto bad = TargetSpace::Build(TargetSpec{.targets = {"1.2.3.0/33"}, .ports = {110}}, &notes);
   CHECK(bad.status().message().find("1.2.3.0/33") != std::string_view::npos);
 

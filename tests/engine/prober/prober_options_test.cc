@@ -55,7 +55,18 @@ TEST_CASE("ProberOptionsRefuseQueuesThatDoNotFitInMemory") {
   o.queue_capacity = ProberOptions::kMaxQueueCapacity;
   absl::Status s = o.Validate();
   REQUIRE_FALSE(s.ok());
-  CHECK(s.message().find("more than a quarter of this machine's") != absl::string_view::npos);
+  CHECK(s.message().find("more than a quarter of the") != absl::string_view::npos);
+}
+
+TEST_CASE("ProberOptionsRefuseMoreConnectionsThanMemoryHolds") {
+  ProberOptions o;
+  o.max_connections = 4294967295u;  // 128 TiB at 32 KiB each
+  absl::Status s = o.Validate();
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.message().find("concurrency: 4294967295 connections") != absl::string_view::npos);
+  CHECK(s.message().find("MiB this process may use") != absl::string_view::npos);
+  o.max_connections = 1000;  // 31 MiB: fits anywhere these tests run
+  CHECK(o.Validate().ok());
 }
 
 TEST_CASE("ProberOptionsTakeADnsNameOrAnAddressLiteralForEhlo") {
