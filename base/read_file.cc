@@ -30,7 +30,8 @@ absl::StatusOr<UniqueFd> OpenInputFile(const std::string& path, struct stat* inf
   return fd;
 }
 
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path, uint64_t max_bytes) {
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path, uint64_t max_bytes,
+                                          bool text_only) {
   struct stat st;
   absl::StatusOr<UniqueFd> fd = OpenInputFile(path, &st);
   if (!fd.ok()) return fd.status();
@@ -51,6 +52,12 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path, uint64_t max_
     }
     if (n == 0) break;
     if (text.size() + static_cast<size_t>(n) > max_bytes) return too_big();
+    if (const void* nul = text_only ? memchr(block, 0, static_cast<size_t>(n)) : nullptr) {
+      return absl::InvalidArgumentError(
+          StrCat("'", path, "' holds binary data (a NUL byte at offset ",
+                 text.size() + static_cast<size_t>(static_cast<const char*>(nul) - block),
+                 "), not text; is it the right file?"));
+    }
     text.append(block, static_cast<size_t>(n));
   }
   return text;

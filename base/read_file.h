@@ -20,8 +20,11 @@
 namespace mailsweep {
 
 // kNotFound / kPermissionDenied when it cannot be opened, kInvalidArgument for a directory or a
-// file over `max_bytes`, kDataLoss for a read error.
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path, uint64_t max_bytes);
+// file over `max_bytes`, kDataLoss for a read error. With `text`, a NUL byte is
+// kInvalidArgument too, as soon as it is read: binary input (/dev/zero, a database given as
+// CSV) is refused without reading up to the bound.
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path, uint64_t max_bytes,
+                                          bool text = false);
 
 // Opens a file a person named for reading, with the same errors (kNotFound, kPermissionDenied,
 // kInvalidArgument for a directory), for callers that read it in pieces themselves. `info`, when

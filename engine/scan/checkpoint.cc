@@ -113,7 +113,7 @@ absl::Status Checkpoint::Save(const std::string& path) const {
 
 absl::StatusOr<Checkpoint> Checkpoint::Load(const std::string& path) {
   // A checkpoint is a few hundred bytes; a bigger file is not one.
-  auto text = ReadWholeFile(path, 64 * 1024);
+  auto text = ReadWholeFile(path, 64 * 1024, /*text=*/true);
   if (!text.ok()) {
     return absl::Status(text.status().code(), StrCat("checkpoint: ", text.status().message()));
   }

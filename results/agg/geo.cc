@@ -337,7 +337,7 @@ absl::StatusOr<std::unique_ptr<GeoDb>> GeoDb::OpenMmdb(const std::string& path) 
 }
 
 absl::StatusOr<std::unique_ptr<GeoDb>> GeoDb::OpenCsv(const std::string& path) {
-  auto text = ReadWholeFile(path, kMaxCsvBytes);
+  auto text = ReadWholeFile(path, kMaxCsvBytes, /*text=*/true);
   if (!text.ok()) return text.status();
   return FromCsvText(*text, path);
 }
@@ -379,7 +379,7 @@ absl::StatusOr<std::unique_ptr<AsnDb>> AsnDb::Open(const std::string& path) {
     MAILSWEEP_RETURN_IF_ERROR(SortAndCheck(&ranges, path));
     return std::unique_ptr<AsnDb>(std::make_unique<RangeAsn>(std::move(ranges)));
   }
-  auto text = ReadWholeFile(path, kMaxCsvBytes);
+  auto text = ReadWholeFile(path, kMaxCsvBytes, /*text=*/true);
   if (!text.ok()) return text.status();
   return FromCsvText(*text, path);
 }

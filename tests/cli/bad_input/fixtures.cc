@@ -8,6 +8,7 @@
 #include <sstream>
 #include <vector>
 
+#include "results/format/crc32c.h"
 #include "tests/cli/bad_input/case_table.h"
 
 namespace mailsweep::testing {
@@ -90,6 +91,12 @@ std::string MakeFixtures(const std::string& dir, const std::string& data_dir) {
   if (good.size() < 200 || magic == std::string::npos) return "no format-v4.msr in " + data_dir;
   std::string future = good;
   future[magic + 8] = 99;  // format_version, fixed32 little-endian
+  // The header chunk's fragment (at 0) then gets its checksum back, so that the reader sees a
+  // file from the future, not a damaged header.
+  const uint16_t length = static_cast<uint16_t>(static_cast<uint8_t>(future[4]) |
+                                                static_cast<uint8_t>(future[5]) << 8);
+  const uint32_t crc = results::crc32c::Mask(results::crc32c::Value(future.data() + 6, 1 + length));
+  for (int i = 0; i < 4; ++i) future[i] = static_cast<char>(crc >> (8 * i));
   if (!Write(dir + "/good.msr", good) || !Write(dir + "/truncated.msr", good.substr(0, 40)) ||
       !Write(dir + "/future.msr", future)) {
     return "cannot write record files";
