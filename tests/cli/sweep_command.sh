@@ -3,6 +3,10 @@
 # packet leaves), and the flag errors exit with 2 and say what is wrong.
 # Usage: sweep_command.sh PATH/TO/mailsweep
 set -euo pipefail
+# Every sweep here runs in an empty network namespace of its own: nothing can leave.
+if [[ -z ${MSW_IN_EMPTY_NETNS:-} && $(id -u) -eq 0 ]]; then
+  exec env MSW_IN_EMPTY_NETNS=1 unshare -n bash "$0" "$@"
+fi
 ms=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -23,6 +27,32 @@ if command -v tcpdump >/dev/null; then
   tcpdump -nr "$tmp/syn.pcap" 2>/dev/null | grep -q ' 198\.18\.1\.' && fail "a -b address was sent to"
   [[ $(tcpdump -vnr "$tmp/syn.pcap" 2>/dev/null | grep -c 'cksum 0x[0-9a-f]* (correct)') -eq $frames ]] ||
     fail "checksums"
+fi
+
+# After set-up every thread runs without privileges: as nobody (when started as root), with no
+# capability in any set and no-new-privs.
+if [[ $(id -u) -eq 0 ]]; then
+  "$ms" sweep -q --dryrun "$tmp/slow.pcap" "${net[@]}" -p 110 -r 100 --seed 3 198.18.0.0/20 \
+    2> "$tmp/slow.err" &
+  pid=$!
+  for _ in $(seq 100); do  # until the senders run: the pcap grows past its header
+    [[ -f $tmp/slow.pcap && $(stat -c %s "$tmp/slow.pcap") -gt 24 ]] && break
+    sleep 0.1
+  done
+  threads=0
+  for status in /proc/$pid/task/*/status; do
+    threads=$((threads + 1))
+    grep -Eq '^Uid:\s+65534\s+65534\s+65534\s+65534$' "$status" || fail "uid: $(grep Uid "$status")"
+    grep -Eq '^Gid:\s+65534\s+65534\s+65534\s+65534$' "$status" || fail "gid: $(grep Gid "$status")"
+    for cap in CapEff CapPrm CapInh CapBnd CapAmb; do
+      grep -Eq "^$cap:\s+0+$" "$status" || fail "$cap: $(grep "$cap" "$status")"
+    done
+    grep -Eq '^NoNewPrivs:\s+1$' "$status" || fail "no-new-privs: $(grep NoNewPrivs "$status")"
+  done
+  [[ $threads -ge 2 ]] || fail "only $threads thread(s) seen"
+  kill -INT "$pid"
+  wait "$pid" || fail "sweep stopped by SIGINT: exit $?"
+  grep -q "running as nobody" "$tmp/slow.err" && fail "-q printed the running-as line"
 fi
 
 # Output that cannot be written fails the run (exit 1), naming the file: the dry-run pcap and the
