@@ -38,8 +38,9 @@ TEST_CASE("FqdnFromHosts ignores lines that do not list the host") {
   // A commented-out line lists nothing.
   CHECK(FqdnFromHosts("scanner", "# 127.0.1.1 scanner.example.org scanner\n") == std::nullopt);
   // The first line that lists the host and has a usable name wins.
-  CHECK(FqdnFromHosts("scanner", "127.0.1.1 scanner\n10.1.1.1 scanner scanner.b.example\n"
-                                 "10.2.2.2 scanner.c.example scanner\n") == "scanner.b.example");
+  CHECK(FqdnFromHosts("scanner",
+                      "127.0.1.1 scanner\n10.1.1.1 scanner scanner.b.example\n"
+                      "10.2.2.2 scanner.c.example scanner\n") == "scanner.b.example");
 }
 
 TEST_CASE("FqdnFromHosts refuses loopback names and what is not a DNS name") {
@@ -62,8 +63,7 @@ TEST_CASE("LocalFqdn reads the hosts file it is given for this machine's name") 
   char dir_template[] = "/tmp/host_name_test.XXXXXX";
   REQUIRE(mkdtemp(dir_template) != nullptr);
   const std::string path = std::string(dir_template) + "/hosts";
-  std::ofstream(path) << "127.0.0.1 localhost\n198.18.0.9 " << host
-                      << " ms-test.example.org\n";
+  std::ofstream(path) << "127.0.0.1 localhost\n198.18.0.9 " << host << " ms-test.example.org\n";
   if (host.find('.') == std::string::npos) {
     CHECK(LocalFqdn(path) == "ms-test.example.org");
     CHECK(LocalFqdn(std::string(dir_template) + "/missing") == std::nullopt);
