@@ -114,7 +114,8 @@ for round in $(seq 1 "$rounds"); do
   # (qdisc bypass is automatic on the veth, whose qdisc is noqueue; send_path_bench above
   # measures both paths with and without it)
   for variant in "sendmmsg:--send-method sendmmsg" "txring:--send-method txring"; do
-    timed ip netns exec "$sink_s" "$mailsweep" sweep -q -r 0 -p "$ports" --seed 5 \
+    timed ip netns exec "$sink_s" "$mailsweep" sweep -q -r 0 --unlimited-rate-ok -p "$ports" \
+      --seed 5 \
       --allow-reserved 198.18.0.0/15 -c 0 ${variant#*:} --status-json "$work/sink.json" \
       198.18.0.0/15 > /dev/null
     sink_rates+="\"mailsweep_${variant%%:*}_pps\":$(tail -1 "$work/sink.json" | sed -E 's/.*"send_rate_avg":([0-9]+).*/\1/'),"
@@ -131,7 +132,8 @@ for round in $(seq 1 "$rounds"); do
   # mailsweep with its defaults (one sender thread), and with both cores sending.
   for variant in "mailsweep:-T 1" "mailsweep_T2:-T 2"; do
     name=${variant%%:*}; extra_flags=${variant#*:}
-    read -r wall user sys < <(timed "$lab" scan "$work/lab" "$mailsweep" sweep -q -r 0 -p "$ports" \
+    read -r wall user sys < <(timed "$lab" scan "$work/lab" "$mailsweep" sweep -q -r 0 \
+      --unlimited-rate-ok -p "$ports" \
       $extra_flags --seed $((round + 10)) --allow-reserved 198.18.0.0/15 -c $cooldown \
       -f csv -o "$work/ms.csv" --status-json "$work/ms.json" 198.18.0.0/15)
     tail -n +2 "$work/ms.csv" | awk -F, '$3=="open" {print $1","$2}' > "$work/ms_open.csv"

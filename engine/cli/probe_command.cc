@@ -177,6 +177,8 @@ int RunProbeCommand(int argc, const char* const* argv) {
   for (const std::string& note : notes) kCommand.Report(note);
   auto finished = probe.Finish();
   if (!finished.ok()) return kCommand.Usage(finished.status().message());
+  // The name that servers will see is said with -q too.
+  kCommand.Report(probe.DescribeEhlo(*finished));
   if (std::string note = FitToOpenFileLimit(&*finished); !note.empty()) {
     kCommand.Report(note);
   }

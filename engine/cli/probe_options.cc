@@ -3,7 +3,9 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <optional>
 
+#include "base/host_name.h"
 #include "base/strings.h"
 #include "targets/ipv4.h"
 
@@ -45,7 +47,13 @@ void ProbeFlags::Register(FlagSet* flags, Names names) {
   flags->Uint32("--read-timeout", "MS", "deadline for each reply and for the TLS handshake",
                 &o.read_timeout_ms);
   flags->Uint32("--target-timeout", "MS", "deadline for a whole target", &o.target_timeout_ms);
-  flags->String("--ehlo", "NAME", "SMTP EHLO name", &o.session.ehlo_name);
+  flags->Custom("--ehlo", "NAME",
+                "SMTP EHLO name, a DNS name (default: this host's fully qualified name, from "
+                "gethostname() or /etc/hosts; mailsweep.invalid when it has none)",
+                "", [this](std::string_view v) {
+                  ehlo = std::string(v);
+                  return absl::OkStatus();
+                });
   flags->String("--sni", "NAME",
                 "TLS server name (SNI) for targets without a domain of their own in the input; "
                 "recorded as the record's domain (default: none)",
@@ -68,6 +76,11 @@ void ProbeFlags::Register(FlagSet* flags, Names names) {
 absl::StatusOr<ProberOptions> ProbeFlags::Finish() const {
   ProberOptions o = options;
   o.adaptive_rate = !fixed_rate;
+  if (ehlo) {
+    o.session.ehlo_name = *ehlo;
+  } else if (std::optional<std::string> fqdn = LocalFqdn()) {
+    o.session.ehlo_name = *fqdn;
+  }
   if (!source_ip.empty()) {
     auto a = targets::ParseIpv4(source_ip);
     if (!a.ok()) return absl::InvalidArgumentError(StrCat("source ip: ", a.status().message()));
@@ -75,6 +88,17 @@ absl::StatusOr<ProberOptions> ProbeFlags::Finish() const {
   }
   if (absl::Status s = o.Validate(); !s.ok()) return s;
   return o;
+}
+
+std::string ProbeFlags::DescribeEhlo(const ProberOptions& o) const {
+  const std::string& name = o.session.ehlo_name;
+  if (ehlo) return StrCat("EHLO name ", name, " (--ehlo)");
+  if (name == probes::SessionOptions{}.ehlo_name) {
+    return StrCat("EHLO name ", name,
+                  " (this host has no fully qualified name in gethostname() or /etc/hosts: "
+                  "give --ehlo so that servers' logs name the scanner)");
+  }
+  return StrCat("EHLO name ", name, " (this host's fully qualified name)");
 }
 
 std::string FitToOpenFileLimit(ProberOptions* o) {

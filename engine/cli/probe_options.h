@@ -11,6 +11,7 @@
 #ifndef MAILSWEEP_ENGINE_CLI_PROBE_OPTIONS_H_
 #define MAILSWEEP_ENGINE_CLI_PROBE_OPTIONS_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -23,14 +24,18 @@ struct ProbeFlags {
   enum Names { kStandalone, kInScan };
 
   ProberOptions options;
+  std::optional<std::string> ehlo;  // --ehlo; none: this host's name (base/host_name.h)
   std::string source_ip;
   bool fixed_rate = false;
 
   ProbeFlags() { options.max_connections = 1000; }
   // `this` must outlive flags->Parse().
   void Register(FlagSet* flags, Names names);
-  // Parses what needs parsing and validates; kInvalidArgument names the flag.
+  // Parses what needs parsing and validates; kInvalidArgument names the flag. Without --ehlo the
+  // EHLO name is LocalFqdn(), or the session's default (mailsweep.invalid) when there is none.
   absl::StatusOr<ProberOptions> Finish() const;
+  // For the start line: "EHLO name NAME (where it came from)"; `o` is what Finish() returned.
+  std::string DescribeEhlo(const ProberOptions& o) const;
 };
 
 // Raises this process's soft limit on open files to its hard limit (process-wide: call once, at

@@ -129,7 +129,9 @@ int RunScanCommand(int argc, const char* const* argv) {
                &scan.stop_timeout_s);
   status_json.Register(&flags);
   flags.Bool("-q,--quiet",
-             "no status line or summary (lost or missing records are still reported)", &quiet);
+             "no status line or summary (the start line and lost or missing records are still "
+             "reported)",
+             &quiet);
   flags.Epilog(
       "Example (in the lab's scanner namespace):\n"
       "  mailsweep scan -p 110,143,993,995 -r 100000 --seed 7 --allow-reserved 198.18.0.0/15 \\\n"
@@ -181,11 +183,10 @@ int RunScanCommand(int argc, const char* const* argv) {
   scan.walk = &*walk;
   scan.command_line = JoinCommandLine(argc, argv);
 
-  if (!quiet) {
-    absl::FPrintF(stderr, "%s: %s; probing with %d thread(s), at most %d connections\n",
-                  kCommand.name(), DescribeSweep(scan.sweeper, *walk, walk->shards, walk->shard),
-                  scan.prober.threads, scan.prober.max_connections);
-  }
+  // The start line (what is about to be sent, the EHLO name servers will see) is said with -q.
+  absl::FPrintF(stderr, "%s: %s; probing with %d thread(s), at most %d connections; %s\n",
+                kCommand.name(), DescribeSweep(scan.sweeper, *walk, walk->shards, walk->shard),
+                scan.prober.threads, scan.prober.max_connections, probe.DescribeEhlo(scan.prober));
   ScanStatusPrinter printer(quiet, &status_json);
   auto summary = RunScan(scan, &signals, &printer);
   if (!summary.ok()) {

@@ -66,7 +66,9 @@ int RunSweepCommand(int argc, const char* const* argv) {
                &start_position);
   json.Register(&flags);
   privileges.Register(&flags);
-  flags.Bool("-q,--quiet", "no status line or summary (what was not swept is still reported)",
+  flags.Bool("-q,--quiet",
+             "no status line or summary (the start line and what was not swept are still "
+             "reported)",
              &quiet);
   flags.Epilog(
       "Once its sockets and files are open, the sweep runs as --user (when started as root) "
@@ -150,10 +152,9 @@ int RunSweepCommand(int argc, const char* const* argv) {
     kCommand.Report(running_as.status().message());
     return 1;
   }
-  if (!quiet) {
-    kCommand.Report(DescribeSweep(config, *walk, walk_options.shards, walk_options.shard));
-    kCommand.Report(StrCat("running as ", *running_as));
-  }
+  // What is about to be sent is said with -q too.
+  kCommand.Report(DescribeSweep(config, *walk, walk_options.shards, walk_options.shard));
+  if (!quiet) kCommand.Report(StrCat("running as ", *running_as));
 
   absl::Status run_status;
   std::atomic<bool> finished{false};

@@ -7,6 +7,7 @@
 
 #include "base/strings.h"
 #include "base/text_format.h"
+#include "engine/cli/status_line.h"
 #include "engine/sweep/route_lookup.h"
 #include "engine/sweep/bandwidth.h"
 #include "targets/ipv4.h"
@@ -98,6 +99,10 @@ void SweepFlags::Register(FlagSet* flags) {
   flags->Bool("--qdisc-bypass", "send with PACKET_QDISC_BYPASS (skips the interface's qdisc)",
               &qdisc_bypass);
   flags->Uint32("--pcap-buffer-mb", "MB", "capture buffer size", &pcap_buffer_mb);
+  flags->Bool("--unlimited-rate-ok",
+              StrCat("confirm -r 0 (unlimited rate) on more than ", kUnlimitedRateTargets,
+                     " targets (a /16 at one port) after the blocklists"),
+              &unlimited_rate_ok);
   flags->String("--dryrun", "FILE.pcap",
                 "build the packets and write them to a pcap file; send nothing", &dryrun);
 }
@@ -120,6 +125,14 @@ absl::StatusOr<SweeperConfig> BuildSweeperConfig(const SweepFlags& f, const Reso
       return absl::InvalidArgumentError("-B: not a bandwidth (10M, 1G)");
     }
     config.rate = RateForBandwidth(bps);
+  }
+  // Asked twice before anything else, so that even a dry run or a machine without a route says
+  // it: the same command line must not flood the Internet once it runs where it can.
+  if (config.rate <= 0 && walk.space.size() > kUnlimitedRateTargets && !f.unlimited_rate_ok) {
+    return absl::InvalidArgumentError(
+        StrCat("-r 0 (unlimited rate) on ", walk.space.size(), " targets, more than ",
+               kUnlimitedRateTargets,
+               " (a /16 at one port): give a rate with -r, or confirm with --unlimited-rate-ok"));
   }
   config.threads = f.threads;
   config.batch = f.batch;
@@ -209,6 +222,18 @@ absl::StatusOr<SweeperConfig> BuildSweeperConfig(const SweepFlags& f, const Reso
 std::string DescribeSweep(const SweeperConfig& config, const ResolvedWalk& walk, uint64_t shards,
                           uint64_t shard) {
   const bool dry = !config.dryrun_pcap.empty();
+  // This run's share of the walk's positions holds about that share of the targets.
+  const uint64_t first = config.start_position ? config.start_position : config.range.begin;
+  const double share = config.range.end > first ? static_cast<double>(config.range.end - first) /
+                                                      walk.permutation.cycle_length()
+                                                : 0.0;
+  const double packets = share * static_cast<double>(walk.space.size()) * config.probes;
+  const std::string duration =
+      config.rate > 0
+          ? StrCat("expected duration ", FormatDuration(packets / config.rate + config.cooldown_s),
+                   " (", FormatCount(packets), " SYNs, then ", config.cooldown_s, " s cooldown)")
+          : StrCat("expected duration: as fast as the interface sends ", FormatCount(packets),
+                   " SYNs");
   return StrCat(walk.space.size(), " targets (", walk.space.address_count(), " addresses x ",
                 walk.space.ports().size(), " ports: ", targets::FormatPortList(walk.space.ports()),
                 "), seed ", walk.seed, walk.seed_was_random ? " (random)" : "", ", shard ", shard,
@@ -217,6 +242,7 @@ std::string DescribeSweep(const SweeperConfig& config, const ResolvedWalk& walk,
                 config.range.end, "); ",
                 config.rate > 0 ? StrCat(static_cast<uint64_t>(config.rate), " p/s")
                                 : std::string("unlimited rate"),
+                "; blocklist ", walk.space.blocked().Count(), " addresses; ", duration,
                 "; interface ", dry ? std::string("(dry run)") : config.interface, ", source ",
                 FormatIpv4(config.sources[0]), ", next hop ", FormatMac(config.gateway_mac),
                 ", source ports ", config.first_source_port, "-",

@@ -38,18 +38,27 @@ struct SweepFlags {
   bool qdisc_bypass = false;
   uint32_t pcap_buffer_mb = 64;
   std::string dryrun;
+  bool unlimited_rate_ok = false;  // --unlimited-rate-ok: -r 0 on more than kUnlimitedRateTargets
   bool rate_given = false;  // -r appeared (set by the command after parsing: flags.WasSet("-r"))
 
   // Registers every flag above; `this` must outlive flags->Parse().
   void Register(FlagSet* flags);
 };
 
-// kInvalidArgument when a flag is wrong (exit status 2); another code when the machine cannot do
-// it (no route, no neighbour entry: exit status 1). The config borrows walk's space/permutation.
+// The most targets (after the blocklists, all shards together) an unlimited rate (-r 0) may sweep
+// without --unlimited-rate-ok: a /16 at one port. Beyond it, -r 0 is more likely an accident
+// (a forgotten -r, a /0 typed for a /24) than a wish to flood the Internet.
+inline constexpr uint64_t kUnlimitedRateTargets = uint64_t{1} << 16;
+
+// kInvalidArgument when a flag is wrong (exit status 2), -r 0 on more than kUnlimitedRateTargets
+// without --unlimited-rate-ok included (checked before anything of the machine is asked, so
+// before any packet); another code when the machine cannot do it (no route, no neighbour
+// entry: exit status 1). The config borrows walk's space/permutation.
 absl::StatusOr<SweeperConfig> BuildSweeperConfig(const SweepFlags& flags, const ResolvedWalk& walk,
                                                  uint64_t start_position);
 
-// One line describing a sweep about to start (targets, seed, shard, rate, interface, ...).
+// One line describing a sweep about to start (targets, seed, shard, rate, blocklist size,
+// expected duration, interface, ...): printed even with -q, so every run's log says what it did.
 std::string DescribeSweep(const SweeperConfig& config, const ResolvedWalk& walk, uint64_t shards,
                           uint64_t shard);
 

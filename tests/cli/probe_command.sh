@@ -49,6 +49,31 @@ expect 0 "skipped 2 targets in reserved ranges" -- \
 expect 0 "skipped 1 targets in the -b blocklists" -- \
   unshare -n "$bin" probe -q -f json -i "$tmp/reserved.txt" -o "$tmp/blocked.jsonl" \
   --allow-reserved 0.0.0.2/32 -b "$tmp/block.txt" --allow-reserved 0.0.0.1/32 --connect-timeout 100
+# The default EHLO name is this host's fully qualified name, said at start (with -q too): the
+# host name when it has a dot, else the dotted name on the /etc/hosts line that lists it;
+# otherwise mailsweep.invalid, and the line says to give --ehlo. Each case gets its own host
+# name and /etc/hosts (new UTS and mount namespaces) and an empty input: nothing is sent.
+ehlo_line() {  # ehlo_line HOSTNAME HOSTS-TEXT [FLAGS...]: what `probe -q` says
+  local name=$1
+  printf "$2" >"$tmp/hosts"
+  shift 2
+  unshare -n -u -m sh -c 'hostname "$1" && mount --bind "$2" /etc/hosts && shift 2 && exec "$@"' \
+    sh "$name" "$tmp/hosts" "$bin" probe -q -i /dev/null "$@" 2>&1
+}
+expect_ehlo() {  # expect_ehlo WANT HOSTNAME HOSTS-TEXT [FLAGS...]
+  local want=$1 got
+  shift
+  got=$(ehlo_line "$@")
+  grep -qF -- "mailsweep probe: $want" <<<"$got" || { echo "FAIL: ehlo $*: $got"; fail=1; }
+}
+expect_ehlo "EHLO name scanner.example.org (this host's fully qualified name)" \
+  scanner '127.0.0.1 localhost\n127.0.1.1\tscanner.example.org scanner\n'
+expect_ehlo "EHLO name mx.example.net (this host's" mx.example.net ''
+expect_ehlo "EHLO name mailsweep.invalid (this host has no fully qualified name" \
+  scanner '127.0.0.1 localhost scanner\n'
+expect_ehlo "EHLO name mailsweep.invalid (this host has no" scanner '127.0.0.1 localhost.localdomain localhost scanner\n'
+expect_ehlo "EHLO name given.example (--ehlo)" scanner '127.0.1.1 scanner.example.org scanner\n' \
+  --ehlo given.example
 out=$("$bin" probe -f csv -i /dev/null)
 [[ "$out" == timestamp,ip,port,protocol,outcome*,banner,domain,attempts ]] ||
   { echo "FAIL: csv header: $out"; fail=1; }

@@ -55,6 +55,11 @@ scan() {  # scan DIR ARGS...: the same small scan writing DIR/scan.msr
 }
 mkdir "$tmp/good" "$tmp/other" "$tmp/seed6"
 scan "$tmp/good" -q --seed 5 2> "$tmp/err" || fail "first scan: $(cat "$tmp/err")"
+# The start line is said with -q too: targets, rate, blocklist, duration, the EHLO name.
+for want in "16 targets (16 addresses x 1 ports" "unlimited rate" "; blocklist " \
+            "expected duration" "; EHLO name "; do
+  grep -qF -- "$want" "$tmp/err" || fail "-q start line lacks '$want': $(cat "$tmp/err")"
+done
 # Two resumes of the complete scan each add a file: scan.msr, scan.msr.1, scan.msr.2.
 for n in 1 2; do
   scan "$tmp/good" -q --seed 5 --resume "$tmp/good/scan.ckpt" 2> "$tmp/err" ||

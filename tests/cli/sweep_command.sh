@@ -68,6 +68,53 @@ for out in pcap json; do
   grep -q "writing /dev/full failed" "$tmp/full.err" || fail "$out to /dev/full: $(cat "$tmp/full.err")"
 done
 
+# The start line (targets, rate, blocklist size, expected duration) is printed with -q too. A
+# /22 at one port, 1000 p/s: 1024 SYNs take 1.024 s, then the default 8 s cooldown. One more
+# -b /24 outside the targets makes the blocklist exactly 256 addresses larger.
+start_line() {  # start_line ARGS...: the start line of a quiet dry run of ARGS
+  unshare -n "$ms" sweep -q --dryrun "$tmp/q.pcap" "${net[@]}" -p 110 -r 1000 "$@" \
+    2> "$tmp/q.err" || fail "quiet dry run $*: $(cat "$tmp/q.err")"
+  grep "targets (" "$tmp/q.err" || fail "no start line with -q: $(cat "$tmp/q.err")"
+}
+line=$(start_line -c 0.001 198.18.0.0/22)
+grep -q "^mailsweep sweep: 1024 targets (1024 addresses x 1 ports" <<< "$line" ||
+  fail "start: $line"
+grep -q "; 1000 p/s; " <<< "$line" || fail "rate not in the start line: $line"
+grep -q "expected duration 0:01 " <<< "$line" || fail "duration: $line"
+blocked=$(sed -nE 's/.*; blocklist ([0-9]+) addresses;.*/\1/p' <<< "$line")
+[[ -n $blocked ]] || fail "no blocklist size: $line"
+echo 8.8.8.0/24 > "$tmp/block24"
+line=$(start_line -b "$tmp/block24" 198.18.0.0/22)
+grep -q "; blocklist $((blocked + 256)) addresses; expected duration 0:09 " <<< "$line" ||
+  fail "blocklist $blocked + 256, 9 s: $line"
+[[ $(grep -c . "$tmp/q.err") -eq 1 ]] ||
+  fail "-q printed more than the start line: $(cat "$tmp/q.err")"
+
+# -r 0 on more than a /16 of targets (after the blocklists) needs --unlimited-rate-ok: refused
+# with exit 2 before anything is sent or written, dry run or not. In an empty namespace.
+unlimited() {  # unlimited WANT-STATUS ARGS...: a quiet sweep of ARGS in an empty namespace
+  local want=$1 rc=0
+  shift
+  rm -f "$tmp/u.pcap"
+  unshare -n "$ms" sweep -q "${net[@]}" -c 0 "$@" > /dev/null 2> "$tmp/u.err" || rc=$?
+  [[ $rc -eq $want ]] || fail "$*: exit $rc, want $want: $(cat "$tmp/u.err")"
+}
+unlimited 2 -r 0 -p 110 198.18.0.0/16 198.19.0.0/32
+grep -q -- "--unlimited-rate-ok" "$tmp/u.err" || fail "the flag is not named: $(cat "$tmp/u.err")"
+grep -q "65537 targets" "$tmp/u.err" || fail "the count is not said: $(cat "$tmp/u.err")"
+unlimited 2 -r 0 --dryrun "$tmp/u.pcap" -p 110,143 198.18.0.0/16
+[[ ! -e "$tmp/u.pcap" ]] || fail "a refused dry run wrote packets"
+# Exactly a /16 needs no confirmation; nor does a /15 whose -b leaves a /16.
+unlimited 0 -r 0 --dryrun "$tmp/u.pcap" -p 110 198.18.0.0/16
+echo 198.19.0.0/16 > "$tmp/block16"
+unlimited 0 -r 0 --dryrun "$tmp/u.pcap" -p 110 -b "$tmp/block16" 198.18.0.0/15
+# Confirmed: 65537 SYNs of 66 bytes in the pcap file.
+unlimited 0 -r 0 --dryrun "$tmp/u.pcap" --unlimited-rate-ok -p 110 198.18.0.0/16 198.19.0.0/32
+[[ $(stat -c %s "$tmp/u.pcap") -eq $(( 24 + 65537 * (16 + 66) )) ]] || fail "confirmed run's pcap"
+# A rate, or a bandwidth, needs no confirmation.
+unlimited 0 --dryrun "$tmp/u.pcap" -r 10000000 -p 110 198.18.0.0/16 198.19.0.0/32
+unlimited 0 --dryrun "$tmp/u.pcap" -B 10G -p 110 198.18.0.0/16 198.19.0.0/32
+
 # Flag errors: exit 2 with the flag named.
 expect_usage() {
   local want=$1; shift
@@ -86,5 +133,9 @@ expect_usage "--send-method" "${d[@]}" --send-method carrier-pigeon 198.18.0.0/3
 expect_usage "--probes" "${d[@]}" --probes 0 198.18.0.0/30
 expect_usage "start position" "${d[@]}" --start-position 99 198.18.0.0/30
 expect_usage "no targets left" "${d[@]}" 10.0.0.0/30
-"$ms" sweep --help | grep -q -- '--start-position' || fail "--help"
+# Read whole first: grep -q leaving early would end a long help with SIGPIPE.
+help=$("$ms" sweep --help)
+for flag in --start-position --unlimited-rate-ok; do
+  grep -q -- "$flag" <<< "$help" || fail "--help lacks $flag"
+done
 echo PASS

@@ -37,7 +37,7 @@ case $case_name in
     ports=25,110,143,993,995
     targets=198.18.0.0/15
     printf '198.18.77.0/24\n# a comment\n198.19.16.0/20\n' > "$work/block.txt"
-    flags=(-r 0 --send-method sendmmsg -b "$work/block.txt")
+    flags=(-r 0 --unlimited-rate-ok --send-method sendmmsg -b "$work/block.txt")
     in_scope() { awk -F, '{split($1,o,"."); if (!(o[2]==18 && o[3]==77) && !(o[2]==19 && o[3]>=16 && o[3]<32)) print}'; }
     "$lab" watch "$work/lab" 198.18.77.0/24
     "$lab" watch "$work/lab" 198.19.16.0/20
@@ -45,7 +45,8 @@ case $case_name in
   paths)
     ports=110,143,993
     targets=198.18.0.0/17
-    flags=(-r 0 -T 2 --send-method txring --qdisc-bypass --probes 2 --probe-spacing 0.2)
+    flags=(-r 0 --unlimited-rate-ok -T 2 --send-method txring --qdisc-bypass --probes 2
+           --probe-spacing 0.2)
     in_scope() { awk -F, '{split($1,o,"."); if (o[2]==18 && o[3]<128) print}'; }
     "$lab" watch "$work/lab" 198.18.5.0/24  # swept: the edge must count it
     ;;
