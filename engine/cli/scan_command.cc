@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_format.h"
 #include "base/flag_set.h"
+#include "base/privileges.h"
 #include "base/strings.h"
 #include "engine/cli/command_start.h"
 #include "engine/cli/probe_options.h"
@@ -102,6 +103,7 @@ int RunScanCommand(int argc, const char* const* argv) {
   ScanConfig scan;
   StatusJsonFile status_json;
   bool quiet = false;
+  PrivilegeOptions privileges;
   FlagSet flags(kCommand.name(), "[flags] -o FILE CIDR...",
                 "Sweeps the targets for open mail ports and probes every live one as it is found "
                 "(POP3, IMAP,\nSMTP; STARTTLS/STLS or implicit TLS as the port implies), writing "
@@ -128,11 +130,15 @@ int RunScanCommand(int argc, const char* const* argv) {
                "left for the resume",
                &scan.stop_timeout_s);
   status_json.Register(&flags);
+  privileges.Register(&flags);
   flags.Bool("-q,--quiet",
              "no status line or summary (the start line and lost or missing records are still "
              "reported)",
              &quiet);
   flags.Epilog(
+      "Once its sockets and files are open (the record file, both checkpoint slots FILE.ckpt "
+      "and\nFILE.ckpt.next, --status-json), the scan runs as --user (when started as root) with "
+      "no capability\nleft and no-new-privs set.\n"
       "Example (in the lab's scanner namespace):\n"
       "  mailsweep scan -p 110,143,993,995 -r 100000 --seed 7 --allow-reserved 198.18.0.0/15 \\\n"
       "      -o lab.msr 198.18.0.0/15\n"
@@ -145,6 +151,10 @@ int RunScanCommand(int argc, const char* const* argv) {
   std::vector<std::string> positional;
   if (std::optional<int> exit = kCommand.Parse(&flags, argc, argv, &positional)) return *exit;
   sweep.rate_given = flags.WasSet("-r");
+  // Before any file is made: a bad --user is bad usage, not a half-made run.
+  if (absl::Status s = ValidatePrivilegeOptions(privileges); !s.ok()) {
+    return kCommand.Usage(s.message());
+  }
   if (scan.output.empty()) return kCommand.Usage("-o FILE is required: where the records go");
   if (scan.checkpoint_path.empty()) {
     // OUTPUT.msr -> OUTPUT.ckpt, so `mailsweep-agg report OUTPUT.msr*` takes only record files.
@@ -182,6 +192,13 @@ int RunScanCommand(int argc, const char* const* argv) {
   scan.prober = *prober;
   scan.walk = &*walk;
   scan.command_line = JoinCommandLine(argc, argv);
+  // Every thread of the run starts after this: none of them has a privilege.
+  scan.set_up_done = [&privileges, quiet]() -> absl::Status {
+    absl::StatusOr<std::string> as = DropPrivileges(privileges);
+    if (!as.ok()) return as.status();
+    if (!quiet) kCommand.Report(StrCat("running as ", *as));
+    return absl::OkStatus();
+  };
 
   // The start line (what is about to be sent, the EHLO name servers will see) is said with -q.
   absl::FPrintF(stderr, "%s: %s; probing with %d thread(s), at most %d connections; %s\n",

@@ -1,6 +1,7 @@
 #include "engine/prober/prober_pool.h"
 
 #include <algorithm>
+#include <cassert>
 #include <chrono>
 
 #include "base/per_thread_counters.h"
@@ -10,6 +11,13 @@ namespace mailsweep::engine {
 
 absl::StatusOr<std::unique_ptr<ProberPool>> ProberPool::Create(const ProberOptions& options,
                                                                results::RecordSinkFactory* sinks) {
+  auto pool = CreateStopped(options, sinks);
+  if (pool.ok()) (*pool)->Start();
+  return pool;
+}
+
+absl::StatusOr<std::unique_ptr<ProberPool>> ProberPool::CreateStopped(
+    const ProberOptions& options, results::RecordSinkFactory* sinks) {
   if (absl::Status s = options.Validate(); !s.ok()) return s;
   std::unique_ptr<ProberPool> pool(new ProberPool());
   pool->options_ = options;
@@ -24,11 +32,15 @@ absl::StatusOr<std::unique_ptr<ProberPool>> ProberPool::Create(const ProberOptio
     if (!loop.ok()) return loop.status();
     pool->loops_.push_back(std::move(*loop));
   }
-  for (auto& loop : pool->loops_) {
-    ProberLoop* l = loop.get();
-    pool->threads_.emplace_back([l] { l->Run(); });
-  }
   return pool;
+}
+
+void ProberPool::Start() {
+  assert(threads_.empty());
+  for (auto& loop : loops_) {
+    ProberLoop* l = loop.get();
+    threads_.emplace_back([l] { l->Run(); });
+  }
 }
 
 ProberPool::~ProberPool() {

@@ -65,6 +65,12 @@ class ProberPool {
   // Starts the threads. Each loop gets its own sink from `sinks` (borrowed).
   static absl::StatusOr<std::unique_ptr<ProberPool>> Create(const ProberOptions& options,
                                                             results::RecordSinkFactory* sinks);
+  // The same without starting the threads, for a command that must finish its set-up (open its
+  // sockets, drop its privileges) first: Start() them once, on the thread that made the pool.
+  // TrySubmit() queues before that too.
+  static absl::StatusOr<std::unique_ptr<ProberPool>> CreateStopped(
+      const ProberOptions& options, results::RecordSinkFactory* sinks);
+  void Start();
   ~ProberPool();  // Drain(0): in-flight targets are ended as timed out
   ProberPool(const ProberPool&) = delete;
   ProberPool& operator=(const ProberPool&) = delete;

@@ -1,41 +1,35 @@
 #include "engine/scan/checkpoint.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <charconv>
-#include <cstring>
+#include <cinttypes>
+#include <cstdio>
 
 #include "absl/strings/str_join.h"
 #include "base/read_file.h"
 #include "base/siphash.h"
 #include "base/strings.h"
+#include "results/format/crc32c.h"
 #include "targets/port_list.h"
 
 namespace mailsweep::engine {
 namespace {
-
-absl::Status WriteAll(int fd, const std::string& data, const std::string& path) {
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      return absl::UnavailableError(StrCat("writing '", path, "': ", std::strerror(err)));
-    }
-    done += static_cast<size_t>(n);
-  }
-  return absl::OkStatus();
-}
 
 bool ParseU64(std::string_view text, uint64_t* out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
   return !text.empty() && ec == std::errc() && end == text.data() + text.size();
 }
 
+// The checksum as the `crc32c` line writes it: 8 hex digits.
+std::string CrcText(std::string_view covered) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%08" PRIx32,
+                results::crc32c::Value(covered.data(), covered.size()));
+  return buf;
+}
+
 }  // namespace
+
+std::string CheckpointSlotPath(const std::string& path) { return path + ".next"; }
 
 std::string RecordFilePath(const std::string& output, size_t index) {
   return index == 0 ? output : StrCat(output, ".", index);
@@ -74,7 +68,7 @@ Checkpoint Checkpoint::For(const targets::TargetSpace& space, uint64_t seed, uin
   return cp;
 }
 
-absl::Status Checkpoint::Save(const std::string& path) const {
+std::string Checkpoint::Format(const std::string& path, uint64_t sequence) const {
   std::string text = StrCat("# mailsweep scan checkpoint: resume with `mailsweep scan --resume ",
                             path, "` and the same flags\n");
   StrAppend(&text, "version ", kVersion, "\n");
@@ -90,41 +84,22 @@ absl::Status Checkpoint::Save(const std::string& path) const {
   for (const std::string& file : files) StrAppend(&text, "file ", file, "\n");
   StrAppend(&text, "position ", position, "\n");
   StrAppend(&text, "complete ", complete ? 1 : 0, "\n");
-
-  const std::string tmp = path + ".tmp";
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    const int err = errno;
-    return absl::UnavailableError(
-        StrCat("cannot write checkpoint '", tmp, "': ", std::strerror(err)));
-  }
-  absl::Status s = WriteAll(fd, text, tmp);
-  if (s.ok() && fsync(fd) != 0) {
-    const int err = errno;
-    s = absl::UnavailableError(StrCat("fsync '", tmp, "': ", std::strerror(err)));
-  }
-  close(fd);
-  if (s.ok() && rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    s = absl::UnavailableError(StrCat("rename to '", path, "': ", std::strerror(err)));
-  }
-  return s;
+  StrAppend(&text, "sequence ", sequence, "\n");
+  StrAppend(&text, "crc32c ", CrcText(text), "\n");
+  return text;
 }
 
-absl::StatusOr<Checkpoint> Checkpoint::Load(const std::string& path) {
-  // A checkpoint is a few hundred bytes; a bigger file is not one.
-  auto text = ReadWholeFile(path, 64 * 1024, /*text=*/true);
-  if (!text.ok()) {
-    return absl::Status(text.status().code(), StrCat("checkpoint: ", text.status().message()));
-  }
+absl::StatusOr<Checkpoint> Checkpoint::Parse(std::string_view text, const std::string& path) {
   Checkpoint cp;
   bool seen_version = false, seen_position = false, seen_range = false;
+  bool seen_sequence = false, seen_crc = false;
   uint64_t version = 0;
   int line_no = 0;
   auto bad = [&](std::string_view why) {
     return absl::DataLossError(StrCat(path, ":", line_no, ": ", why));
   };
-  for (std::string_view rest = *text; !rest.empty();) {
+  for (std::string_view rest = text; !rest.empty();) {
+    if (seen_crc) return bad("data after the checksum (a torn or garbled save)");
     const size_t nl = rest.find('\n');
     const std::string_view line = rest.substr(0, nl);
     rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
@@ -175,6 +150,17 @@ absl::StatusOr<Checkpoint> Checkpoint::Load(const std::string& path) {
     } else if (key == "complete") {
       if (!number(&n) || n > 1) return bad("bad complete");
       cp.complete = n == 1;
+    } else if (key == "sequence") {
+      if (!number(&cp.sequence) || cp.sequence == 0) return bad("bad sequence");
+      seen_sequence = true;
+    } else if (key == "crc32c") {
+      // Over every byte before this line.
+      const size_t covered = static_cast<size_t>(line.data() - text.data());
+      // The save is whole only with its last byte, this line's newline.
+      if (nl == std::string_view::npos || value != CrcText(text.substr(0, covered))) {
+        return bad("checksum mismatch (a torn or garbled save)");
+      }
+      seen_crc = true;
     } else {
       return bad(StrCat("unknown key ", Quote(key)));
     }
@@ -185,6 +171,14 @@ absl::StatusOr<Checkpoint> Checkpoint::Load(const std::string& path) {
   }
   if (cp.position < cp.range_begin || cp.position > cp.range_end) {
     return absl::DataLossError(StrCat(path, ": position outside the shard's range"));
+  }
+  if (version >= 3 && (!seen_sequence || !seen_crc)) {
+    return absl::DataLossError(
+        StrCat(path, ": incomplete checkpoint (sequence or crc32c missing)"));
+  }
+  if (version < 3 && (seen_sequence || seen_crc)) {
+    return absl::DataLossError(
+        StrCat(path, ": a version-", version, " checkpoint with a checksum"));
   }
   cp.files_known = version >= 2;
   if (!cp.files_known && !cp.files.empty()) {
@@ -199,6 +193,25 @@ absl::StatusOr<Checkpoint> Checkpoint::Load(const std::string& path) {
     }
   }
   return cp;
+}
+
+absl::StatusOr<Checkpoint> Checkpoint::Load(const std::string& path) {
+  const std::string paths[2] = {path, CheckpointSlotPath(path)};
+  absl::StatusOr<Checkpoint> slots[2];
+  for (int i = 0; i < 2; ++i) {
+    // A checkpoint is a few hundred bytes; a bigger file is not one.
+    auto text = ReadWholeFile(paths[i], 64 * 1024, /*text=*/true);
+    slots[i] = text.ok() ? Parse(*text, paths[i])
+                         : absl::Status(text.status().code(),
+                                        StrCat("checkpoint: ", text.status().message()));
+  }
+  if (slots[0].ok() && slots[1].ok()) {
+    return slots[1]->sequence > slots[0]->sequence ? slots[1] : slots[0];
+  }
+  if (slots[0].ok() || absl::IsNotFound(slots[1].status())) return slots[0];
+  if (slots[1].ok() || absl::IsNotFound(slots[0].status())) return slots[1];
+  return absl::DataLossError(StrCat("no intact checkpoint: ", slots[0].status().message(), "; ",
+                                    slots[1].status().message()));
 }
 
 absl::Status Checkpoint::CheckCompatible(const Checkpoint& current) const {

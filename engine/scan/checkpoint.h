@@ -3,15 +3,16 @@
 // ports, the target space, the output). Written by the pipeline periodically and at a stop, read
 // by `mailsweep scan --resume FILE`. Single-threaded use.
 //
-// The file is small text ("key value" lines, documented in docs/commands.md, `mailsweep scan`),
-// written atomically (a temporary file, fsync, rename), so a crash leaves either the old or the
-// new checkpoint. It also names every record file the scan has written (OUTPUT, OUTPUT.1, ...),
-// so that a resume can refuse when one is missing or not the scan's (engine/scan/prior_results.h).
+// The checkpoint is small text ("key value" lines, documented in docs/commands.md, `mailsweep
+// scan`) kept in two slots, FILE and FILE.next (engine/scan/checkpoint_file.h writes them), each
+// save carrying a sequence number and a CRC32C; Load() takes the newest intact slot. It also
+// names every record file the scan has written (OUTPUT, OUTPUT.1, ...), so that a resume can
+// refuse when one is missing or not the scan's (engine/scan/prior_results.h).
 //
 // Example:
 //   Checkpoint cp = Checkpoint::For(walk, output, scan_id);
 //   cp.position = safe_position;
-//   MAILSWEEP_RETURN_IF_ERROR(cp.Save(path));
+//   MAILSWEEP_RETURN_IF_ERROR(checkpoint_file.Save(cp));
 //   ...
 //   MAILSWEEP_ASSIGN_OR_RETURN(Checkpoint old, Checkpoint::Load(path));
 //   MAILSWEEP_RETURN_IF_ERROR(old.CheckCompatible(Checkpoint::For(walk, output, old.scan_id)));
@@ -20,6 +21,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -28,8 +30,9 @@
 namespace mailsweep::engine {
 
 struct Checkpoint {
-  // 2 added the `file` lines; version 1 is still read (files_known false).
-  static constexpr int kVersion = 2;
+  // 3 added the `sequence` and `crc32c` lines (two slots written in place); 2 added the `file`
+  // lines. Versions 1 and 2 (one file, written by rename) are still read.
+  static constexpr int kVersion = 3;
 
   std::string scan_id;
   uint64_t seed = 0;
@@ -49,20 +52,31 @@ struct Checkpoint {
   // and all their records durable in `output`.
   uint64_t position = 0;
   bool complete = false;  // the shard's walk finished
+  // Which save this is (1, 2, ...; 0 when loaded from version 1 or 2): the newer slot wins.
+  uint64_t sequence = 0;
 
   // The settings of a walk (position = range begin).
   static Checkpoint For(const targets::TargetSpace& space, uint64_t seed, uint64_t shards,
                         uint64_t shard, uint64_t range_begin, uint64_t range_end,
                         std::string output, std::string scan_id);
 
-  absl::Status Save(const std::string& path) const;
-  // kNotFound for a missing file, kDataLoss for a malformed one, naming path and line.
+  // The text of one slot (version 3): the fields, `sequence`, then a `crc32c` line over every
+  // byte before it. `path` goes into the comment that says how to resume.
+  std::string Format(const std::string& path, uint64_t sequence) const;
+  // One slot's text; `name` (the slot's path) goes into the messages. kDataLoss for a malformed
+  // text, a version-3 text whose checksum does not match, or bytes after the checksum.
+  static absl::StatusOr<Checkpoint> Parse(std::string_view text, const std::string& name);
+  // The newest intact slot of `path` (path and CheckpointSlotPath(path)). kNotFound when neither
+  // exists; kDataLoss when no slot is intact, naming path and line of each.
   static absl::StatusOr<Checkpoint> Load(const std::string& path);
 
   // kFailedPrecondition naming every setting that differs from `current` (which comes from the
   // flags of the resuming run).
   absl::Status CheckCompatible(const Checkpoint& current) const;
 };
+
+// The second slot of the checkpoint `path`: "PATH.next".
+std::string CheckpointSlotPath(const std::string& path);
 
 // The i-th record file of a scan writing `output`: OUTPUT itself, then OUTPUT.1, OUTPUT.2, ...
 std::string RecordFilePath(const std::string& output, size_t index);

@@ -51,8 +51,9 @@ class ScanObserver {
  public:
   virtual ~ScanObserver() = default;
   virtual void OnResume(const ScanResumeInfo& resume) = 0;
-  // Before the sweep starts, after the record file and the stages are made. An error ends the
-  // run (RunScan returns it).
+  // Before the sweep starts, after the record file and the stages are made, and before any
+  // thread starts: files the observer writes are opened here (ScanConfig::set_up_done may drop
+  // the right to create them next). An error ends the run (RunScan returns it).
   virtual absl::Status OnStart() = 0;
   // A stop signal arrived; `stops` counts them (1: finish in flight, 2: abandon).
   virtual void OnStop(int stops) = 0;

@@ -13,6 +13,7 @@
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "engine/run/run_header.h"
+#include "engine/scan/checkpoint_file.h"
 #include "engine/scan/dedup_sweep_sink.h"
 #include "engine/scan/live_host_feeder.h"
 #include "engine/scan/prior_results.h"
@@ -22,6 +23,12 @@ namespace mailsweep::engine {
 namespace {
 
 constexpr int64_t kSecondNs = 1'000'000'000;
+
+bool SameFile(const std::string& a, const std::string& b) {
+  struct stat sa, sb;
+  return stat(a.c_str(), &sa) == 0 && stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
+         sa.st_ino == sb.st_ino;
+}
 
 // One RunScan: its steps in order (Run()), and what they share. Main thread only, but for the
 // runner thread, which runs the sweeper and sets run_status_ and sweep_finished_.
@@ -77,6 +84,7 @@ class ScanRun {
   SignalFd* const signals_;
   ScanObserver* const observer_;
   Checkpoint checkpoint_;
+  std::optional<CheckpointFile> checkpoint_file_;  // opened with the record file
   uint64_t start_;    // the first position this run sends
   std::string file_;  // the record file this run writes
   const bool resuming_;
@@ -151,22 +159,26 @@ absl::Status ScanRun::OpenRecordFile() {
     MAILSWEEP_RETURN_IF_ERROR(writer_->Sync());
   }
   checkpoint_.files.push_back(FileNameOf(file_));
-  return checkpoint_.Save(cfg_.checkpoint_path);
+  // Both slots are opened now, while the process may still create files: every later save
+  // writes into them. A resume that writes the checkpoint it read keeps what it holds.
+  const bool fresh = !resuming_ || !SameFile(cfg_.resume_path, cfg_.checkpoint_path);
+  MAILSWEEP_ASSIGN_OR_RETURN(checkpoint_file_, CheckpointFile::Open(cfg_.checkpoint_path, fresh));
+  return checkpoint_file_->Save(checkpoint_);
 }
 
-// The sinks, the pool, the feeder (started: it probes the pending hosts at once) and the sweeper
-// (made, not yet running).
+// The sinks, the pool, the feeder and the sweeper; then, once every file and socket is open,
+// the set-up hook (the command drops its privileges there) and only then the first threads: the
+// pool's and the feeder's (which probes the pending hosts at once). The sweeper runs later.
 absl::Status ScanRun::StartStages() {
   sweep_sink_ = writer_->NewSink();
   dedup_ = std::make_unique<DedupSweepSink>(sweep_sink_.get(), resuming_ ? &prior_.swept : nullptr);
-  MAILSWEEP_ASSIGN_OR_RETURN(pool_, ProberPool::Create(cfg_.prober, writer_.get()));
+  MAILSWEEP_ASSIGN_OR_RETURN(pool_, ProberPool::CreateStopped(cfg_.prober, writer_.get()));
   const uint64_t pause_backlog =
       cfg_.pause_backlog ? cfg_.pause_backlog
                          : std::max<uint64_t>(2 * uint64_t{cfg_.prober.max_connections}, 64);
   feeder_ = std::make_unique<LiveHostFeeder>(pool_.get(), resuming_ ? &prior_.claimed : nullptr,
                                              cfg_.feeder_ring, pause_backlog);
   for (const LiveTarget& t : prior_.pending) feeder_->AddPending(t);
-  feeder_->Start();
 
   if (start_ < range_.end) {
     SweeperConfig sc = cfg_.sweeper;
@@ -183,10 +195,14 @@ absl::Status ScanRun::StartStages() {
     }
     sweeper_ = std::move(*created);
   }
-  if (absl::Status s = observer_->OnStart(); !s.ok()) {
+  absl::Status s = observer_->OnStart();
+  if (s.ok() && cfg_.set_up_done) s = cfg_.set_up_done();
+  if (!s.ok()) {
     StopFeeding();
     return s;
   }
+  pool_->Start();
+  feeder_->Start();
   return absl::OkStatus();
 }
 
@@ -261,7 +277,7 @@ void ScanRun::RenewCheckpoint(int64_t now) {
   next_checkpoint_ = now + static_cast<int64_t>(cfg_.checkpoint_interval_s * 1e9);
   if (safe_position_ > checkpoint_.position) {
     checkpoint_.position = safe_position_;
-    checkpoint_status_.Update(checkpoint_.Save(cfg_.checkpoint_path));
+    checkpoint_status_.Update(checkpoint_file_->Save(checkpoint_));
   }
 }
 
@@ -321,7 +337,8 @@ absl::StatusOr<ScanSummary> ScanRun::Finish() {
   if (stops_ >= 2) position = std::max(checkpoint_.position, safe_position_);
   checkpoint_.position = std::max(checkpoint_.position, std::min(position, range_.end));
   checkpoint_.complete = checkpoint_.position == range_.end && summary.probes_abandoned == 0;
-  MAILSWEEP_RETURN_IF_ERROR(checkpoint_.Save(cfg_.checkpoint_path));
+  // In both slots: the checkpoint file itself shows how the run ended.
+  MAILSWEEP_RETURN_IF_ERROR(checkpoint_file_->SaveBoth(checkpoint_));
   summary.complete = checkpoint_.complete;
   summary.checkpoint_position = checkpoint_.position;
   if (!checkpoint_status_.ok()) return checkpoint_status_;

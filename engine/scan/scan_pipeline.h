@@ -21,15 +21,17 @@
 // is missing, damaged or another scan's, rather than count its records as never found.
 //
 // The parts: engine/scan/prior_results.h (what earlier runs wrote), dedup_sweep_sink.h,
-// live_host_feeder.h, checkpoint.h; the command sees the run through a ScanObserver
-// (scan_observer.h), which prints the status.
+// live_host_feeder.h, checkpoint.h, checkpoint_file.h; the command sees the run through a
+// ScanObserver (scan_observer.h), which prints the status.
 //
 // Thread rules: RunScan() on the main thread, which must have created the SignalFd before (so
-// every thread inherits the blocked signal mask).
+// every thread inherits the blocked signal mask). RunScan starts no thread before
+// ScanConfig::set_up_done has returned, so that privileges dropped there are dropped for all.
 #ifndef MAILSWEEP_ENGINE_SCAN_SCAN_PIPELINE_H_
 #define MAILSWEEP_ENGINE_SCAN_SCAN_PIPELINE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,6 +58,11 @@ struct ScanConfig {
   double stop_timeout_s = 10;  // after a stop: how long in-flight probes may take
   std::string resume_path;     // non-empty: continue from this checkpoint
   std::string command_line;
+  // Called on the main thread once every file and socket of the run is open (the record file,
+  // both checkpoint slots, the status file through ScanObserver::OnStart(), the sweeper's
+  // sockets or dry-run file) and before the first thread starts: where the command drops its
+  // privileges. An error ends the run (RunScan returns it). May be empty.
+  std::function<absl::Status()> set_up_done;
   uint32_t feeder_ring = 1 << 20;  // live hosts between the receive thread and the pool
   // The senders pause while more live hosts wait for a prober than this (0: twice the
   // connection cap, at least 64) and go on below half of it.

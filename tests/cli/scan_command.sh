@@ -85,7 +85,11 @@ expect_refused() {  # expect_refused CASE FILE WHAT: the copy of good/ in CASE/,
 copy_of_good() {  # copy_of_good CASE: good/'s files and checkpoint in CASE/
   mkdir "$tmp/$1"
   cp "$tmp/good"/scan.* "$tmp/$1/"
-  sed -i "s|$tmp/good/|$tmp/$1/|" "$tmp/$1/scan.ckpt"  # its output path
+  # Its output path, edited by hand: an edited slot fails its checksum, so the copy becomes a
+  # version-2 checkpoint (no sequence, no checksum) in one file, which is still read.
+  sed -i -e "s|$tmp/good/|$tmp/$1/|" -e '/^sequence /d' -e '/^crc32c /d' \
+    -e 's/^version 3$/version 2/' "$tmp/$1/scan.ckpt"
+  rm "$tmp/$1/scan.ckpt.next"
 }
 for c in missing renamed damaged foreign seed garbage; do copy_of_good "$c"; done
 rm "$tmp/missing/scan.msr"

@@ -10,12 +10,15 @@ add_test(NAME "pipeline: resume after SIGKILL"
          COMMAND bash ${_pipeline}/scan_resume.sh ${_pipeline_bins} KILL)
 add_test(NAME "pipeline: resume after SIGINT"
          COMMAND bash ${_pipeline}/scan_resume.sh ${_pipeline_bins} INT)
+add_test(NAME "pipeline: scan runs without privileges; resume completes"
+         COMMAND bash ${_pipeline}/scan_privileges.sh ${_pipeline_bins})
 add_test(NAME "pipeline: throttled probers slow the sweep"
          COMMAND bash ${_pipeline}/scan_backpressure.sh ${_pipeline_bins})
 add_test(NAME "pipeline: a full disk stops the scan; resume completes it"
          COMMAND bash ${_pipeline}/scan_disk_full.sh ${_pipeline_bins})
 set_tests_properties("pipeline: scan equals ground truth" "pipeline: 3 shards equal one run"
                      "pipeline: resume after SIGKILL" "pipeline: resume after SIGINT"
+                     "pipeline: scan runs without privileges; resume completes"
                      "pipeline: throttled probers slow the sweep"
                      "pipeline: a full disk stops the scan; resume completes it"
                      PROPERTIES LABELS "integration" TIMEOUT 600 RUN_SERIAL TRUE)

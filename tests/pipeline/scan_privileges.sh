@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# `mailsweep scan` started as root runs without privileges once set up: while it scans, every
+# thread of the scanner (read from /proc/PID/task/*/status) has non-zero uid and gid, no
+# effective, permitted or bounding capability, and NoNewPrivs 1; its records still equal the
+# ground truth; and a stop (SIGINT) and --resume complete exactly, with the checkpoint kept in
+# its two slots (opened before the drop: the output directory is root's and not writable by the
+# scanner then). A bad --user is refused (exit 2) before any file is made.
+# Usage: scan_privileges.sh MAILSWEEP AGG LAB
+source "$(dirname "$0")/common.sh"
+lab_up $((RANDOM % 100000 + 1))
+[[ $(id -u) -eq 0 ]] || fail "needs root"
+
+rc=0
+scan -q -r 20000 --seed 9 --user no-such-user-here -o "$tmp/bad.msr" "$TARGET" \
+  2> "$tmp/bad.err" || rc=$?
+[[ $rc -eq 2 ]] || fail "an unknown --user gave exit $rc, not 2: $(cat "$tmp/bad.err")"
+[[ ! -e $tmp/bad.msr && ! -e $tmp/bad.ckpt && ! -e $tmp/bad.ckpt.next ]] ||
+  fail "an unknown --user still made files: $(ls "$tmp")"
+
+# check_threads PID: every thread of PID runs without privileges; prints how many were read.
+check_threads() {
+  local pid=$1 n=0 status
+  for status in /proc/"$pid"/task/*/status; do
+    [[ -r $status ]] || continue  # a thread that ended meanwhile
+    awk -v f="$status" '
+      $1 == "Uid:" || $1 == "Gid:" { for (i = 2; i <= 5; i++) if ($i == 0) bad = bad " " $1 "0" }
+      $1 == "CapEff:" || $1 == "CapPrm:" || $1 == "CapBnd:" {
+        if ($2 !~ /^0+$/) bad = bad " " $1 $2
+        seen[$1] = 1
+      }
+      $1 == "NoNewPrivs:" { if ($2 != 1) bad = bad " NoNewPrivs" $2; seen[$1] = 1 }
+      END {
+        if (length(seen) != 4) bad = bad " fields missing"
+        if (bad != "") { print f ":" bad; exit 1 }
+      }' "$status" >&2 || fail "a thread kept a privilege"
+    n=$((n + 1))
+  done
+  echo "$n"
+}
+
+# wait_threads PID MIN: until the scanner runs at least MIN threads (its stages have started).
+wait_threads() {
+  local i
+  for i in $(seq 100); do
+    [[ $(ls /proc/"$1"/task 2> /dev/null | wc -l) -ge $2 ]] && return 0
+    sleep 0.1
+  done
+  fail "the scanner never ran $2 threads"
+}
+
+# 262,144 targets at 20,000 SYNs/s: about 13 s of sending. The scanner's threads: main, the
+# sweep's runner, sender and receive thread, the feeder and two prober loops (-c 2).
+scan_bg -q -r 20000 --seed 9 --checkpoint-interval 1 -o "$tmp/scan.msr" "$TARGET" \
+  2> "$tmp/first.err"
+pid=$!
+wait_threads "$pid" 6
+[[ $(cat /proc/$pid/comm) == mailsweep ]] || fail "PID $pid is $(cat /proc/$pid/comm)"
+sleep 2
+n1=$(check_threads "$pid")
+sleep 2
+n2=$(check_threads "$pid")
+echo "first run: $n1 then $n2 threads, none privileged"
+[[ $n1 -ge 6 && $n2 -ge 6 ]] || fail "too few threads seen ($n1, $n2): not the running scan"
+grep -q "^Uid:.*65534" /proc/"$pid"/status || fail "not running as nobody"
+kill -s INT "$pid"
+set +e
+wait "$pid"
+rc=$?
+set -e
+[[ $rc -eq 3 || $rc -eq 0 ]] || fail "SIGINT: exit $rc: $(tail -3 "$tmp/first.err")"
+[[ $(stat -c %u "$tmp") -eq 0 ]] || fail "the output directory is not root's"
+for slot in scan.ckpt scan.ckpt.next; do
+  grep -q '^version 3$' "$tmp/$slot" || fail "$slot: not a version-3 slot: $(cat "$tmp/$slot")"
+  grep -q '^crc32c [0-9a-f]\{8\}$' "$tmp/$slot" || fail "$slot: no checksum"
+done
+grep '^position' "$tmp/scan.ckpt"
+
+# The resume runs without privileges too, and completes exactly.
+scan_bg -r 20000 --seed 9 --checkpoint-interval 1 -o "$tmp/scan.msr" --resume "$tmp/scan.ckpt" \
+  "$TARGET" 2> "$tmp/resume.err"
+pid=$!
+wait_threads "$pid" 4
+sleep 1
+if [[ -d /proc/$pid ]]; then
+  n3=$(check_threads "$pid")
+  echo "resume: $n3 threads, none privileged"
+fi
+set +e
+wait "$pid"
+rc=$?
+set -e
+[[ $rc -eq 0 ]] || fail "resume failed, exit $rc: $(tail -5 "$tmp/resume.err")"
+grep -q "resuming at position" "$tmp/resume.err" || fail "resume did not say where it resumed"
+grep -q "running as nobody" "$tmp/resume.err" ||
+  fail "no 'running as' line: $(cat "$tmp/resume.err")"
+grep -q '^complete 1$' "$tmp/scan.ckpt" || fail "checkpoint not complete after the resume"
+check_records resumed "$tmp"/scan.msr*
+echo "scan without privileges, SIGINT + resume: exactly the ground truth"
