@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -182,6 +183,8 @@ absl::StatusOr<std::string> InstallSandbox(const SandboxOptions& options, Sandbo
   ArmTestHook();
   if (options.disabled) return std::string("sandbox: off (--no-sandbox)");
   ResolveNames();
+  // glibc reads /etc/localtime at the first localtime_r; once read, it is not opened again.
+  tzset();
   struct sigaction action = {};
   action.sa_sigaction = OnForbiddenCall;
   action.sa_flags = SA_SIGINFO | SA_RESETHAND;
