@@ -21,7 +21,7 @@ namespace {
 
 // The calls every stage makes after set-up: memory (malloc, thread stacks), threads, futexes,
 // time, signals (signalfd, the status loop), writes of records and status lines, and the exit.
-// No open, exec, socket creation, ptrace, mount, ... : those are not here, so they trap.
+// No exec, socket creation, ptrace, mount, ... : those are not here, so they trap. Opens: below.
 constexpr int kCommonCalls[] = {
     SCMP_SYS(read),
     SCMP_SYS(write),
@@ -200,6 +200,18 @@ absl::StatusOr<std::string> InstallSandbox(const SandboxOptions& options, Sandbo
     }
   };
   allow(kCommonCalls, std::size(kCommonCalls));
+  // A read-only open fails with EACCES instead of ending the run: glibc opens a few files
+  // lazily (/proc/sys/vm/overcommit_memory when a thread's heap first shrinks) and copes with
+  // the failure. Any other open (writing, creating, truncating) traps like every call not here.
+  constexpr uint64_t kWriteBits = O_ACCMODE | O_CREAT | O_TRUNC;
+  if (rc == 0) {
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 1,
+                          SCMP_A2(SCMP_CMP_MASKED_EQ, kWriteBits, 0));
+  }
+  if (rc == 0) {
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open), 1,
+                          SCMP_A1(SCMP_CMP_MASKED_EQ, kWriteBits, 0));
+  }
   if (profile == SandboxProfile::kSweep) {
     allow(kSweepCalls, std::size(kSweepCalls));
   } else {

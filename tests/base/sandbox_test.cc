@@ -111,6 +111,18 @@ TEST_CASE("SandboxAllowsWhatTheRunningStagesNeed") {
   CHECK(end.err.find("forbidden system call pipe2") != std::string::npos);
 }
 
+TEST_CASE("SandboxFailsAReadOnlyOpenWithoutEndingTheProcess") {
+  const ChildEnd end = RunSandboxed({}, SandboxProfile::kSweep, [] {
+    const int fd = open("/proc/sys/vm/overcommit_memory", O_RDONLY | O_CLOEXEC);
+    return fd < 0 && errno == EACCES;
+  });
+  CHECK(ExitedWith(end, 0));
+  CHECK(end.err.empty());
+  // Writing to a file that exists is as forbidden as creating one.
+  CHECK(KilledBySigsys(
+      RunSandboxed({}, SandboxProfile::kSweep, [] { return open("/dev/null", O_WRONLY) >= 0; })));
+}
+
 TEST_CASE("NoSandboxLeavesEveryCallAllowed") {
   SandboxOptions off;
   off.disabled = true;
