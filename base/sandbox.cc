@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -70,7 +71,6 @@ constexpr int kCommonCalls[] = {
     SCMP_SYS(epoll_wait),
     SCMP_SYS(epoll_pwait),
     SCMP_SYS(epoll_ctl),
-    SCMP_SYS(ioctl),
     SCMP_SYS(getsockopt),
     SCMP_SYS(setsockopt),
     SCMP_SYS(sendto),
@@ -200,6 +200,15 @@ absl::StatusOr<std::string> InstallSandbox(const SandboxOptions& options, Sandbo
     }
   };
   allow(kCommonCalls, std::size(kCommonCalls));
+  // ioctl: isatty()'s TCGETS and FIONREAD only; TIOCSTI on a terminal would type commands
+  // into the shell that started us.
+  for (const unsigned long request : {TCGETS, FIONREAD}) {
+    if (rc == 0) {
+      rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+                            SCMP_A1(SCMP_CMP_EQ, static_cast<scmp_datum_t>(request)));
+      ++allowed;
+    }
+  }
   // A read-only open fails with EACCES instead of ending the run: glibc opens a few files
   // lazily (/proc/sys/vm/overcommit_memory when a thread's heap first shrinks) and copes with
   // the failure. Any other open (writing, creating, truncating) traps like every call not here.

@@ -3,6 +3,7 @@
 #include "base/sandbox.h"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -121,6 +122,22 @@ TEST_CASE("SandboxFailsAReadOnlyOpenWithoutEndingTheProcess") {
   // Writing to a file that exists is as forbidden as creating one.
   CHECK(KilledBySigsys(
       RunSandboxed({}, SandboxProfile::kSweep, [] { return open("/dev/null", O_WRONLY) >= 0; })));
+}
+
+TEST_CASE("SandboxAllowsIsattyButNoOtherIoctl") {
+  CHECK(ExitedWith(RunSandboxed({}, SandboxProfile::kProbe,
+                                [] {
+                                  (void)isatty(
+                                      STDERR_FILENO);  // TCGETS on the pipe: ENOTTY, not SIGSYS
+                                  return true;
+                                }),
+                   0));
+  const ChildEnd end = RunSandboxed({}, SandboxProfile::kProbe, [] {
+    char c = 'x';
+    return ioctl(STDERR_FILENO, TIOCSTI, &c) == 0;
+  });
+  CHECK(KilledBySigsys(end));
+  CHECK(end.err.find("forbidden system call ioctl (16)") != std::string::npos);
 }
 
 TEST_CASE("NoSandboxLeavesEveryCallAllowed") {
