@@ -56,5 +56,7 @@ expect_usage "--send-method" "${d[@]}" --send-method carrier-pigeon 198.18.0.0/3
 expect_usage "--probes" "${d[@]}" --probes 0 198.18.0.0/30
 expect_usage "start position" "${d[@]}" --start-position 99 198.18.0.0/30
 expect_usage "no targets left" "${d[@]}" 10.0.0.0/30
-"$ms" sweep --help | grep -q -- '--start-position' || fail "--help"
+# Captured first: grep -q would close the pipe early, and a --help longer than a pipe buffer
+# then dies of SIGPIPE (pipefail).
+grep -q -- '--start-position' <<<"$("$ms" sweep --help)" || fail "--help"
 echo PASS
