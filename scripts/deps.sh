@@ -11,6 +11,7 @@ packages=(
   # fuzzing (scripts/fuzz.sh): clang with libFuzzer and the sanitizer runtimes
   clang libclang-rt-14-dev
   libpcap-dev libssl-dev libabsl-dev libfmt-dev catch2 libmaxminddb-dev
+  libseccomp-dev
   # lab: namespaces, firewall, real mail servers, certificates, geo databases
   iproute2 nftables ethtool openssl dovecot-imapd dovecot-pop3d postfix mmdb-bin procps
   # tests: fixture servers and result checks in Python, peak memory with GNU time

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "base/clock.h"
+#include "base/sandbox.h"
 #include "base/strings.h"
 #include "engine/prober/probe_attempt.h"
 
@@ -220,6 +221,7 @@ bool ProberLoop::StartTargets() {
     if (started == kStartsPerPass) return true;
     ProbeTarget t;
     if (!NextTarget(&t)) return false;
+    TryForbiddenCallForTest(SandboxThread::kProber);  // tests only; targets come after set-up
     control_.Spend(now_us);
     StartOne(std::move(t));
   }

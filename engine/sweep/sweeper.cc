@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "base/clock.h"
+#include "base/sandbox.h"
 #include "base/strings.h"
 #include "base/token_bucket.h"
 #include "engine/sweep/dedup_bitmap.h"
@@ -61,6 +62,7 @@ class Sweeper::ReceiverThread {
 
  private:
   void Main() noexcept {
+    TryForbiddenCallForTest(SandboxThread::kReceiver);  // tests only
     int64_t last_stats = MonotonicNs();
     int64_t last_flush = last_stats;
     while (!stop_.load(std::memory_order_relaxed)) {
@@ -249,6 +251,7 @@ absl::StatusOr<std::unique_ptr<Sweeper>> Sweeper::Create(const SweeperConfig& co
 
 void Sweeper::SenderMain(uint32_t thread) noexcept {
   const SweeperConfig& c = config_;
+  TryForbiddenCallForTest(SandboxThread::kSender);  // tests only
   PacketWriter* out = writers_[thread].get();
   SenderCounters& counters = sender_counters_[thread];
   const SynTemplate tpl(c.source_mac, c.gateway_mac, c.ttl);

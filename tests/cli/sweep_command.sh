@@ -133,9 +133,9 @@ expect_usage "--send-method" "${d[@]}" --send-method carrier-pigeon 198.18.0.0/3
 expect_usage "--probes" "${d[@]}" --probes 0 198.18.0.0/30
 expect_usage "start position" "${d[@]}" --start-position 99 198.18.0.0/30
 expect_usage "no targets left" "${d[@]}" 10.0.0.0/30
-# Read whole first: grep -q leaving early would end a long help with SIGPIPE.
+# Read whole first: grep -q leaving early would end a long help with SIGPIPE (pipefail).
 help=$("$ms" sweep --help)
-for flag in --start-position --unlimited-rate-ok; do
+for flag in --start-position --unlimited-rate-ok --no-sandbox; do
   grep -q -- "$flag" <<< "$help" || fail "--help lacks $flag"
 done
 echo PASS
