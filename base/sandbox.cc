@@ -87,6 +87,10 @@ constexpr int kSweepCalls[] = {SCMP_SYS(sendmmsg), SCMP_SYS(recvmmsg)};
 constexpr int kProbeCalls[] = {SCMP_SYS(connect), SCMP_SYS(bind), SCMP_SYS(getsockname),
                                SCMP_SYS(getpeername), SCMP_SYS(shutdown)};
 
+// Scan: both of the above, and the checkpoint slots rewritten in place and cut to length
+// (engine/scan/checkpoint_file.h).
+constexpr int kScanCalls[] = {SCMP_SYS(ftruncate)};
+
 // The names of the system calls, resolved at install time: the SIGSYS handler may not allocate.
 constexpr int kNamedCalls = 512;
 constexpr int kNameBytes = 28;
@@ -221,9 +225,9 @@ absl::StatusOr<std::string> InstallSandbox(const SandboxOptions& options, Sandbo
     rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open), 1,
                           SCMP_A1(SCMP_CMP_MASKED_EQ, kWriteBits, 0));
   }
-  if (profile == SandboxProfile::kSweep) {
-    allow(kSweepCalls, std::size(kSweepCalls));
-  } else {
+  if (profile != SandboxProfile::kProbe) allow(kSweepCalls, std::size(kSweepCalls));
+  if (profile == SandboxProfile::kScan) allow(kScanCalls, std::size(kScanCalls));
+  if (profile != SandboxProfile::kSweep) {
     allow(kProbeCalls, std::size(kProbeCalls));
     // socket(AF_INET, SOCK_STREAM | flags, 0) only: the type's low bits are the kind of
     // socket, the high bits SOCK_NONBLOCK / SOCK_CLOEXEC.

@@ -36,6 +36,7 @@ struct SandboxOptions {
 enum class SandboxProfile {
   kSweep,  // SYN senders (packet sockets or a TX ring) and the capture thread
   kProbe,  // prober loops: epoll, non-blocking AF_INET stream sockets, OpenSSL
+  kScan,   // both, and the checkpoint slots rewritten in place (ftruncate)
 };
 
 // Installs the filter (nothing with options.disabled). Returns what the start line says.

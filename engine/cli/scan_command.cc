@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "base/flag_set.h"
 #include "base/privileges.h"
+#include "base/sandbox.h"
 #include "base/strings.h"
 #include "engine/cli/command_start.h"
 #include "engine/cli/probe_options.h"
@@ -104,6 +105,7 @@ int RunScanCommand(int argc, const char* const* argv) {
   StatusJsonFile status_json;
   bool quiet = false;
   PrivilegeOptions privileges;
+  SandboxOptions sandbox;
   FlagSet flags(kCommand.name(), "[flags] -o FILE CIDR...",
                 "Sweeps the targets for open mail ports and probes every live one as it is found "
                 "(POP3, IMAP,\nSMTP; STARTTLS/STLS or implicit TLS as the port implies), writing "
@@ -131,6 +133,7 @@ int RunScanCommand(int argc, const char* const* argv) {
                &scan.stop_timeout_s);
   status_json.Register(&flags);
   privileges.Register(&flags);
+  sandbox.Register(&flags);
   flags.Bool("-q,--quiet",
              "no status line or summary (the start line and lost or missing records are still "
              "reported)",
@@ -192,11 +195,14 @@ int RunScanCommand(int argc, const char* const* argv) {
   scan.prober = *prober;
   scan.walk = &*walk;
   scan.command_line = JoinCommandLine(argc, argv);
-  // Every thread of the run starts after this: none of them has a privilege.
-  scan.set_up_done = [&privileges, quiet]() -> absl::Status {
+  // Every thread of the run starts after this: none of them has a privilege, and all run under
+  // the seccomp filter.
+  scan.set_up_done = [&privileges, &sandbox, quiet]() -> absl::Status {
     absl::StatusOr<std::string> as = DropPrivileges(privileges);
     if (!as.ok()) return as.status();
-    if (!quiet) kCommand.Report(StrCat("running as ", *as));
+    absl::StatusOr<std::string> sandboxed = InstallSandbox(sandbox, SandboxProfile::kScan);
+    if (!sandboxed.ok()) return sandboxed.status();
+    if (!quiet) kCommand.Report(StrCat("running as ", *as, "; ", *sandboxed));
     return absl::OkStatus();
   };
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The seccomp sandbox of `mailsweep sweep` and `mailsweep probe` (base/sandbox.h), through its
+# The seccomp sandbox of `mailsweep sweep`, `probe` and `scan` (base/sandbox.h), through its
 # test-only hook MAILSWEEP_TEST_SANDBOX_ESCAPE=THREAD:CALL: a prober thread (probe) or a sender
-# thread (sweep) attempts execve, or openat with O_CREAT, once the run has started. With the
+# thread (sweep, scan) attempts execve, or openat with O_CREAT, once the run has started. With the
 # sandbox (the default) the process is killed by SIGSYS and says which call in which thread;
 # with --no-sandbox the call fails with ENOENT (a path that does not exist) and the run ends
 # normally. Every run is in a new, empty network namespace (unshare -n; needs root, skipped
@@ -21,6 +21,9 @@ probe=(probe -q -f json -i "$tmp/targets" -o "$tmp/out.jsonl" --allow-reserved 1
 sweep=(sweep -q --dryrun "$tmp/syn.pcap" -S 192.0.2.1 -G 02:00:00:00:00:01 -p 110 -r 0
        --allow-reserved 198.18.0.0/15 198.18.0.0/28)
 
+scan=(scan -q --dryrun "$tmp/scan.pcap" -S 192.0.2.1 -G 02:00:00:00:00:01 -i lo -p 110 -r 0
+      --probes 1 --cooldown 0 -o "$tmp/scan.msr" --allow-reserved 198.18.0.0/15 198.18.0.0/28)
+
 # run ESCAPE ARGS...: runs mailsweep with the hook set; sets rc, err and pid (the main thread).
 run() {
   local escape=$1
@@ -32,9 +35,14 @@ run() {
   err=$(cat "$tmp/err")
 }
 
-for thread_args in "prober:probe" "sender:sweep"; do
+for thread_args in "prober:probe" "sender:sweep" "sender:scan"; do
   thread=${thread_args%%:*}
-  if [[ ${thread_args#*:} == probe ]]; then args=("${probe[@]}"); else args=("${sweep[@]}"); fi
+  case ${thread_args#*:} in
+    probe) args=("${probe[@]}") ;;
+    sweep) args=("${sweep[@]}") ;;
+    scan) args=("${scan[@]}") ;;
+  esac
+  rm -f "$tmp"/scan.msr* "$tmp"/scan.ckpt*
   for call in execve openat; do
     want_nr=59
     [[ $call == openat ]] && want_nr=257
@@ -62,8 +70,13 @@ run "" "${probe[@]}"
 run "" "${sweep[@]}"
 [[ $rc -eq 0 && $(stat -c %s "$tmp/syn.pcap") -eq $((24 + 16 * (16 + 66))) ]] ||
   bad "sweep in the sandbox: exit $rc: $err"
+rm -f "$tmp"/scan.msr* "$tmp"/scan.ckpt*
+run "" "${scan[@]}"
+[[ $rc -eq 0 && $(stat -c %s "$tmp/scan.pcap") -eq $((24 + 16 * (16 + 66))) ]] ||
+  bad "scan in the sandbox: exit $rc: $err"
+grep -q "^complete 1" "$tmp/scan.ckpt" || bad "scan in the sandbox: checkpoint not complete"
 
-for command in sweep probe; do
+for command in sweep probe scan; do
   # Captured first: with grep -q in a pipe, a long --help could die of SIGPIPE.
   grep -q -- "--no-sandbox" <<<"$("$ms" "$command" --help)" ||
     bad "$command --help: no --no-sandbox"

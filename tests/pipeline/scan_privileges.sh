@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `mailsweep scan` started as root runs without privileges once set up: while it scans, every
 # thread of the scanner (read from /proc/PID/task/*/status) has non-zero uid and gid, no
-# effective, permitted or bounding capability, and NoNewPrivs 1; its records still equal the
+# effective, permitted or bounding capability, NoNewPrivs 1 and a seccomp filter (Seccomp 2,
+# base/sandbox.h); its records still equal the
 # ground truth; and a stop (SIGINT) and --resume complete exactly, with the checkpoint kept in
 # its two slots (opened before the drop: the output directory is root's and not writable by the
 # scanner then). A bad --user is refused (exit 2) before any file is made.
@@ -29,8 +30,9 @@ check_threads() {
         seen[$1] = 1
       }
       $1 == "NoNewPrivs:" { if ($2 != 1) bad = bad " NoNewPrivs" $2; seen[$1] = 1 }
+      $1 == "Seccomp:" { if ($2 != 2) bad = bad " Seccomp" $2; seen[$1] = 1 }
       END {
-        if (length(seen) != 4) bad = bad " fields missing"
+        if (length(seen) != 5) bad = bad " fields missing"
         if (bad != "") { print f ":" bad; exit 1 }
       }' "$status" >&2 || fail "a thread kept a privilege"
     n=$((n + 1))
