@@ -3,7 +3,7 @@
 // need. A forbidden call (exec, opening a file to write or create it, a raw or packet socket,
 // ptrace, ...) ends the process: "mailsweep: sandbox: forbidden system call NAME (N) in thread
 // TID" on stderr, then killed by SIGSYS. Opening a file to read it fails with EACCES.
-// Used by `mailsweep sweep` and `mailsweep probe` (engine/cli/).
+// Used by `mailsweep scan`, `sweep` and `probe` (engine/cli/).
 //
 // Thread rules: InstallSandbox from the main thread, after DropPrivileges (base/privileges.h).
 // The filter is synchronised onto every thread that already runs (TSYNC) and inherited by those
