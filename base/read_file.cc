@@ -42,25 +42,36 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path, uint64_t max_
   if (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) > max_bytes) return too_big();
   std::string text;
   if (S_ISREG(st.st_mode)) text.reserve(static_cast<size_t>(st.st_size));
+  absl::Status s = ReadInPieces(*fd, path, [&](std::string_view piece) {
+    if (text.size() + piece.size() > max_bytes) return too_big();
+    if (const void* nul = text_only ? memchr(piece.data(), 0, piece.size()) : nullptr) {
+      return absl::InvalidArgumentError(
+          StrCat("'", path, "' holds binary data (a NUL byte at offset ",
+                 text.size() + static_cast<size_t>(static_cast<const char*>(nul) - piece.data()),
+                 "), not text; is it the right file?"));
+    }
+    text.append(piece);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return text;
+}
+
+absl::Status ReadInPieces(const UniqueFd& fd, const std::string& path,
+                          const std::function<absl::Status(std::string_view)>& piece) {
   char block[64 * 1024];
   for (;;) {
-    const ssize_t n = read(fd->get(), block, sizeof(block));
+    const ssize_t n = read(fd.get(), block, sizeof(block));
     if (n < 0) {
       if (errno == EINTR) continue;
       return absl::DataLossError(
           StrCat("error while reading '", path, "': ", std::strerror(errno)));
     }
-    if (n == 0) break;
-    if (text.size() + static_cast<size_t>(n) > max_bytes) return too_big();
-    if (const void* nul = text_only ? memchr(block, 0, static_cast<size_t>(n)) : nullptr) {
-      return absl::InvalidArgumentError(
-          StrCat("'", path, "' holds binary data (a NUL byte at offset ",
-                 text.size() + static_cast<size_t>(static_cast<const char*>(nul) - block),
-                 "), not text; is it the right file?"));
+    if (n == 0) return absl::OkStatus();
+    if (absl::Status s = piece(std::string_view(block, static_cast<size_t>(n))); !s.ok()) {
+      return s;
     }
-    text.append(block, static_cast<size_t>(n));
   }
-  return text;
 }
 
 }  // namespace mailsweep

@@ -12,7 +12,9 @@
 #include <sys/stat.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "base/unique_fd.h"
@@ -30,6 +32,11 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path, uint64_t max_
 // kInvalidArgument for a directory), for callers that read it in pieces themselves. `info`, when
 // given, receives the file's fstat().
 absl::StatusOr<UniqueFd> OpenInputFile(const std::string& path, struct stat* info = nullptr);
+
+// Reads `fd` (opened from `path`) to its end in pieces of up to 64 KiB, handing each to `piece`;
+// stops at the first error `piece` returns. kDataLoss naming `path` for a read error.
+absl::Status ReadInPieces(const UniqueFd& fd, const std::string& path,
+                          const std::function<absl::Status(std::string_view)>& piece);
 
 }  // namespace mailsweep
 

@@ -1,10 +1,5 @@
 #include "targets/range_list.h"
 
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
 #include "base/read_file.h"
@@ -106,19 +101,9 @@ absl::StatusOr<RangeList> ReadRangeListFile(const std::string& path) {
   absl::StatusOr<UniqueFd> fd = OpenInputFile(path);
   if (!fd.ok()) return fd.status();
   ListParser parser(path);
-  char block[64 * 1024];
-  for (;;) {
-    const ssize_t n = read(fd->get(), block, sizeof(block));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return absl::DataLossError(
-          StrCat("error while reading '", path, "': ", std::strerror(errno)));
-    }
-    if (n == 0) break;
-    if (absl::Status s = parser.Feed(std::string_view(block, static_cast<size_t>(n))); !s.ok()) {
-      return s;
-    }
-  }
+  absl::Status s =
+      ReadInPieces(*fd, path, [&parser](std::string_view piece) { return parser.Feed(piece); });
+  if (!s.ok()) return s;
   return std::move(parser).Finish();
 }
 
