@@ -124,6 +124,10 @@ absl::StatusOr<std::string> DropPrivileges(const PrivilegeOptions& options) {
   __user_cap_data_struct none[2] = {};
   if (syscall(SYS_capset, &header, none) != 0) return Denied("capset");
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return Denied("PR_SET_NO_NEW_PRIVS");
+  // Not dumpable: once no capability is left, a process of the same user could otherwise
+  // ptrace this one or take its packet socket with pidfd_getfd. A normal user's process started
+  // through file capabilities stays dumpable, and a switch of user leaves it to fs.suid_dumpable.
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return Denied("PR_SET_DUMPABLE");
 
   // Check rather than trust: no way back to root, no capability left.
   uid_t r, e, s;

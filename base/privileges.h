@@ -2,10 +2,12 @@
 // its packet sockets and capture handle; nothing after that does, and the threads that parse
 // what the Internet sends must not run with them. DropPrivileges switches to an unprivileged
 // user (when started as root), clears every capability set (effective, permitted, inheritable,
-// ambient and, when the process may, the bounding set) and sets PR_SET_NO_NEW_PRIVS, so that no
-// exec can give any of it back. Started by a normal user through a copy of the binary with file
-// capabilities (setcap cap_net_raw+ep), it stays that user and drops them the same way; only the
-// bounding set stays (dropping from it needs CAP_SETPCAP), which no-new-privs makes moot.
+// ambient and, when the process may, the bounding set), sets PR_SET_NO_NEW_PRIVS, so that no
+// exec can give any of it back, and makes the process not dumpable (no ptrace, no core dump,
+// /proc files root's), so that no process of the same user can borrow its packet sockets.
+// Started by a normal user through a copy of the binary with file capabilities (setcap
+// cap_net_raw+ep), it stays that user and drops them the same way; only the bounding set stays
+// (dropping from it needs CAP_SETPCAP), which no-new-privs makes moot.
 // Used by the commands (engine/cli/) once their sockets and output files are open.
 //
 // Thread rules: call from the main thread before any other thread starts. Capabilities and the

@@ -129,6 +129,8 @@ TEST_CASE("privileges: a normal user with file capabilities stays itself and dro
     auto as = DropPrivileges({});
     if (!as.ok() || as->find("nobody (uid 65534, gid 65534), no capabilities") != 0) return 6;
     if (!NoCapabilityLeft(DescribeThreadPrivileges())) return 7;
+    // Still the same user, but not dumpable: that user's other processes cannot ptrace it.
+    if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0) return 12;
     const absl::Status packets = CheckPacketCapability();
     if (!absl::IsPermissionDenied(packets) ||
         packets.message().find("needs CAP_NET_RAW") == std::string::npos) {
