@@ -201,8 +201,9 @@ absl::StatusOr<std::string> InstallSandbox(const SandboxOptions& options, Sandbo
   // already running would escape it: refuse rather than leave one unfiltered.
   if (const int threads = ThreadsRunning(); threads != 1) {
     return absl::FailedPreconditionError(
-        StrCat("sandbox: ", threads, " threads run already; the filter must be installed on the "
-               "only thread, before the stages start"));
+        threads == 0 ? std::string("sandbox: cannot count the threads (/proc/self/status)")
+                     : StrCat("sandbox: ", threads, " threads run already; the filter must be "
+                              "installed on the only thread, before the stages start"));
   }
   ResolveNames();
   // glibc reads /etc/localtime at the first localtime_r; once read, it is not opened again.
