@@ -202,8 +202,9 @@ absl::StatusOr<std::string> InstallSandbox(const SandboxOptions& options, Sandbo
   if (const int threads = ThreadsRunning(); threads != 1) {
     return absl::FailedPreconditionError(
         threads == 0 ? std::string("sandbox: cannot count the threads (/proc/self/status)")
-                     : StrCat("sandbox: ", threads, " threads run already; the filter must be "
-                              "installed on the only thread, before the stages start"));
+                     : StrCat("sandbox: ", threads,
+                              " threads run already; the filter must be installed on the only "
+                              "thread, before the stages start"));
   }
   ResolveNames();
   // glibc reads /etc/localtime at the first localtime_r; once read, it is not opened again.
