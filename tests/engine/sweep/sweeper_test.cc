@@ -175,4 +175,28 @@ TEST_CASE("Sweeper::Create refuses bad configs", "[sweeper]") {
   unlink(TempPath("bad.pcap").c_str());
 }
 
+TEST_CASE("Sweeper skips and counts opted-out targets, once per target", "[sweeper]") {
+  Fixture fx;
+  const std::string pcap = TempPath("overlay.pcap");
+  SweeperConfig c = fx.Config(pcap);
+  c.probes = 2;
+  targets::ExclusionOverlay overlay;
+  // 64 addresses of the first range, and a range outside the space (changes nothing).
+  overlay.Publish(IntervalSet({{0xC6120040, 0xC612007F}, {0x01020300, 0x010203FF}}));
+  c.overlay = &overlay;
+  auto sweeper = Sweeper::Create(c, nullptr, nullptr, nullptr);
+  REQUIRE(sweeper.ok());
+  REQUIRE((*sweeper)->Run().ok());
+  const std::vector<Sent> sent = ReadPcap(pcap);
+  unlink(pcap.c_str());
+  for (const Sent& s : sent) REQUIRE_FALSE(overlay.Current()->Contains(s.dst));
+  const uint64_t opted_out = 64 * fx.space.ports().size();
+  CHECK(sent.size() == (fx.space.size() - opted_out) * 2);
+  const SweepStats st = (*sweeper)->Stats();
+  CHECK(st.skipped == opted_out);
+  CHECK(st.excluded_addresses == 64 + 256);
+  CHECK(st.positions_done == st.positions_total);  // skipped positions are done
+  CHECK((*sweeper)->SentWatermark() == c.range.end);
+}
+
 }  // namespace mailsweep::engine
