@@ -10,7 +10,7 @@ void ExclusionOverlay::Publish(IntervalSet excluded) {
   sets_.push_back(std::make_unique<const IntervalSet>(std::move(excluded)));
   const IntervalSet* now = sets_.back()->empty() ? nullptr : sets_.back().get();
   current_.store(now, std::memory_order_release);
-  generation_.fetch_add(1, std::memory_order_relaxed);
+  generation_.fetch_add(1);  // seq_cst: after the store above (see generation())
 }
 
 }  // namespace mailsweep::targets

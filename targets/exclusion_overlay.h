@@ -34,8 +34,9 @@ class ExclusionOverlay {
 
   // Any thread: the set in force, or null while nothing is excluded. Lives as long as the overlay.
   const IntervalSet* Current() const { return current_.load(std::memory_order_acquire); }
-  // Any thread: how many sets were published (0: none).
-  uint64_t generation() const { return generation_.load(std::memory_order_relaxed); }
+  // Any thread: how many sets were published (0: none). A reader that sees generation g sees
+  // in Current() the set of the g-th Publish() or a newer one.
+  uint64_t generation() const { return generation_.load(); }
 
  private:
   std::vector<std::unique_ptr<const IntervalSet>> sets_;  // main thread only; all kept

@@ -197,6 +197,10 @@ int RunSweepCommand(int argc, const char* const* argv) {
       if (sig == SIGHUP) {
         // With -q too: whoever sent it must learn whether the opt-out is in force.
         const targets::ReloadOutcome r = reloader->Reload();
+        // Said once no sender can still send to what it added.
+        if (r.added > 0 && !(*sweeper)->AwaitOverlay(overlay.generation(), 1'000'000'000)) {
+          kCommand.Report("warning: a sender did not confirm the reload within a second");
+        }
         for (const std::string& line : FormatReload(r, reloader->excluded().Count())) {
           kCommand.Report(line);
         }

@@ -287,6 +287,10 @@ void ScanRun::OnSignal() {
 void ScanRun::OnReload() {
   const targets::ReloadOutcome outcome = reloader_->Reload();
   if (outcome.added > 0) {
+    // Said once no sender can still send to what it added (the sender stage may be over).
+    if (sweeper_ && !sweep_finished_.load()) {
+      (void)sweeper_->AwaitOverlay(overlay_.generation(), kSecondNs);
+    }
     checkpoint_.excluded = reloader_->excluded();
     checkpoint_status_.Update(checkpoint_file_->Save(checkpoint_));
   }

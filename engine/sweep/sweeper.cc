@@ -306,11 +306,23 @@ void Sweeper::SenderMain(uint32_t thread) noexcept {
       if (wait == 0) break;
       SleepNs(std::min<int64_t>(wait, 20'000'000));
     }
-    if (c.overlay != nullptr && c.overlay->Current() != excluded) {
-      excluded = c.overlay->Current();
-      const size_t kept = DropFramesTo(excluded, frames.data(), queued);
-      if (first_copy) counters.skipped.store(skipped += queued - kept, std::memory_order_relaxed);
-      if ((queued = kept) == 0) return true;
+    if (c.overlay != nullptr) {
+      // The last look before sending, under a mark OverlaySeen() reads: first "checking", then
+      // the generation applied, "idle" once sent (seq_cst: a Publish() before the first store
+      // is seen by the loads after it).
+      counters.overlay_mark.store(kOverlayChecking);
+      const uint64_t generation = c.overlay->generation();
+      if (c.overlay->Current() != excluded) {
+        excluded = c.overlay->Current();
+        const size_t kept = DropFramesTo(excluded, frames.data(), queued);
+        if (first_copy) counters.skipped.store(skipped += queued - kept, std::memory_order_relaxed);
+        queued = kept;
+      }
+      counters.overlay_mark.store(generation + 1);
+      if (queued == 0) {
+        counters.overlay_mark.store(kOverlayIdle);
+        return true;
+      }
     }
     const int64_t now = MonotonicNs();
     int64_t expected = 0;
@@ -318,6 +330,7 @@ void Sweeper::SenderMain(uint32_t thread) noexcept {
     out->Send(frames.data(), kSynFrameSize, queued, &sc);
     queued = 0;
     counters.sent.store(sc.sent, std::memory_order_relaxed);
+    if (c.overlay != nullptr) counters.overlay_mark.store(kOverlayIdle);  // after the count
     counters.retries.store(sc.retries, std::memory_order_relaxed);
     counters.errors.store(sc.errors, std::memory_order_relaxed);
     last_send_ns_.store(MonotonicNs(), std::memory_order_relaxed);
@@ -432,61 +445,6 @@ absl::Status Sweeper::Run() {
   }
   done_.store(true);
   return status;
-}
-
-uint64_t Sweeper::SentWatermark() const {
-  uint64_t c = watermark_chunk_.load(std::memory_order_relaxed);
-  const uint64_t from = c;
-  while (c < chunk_count_ && chunk_done_[c].load(std::memory_order_acquire)) ++c;
-  uint64_t prev = from;
-  while (prev < c && !watermark_chunk_.compare_exchange_weak(prev, c)) {
-  }
-  return std::min(first_position_ + c * config_.chunk_positions, config_.range.end);
-}
-
-SweepStats Sweeper::Stats() const {
-  SweepStats s;
-  const int64_t now = MonotonicNs();
-  const int64_t start = start_ns_.load();
-  s.elapsed_s = start ? (now - start) * 1e-9 : 0;
-  const int64_t first = first_send_ns_.load(std::memory_order_relaxed);
-  const int64_t last = last_send_ns_.load(std::memory_order_relaxed);
-  s.send_elapsed_s = first && last > first ? (last - first) * 1e-9 : 0;
-  s.sending = start && senders_running_.load() > 0;
-  s.cooling_down = cooling_down_.load();
-  s.done = done_.load();
-  s.probes = config_.probes;
-  s.positions_total = (config_.range.end - first_position_) * config_.probes;
-  static constexpr CounterSum<SweepStats, SenderCounters> kSenderSums[] = {
-      {&SenderCounters::sent, &SweepStats::sent},
-      {&SenderCounters::retries, &SweepStats::send_retries},
-      {&SenderCounters::errors, &SweepStats::send_errors},
-      {&SenderCounters::refused, &SweepStats::refused},
-      {&SenderCounters::skipped, &SweepStats::skipped},
-      {&SenderCounters::positions, &SweepStats::positions_done},
-      {&SenderCounters::paused_ms, &SweepStats::paused_ms},
-  };
-  static constexpr CounterSum<SweepStats, ReceiverCounters> kReceiverSums[] = {
-      {&ReceiverCounters::replies, &SweepStats::replies},
-      {&ReceiverCounters::open, &SweepStats::open},
-      {&ReceiverCounters::closed, &SweepStats::closed},
-      {&ReceiverCounters::unreachable, &SweepStats::unreachable},
-      {&ReceiverCounters::duplicates, &SweepStats::duplicates},
-      {&ReceiverCounters::invalid, &SweepStats::invalid},
-      {&ReceiverCounters::opted_out, &SweepStats::opted_out_replies},
-      {&ReceiverCounters::pcap_received, &SweepStats::pcap_received},
-      {&ReceiverCounters::pcap_dropped, &SweepStats::pcap_dropped},
-      {&ReceiverCounters::if_dropped, &SweepStats::if_dropped},
-  };
-  for (uint32_t t = 0; t < config_.threads; ++t) {
-    AddCounters(sender_counters_[t], kSenderSums, &s);
-  }
-  AddCounters(rx_counters_, kReceiverSums, &s);  // one receive thread
-  s.watermark = SentWatermark();
-  if (const targets::IntervalSet* x = config_.overlay ? config_.overlay->Current() : nullptr) {
-    s.excluded_addresses = x->Count();
-  }
-  return s;
 }
 
 }  // namespace mailsweep::engine

@@ -165,6 +165,10 @@ class Sweeper {
   SweepStats Stats() const;
   // Every position below this has been sent, with all copies. range.begin..range.end.
   uint64_t SentWatermark() const;
+  // After the overlay's Publish() made `generation`: waits until no sender can still send a
+  // frame checked against an older set (each is idle, checking, or past it), at most
+  // `timeout_ns`; false on a timeout. From then on no SYN goes to what it excludes. Any thread.
+  bool AwaitOverlay(uint64_t generation, int64_t timeout_ns) const;
   const SweeperConfig& config() const { return config_; }
 
  private:
@@ -177,7 +181,10 @@ class Sweeper {
     std::atomic<uint64_t> skipped{0};
     std::atomic<uint64_t> positions{0};
     std::atomic<uint64_t> paused_ms{0};
+    std::atomic<uint64_t> overlay_mark{kOverlayIdle};  // see SenderMain's flush and OverlaySeen
   };
+  static constexpr uint64_t kOverlayIdle = ~uint64_t{0};  // not about to send
+  static constexpr uint64_t kOverlayChecking = 0;         // about to look at the overlay
   struct alignas(kCacheLineBytes) ReceiverCounters {
     std::atomic<uint64_t> replies{0};
     std::atomic<uint64_t> open{0};
@@ -196,6 +203,7 @@ class Sweeper {
   explicit Sweeper(const SweeperConfig& config);
   void SenderMain(uint32_t thread) noexcept;
   bool stopping() const { return stop_requests_.load(std::memory_order_relaxed) > 0; }
+  bool OverlaySeen(uint64_t generation) const;
 
   SweeperConfig config_;
   results::RecordSink* sink_ = nullptr;
