@@ -158,7 +158,8 @@ int RunSweepCommand(int argc, const char* const* argv) {
     return 1;
   }
 
-  // SIGINT/SIGTERM (stop) and SIGHUP (reload) arrive on this fd; created before any thread starts so all inherit the mask.
+  // SIGINT/SIGTERM (stop) and SIGHUP (reload) arrive on this fd; created before any thread
+  // starts so all inherit the mask.
   SignalFd signals;
 
   auto sweeper = Sweeper::Create(config, sink, nullptr, nullptr);
