@@ -40,8 +40,9 @@ std::string OptOutText(const SweepStats& s, uint64_t live_opted_out) {
   if (s.excluded_addresses == 0 && s.skipped == 0 && s.opted_out_replies == 0) return "";
   std::string text = fmt::format("; opted out: {} addresses added by reloads, {} targets skipped",
                                  s.excluded_addresses, s.skipped);
-  const uint64_t dropped = s.opted_out_replies + live_opted_out;
-  if (dropped > 0) text += fmt::format(", {} replies dropped", dropped);
+  if (s.opted_out_replies > 0) text += fmt::format(", {} replies dropped", s.opted_out_replies);
+  // Found (a sweep record) before the reload, not yet with a prober then: no probe record.
+  if (live_opted_out > 0) text += fmt::format(", {} live hosts not probed", live_opted_out);
   return text;
 }
 
@@ -219,11 +220,11 @@ std::string FormatScanStatusJson(const ScanProgress& now) {
       "\"probes_done\":%d,\"probes_in_flight\":%d,\"probes_waiting\":%d,\"probes_retried\":%d,"
       "\"probes_cut_off\":%d,\"connect_rate\":%.0f,\"window\":%d,\"loop_lag_ms\":%d,"
       "\"loop_lag_max_ms\":%d,\"checkpoint\":%d,\"skipped\":%d,\"opted_out_replies\":%d,"
-      "\"excluded_addresses\":%d,\"outcomes\":{%s}}\n",
+      "\"opted_out_live\":%d,\"excluded_addresses\":%d,\"outcomes\":{%s}}\n",
       now.elapsed_s, s.positions_done, s.positions_total, s.sent, s.replies, s.open, s.closed,
       s.unreachable, s.pcap_dropped, s.paused_ms, p.done, p.in_flight, now.backlog, p.retried,
       now.cut_off, p.connect_rate, p.window, p.lag_ms, p.lag_max_ms, now.checkpoint, s.skipped,
-      s.opted_out_replies + now.opted_out, s.excluded_addresses, outcomes);
+      s.opted_out_replies, now.opted_out, s.excluded_addresses, outcomes);
 }
 
 }  // namespace mailsweep::engine

@@ -32,8 +32,9 @@ std::string FormatSweepSummary(const SweepStats& s);
 // A warning when the capture or the interface dropped replies (open ports may be missing), for
 // the end of a sweep or scan; "" when none were dropped.
 std::string DroppedRepliesWarning(const SweepStats& s);
-// "; opted out: N addresses added by reloads, S targets skipped[, D replies dropped]", or ""
-// when nothing was opted out since the start. `live_opted_out`: a scan's feeder's drops.
+// "; opted out: N addresses added by reloads, S targets skipped[, D replies dropped][, L live
+// hosts not probed]", or "" when nothing was opted out since the start. `live_opted_out`: a
+// scan's live hosts dropped before a prober took them (ScanProgress::opted_out).
 std::string OptOutText(const SweepStats& s, uint64_t live_opted_out);
 // What a SIGHUP did (sweep and scan print it, with -q too): one line each, without the command
 // name or '\n': "reloaded the blocklist: ...", or "blocklist reload failed, ...", and warnings.

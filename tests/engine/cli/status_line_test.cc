@@ -122,7 +122,7 @@ TEST_CASE("Opt-outs show in the status lines, the JSON and the summary only when
   s.skipped = 100;
   CHECK(OptOutText(s, 0) == "; opted out: 256 addresses added by reloads, 100 targets skipped");
   s.opted_out_replies = 3;
-  CHECK(OptOutText(s, 2).ends_with(", 5 replies dropped"));
+  CHECK(OptOutText(s, 2).ends_with(", 3 replies dropped, 2 live hosts not probed"));
   CHECK(FormatSweepStatusLine(s, SweepStats{}).find("100 targets skipped") != std::string::npos);
   CHECK(FormatSweepSummary(s).find("256 addresses added by reloads") != std::string::npos);
   const std::string json = FormatSweepStatusJson(s, SweepStats{});
@@ -131,8 +131,10 @@ TEST_CASE("Opt-outs show in the status lines, the JSON and the summary only when
   ScanProgress p;
   p.sweep = s;
   p.opted_out = 4;
-  CHECK(FormatScanStatusLine(p, ScanProgress{}).find("7 replies dropped") != std::string::npos);
-  CHECK(FormatScanStatusJson(p).find("\"opted_out_replies\":7,") != std::string::npos);
+  CHECK(FormatScanStatusLine(p, ScanProgress{}).find("4 live hosts not probed") !=
+        std::string::npos);
+  CHECK(FormatScanStatusJson(p).find("\"opted_out_replies\":3,\"opted_out_live\":4,") !=
+        std::string::npos);
 }
 
 TEST_CASE("A reload says what it added, what it kept and why it failed", "[status_line]") {
