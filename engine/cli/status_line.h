@@ -34,7 +34,7 @@ std::string FormatSweepSummary(const SweepStats& s);
 std::string DroppedRepliesWarning(const SweepStats& s);
 // "; opted out: N addresses added by reloads, S targets skipped[, D replies dropped][, L live
 // hosts not probed]", or "" when nothing was opted out since the start. `live_opted_out`: a
-// scan's live hosts dropped before a prober took them (ScanProgress::opted_out).
+// scan's live hosts opted out before a probe of theirs started (ScanProgress::opted_out).
 std::string OptOutText(const SweepStats& s, uint64_t live_opted_out);
 // What a SIGHUP did (sweep and scan print it, with -q too): one line each, without the command
 // name or '\n': "reloaded the blocklist: ...", or "blocklist reload failed, ...", and warnings.

@@ -30,7 +30,7 @@ struct ScanProgress {
   uint64_t backlog = 0;     // live hosts waiting for a prober (LiveHostFeeder::Backlog())
   uint64_t cut_off = 0;     // live hosts left without a record so far (for a resume)
   uint64_t checkpoint = 0;  // the position the checkpoint file holds
-  uint64_t opted_out = 0;   // live hosts opted out before a prober took them (not probed)
+  uint64_t opted_out = 0;   // live hosts opted out before a probe of theirs started
 };
 
 // Where a resumed scan goes on and what the earlier runs left.

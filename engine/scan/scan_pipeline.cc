@@ -186,7 +186,9 @@ absl::Status ScanRun::OpenRecordFile() {
 absl::Status ScanRun::StartStages() {
   sweep_sink_ = writer_->NewSink();
   dedup_ = std::make_unique<DedupSweepSink>(sweep_sink_.get(), resuming_ ? &prior_.swept : nullptr);
-  MAILSWEEP_ASSIGN_OR_RETURN(pool_, ProberPool::CreateStopped(cfg_.prober, writer_.get()));
+  ProberOptions prober = cfg_.prober;
+  prober.overlay = &overlay_;  // a host handed over before its opt-out is not started either
+  MAILSWEEP_ASSIGN_OR_RETURN(pool_, ProberPool::CreateStopped(prober, writer_.get()));
   const uint64_t pause_backlog =
       cfg_.pause_backlog ? cfg_.pause_backlog
                          : std::max<uint64_t>(2 * uint64_t{cfg_.prober.max_connections}, 64);
@@ -325,6 +327,7 @@ void ScanRun::ReportProgress(int64_t now) {
                         .backlog = feeder_->Backlog(),
                         .checkpoint = checkpoint_.position,
                         .opted_out = feeder_->opted_out()};
+  progress.opted_out += progress.probe.opted_out;
   progress.cut_off = feeder_->abandoned() + progress.probe.abandoned + progress.probe.unprobed;
   observer_->OnProgress(progress, prev_);
   prev_ = progress;
@@ -347,7 +350,7 @@ absl::StatusOr<ScanSummary> ScanRun::Finish() {
   summary.probes_abandoned = feeder_->abandoned() + final_probe.abandoned + final_probe.unprobed;
   summary.skipped_known = dedup_->skipped() + feeder_->skipped();
   summary.reprobed = prior_.pending.size();
-  summary.opted_out = feeder_->opted_out();
+  summary.opted_out = feeder_->opted_out() + final_probe.opted_out;
   summary.excluded_addresses = reloader_->excluded().Count();
   summary.paused_ms = final_sweep.paused_ms;
   summary.probes_retried = final_probe.retried;
