@@ -320,7 +320,6 @@ int RunReport(int argc, const char* const* argv) {
                   .threads = static_cast<int>(threads),
                   .collect_hosts = !no_hosts});
   int rc = 0;
-  int64_t first_start = 0;
   for (const std::string& f : files) {
     if (absl::Status s = agg.AddFile(f); !s.ok()) {
       fmt::print(stderr, "mailsweep-agg: {}\n", s.message());
@@ -328,10 +327,7 @@ int RunReport(int argc, const char* const* argv) {
     }
   }
   if (agg.summary().files.empty()) return 1;
-  {
-    auto r = RecordFileReader::Open(agg.summary().files[0]);
-    if (r.ok()) first_start = (*r)->header().start_time_us / 1000000;
-  }
+  const int64_t first_start = agg.summary().first_start_time_us / 1000000;
   {
     ProgressLine progress(&agg);
     agg.Run();
