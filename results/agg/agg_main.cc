@@ -294,7 +294,7 @@ int RunReport(int argc, const char* const* argv) {
       "ShadowServer's columns in their order; unknown columns are empty.\n"
       "Example: mailsweep-agg report --geo lab-geo.csv --out report/ shard-*.msr\n"
       "Exit status: 0 done, 1 a file unreadable (or corrupt with --strict) or output failed, "
-      "2 bad usage.");
+      "2 bad usage (also an --out that is not a writable directory: checked before reading).");
   std::vector<std::string> files;
   if (int rc = ParseFlags(flags, argc, argv, &files, "report", true); rc >= 0) return rc;
   std::optional<Policy> policy = ParsePolicy(policy_name);
@@ -309,6 +309,10 @@ int RunReport(int argc, const char* const* argv) {
   }
   if (threads == 0 || threads > 1024) {
     fmt::print(stderr, "mailsweep-agg report: --threads: 1 to 1024, not {}\n", threads);
+    return 2;
+  }
+  if (absl::Status s = PrepareReportDir(out_dir); !s.ok()) {
+    fmt::print(stderr, "mailsweep-agg report: --out {}\n", s.message());
     return 2;
   }
   std::unique_ptr<GeoDb> geo;
