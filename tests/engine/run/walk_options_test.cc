@@ -83,7 +83,7 @@ TEST_CASE("An unreadable default blocklist file is an error naming it", "[walk_o
              Catch::Contains(through_file) && Catch::Contains("--no-default-blocklist"));
 }
 
-TEST_CASE("--no-default-blocklist skips the file; its help names it", "[walk_options]") {
+TEST_CASE("The flag --no-default-blocklist skips the file and --help names it", "[walk_options]") {
   ConfDir d;
   d.Write("198.18.0.0/22\n");
   WalkOptions options;
