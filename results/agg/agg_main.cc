@@ -12,6 +12,9 @@
 #include <thread>
 #include <vector>
 
+#include <maxminddb.h>
+
+#include "base/build_info.h"
 #include "base/flag_set.h"
 #include "base/strings.h"
 #include "base/text_format.h"
@@ -384,7 +387,10 @@ void Usage(FILE* out) {
       "privileges needed).\n\nCommands:\n",
       out);
   for (const Command& c : kCommands) fprintf(out, "  %-8s %s\n", c.name, c.summary);
-  fputs("\n`mailsweep-agg COMMAND --help` explains every flag of a command.\n", out);
+  fputs(
+      "\n`mailsweep-agg COMMAND --help` explains every flag of a command; `mailsweep-agg "
+      "--version`\nprints the version and that of libmaxminddb.\n",
+      out);
 }
 
 // Every command's exit: standard output is flushed, and if any write to it failed (a full disk,
@@ -413,7 +419,9 @@ int main(int argc, char** argv) {
     return FinishStdout(0);
   }
   if (name == "--version") {
-    printf("mailsweep-agg %s\n", MAILSWEEP_VERSION);
+    // libmaxminddb reads the --geo databases; the run-time string, not the build's.
+    fputs(mailsweep::VersionHeader("mailsweep-agg").c_str(), stdout);
+    printf("libmaxminddb %s\n", MMDB_lib_version());
     return FinishStdout(0);
   }
   for (const auto& c : kCommands) {
