@@ -16,6 +16,8 @@ packages=(
   iproute2 nftables ethtool openssl dovecot-imapd dovecot-pop3d postfix mmdb-bin procps
   # tests: fixture servers and result checks in Python, peak memory with GNU time
   python3 time tcpdump
+  # packaging (packaging/, tests/packaging/): man pages from --help, the .deb and its checks
+  help2man dpkg-dev lintian man-db
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(zmap masscan nmap hyperfine time bc)

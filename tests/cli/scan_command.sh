@@ -10,7 +10,8 @@ trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 help=$("$ms" scan --help)
-for flag in --ports --seed --shards --shard --blocklist-file --allowlist-file --allow-reserved \
+for flag in --ports --seed --shards --shard --blocklist-file --no-default-blocklist \
+            --allowlist-file --allow-reserved \
             --rate --bandwidth --interface --gateway-mac --source-ip --source-ports --probes \
             --cooldown --sender-threads --dryrun --prober-threads --concurrency --connect-rate \
             --connect-timeout --read-timeout --target-timeout --ehlo --sni --starttls-blind \

@@ -76,17 +76,18 @@ start_line() {  # start_line ARGS...: the start line of a quiet dry run of ARGS
     2> "$tmp/q.err" || fail "quiet dry run $*: $(cat "$tmp/q.err")"
   grep "targets (" "$tmp/q.err" || fail "no start line with -q: $(cat "$tmp/q.err")"
 }
-line=$(start_line -c 0.001 198.18.0.0/22)
+line=$(start_line -c 0.001 --no-default-blocklist 198.18.0.0/22)
 grep -q "^mailsweep sweep: 1024 targets (1024 addresses x 1 ports" <<< "$line" ||
   fail "start: $line"
 grep -q "; 1000 p/s; " <<< "$line" || fail "rate not in the start line: $line"
 grep -q "expected duration 0:01 " <<< "$line" || fail "duration: $line"
-blocked=$(sed -nE 's/.*; blocklist ([0-9]+) addresses;.*/\1/p' <<< "$line")
-[[ -n $blocked ]] || fail "no blocklist size: $line"
+blocked=$(sed -nE 's/.*; blocklist ([0-9]+) addresses \(no blocklist file read\);.*/\1/p' \
+  <<< "$line")
+[[ -n $blocked ]] || fail "no blocklist size, or a file read: $line"
 echo 8.8.8.0/24 > "$tmp/block24"
-line=$(start_line -b "$tmp/block24" 198.18.0.0/22)
-grep -q "; blocklist $((blocked + 256)) addresses; expected duration 0:09 " <<< "$line" ||
-  fail "blocklist $blocked + 256, 9 s: $line"
+line=$(start_line -b "$tmp/block24" --no-default-blocklist 198.18.0.0/22)
+grep -qF "; blocklist $((blocked + 256)) addresses (blocklist files read: $tmp/block24); \
+expected duration 0:09 " <<< "$line" || fail "blocklist $blocked + 256, its file, 9 s: $line"
 [[ $(grep -c . "$tmp/q.err") -eq 1 ]] ||
   fail "-q printed more than the start line: $(cat "$tmp/q.err")"
 
