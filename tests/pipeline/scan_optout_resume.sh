@@ -8,8 +8,9 @@ source "$(dirname "$0")/common.sh"
 lab_up $((RANDOM % 100000 + 1))
 # Three /24s with open hosts: A blocked from the start, C added by SIGHUP during the first run,
 # B added before the resume.
-mapfile -t nets < <(awk -F, '$3 == "open" {split($1, q, "."); print q[1] "." q[2] "." q[3] ".0/24"}' \
-  "$tmp/truth.csv" | sort -u | shuf -n 3)
+mapfile -t nets < <(
+  awk -F, '$3 == "open" {split($1, q, "."); print q[1] "." q[2] "." q[3] ".0/24"}' \
+    "$tmp/truth.csv" | sort -u | shuf -n 3)
 a=${nets[0]}
 b=${nets[1]}
 c=${nets[2]}
