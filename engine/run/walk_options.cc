@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "base/strings.h"
+#include "targets/blocklist.h"
 #include "targets/port_list.h"
 
 // From the configure step (engine/run/CMakeLists.txt), on this file only.
@@ -107,7 +108,8 @@ void RegisterBlocklistFlags(FlagSet* flags, std::vector<std::string>* blocklist_
 }
 
 absl::StatusOr<ResolvedWalk> ResolveWalk(WalkOptions options,
-                                         const std::vector<std::string>& positional) {
+                                         const std::vector<std::string>& positional,
+                                         const targets::IntervalSet* recorded_blocked) {
   if (options.shards == 0) return absl::InvalidArgumentError("--shards must be at least 1");
   if (options.shard >= options.shards) {
     return absl::InvalidArgumentError(StrCat(
@@ -124,8 +126,18 @@ absl::StatusOr<ResolvedWalk> ResolveWalk(WalkOptions options,
   }
 
   std::vector<std::string> notes;
-  auto space = targets::TargetSpace::Build(options.spec, &notes);
+  auto space = recorded_blocked == nullptr
+                   ? targets::TargetSpace::Build(options.spec, &notes)
+                   : targets::TargetSpace::BuildWithBlocked(options.spec, *recorded_blocked,
+                                                            &notes);
   if (!space.ok()) return space.status();
+  targets::IntervalSet blocked_now = space->blocked();
+  if (recorded_blocked != nullptr) {
+    auto now = targets::Blocklist::Build(options.spec.blocklist_files,
+                                         options.spec.allow_reserved, &notes);
+    if (!now.ok()) return now.status();
+    blocked_now = now->all();
+  }
   const bool random = !options.seed.has_value();
   const uint64_t seed = random ? RandomSeed() : *options.seed;
   auto perm = targets::Permutation::Create(space->size(), seed);
@@ -139,7 +151,9 @@ absl::StatusOr<ResolvedWalk> ResolveWalk(WalkOptions options,
                       .seed = seed,
                       .seed_was_random = random,
                       .blocklist_files = options.spec.blocklist_files,
-                      .notes = std::move(notes)};
+                      .notes = std::move(notes),
+                      .allow_reserved = options.spec.allow_reserved,
+                      .blocked_now = std::move(blocked_now)};
 }
 
 }  // namespace mailsweep::engine

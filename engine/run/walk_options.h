@@ -59,13 +59,22 @@ struct ResolvedWalk {
   uint64_t shard = 0;
   uint64_t seed = 0;
   bool seed_was_random = false;
-  std::vector<std::string> blocklist_files;  // the files read: the default one (if any), then -b
-  std::vector<std::string> notes;            // warnings for the user
+  // The -b files read: the default one (if any), then -b. SIGHUP re-reads them, with
+  // --allow-reserved (targets/blocklist_reloader.h).
+  std::vector<std::string> blocklist_files;
+  std::vector<std::string> notes;  // warnings for the user
+  std::vector<std::string> allow_reserved;
+  // The blocklist the flags name now: space.blocked(), unless the space was rebuilt from a
+  // recorded one (a resume), when it may hold more (applied as an ExclusionOverlay).
+  targets::IntervalSet blocked_now;
 };
 
-// `positional` are the CIDR arguments. Errors are kInvalidArgument/kNotFound with a clear message.
+// `positional` are the CIDR arguments. `recorded_blocked` (a resume's checkpoint record) given:
+// the space leaves out exactly that set, and the flags' blocklist goes to `blocked_now` only.
+// Errors are kInvalidArgument/kNotFound with a clear message.
 absl::StatusOr<ResolvedWalk> ResolveWalk(WalkOptions options,
-                                         const std::vector<std::string>& positional);
+                                         const std::vector<std::string>& positional,
+                                         const targets::IntervalSet* recorded_blocked = nullptr);
 
 // Parses a seed: decimal or 0x-prefixed hex.
 // -b/--blocklist-file, --no-default-blocklist and --allow-reserved (targets/blocklist.h), the

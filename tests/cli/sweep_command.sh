@@ -139,4 +139,31 @@ help=$("$ms" sweep --help)
 for flag in --start-position --unlimited-rate-ok --no-sandbox; do
   grep -q -- "$flag" <<< "$help" || fail "--help lacks $flag"
 done
+
+# SIGHUP reloads the -b files: an appended range is added at once; a bad line keeps the list in
+# force, names file and line, and the sweep goes on; SIGINT still stops it.
+printf '198.18.1.0/24\n' > "$tmp/hup-block"
+"$ms" sweep -q --dryrun "$tmp/hup.pcap" "${net[@]}" -p 110 -r 200 --seed 3 -b "$tmp/hup-block" \
+  198.18.0.0/20 2> "$tmp/hup.err" &
+pid=$!
+wait_for() {  # wait_for TEXT: until the sweep's stderr holds TEXT (at most 10 s)
+  for _ in $(seq 100); do grep -qF -- "$1" "$tmp/hup.err" && return 0; sleep 0.1; done
+  fail "no '$1' on stderr: $(cat "$tmp/hup.err")"
+}
+sleep 0.5
+echo 198.18.2.0/24 >> "$tmp/hup-block"
+kill -HUP "$pid"
+wait_for "reloaded the blocklist: 256 addresses added, in force at once (256 blocked since"
+echo 198.18.3.999 >> "$tmp/hup-block"
+kill -HUP "$pid"
+wait_for "blocklist reload failed; the blocklist in force stays: $tmp/hup-block:3:"
+kill -0 "$pid" 2> /dev/null || fail "the sweep ended after a bad reload"
+printf '198.18.2.0/24\n' > "$tmp/hup-block"  # both lines gone: they stay blocked
+kill -HUP "$pid"
+wait_for "warning: 256 blocked addresses are no longer in the -b files"
+kill -INT "$pid"
+rc=0
+wait "$pid" || rc=$?
+[[ $rc -eq 0 ]] || fail "sweep stopped after reloads: exit $rc: $(cat "$tmp/hup.err")"
+echo "sweep: SIGHUP reloads, a bad reload keeps running"
 echo PASS
