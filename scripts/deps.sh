@@ -17,6 +17,8 @@ packages=(
   # tests: fixture servers and result checks in Python, peak memory with GNU time; setcap and
   # getcap for the run as a normal user (tests/pipeline/scan_setcap.sh)
   python3 time tcpdump libcap2-bin
+  # packaging (packaging/, tests/packaging/): man pages from --help, the .deb and its checks
+  help2man dpkg-dev lintian man-db
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(zmap masscan nmap hyperfine time bc)

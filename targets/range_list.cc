@@ -100,9 +100,13 @@ absl::StatusOr<RangeList> ParseRangeList(std::string_view text, std::string_view
 absl::StatusOr<RangeList> ReadRangeListFile(const std::string& path) {
   absl::StatusOr<UniqueFd> fd = OpenInputFile(path);
   if (!fd.ok()) return fd.status();
+  return ReadRangeListFd(*fd, path);
+}
+
+absl::StatusOr<RangeList> ReadRangeListFd(const UniqueFd& fd, const std::string& path) {
   ListParser parser(path);
   absl::Status s =
-      ReadInPieces(*fd, path, [&parser](std::string_view piece) { return parser.Feed(piece); });
+      ReadInPieces(fd, path, [&parser](std::string_view piece) { return parser.Feed(piece); });
   if (!s.ok()) return s;
   return std::move(parser).Finish();
 }

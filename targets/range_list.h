@@ -2,7 +2,7 @@
 // One entry per line (address, CIDR or range), '#' starts a comment, blank lines are skipped, and
 // an IPv6 entry is skipped with a warning. Errors name the source, line and token, e.g.
 //   "blocklist.txt:12: '10.0.0.300/8' is not an IPv4 CIDR block (a.b.c.d/0-32)".
-// Pure functions apart from reading the named file.
+// Pure functions apart from reading the named file (or an open one).
 #ifndef MAILSWEEP_TARGETS_RANGE_LIST_H_
 #define MAILSWEEP_TARGETS_RANGE_LIST_H_
 
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "base/unique_fd.h"
 #include "targets/ipv4.h"
 
 namespace mailsweep::targets {
@@ -25,6 +26,8 @@ absl::StatusOr<RangeList> ParseRangeList(std::string_view text, std::string_view
 
 // Reads and parses a file; an unreadable file is kNotFound/kPermissionDenied naming the path.
 absl::StatusOr<RangeList> ReadRangeListFile(const std::string& path);
+// Reads and parses `fd` (opened from `path`) from where it stands to its end.
+absl::StatusOr<RangeList> ReadRangeListFd(const UniqueFd& fd, const std::string& path);
 
 // Reads each file and appends its ranges to `ranges` and its warnings to `notes`; stops at the
 // first file that fails.

@@ -3,6 +3,7 @@
 #include "base/strings.h"
 #include "targets/blocklist.h"
 #include "targets/range_list.h"
+#include "targets/reserved.h"
 
 namespace mailsweep::targets {
 
@@ -16,6 +17,18 @@ TargetSpace::TargetSpace(IntervalSet allowed, std::vector<uint16_t> ports)
 
 absl::StatusOr<TargetSpace> TargetSpace::Build(const TargetSpec& spec,
                                                std::vector<std::string>* notes) {
+  return BuildFrom(spec, nullptr, notes);
+}
+
+absl::StatusOr<TargetSpace> TargetSpace::BuildWithBlocked(const TargetSpec& spec,
+                                                          const IntervalSet& blocked,
+                                                          std::vector<std::string>* notes) {
+  return BuildFrom(spec, &blocked, notes);
+}
+
+absl::StatusOr<TargetSpace> TargetSpace::BuildFrom(const TargetSpec& spec,
+                                                   const IntervalSet* recorded_blocked,
+                                                   std::vector<std::string>* notes) {
   if (spec.ports.empty()) return absl::InvalidArgumentError("no ports given (-p)");
   const size_t notes_before = notes->size();
   auto cli = ParseRangeArgs(spec.targets, "target", notes);
@@ -36,10 +49,16 @@ absl::StatusOr<TargetSpace> TargetSpace::Build(const TargetSpec& spec,
   }
   const IntervalSet targets(std::move(target_ranges));
 
-  auto blocklist = Blocklist::Build(spec.blocklist_files, spec.allow_reserved, notes);
-  if (!blocklist.ok()) return blocklist.status();
-  const IntervalSet& still_reserved = blocklist->reserved();
-  const IntervalSet& blocked = blocklist->all();
+  IntervalSet still_reserved, blocked;
+  if (recorded_blocked != nullptr) {
+    blocked = *recorded_blocked;
+    still_reserved = DefaultBlocklist().Intersect(blocked);
+  } else {
+    auto blocklist = Blocklist::Build(spec.blocklist_files, spec.allow_reserved, notes);
+    if (!blocklist.ok()) return blocklist.status();
+    still_reserved = blocklist->reserved();
+    blocked = blocklist->all();
+  }
 
   // Tell the user when reserved space was asked for and silently would not be scanned.
   const IntervalSet refused = targets.Intersect(still_reserved);

@@ -44,6 +44,11 @@ class TargetSpace {
   // Errors (kInvalidArgument, kNotFound, ...) name the file, line and token at fault. `notes`
   // receives warnings a user should see (skipped IPv6 entries, targets removed as reserved).
   static absl::StatusOr<TargetSpace> Build(const TargetSpec& spec, std::vector<std::string>* notes);
+  // The same with `blocked` instead of the spec's blocklist (the default list, --allow-reserved
+  // and -b are not read): a resume rebuilds its first run's space from the checkpoint's record.
+  static absl::StatusOr<TargetSpace> BuildWithBlocked(const TargetSpec& spec,
+                                                      const IntervalSet& blocked,
+                                                      std::vector<std::string>* notes);
 
   // For tests and tools that already hold sets; `ports` must not be empty.
   TargetSpace(IntervalSet allowed, std::vector<uint16_t> ports);
@@ -68,6 +73,11 @@ class TargetSpace {
   }
 
  private:
+  // `recorded_blocked` null: the spec's blocklist.
+  static absl::StatusOr<TargetSpace> BuildFrom(const TargetSpec& spec,
+                                               const IntervalSet* recorded_blocked,
+                                               std::vector<std::string>* notes);
+
   IntervalSet allowed_;
   IntervalSet blocked_;  // everything refused (default minus lifted, plus -b), for reports
   std::vector<uint16_t> ports_;

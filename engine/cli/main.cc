@@ -7,6 +7,7 @@
 #include "engine/cli/scan_command.h"
 #include "engine/cli/sweep_command.h"
 #include "engine/cli/targets_command.h"
+#include "engine/cli/version_text.h"
 
 namespace {
 
@@ -34,7 +35,10 @@ void PrintUsage(FILE* out) {
       "passwords without TLS.\n\nCommands:\n",
       out);
   for (const Command& c : kCommands) fprintf(out, "  %-10s %s\n", c.name, c.summary);
-  fputs("\n`mailsweep COMMAND --help` explains every flag of a command.\n", out);
+  fputs(
+      "\n`mailsweep COMMAND --help` explains every flag of a command; `mailsweep --version`\n"
+      "prints the version and those of OpenSSL, libpcap and libseccomp.\n",
+      out);
 }
 
 }  // namespace
@@ -50,8 +54,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (name == "--version") {
-    printf("mailsweep %s\n", MAILSWEEP_VERSION);
-    return 0;
+    fputs(mailsweep::engine::VersionText().c_str(), stdout);
+    return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
   }
   for (const Command& c : kCommands) {
     if (name == c.name) return c.run(argc - 1, argv + 1);

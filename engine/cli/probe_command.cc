@@ -107,6 +107,7 @@ int RunProbeCommand(int argc, const char* const* argv) {
   std::string format_name;  // default: json to stdout, msr to a file
   std::string ports_text;
   std::vector<std::string> blocklist_files, allow_reserved;
+  std::string default_blocklist_file(DefaultBlocklistFile());
   bool status = false, quiet = false;
   uint32_t drain_timeout_s = 0;
   PrivilegeOptions privileges;
@@ -123,7 +124,7 @@ int RunProbeCommand(int argc, const char* const* argv) {
                &format_name);
   flags.String("-p,--ports", "LIST",
                "ports for input lines without a port (ZMap saddr lists): 110,143,...", &ports_text);
-  RegisterBlocklistFlags(&flags, &blocklist_files, &allow_reserved);
+  RegisterBlocklistFlags(&flags, &blocklist_files, &default_blocklist_file, &allow_reserved);
   probe.Register(&flags, ProbeFlags::kStandalone);
   flags.Uint32("--drain-timeout", "S",
                "once every target has started, wait at most this long after the last start "
@@ -176,10 +177,17 @@ int RunProbeCommand(int argc, const char* const* argv) {
     if (!p.ok()) return kCommand.Usage(StrCat("-p: ", p.status().message()));
     ports = *p;
   }
+  if (absl::Status s = AddDefaultBlocklistFile(default_blocklist_file, &blocklist_files);
+      !s.ok()) {
+    return kCommand.Usage(s.message());
+  }
   std::vector<std::string> notes;
   auto blocklist = targets::Blocklist::Build(blocklist_files, allow_reserved, &notes);
   if (!blocklist.ok()) return kCommand.Usage(blocklist.status().message());
   for (const std::string& note : notes) kCommand.Report(note);
+  // Said with -q too, as the sweep's start line says it: what this run refuses.
+  kCommand.Report(StrCat("blocklist ", blocklist->all().Count(), " addresses (",
+                         DescribeBlocklistFiles(blocklist_files), ")"));
   auto finished = probe.Finish();
   if (!finished.ok()) return kCommand.Usage(finished.status().message());
   // The name that servers will see is said with -q too.

@@ -68,6 +68,10 @@ class ScanStatusPrinter final : public ScanObserver {
                      : "mailsweep scan: abandoning; the checkpoint resumes the rest\n",
           stderr);
   }
+  void OnReload(const targets::ReloadOutcome& outcome, uint64_t excluded_total) override {
+    // With -q too: whoever sent the SIGHUP must learn whether the opt-out is in force.
+    for (const std::string& line : FormatReload(outcome, excluded_total)) kCommand.Report(line);
+  }
   void OnProgress(const ScanProgress& now, const ScanProgress& prev) override {
     if (!quiet_) fputs(FormatScanStatusLine(now, prev).c_str(), stderr);
     json_->Write(FormatScanStatusJson(now));
@@ -112,7 +116,8 @@ int RunScanCommand(int argc, const char* const* argv) {
                 "one record file: a sweep\nrecord per responding (address, port) and a probe "
                 "record per open one. When the probers fall\nbehind, the sweep slows down instead "
                 "of dropping hosts. SIGINT/SIGTERM stop it cleanly and\nleave a checkpoint; "
-                "--resume continues exactly there. Needs CAP_NET_RAW.");
+                "--resume continues exactly there. SIGHUP re-reads the -b files: what they\n"
+                "newly block is skipped from then on. Needs CAP_NET_RAW.");
   walk_options.Register(&flags);
   sweep.Register(&flags);
   probe.Register(&flags, ProbeFlags::kInScan);
@@ -125,7 +130,8 @@ int RunScanCommand(int argc, const char* const* argv) {
   flags.Double("--checkpoint-interval", "SECONDS", "how often the checkpoint is renewed",
                &scan.checkpoint_interval_s);
   flags.String("--resume", "CHECKPOINT",
-               "continue the scan of this checkpoint; all other flags must be the same",
+               "continue the scan of this checkpoint; all other flags must be the same, but the "
+               "-b files may have grown",
                &scan.resume_path);
   flags.Double("--stop-timeout", "SECONDS",
                "after SIGINT/SIGTERM, how long probes in flight may take before they are "
@@ -146,8 +152,13 @@ int RunScanCommand(int argc, const char* const* argv) {
       "  mailsweep scan -p 110,143,993,995 -r 100000 --seed 7 --allow-reserved 198.18.0.0/15 \\\n"
       "      -o lab.msr 198.18.0.0/15\n"
       "  mailsweep-agg report --geo lab-geo.csv --out report lab.msr*\n"
-      "Every open (address, port) found ends with a probe record or is counted as left for a "
-      "resume.\n"
+      "Opt-outs: SIGHUP re-reads every -b file (the reserved list and --allow-reserved stay): "
+      "targets in\nwhat they newly block are skipped from then on, replies from them dropped, "
+      "and the\ncheckpoint records them; a failed re-read keeps the list in force. A resume "
+      "may add to the\n-b files; one that lacks an address the earlier runs left out is "
+      "refused.\n"
+      "Every open (address, port) found ends with a probe record, is counted as left for a "
+      "resume, or\nis counted as opted out.\n"
       "Exit status: 0 complete, 1 runtime failure or targets left without a record, 2 bad usage "
       "or a\nrefused resume (a record file the checkpoint names is missing, damaged or another "
       "scan's), 3 stopped\n(resume with --resume FILE.ckpt).");
@@ -170,17 +181,21 @@ int RunScanCommand(int argc, const char* const* argv) {
   // The prober's flags need nothing of the machine: checked before the route lookup.
   auto prober = probe.Finish();
   if (!prober.ok()) return kCommand.Usage(prober.status().message());
-  auto walk = ResolveWalk(walk_options, positional);
+  // A resume point that cannot be read is bad input wherever the command runs: said before the
+  // route lookup (the pipeline loads it again and checks that it matches).
+  std::optional<Checkpoint> resume_point;
+  if (!scan.resume_path.empty()) {
+    auto cp = Checkpoint::Load(scan.resume_path);
+    if (!cp.ok()) return kCommand.Usage(StrCat("cannot resume: ", cp.status().message()));
+    resume_point = *std::move(cp);
+  }
+  // A resume walks its first run's space: the targets minus what that run blocked.
+  auto walk = ResolveWalk(walk_options, positional,
+                          resume_point && resume_point->blocked_known ? &resume_point->blocked
+                                                                      : nullptr);
   if (!walk.ok()) return kCommand.Usage(walk.status().message());
   for (const std::string& note : walk->notes) {
     kCommand.Report(StrCat("warning: ", note));
-  }
-  // A resume point that cannot be read is bad input wherever the command runs: said before the
-  // route lookup (the pipeline loads it again and checks that it matches).
-  if (!scan.resume_path.empty()) {
-    if (auto cp = Checkpoint::Load(scan.resume_path); !cp.ok()) {
-      return kCommand.Usage(StrCat("cannot resume: ", cp.status().message()));
-    }
   }
   auto config = BuildSweeperConfig(sweep, *walk, 0);
   if (!config.ok()) {
@@ -226,8 +241,8 @@ int RunScanCommand(int argc, const char* const* argv) {
   if (!quiet) {
     absl::FPrintF(
         stderr,
-        "%s: %s: sent %d SYNs, %d open; %d probes done (%d retries; loop lag at most %d ms)%s%s%s; "
-        "records in %s\n",
+        "%s: %s: sent %d SYNs, %d open; %d probes done (%d retries; loop lag at most %d ms)"
+        "%s%s%s%s; records in %s\n",
         kCommand.name(),
         summary->complete  ? "done"
         : summary->stopped ? "stopped"
@@ -240,7 +255,7 @@ int RunScanCommand(int argc, const char* const* argv) {
                                : std::string(),
         summary->paused_ms ? StrCat(", senders held back ", summary->paused_ms, " ms in all")
                            : std::string(),
-        summary->output_file);
+        OptOutText(summary->sweep, summary->opted_out), summary->output_file);
   }
   // Targets left without a record are reported with -q too.
   if (!summary->complete) {

@@ -36,6 +36,36 @@ std::string RateText(double rate) {
 
 }  // namespace
 
+std::string OptOutText(const SweepStats& s, uint64_t live_opted_out) {
+  if (s.excluded_addresses == 0 && s.skipped == 0 && s.opted_out_replies == 0) return "";
+  std::string text = fmt::format("; opted out: {} addresses added by reloads, {} targets skipped",
+                                 s.excluded_addresses, s.skipped);
+  if (s.opted_out_replies > 0) text += fmt::format(", {} replies dropped", s.opted_out_replies);
+  // Found (a sweep record) before the reload, not yet with a prober then: no probe record.
+  if (live_opted_out > 0) text += fmt::format(", {} live hosts not probed", live_opted_out);
+  return text;
+}
+
+std::vector<std::string> FormatReload(const targets::ReloadOutcome& r, uint64_t excluded_total) {
+  std::vector<std::string> lines;
+  if (!r.status.ok()) {
+    lines.push_back(StrCat("blocklist reload failed; the blocklist in force stays: ",
+                           r.status.message()));
+    return lines;
+  }
+  for (const std::string& note : r.notes) lines.push_back(StrCat("warning: ", note));
+  lines.push_back(fmt::format(
+      "reloaded the blocklist: {} addresses added, in force at once ({} blocked since the start)",
+      r.added, excluded_total));
+  if (r.kept > 0) {
+    lines.push_back(fmt::format(
+        "warning: {} blocked addresses are no longer in the -b files; they stay blocked until "
+        "the run ends (a run never un-blocks)",
+        r.kept));
+  }
+  return lines;
+}
+
 std::string FormatDuration(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return "-";
   const long total = static_cast<long>(seconds);
@@ -66,10 +96,10 @@ std::string FormatSweepStatusLine(const SweepStats& now, const SweepStats& prev)
   }
   return fmt::format(
       "{} {:.0f}%; ETA {}; send: {} {} p/s ({} avg); recv: {} open {} closed {} unreach {}; "
-      "hit {:.3f}%; drops: pcap {} if {}; dup {}\n",
+      "hit {:.3f}%; drops: pcap {} if {}; dup {}{}\n",
       FormatDuration(now.elapsed_s), std::floor(pct), eta, now.sent, FormatCount(rate_now),
       FormatCount(rate_avg), now.replies, now.open, now.closed, now.unreachable, HitRate(now),
-      now.pcap_dropped, now.if_dropped, now.duplicates);
+      now.pcap_dropped, now.if_dropped, now.duplicates, OptOutText(now, 0));
 }
 
 std::string FormatSweepStatusJson(const SweepStats& now, const SweepStats& prev) {
@@ -80,7 +110,8 @@ std::string FormatSweepStatusJson(const SweepStats& now, const SweepStats& prev)
       "\"refused\":{},\"replies\":{},\"open\":{},\"closed\":{},\"unreachable\":{},"
       "\"duplicates\":{},\"invalid\":{},\"hit_rate\":{:.6f},\"pcap_received\":{},"
       "\"pcap_dropped\":{},\"if_dropped\":{},\"paused_ms\":{},\"positions_done\":{},"
-      "\"positions_total\":{},\"watermark\":{}}}\n",
+      "\"positions_total\":{},\"watermark\":{},\"skipped\":{},\"opted_out_replies\":{},"
+      "\"excluded_addresses\":{}}}\n",
       now.elapsed_s, Percent(now),
       now.done           ? "done"
       : now.cooling_down ? "cooldown"
@@ -90,17 +121,18 @@ std::string FormatSweepStatusJson(const SweepStats& now, const SweepStats& prev)
       now.send_retries, now.send_errors, now.refused, now.replies, now.open, now.closed,
       now.unreachable, now.duplicates, now.invalid, HitRate(now) / 100.0, now.pcap_received,
       now.pcap_dropped, now.if_dropped, now.paused_ms, now.positions_done, now.positions_total,
-      now.watermark);
+      now.watermark, now.skipped, now.opted_out_replies, now.excluded_addresses);
 }
 
 std::string FormatSweepSummary(const SweepStats& s) {
   return fmt::format(
       "sent {} probes in {} ({} p/s); {} replies: {} open, {} closed, {} unreachable "
       "({} duplicates, {} invalid); hit rate {:.3f}%; drops: pcap {}, interface {}; "
-      "send retries {}, errors {}; watermark {}\n",
+      "send retries {}, errors {}; watermark {}{}\n",
       s.sent, FormatDuration(s.send_elapsed_s), FormatCount(Rate(double(s.sent), s.send_elapsed_s)),
       s.replies, s.open, s.closed, s.unreachable, s.duplicates, s.invalid, HitRate(s),
-      s.pcap_dropped, s.if_dropped, s.send_retries, s.send_errors, s.watermark);
+      s.pcap_dropped, s.if_dropped, s.send_retries, s.send_errors, s.watermark,
+      OptOutText(s, 0));
 }
 
 std::string DroppedRepliesWarning(const SweepStats& s) {
@@ -162,14 +194,15 @@ std::string FormatScanStatusLine(const ScanProgress& now, const ScanProgress& pr
   return absl::StrFormat(
       "%s %.0f%%; send: %d %s (%s avg); open %d; probes: %d done %s, %d/%d in flight, %d waiting, "
       "%d retried, start rate %s, window %d, lag %d ms; tls %d, plaintext %d, tls failed %d, "
-      "other %d; %s%s\n",
+      "other %d; %s%s%s\n",
       FormatDuration(elapsed), 100 * done_frac, s.sent,
       absl::StrFormat("%.1fk p/s", send_now / 1000), absl::StrFormat("%.1fk", send_avg / 1000),
       s.open, p.done, absl::StrFormat("%.0f/s", probe_now), p.in_flight, p.capacity, backlog,
       p.retried, RateText(p.connect_rate), p.window, p.lag_ms, tls, plain, tls_fail, other,
       s.sending ? StrCat("ETA ", eta)
                 : (s.cooling_down ? "cooling down" : StrCat("probing, ETA ", eta)),
-      s.paused_ms > prev.sweep.paused_ms ? " (held back by the probers)" : "");
+      s.paused_ms > prev.sweep.paused_ms ? " (held back by the probers)" : "",
+      OptOutText(s, now.opted_out));
 }
 
 std::string FormatScanStatusJson(const ScanProgress& now) {
@@ -186,10 +219,12 @@ std::string FormatScanStatusJson(const ScanProgress& now) {
       "\"open\":%d,\"closed\":%d,\"unreachable\":%d,\"pcap_dropped\":%d,\"paused_ms\":%d,"
       "\"probes_done\":%d,\"probes_in_flight\":%d,\"probes_waiting\":%d,\"probes_retried\":%d,"
       "\"probes_cut_off\":%d,\"connect_rate\":%.0f,\"window\":%d,\"loop_lag_ms\":%d,"
-      "\"loop_lag_max_ms\":%d,\"checkpoint\":%d,\"outcomes\":{%s}}\n",
+      "\"loop_lag_max_ms\":%d,\"checkpoint\":%d,\"skipped\":%d,\"opted_out_replies\":%d,"
+      "\"opted_out_live\":%d,\"excluded_addresses\":%d,\"outcomes\":{%s}}\n",
       now.elapsed_s, s.positions_done, s.positions_total, s.sent, s.replies, s.open, s.closed,
       s.unreachable, s.pcap_dropped, s.paused_ms, p.done, p.in_flight, now.backlog, p.retried,
-      now.cut_off, p.connect_rate, p.window, p.lag_ms, p.lag_max_ms, now.checkpoint, outcomes);
+      now.cut_off, p.connect_rate, p.window, p.lag_ms, p.lag_max_ms, now.checkpoint, s.skipped,
+      s.opted_out_replies, now.opted_out, s.excluded_addresses, outcomes);
 }
 
 }  // namespace mailsweep::engine

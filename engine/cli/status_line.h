@@ -13,10 +13,12 @@
 #define MAILSWEEP_ENGINE_CLI_STATUS_LINE_H_
 
 #include <string>
+#include <vector>
 
 #include "engine/prober/prober_pool.h"
 #include "engine/scan/scan_observer.h"
 #include "engine/sweep/sweeper.h"
+#include "targets/blocklist_reloader.h"
 
 namespace mailsweep::engine {
 
@@ -30,6 +32,13 @@ std::string FormatSweepSummary(const SweepStats& s);
 // A warning when the capture or the interface dropped replies (open ports may be missing), for
 // the end of a sweep or scan; "" when none were dropped.
 std::string DroppedRepliesWarning(const SweepStats& s);
+// "; opted out: N addresses added by reloads, S targets skipped[, D replies dropped][, L live
+// hosts not probed]", or "" when nothing was opted out since the start. `live_opted_out`: a
+// scan's live hosts opted out before a probe of theirs started (ScanProgress::opted_out).
+std::string OptOutText(const SweepStats& s, uint64_t live_opted_out);
+// What a SIGHUP did (sweep and scan print it, with -q too): one line each, without the command
+// name or '\n': "reloaded the blocklist: ...", or "blocklist reload failed, ...", and warnings.
+std::vector<std::string> FormatReload(const targets::ReloadOutcome& r, uint64_t excluded_total);
 // The error of a dry run whose pcap file `path` lost frames (a full disk), for sweep and scan;
 // "" when every frame was written.
 std::string DryRunWriteError(const std::string& path, const SweepStats& s);

@@ -27,6 +27,8 @@
 #include "engine/run/walk_options.h"
 #include "engine/sweep/sweeper.h"
 #include "results/format/record_writer.h"
+#include "targets/blocklist_reloader.h"
+#include "targets/exclusion_overlay.h"
 #include "targets/ipv4.h"
 #include "targets/port_list.h"
 
@@ -52,7 +54,8 @@ int RunSweepCommand(int argc, const char* const* argv) {
                 "Finds open TCP ports by sending one SYN per (address, port) in a pseudo-random "
                 "order and\nclassifying the replies (SYN-ACK: open, RST: closed, ICMP: "
                 "unreachable). Replies are validated\nstatelessly (keyed SYN cookies) and "
-                "de-duplicated exactly. Needs CAP_NET_RAW.");
+                "de-duplicated exactly. SIGHUP re-reads the -b files: what they newly block is\n"
+                "skipped from then on. Needs CAP_NET_RAW.");
   walk_options.Register(&flags);
   sweep.Register(&flags);
   flags.String("-o,--output", "FILE",
@@ -77,6 +80,10 @@ int RunSweepCommand(int argc, const char* const* argv) {
       "Once its sockets and files are open, the sweep runs as --user (when started as root) "
       "with no\ncapability left and no-new-privs set, under a seccomp filter that allows only the "
       "system calls\nthe senders and the capture need (a forbidden call: killed by SIGSYS).\n"
+      "Opt-outs: SIGHUP re-reads every -b file (the reserved list and --allow-reserved stay): "
+      "targets in\nwhat they newly block are skipped from then on (counted) and replies from "
+      "them dropped; the walk\nand its positions do not change. A failed re-read keeps the "
+      "list in force; nothing is un-blocked.\n"
       "Example (in the lab's scanner namespace):\n"
       "  mailsweep sweep -p 110,143,993,995 -r 200000 --seed 7 --allow-reserved 198.18.0.0/15 \\\n"
       "      -o open.csv 198.18.0.0/15\n"
@@ -110,6 +117,15 @@ int RunSweepCommand(int argc, const char* const* argv) {
   // Flushed each second: records reach the kernel as they come, and a write error (a full
   // disk) stops the sweep at once instead of at the end.
   built->sink_flush_interval_s = 1;
+  // Opt-outs by SIGHUP: the -b files are opened now, while the process may still open files.
+  targets::ExclusionOverlay overlay;
+  auto reloader = targets::BlocklistReloader::Open(walk->blocklist_files, walk->allow_reserved,
+                                                   walk->space.blocked(), &overlay);
+  if (!reloader.ok()) {
+    kCommand.Report(reloader.status().message());
+    return 1;
+  }
+  built->overlay = &overlay;
   const SweeperConfig& config = *built;
   // Before any file is made: without the capability the sweep could not start.
   if (absl::Status s = CheckPacketCapability(); !s.ok() && config.dryrun_pcap.empty()) {
@@ -147,7 +163,8 @@ int RunSweepCommand(int argc, const char* const* argv) {
     return 1;
   }
 
-  // SIGINT/SIGTERM arrive on this fd; created before any thread starts so all inherit the mask.
+  // SIGINT/SIGTERM (stop) and SIGHUP (reload) arrive on this fd; created before any thread
+  // starts so all inherit the mask.
   SignalFd signals;
 
   auto sweeper = Sweeper::Create(config, sink, nullptr, nullptr);
@@ -182,7 +199,18 @@ int RunSweepCommand(int argc, const char* const* argv) {
     int64_t next = MonotonicNs() + 1'000'000'000;
     int stops = 0;
     while (!finished.load()) {
-      if (signals.Wait(50).has_value()) {
+      const std::optional<int> sig = signals.Wait(50);
+      if (sig == SIGHUP) {
+        // With -q too: whoever sent it must learn whether the opt-out is in force.
+        const targets::ReloadOutcome r = reloader->Reload();
+        // Said once no sender can still send to what it added.
+        if (r.added > 0 && !(*sweeper)->AwaitOverlay(overlay.generation(), 1'000'000'000)) {
+          kCommand.Report("warning: a sender did not confirm the reload within a second");
+        }
+        for (const std::string& line : FormatReload(r, reloader->excluded().Count())) {
+          kCommand.Report(line);
+        }
+      } else if (sig.has_value()) {
         if (!quiet) {
           fputs(++stops == 1 ? "mailsweep sweep: stopping (again to skip the cooldown)\n"
                              : "mailsweep sweep: skipping the cooldown\n",

@@ -95,11 +95,12 @@ int RunTargetsCommand(int argc, const char* const* argv) {
   if (!quiet) {
     absl::FPrintF(stderr,
                   "mailsweep targets: %d targets (%d addresses x %d ports: %s), seed %d%s, "
-                  "shard %d of %d, positions [%d, %d) of %d\n",
+                  "shard %d of %d, positions [%d, %d) of %d; blocklist %d addresses (%s)\n",
                   count, walk->space.address_count(), walk->space.ports().size(),
                   targets::FormatPortList(walk->space.ports()), walk->seed,
                   walk->seed_was_random ? " (random)" : "", options.shard, options.shards,
-                  walk->shard_range.begin, walk->shard_range.end, walk->permutation.cycle_length());
+                  walk->shard_range.begin, walk->shard_range.end, walk->permutation.cycle_length(),
+                  walk->space.blocked().Count(), DescribeBlocklistFiles(walk->blocklist_files));
   }
   if (!ok) {
     kCommand.Report(StrCat("writing standard output failed: ", strerror(write_errno)));

@@ -195,6 +195,11 @@ bool ProberLoop::NextTarget(ProbeTarget* t) {
       PublishWaiting();
       return false;
     }
+    if (options_->overlay != nullptr &&
+        targets::IsExcluded(options_->overlay->Current(), t->address)) {
+      counters_.opted_out.fetch_add(1, std::memory_order_release);  // settled: see Idle()
+      continue;
+    }
     if (caps_.Allow(t->address)) break;
     caps_.Hold(std::move(*t));
   }

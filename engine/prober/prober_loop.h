@@ -57,6 +57,7 @@ struct alignas(kCacheLineBytes) LoopCounters {
   std::atomic<uint64_t> local_errors{0};
   std::atomic<uint64_t> retrying{0};     // targets waiting to be tried again after a local error
   std::atomic<uint64_t> unprobed{0};     // targets given up: local errors only, for too long
+  std::atomic<uint64_t> opted_out{0};    // targets not started: in the options' overlay
   std::atomic<uint64_t> waiting{0};      // retries scheduled and targets held by a destination cap
   std::atomic<uint64_t> retried{0};      // attempts ended transiently and scheduled again
   std::atomic<double> connect_rate{0};   // the current start rate (0: unlimited)
@@ -87,12 +88,13 @@ class ProberLoop {
     Wake();
   }
   // Every target submitted so far has settled: its record is written, or it was counted as
-  // abandoned or unprobed (any thread). Counts, not queue states, so that no moment in which a
-  // target is between two states reads as idle: the settled side is read first.
+  // abandoned, unprobed or opted out (any thread). Counts, not queue states, so that no moment
+  // in which a target is between two states reads as idle: the settled side is read first.
   bool idle() const {
     const uint64_t settled = counters_.done.load(std::memory_order_acquire) +
                              counters_.abandoned.load(std::memory_order_acquire) +
-                             counters_.unprobed.load(std::memory_order_acquire);
+                             counters_.unprobed.load(std::memory_order_acquire) +
+                             counters_.opted_out.load(std::memory_order_acquire);
     return settled >= counters_.submitted.load(std::memory_order_acquire);
   }
   size_t queued() const { return queue_.ApproxSize(); }

@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "probes/session.h"
 #include "probes/tls_client.h"
+#include "targets/exclusion_overlay.h"
 
 namespace mailsweep::engine {
 
@@ -52,6 +53,9 @@ struct ProberOptions {
   // records with what they reached (as on a timeout); false drops them without a record and
   // counts them as abandoned, so a resumed scan probes them again.
   bool record_abandoned = true;
+  // Opt-outs since the start (a scan's SIGHUP): a target in it is not started, not recorded,
+  // and counted as opted out. Borrowed; outlives the pool. Null: none.
+  const targets::ExclusionOverlay* overlay = nullptr;
   probes::SessionOptions session;
   probes::TlsOptions tls;
   // Tests only: called on the loop thread each time a connection completes its handshake

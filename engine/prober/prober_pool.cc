@@ -72,6 +72,7 @@ constexpr CounterSum<ProberStats, LoopCounters> kLoopSums[] = {
     {&LoopCounters::abandoned, &ProberStats::abandoned},
     {&LoopCounters::local_errors, &ProberStats::local_errors},
     {&LoopCounters::unprobed, &ProberStats::unprobed},
+    {&LoopCounters::opted_out, &ProberStats::opted_out},
     {&LoopCounters::retrying, &ProberStats::queued},
     {&LoopCounters::waiting, &ProberStats::queued},
     {&LoopCounters::retried, &ProberStats::retried},

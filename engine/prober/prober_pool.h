@@ -49,6 +49,7 @@ struct ProberStats {
   uint64_t local_errors = 0;  // socket()/bind()/connect() failed on our side (EMFILE, no
                               // ports): the target waited and was tried again, without a record
   uint64_t unprobed = 0;      // targets given up after local errors only, for ~10 s: no record
+  uint64_t opted_out = 0;     // targets not started: opted out since (ProberOptions::overlay)
   uint32_t capacity = 0;      // max concurrent connections
   uint64_t queue_capacity = 0;
   double connect_rate = 0;  // the current start rate, all loops (0: unlimited)
@@ -88,8 +89,8 @@ class ProberPool {
   // pool owns the names of those.
   size_t TrySubmitBatch(std::span<ProbeTarget> targets);
   ProberStats Stats() const;
-  // True when every target submitted so far has its record or was counted as abandoned or
-  // unprobed. Thread-safe; exact once nothing is being submitted.
+  // True when every target submitted so far has its record or was counted as abandoned,
+  // unprobed or opted out. Thread-safe; exact once nothing is being submitted.
   bool Idle() const;
   // True once a loop could not write its records (a full disk, a closed pipe): the producer
   // should stop feeding targets whose results would be lost. Thread-safe.

@@ -1,14 +1,47 @@
 #include "engine/run/walk_options.h"
 
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include <charconv>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
 #include "base/strings.h"
+#include "targets/blocklist.h"
 #include "targets/port_list.h"
 
+// From the configure step (engine/run/CMakeLists.txt), on this file only.
+#ifndef MAILSWEEP_DEFAULT_BLOCKLIST_FILE
+#define MAILSWEEP_DEFAULT_BLOCKLIST_FILE "/usr/local/etc/mailsweep/blocklist.conf"
+#endif
+
 namespace mailsweep::engine {
+
+std::string_view DefaultBlocklistFile() { return MAILSWEEP_DEFAULT_BLOCKLIST_FILE; }
+
+absl::Status AddDefaultBlocklistFile(const std::string& default_file,
+                                     std::vector<std::string>* files) {
+  if (default_file.empty()) return absl::OkStatus();
+  struct stat st;
+  if (stat(default_file.c_str(), &st) != 0) {
+    const int err = errno;
+    if (err == ENOENT) return absl::OkStatus();
+    return absl::InvalidArgumentError(StrCat("cannot read the default blocklist ", default_file,
+                                             ": ", strerror(err),
+                                             " (--no-default-blocklist skips it)"));
+  }
+  files->insert(files->begin(), default_file);
+  return absl::OkStatus();
+}
+
+std::string DescribeBlocklistFiles(const std::vector<std::string>& files) {
+  if (files.empty()) return "no blocklist file read";
+  std::string out = "blocklist files read: ";
+  for (size_t i = 0; i < files.size(); ++i) StrAppend(&out, i ? ", " : "", files[i]);
+  return out;
+}
 
 absl::StatusOr<uint64_t> ParseSeed(std::string_view text) {
   uint64_t value = 0;
@@ -50,15 +83,24 @@ void WalkOptions::Register(FlagSet* flags) {
   flags->Uint64("--shard", "I", "which shard this process walks, from 0 to N-1", &shard);
   flags->StringList("-w,--allowlist-file", "FILE", "more targets, one CIDR/address/range per line",
                     &spec.allowlist_files);
-  RegisterBlocklistFlags(flags, &spec.blocklist_files, &spec.allow_reserved);
+  RegisterBlocklistFlags(flags, &spec.blocklist_files, &default_blocklist_file,
+                         &spec.allow_reserved);
 }
 
 void RegisterBlocklistFlags(FlagSet* flags, std::vector<std::string>* blocklist_files,
-                            std::vector<std::string>* allow_reserved) {
+                            std::string* default_file, std::vector<std::string>* allow_reserved) {
   flags->StringList("-b,--blocklist-file", "FILE",
-                    "addresses never to probe, one CIDR/address/range per line, added to the "
-                    "built-in reserved-range blocklist",
+                    StrCat("addresses never to probe, one CIDR/address/range per line, added to "
+                           "the built-in reserved-range blocklist and to ",
+                           DefaultBlocklistFile(), " (read when it exists)"),
                     blocklist_files);
+  flags->Custom("--no-default-blocklist", "",
+                StrCat("do not read ", DefaultBlocklistFile(),
+                       " (the reserved ranges and -b files still apply)"),
+                "", [default_file](std::string_view) -> absl::Status {
+                  default_file->clear();
+                  return absl::OkStatus();
+                });
   flags->StringList("--allow-reserved", "CIDR",
                     "lift exactly this part of the built-in reserved-range blocklist (the lab "
                     "needs 198.18.0.0/15)",
@@ -66,7 +108,8 @@ void RegisterBlocklistFlags(FlagSet* flags, std::vector<std::string>* blocklist_
 }
 
 absl::StatusOr<ResolvedWalk> ResolveWalk(WalkOptions options,
-                                         const std::vector<std::string>& positional) {
+                                         const std::vector<std::string>& positional,
+                                         const targets::IntervalSet* recorded_blocked) {
   if (options.shards == 0) return absl::InvalidArgumentError("--shards must be at least 1");
   if (options.shard >= options.shards) {
     return absl::InvalidArgumentError(StrCat(
@@ -76,10 +119,25 @@ absl::StatusOr<ResolvedWalk> ResolveWalk(WalkOptions options,
   if (!ports.ok()) return absl::InvalidArgumentError(StrCat("-p: ", ports.status().message()));
   options.spec.ports = *std::move(ports);
   options.spec.targets.insert(options.spec.targets.end(), positional.begin(), positional.end());
+  if (absl::Status s =
+          AddDefaultBlocklistFile(options.default_blocklist_file, &options.spec.blocklist_files);
+      !s.ok()) {
+    return s;
+  }
 
   std::vector<std::string> notes;
-  auto space = targets::TargetSpace::Build(options.spec, &notes);
+  auto space = recorded_blocked == nullptr
+                   ? targets::TargetSpace::Build(options.spec, &notes)
+                   : targets::TargetSpace::BuildWithBlocked(options.spec, *recorded_blocked,
+                                                            &notes);
   if (!space.ok()) return space.status();
+  targets::IntervalSet blocked_now = space->blocked();
+  if (recorded_blocked != nullptr) {
+    auto now = targets::Blocklist::Build(options.spec.blocklist_files,
+                                         options.spec.allow_reserved, &notes);
+    if (!now.ok()) return now.status();
+    blocked_now = now->all();
+  }
   const bool random = !options.seed.has_value();
   const uint64_t seed = random ? RandomSeed() : *options.seed;
   auto perm = targets::Permutation::Create(space->size(), seed);
@@ -92,7 +150,10 @@ absl::StatusOr<ResolvedWalk> ResolveWalk(WalkOptions options,
                       .shard = options.shard,
                       .seed = seed,
                       .seed_was_random = random,
-                      .notes = std::move(notes)};
+                      .blocklist_files = options.spec.blocklist_files,
+                      .notes = std::move(notes),
+                      .allow_reserved = options.spec.allow_reserved,
+                      .blocked_now = std::move(blocked_now)};
 }
 
 }  // namespace mailsweep::engine

@@ -7,9 +7,11 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "base/flag_set.h"
 #include "targets/permutation.h"
@@ -20,8 +22,25 @@ namespace mailsweep::engine {
 // The default mail ports: SMTP, POP3, IMAP, SMTPS, submission, IMAPS, POP3S.
 inline constexpr char kDefaultMailPorts[] = "25,110,143,465,587,993,995";
 
+// The blocklist file every command that sends reads besides the built-in reserved ranges and
+// the -b files, as ZMap reads /etc/zmap/blocklist.conf: SYSCONFDIR/mailsweep/blocklist.conf,
+// SYSCONFDIR compiled in (CMAKE_INSTALL_FULL_SYSCONFDIR: /etc for the package, /usr/local/etc
+// for a build tree). NUL-terminated.
+std::string_view DefaultBlocklistFile();
+
+// `default_file` goes first into `files` when it exists: a missing file is no error (a build
+// tree's /usr/local/etc usually has none), an unreadable or malformed one is (Blocklist::Build
+// names the file and line). An empty `default_file` (--no-default-blocklist) adds nothing.
+absl::Status AddDefaultBlocklistFile(const std::string& default_file,
+                                     std::vector<std::string>* files);
+
+// "blocklist files read: A, B" or "no blocklist file read", for the start lines.
+std::string DescribeBlocklistFiles(const std::vector<std::string>& files);
+
 struct WalkOptions {
   targets::TargetSpec spec;
+  // Read besides spec.blocklist_files; cleared by --no-default-blocklist.
+  std::string default_blocklist_file = std::string(DefaultBlocklistFile());
   std::string ports_text = kDefaultMailPorts;
   std::optional<uint64_t> seed;  // none: a random one is drawn and reported
   uint64_t shards = 1;
@@ -40,19 +59,30 @@ struct ResolvedWalk {
   uint64_t shard = 0;
   uint64_t seed = 0;
   bool seed_was_random = false;
+  // The -b files read: the default one (if any), then -b. SIGHUP re-reads them, with
+  // --allow-reserved (targets/blocklist_reloader.h).
+  std::vector<std::string> blocklist_files;
   std::vector<std::string> notes;  // warnings for the user
+  std::vector<std::string> allow_reserved;
+  // The blocklist the flags name now: space.blocked(), unless the space was rebuilt from a
+  // recorded one (a resume), when it may hold more (applied as an ExclusionOverlay).
+  targets::IntervalSet blocked_now;
 };
 
-// `positional` are the CIDR arguments. Errors are kInvalidArgument/kNotFound with a clear message.
+// `positional` are the CIDR arguments. `recorded_blocked` (a resume's checkpoint record) given:
+// the space leaves out exactly that set, and the flags' blocklist goes to `blocked_now` only.
+// Errors are kInvalidArgument/kNotFound with a clear message.
 absl::StatusOr<ResolvedWalk> ResolveWalk(WalkOptions options,
-                                         const std::vector<std::string>& positional);
+                                         const std::vector<std::string>& positional,
+                                         const targets::IntervalSet* recorded_blocked = nullptr);
 
 // Parses a seed: decimal or 0x-prefixed hex.
-// -b/--blocklist-file and --allow-reserved (targets/blocklist.h), the same for every command
-// that sends: the walk's commands through WalkOptions, and `mailsweep probe` for its input.
-// The vectors must outlive flags->Parse().
+// -b/--blocklist-file, --no-default-blocklist and --allow-reserved (targets/blocklist.h), the
+// same for every command that sends: the walk's commands through WalkOptions, and `mailsweep
+// probe` for its input. --no-default-blocklist clears *default_file. The pointees must outlive
+// flags->Parse().
 void RegisterBlocklistFlags(FlagSet* flags, std::vector<std::string>* blocklist_files,
-                            std::vector<std::string>* allow_reserved);
+                            std::string* default_file, std::vector<std::string>* allow_reserved);
 
 absl::StatusOr<uint64_t> ParseSeed(std::string_view text);
 uint64_t RandomSeed();

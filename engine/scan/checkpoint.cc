@@ -9,6 +9,8 @@
 #include "base/siphash.h"
 #include "base/strings.h"
 #include "results/format/crc32c.h"
+#include "targets/blocklist_reloader.h"
+#include "targets/ipv4.h"
 #include "targets/port_list.h"
 
 namespace mailsweep::engine {
@@ -65,6 +67,7 @@ Checkpoint Checkpoint::For(const targets::TargetSpace& space, uint64_t seed, uin
   cp.range_end = range_end;
   cp.output = std::move(output);
   cp.position = range_begin;
+  cp.blocked = space.blocked();
   return cp;
 }
 
@@ -84,6 +87,12 @@ std::string Checkpoint::Format(const std::string& path, uint64_t sequence) const
   for (const std::string& file : files) StrAppend(&text, "file ", file, "\n");
   StrAppend(&text, "position ", position, "\n");
   StrAppend(&text, "complete ", complete ? 1 : 0, "\n");
+  for (const targets::Ipv4Range& r : blocked.ranges()) {
+    StrAppend(&text, "blocked ", targets::FormatRange(r), "\n");
+  }
+  for (const targets::Ipv4Range& r : excluded.ranges()) {
+    StrAppend(&text, "excluded ", targets::FormatRange(r), "\n");
+  }
   StrAppend(&text, "sequence ", sequence, "\n");
   StrAppend(&text, "crc32c ", CrcText(text), "\n");
   return text;
@@ -94,6 +103,7 @@ absl::StatusOr<Checkpoint> Checkpoint::Parse(std::string_view text, const std::s
   bool seen_version = false, seen_position = false, seen_range = false;
   bool seen_sequence = false, seen_crc = false;
   uint64_t version = 0;
+  std::vector<targets::Ipv4Range> blocked, excluded;
   int line_no = 0;
   auto bad = [&](std::string_view why) {
     return absl::DataLossError(StrCat(path, ":", line_no, ": ", why));
@@ -150,6 +160,10 @@ absl::StatusOr<Checkpoint> Checkpoint::Parse(std::string_view text, const std::s
     } else if (key == "complete") {
       if (!number(&n) || n > 1) return bad("bad complete");
       cp.complete = n == 1;
+    } else if (key == "blocked" || key == "excluded") {
+      auto range = targets::ParseIpv4Range(value);
+      if (!range.ok()) return bad(StrCat("bad ", key, " range ", Quote(value)));
+      (key == "blocked" ? blocked : excluded).push_back(*range);
     } else if (key == "sequence") {
       if (!number(&cp.sequence) || cp.sequence == 0) return bad("bad sequence");
       seen_sequence = true;
@@ -181,6 +195,13 @@ absl::StatusOr<Checkpoint> Checkpoint::Parse(std::string_view text, const std::s
         StrCat(path, ": a version-", version, " checkpoint with a checksum"));
   }
   cp.files_known = version >= 2;
+  cp.blocked_known = version >= 4;
+  if (!cp.blocked_known && !(blocked.empty() && excluded.empty())) {
+    return absl::DataLossError(
+        StrCat(path, ": a version-", version, " checkpoint with blocked or excluded lines"));
+  }
+  cp.blocked = targets::IntervalSet(std::move(blocked));
+  cp.excluded = targets::IntervalSet(std::move(excluded));
   if (!cp.files_known && !cp.files.empty()) {
     return absl::DataLossError(StrCat(path, ": a version-1 checkpoint with file lines"));
   }
@@ -199,8 +220,8 @@ absl::StatusOr<Checkpoint> Checkpoint::Load(const std::string& path) {
   const std::string paths[2] = {path, CheckpointSlotPath(path)};
   absl::StatusOr<Checkpoint> slots[2];
   for (int i = 0; i < 2; ++i) {
-    // A checkpoint is a few hundred bytes; a bigger file is not one.
-    auto text = ReadWholeFile(paths[i], 64 * 1024, /*text=*/true);
+    // A checkpoint is small (its ranges aside); a bigger file is not one.
+    auto text = ReadWholeFile(paths[i], kMaxBytes, /*text=*/true);
     slots[i] = text.ok() ? Parse(*text, paths[i])
                          : absl::Status(text.status().code(),
                                         StrCat("checkpoint: ", text.status().message()));
@@ -212,6 +233,11 @@ absl::StatusOr<Checkpoint> Checkpoint::Load(const std::string& path) {
   if (slots[1].ok() || absl::IsNotFound(slots[0].status())) return slots[1];
   return absl::DataLossError(StrCat("no intact checkpoint: ", slots[0].status().message(), "; ",
                                     slots[1].status().message()));
+}
+
+absl::Status Checkpoint::CheckBlocklist(const targets::IntervalSet& blocked_now) const {
+  if (!blocked_known) return absl::OkStatus();  // CheckCompatible() compares the spaces
+  return targets::CheckBlocklistKeeps(blocked.Union(excluded), blocked_now);
 }
 
 absl::Status Checkpoint::CheckCompatible(const Checkpoint& current) const {

@@ -30,9 +30,12 @@
 namespace mailsweep::engine {
 
 struct Checkpoint {
-  // 3 added the `sequence` and `crc32c` lines (two slots written in place); 2 added the `file`
-  // lines. Versions 1 and 2 (one file, written by rename) are still read.
-  static constexpr int kVersion = 3;
+  // 4 added the `blocked` and `excluded` lines (what the runs left out); 3 added the `sequence`
+  // and `crc32c` lines (two slots written in place); 2 added the `file` lines. Versions 1 to 3
+  // are still read (1 and 2: one file, written by rename).
+  static constexpr int kVersion = 4;
+  // The most a slot may hold: the ranges of long opt-out lists, one line each.
+  static constexpr size_t kMaxBytes = size_t{16} << 20;
 
   std::string scan_id;
   uint64_t seed = 0;
@@ -54,6 +57,13 @@ struct Checkpoint {
   bool complete = false;  // the shard's walk finished
   // Which save this is (1, 2, ...; 0 when loaded from version 1 or 2): the newer slot wins.
   uint64_t sequence = 0;
+  // What the first run's target space left out (its blocklist at start): a resume rebuilds
+  // that space from it, so the walk and its positions stay the same.
+  targets::IntervalSet blocked;
+  // What the runs blocked since (SIGHUP re-reads, a resume's grown -b files): a resume's
+  // blocklist must hold `blocked` and `excluded` (targets/blocklist_reloader.h).
+  targets::IntervalSet excluded;
+  bool blocked_known = true;  // false when loaded from versions 1 to 3, which had neither
 
   // The settings of a walk (position = range begin).
   static Checkpoint For(const targets::TargetSpace& space, uint64_t seed, uint64_t shards,
@@ -73,6 +83,9 @@ struct Checkpoint {
   // kFailedPrecondition naming every setting that differs from `current` (which comes from the
   // flags of the resuming run).
   absl::Status CheckCompatible(const Checkpoint& current) const;
+  // kFailedPrecondition when `blocked_now` (the resuming run's blocklist) lacks an address the
+  // earlier runs left out (`blocked` or `excluded`): the resume would scan what they did not.
+  absl::Status CheckBlocklist(const targets::IntervalSet& blocked_now) const;
 };
 
 // The second slot of the checkpoint `path`: "PATH.next".

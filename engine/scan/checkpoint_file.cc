@@ -41,7 +41,7 @@ absl::StatusOr<CheckpointFile> CheckpointFile::Open(const std::string& path, boo
   if (!fresh) {
     // Continue after the newest intact slot; a damaged one is simply the next to be written.
     for (int i = 0; i < 2; ++i) {
-      auto text = ReadWholeFile(file.paths_[i], 64 * 1024, /*text=*/true);
+      auto text = ReadWholeFile(file.paths_[i], Checkpoint::kMaxBytes, /*text=*/true);
       if (!text.ok()) continue;
       auto cp = Checkpoint::Parse(*text, file.paths_[i]);
       if (cp.ok() && (file.sequence_ == 0 || cp->sequence > file.sequence_)) {

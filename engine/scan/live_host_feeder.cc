@@ -60,6 +60,10 @@ void LiveHostFeeder::Main() noexcept {
   LiveTarget t;
   for (;;) {
     if (ring_.TryPop(&t)) {
+      if (overlay_ != nullptr && targets::IsExcluded(overlay_->Current(), t.address)) {
+        opted_out_.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
       bool taken = false;
       while (!(taken = pool_->TrySubmit(t.address, t.port)) &&
              !abandon_.load(std::memory_order_relaxed)) {

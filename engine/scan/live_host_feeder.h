@@ -9,8 +9,9 @@
 // on the receive thread only; FinishInput() on the main thread once the receive thread has
 // ended; ShouldPause() from any sender thread; Abandon(), done(), Backlog() and the counters from
 // any thread. The pool and `claimed` are borrowed and must outlive the feeder; `claimed` may be
-// null. The destructor joins the feeder thread, which ends after FinishInput() (with Abandon()
-// first, at once).
+// null; so may `overlay` (opt-outs since the start: such hosts are dropped, counted, not
+// probed), which must outlive the feeder too. The destructor joins the feeder thread, which
+// ends after FinishInput() (with Abandon() first, at once).
 #ifndef MAILSWEEP_ENGINE_SCAN_LIVE_HOST_FEEDER_H_
 #define MAILSWEEP_ENGINE_SCAN_LIVE_HOST_FEEDER_H_
 
@@ -24,6 +25,7 @@
 #include "engine/prober/prober_pool.h"
 #include "engine/scan/prior_results.h"
 #include "engine/sweep/sweeper.h"
+#include "targets/exclusion_overlay.h"
 
 namespace mailsweep::engine {
 
@@ -31,8 +33,12 @@ class LiveHostFeeder final : public LiveHostHandler, public SendThrottle {
  public:
   // `claimed`: TargetKey()s that already have a probe record or are pending: skipped when found.
   LiveHostFeeder(ProberPool* pool, const absl::flat_hash_set<uint64_t>* claimed, uint32_t ring,
-                 uint64_t pause_backlog)
-      : pool_(pool), claimed_(claimed), ring_(ring), pause_backlog_(pause_backlog) {}
+                 uint64_t pause_backlog, const targets::ExclusionOverlay* overlay = nullptr)
+      : pool_(pool),
+        claimed_(claimed),
+        overlay_(overlay),
+        ring_(ring),
+        pause_backlog_(pause_backlog) {}
 
   ~LiveHostFeeder() override { Join(); }
 
@@ -70,6 +76,8 @@ class LiveHostFeeder final : public LiveHostHandler, public SendThrottle {
            (abandon_.load() ? overflow_size_.load(std::memory_order_relaxed) : 0);
   }
   uint64_t skipped() const { return skipped_.load(std::memory_order_relaxed); }
+  // Live hosts opted out (the overlay) before a prober took them: no probe record, not a loss.
+  uint64_t opted_out() const { return opted_out_.load(std::memory_order_relaxed); }
 
  private:
   // One producer at a time (main thread before Start, then the receive thread, then the main
@@ -79,6 +87,7 @@ class LiveHostFeeder final : public LiveHostHandler, public SendThrottle {
 
   ProberPool* pool_;
   const absl::flat_hash_set<uint64_t>* claimed_;
+  const targets::ExclusionOverlay* overlay_;
   HandoffQueue<LiveTarget> ring_;
   const uint64_t pause_backlog_;
   std::vector<LiveTarget> overflow_;  // producer side only
@@ -91,6 +100,7 @@ class LiveHostFeeder final : public LiveHostHandler, public SendThrottle {
   std::atomic<uint64_t> submitted_{0};
   std::atomic<uint64_t> abandoned_{0};
   std::atomic<uint64_t> skipped_{0};
+  std::atomic<uint64_t> opted_out_{0};
   std::thread thread_;
 };
 

@@ -4,9 +4,9 @@
 // writes --status-json, so that no formatting lives in the pipeline.
 //
 // Thread rules: every call comes from the thread running RunScan, in this order: OnResume() (only
-// when resuming), OnStart(), then OnProgress() and OnStop() as they happen, then OnEnd() once the
-// record file is closed (unless an error ended the run before). The observer is borrowed and must
-// outlive RunScan.
+// when resuming), OnStart(), then OnProgress(), OnStop() and OnReload() as they happen, then
+// OnEnd() once the record file is closed (unless an error ended the run before). The observer
+// is borrowed and must outlive RunScan.
 #ifndef MAILSWEEP_ENGINE_SCAN_SCAN_OBSERVER_H_
 #define MAILSWEEP_ENGINE_SCAN_SCAN_OBSERVER_H_
 
@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "engine/prober/prober_pool.h"
 #include "engine/sweep/sweeper.h"
+#include "targets/blocklist_reloader.h"
 #include "targets/permutation.h"
 
 namespace mailsweep::engine {
@@ -29,6 +30,7 @@ struct ScanProgress {
   uint64_t backlog = 0;     // live hosts waiting for a prober (LiveHostFeeder::Backlog())
   uint64_t cut_off = 0;     // live hosts left without a record so far (for a resume)
   uint64_t checkpoint = 0;  // the position the checkpoint file holds
+  uint64_t opted_out = 0;   // live hosts opted out before a probe of theirs started
 };
 
 // Where a resumed scan goes on and what the earlier runs left.
@@ -57,6 +59,9 @@ class ScanObserver {
   virtual absl::Status OnStart() = 0;
   // A stop signal arrived; `stops` counts them (1: finish in flight, 2: abandon).
   virtual void OnStop(int stops) = 0;
+  // SIGHUP re-read the -b files: what it did, and how many addresses the run has blocked since
+  // it started (all reloads, and a resume's grown blocklist).
+  virtual void OnReload(const targets::ReloadOutcome& outcome, uint64_t excluded_total) = 0;
   // About once a second; `prev` is the snapshot of the call before (or of the start).
   virtual void OnProgress(const ScanProgress& now, const ScanProgress& prev) = 0;
   // The final figures, once the record file is closed (backlog 0).

@@ -1,5 +1,6 @@
 #include "engine/scan/scan_pipeline.h"
 
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -67,6 +68,7 @@ class ScanRun {
   void StartSweep();
   void Watch();
   void OnSignal();
+  void OnReload();
   void SampleWatermark(int64_t now);
   void RenewCheckpoint(int64_t now);
   void ReportProgress(int64_t now);
@@ -89,6 +91,9 @@ class ScanRun {
   std::string file_;  // the record file this run writes
   const bool resuming_;
   PriorResults prior_;
+  // Opt-outs since the start; made in Resume(), while files may still be opened.
+  targets::ExclusionOverlay overlay_;
+  std::optional<targets::BlocklistReloader> reloader_;
 
   // The stages, in the order they are made (and the reverse of their end).
   std::unique_ptr<results::RecordFileWriter> writer_;
@@ -127,6 +132,7 @@ absl::Status ScanRun::Resume() {
     Checkpoint old = *std::move(loaded);
     checkpoint_.scan_id = old.scan_id;
     MAILSWEEP_RETURN_IF_ERROR(old.CheckCompatible(checkpoint_));
+    MAILSWEEP_RETURN_IF_ERROR(old.CheckBlocklist(walk_.blocked_now));
     start_ = old.position;
     MAILSWEEP_ASSIGN_OR_RETURN(prior_, ReadPriorResults(old, &file_));
     for (const std::string& path : prior_.files) checkpoint_.files.push_back(FileNameOf(path));
@@ -143,6 +149,14 @@ absl::Status ScanRun::Resume() {
                          .file = file_});
   }
   checkpoint_.position = start_;
+  // The space leaves out what the first run blocked; what the flags block beyond that (a resume
+  // whose -b files grew) is an opt-out from the start.
+  MAILSWEEP_ASSIGN_OR_RETURN(reloader_,
+                             targets::BlocklistReloader::Open(walk_.blocklist_files,
+                                                              walk_.allow_reserved,
+                                                              walk_.space.blocked(), &overlay_));
+  reloader_->Adopt(walk_.blocked_now);
+  checkpoint_.excluded = reloader_->excluded();
   return absl::OkStatus();
 }
 
@@ -172,12 +186,14 @@ absl::Status ScanRun::OpenRecordFile() {
 absl::Status ScanRun::StartStages() {
   sweep_sink_ = writer_->NewSink();
   dedup_ = std::make_unique<DedupSweepSink>(sweep_sink_.get(), resuming_ ? &prior_.swept : nullptr);
-  MAILSWEEP_ASSIGN_OR_RETURN(pool_, ProberPool::CreateStopped(cfg_.prober, writer_.get()));
+  ProberOptions prober = cfg_.prober;
+  prober.overlay = &overlay_;  // a host handed over before its opt-out is not started either
+  MAILSWEEP_ASSIGN_OR_RETURN(pool_, ProberPool::CreateStopped(prober, writer_.get()));
   const uint64_t pause_backlog =
       cfg_.pause_backlog ? cfg_.pause_backlog
                          : std::max<uint64_t>(2 * uint64_t{cfg_.prober.max_connections}, 64);
   feeder_ = std::make_unique<LiveHostFeeder>(pool_.get(), resuming_ ? &prior_.claimed : nullptr,
-                                             cfg_.feeder_ring, pause_backlog);
+                                             cfg_.feeder_ring, pause_backlog, &overlay_);
   for (const LiveTarget& t : prior_.pending) feeder_->AddPending(t);
 
   if (start_ < range_.end) {
@@ -187,6 +203,7 @@ absl::Status ScanRun::StartStages() {
     sc.range = range_;
     sc.seed = walk_.seed;
     sc.start_position = start_;
+    sc.overlay = &overlay_;
     sc.sink_flush_interval_s = 1;
     auto created = Sweeper::Create(sc, dedup_.get(), feeder_.get(), feeder_.get());
     if (!created.ok()) {
@@ -233,7 +250,13 @@ void ScanRun::StartSweep() {
 // Until the sweep has ended and every live host has its record, or a stop cuts it short.
 void ScanRun::Watch() {
   for (;;) {
-    if (std::optional<int> sig = signals_->Wait(100)) OnSignal();
+    if (std::optional<int> sig = signals_->Wait(100)) {
+      if (*sig == SIGHUP) {
+        OnReload();  // SIGINT and SIGTERM stop
+      } else {
+        OnSignal();
+      }
+    }
     const int64_t now = MonotonicNs();
     if (Abandoning(now)) feeder_->Abandon();
     if (sweep_finished_.load() && !input_finished_) {
@@ -259,6 +282,21 @@ void ScanRun::OnSignal() {
   } else if (sweeper_) {
     sweeper_->RequestStop();  // skip the cooldown too
   }
+}
+
+// SIGHUP: the -b files again. What they newly block is in force before the observer hears of it,
+// and in the checkpoint at once.
+void ScanRun::OnReload() {
+  const targets::ReloadOutcome outcome = reloader_->Reload();
+  if (outcome.added > 0) {
+    // Said once no sender can still send to what it added (the sender stage may be over).
+    if (sweeper_ && !sweep_finished_.load()) {
+      (void)sweeper_->AwaitOverlay(overlay_.generation(), kSecondNs);
+    }
+    checkpoint_.excluded = reloader_->excluded();
+    checkpoint_status_.Update(checkpoint_file_->Save(checkpoint_));
+  }
+  observer_->OnReload(outcome, reloader_->excluded().Count());
 }
 
 // The newest watermark whose replies had the cooldown to arrive before the last flush.
@@ -287,7 +325,9 @@ void ScanRun::ReportProgress(int64_t now) {
                         .sweep = SweepNow(),
                         .probe = pool_->Stats(),
                         .backlog = feeder_->Backlog(),
-                        .checkpoint = checkpoint_.position};
+                        .checkpoint = checkpoint_.position,
+                        .opted_out = feeder_->opted_out()};
+  progress.opted_out += progress.probe.opted_out;
   progress.cut_off = feeder_->abandoned() + progress.probe.abandoned + progress.probe.unprobed;
   observer_->OnProgress(progress, prev_);
   prev_ = progress;
@@ -310,6 +350,8 @@ absl::StatusOr<ScanSummary> ScanRun::Finish() {
   summary.probes_abandoned = feeder_->abandoned() + final_probe.abandoned + final_probe.unprobed;
   summary.skipped_known = dedup_->skipped() + feeder_->skipped();
   summary.reprobed = prior_.pending.size();
+  summary.opted_out = feeder_->opted_out() + final_probe.opted_out;
+  summary.excluded_addresses = reloader_->excluded().Count();
   summary.paused_ms = final_sweep.paused_ms;
   summary.probes_retried = final_probe.retried;
   summary.loop_lag_max_ms = final_probe.lag_max_ms;
@@ -326,7 +368,8 @@ absl::StatusOr<ScanSummary> ScanRun::Finish() {
                     .probe = final_probe,
                     .backlog = 0,
                     .cut_off = summary.probes_abandoned,
-                    .checkpoint = checkpoint_.position});
+                    .checkpoint = checkpoint_.position,
+                    .opted_out = summary.opted_out});
   if (!closed.ok()) return closed;
   if (!run_status_.ok()) return run_status_;
   if (!drain.ok()) return drain;

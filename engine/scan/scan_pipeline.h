@@ -20,6 +20,10 @@
 // The checkpoint names every file written so far; a resume refuses (kFailedPrecondition) when one
 // is missing, damaged or another scan's, rather than count its records as never found.
 //
+// Opt-outs: SIGHUP re-reads the -b files (targets/blocklist_reloader.h); what they newly block
+// goes into an ExclusionOverlay the senders, the receive thread and the feeder consult, and into
+// the checkpoint, whose resume must keep blocking it (the blocklist may only grow).
+//
 // The parts: engine/scan/prior_results.h (what earlier runs wrote), dedup_sweep_sink.h,
 // live_host_feeder.h, checkpoint.h, checkpoint_file.h; the command sees the run through a
 // ScanObserver (scan_observer.h), which prints the status.
@@ -76,6 +80,8 @@ struct ScanSummary {
   uint64_t probes_abandoned = 0;  // left for a resume
   uint64_t skipped_known = 0;     // found again but already recorded by an earlier run
   uint64_t reprobed = 0;          // open hosts of earlier runs probed at start
+  uint64_t opted_out = 0;         // live hosts opted out before a probe of theirs started
+  uint64_t excluded_addresses = 0;  // blocked since the start (reloads, a grown resume)
   uint64_t paused_ms = 0;         // time the senders spent held back by the probers
   uint64_t probes_retried = 0;    // attempts that ended transiently and were made again
   uint32_t loop_lag_max_ms = 0;   // the prober loops' longest pass

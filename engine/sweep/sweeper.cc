@@ -45,6 +45,7 @@ class Sweeper::ReceiverThread {
       : pcap_(std::move(pcap)),
         cookie_(MakeCookie(config)),
         dedup_(*config.space),
+        overlay_(config.overlay),
         sink_(sink),
         handler_(handler),
         counters_(counters),
@@ -116,6 +117,11 @@ class Sweeper::ReceiverThread {
       return;
     }
     counters_->replies.fetch_add(1, std::memory_order_relaxed);
+    // An opt-out since the start: a reply already on its way gets no record and no probe.
+    if (overlay_ != nullptr && targets::IsExcluded(overlay_->Current(), r.address)) {
+      counters_->opted_out.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
     switch (dedup_.Insert(r.address, r.port)) {
       case DedupBitmap::kDuplicate:
         counters_->duplicates.fetch_add(1, std::memory_order_relaxed);
@@ -150,6 +156,7 @@ class Sweeper::ReceiverThread {
   std::unique_ptr<PcapReceiver> pcap_;
   SynCookie cookie_;
   DedupBitmap dedup_;
+  const targets::ExclusionOverlay* overlay_;  // the config's; may be null
   results::RecordSink* sink_;
   LiveHostHandler* handler_;
   ReceiverCounters* counters_;
@@ -274,6 +281,10 @@ void Sweeper::SenderMain(uint32_t thread) noexcept {
   size_t queued = 0;
   SendCounters sc;
   uint64_t paused_ns = 0;
+  uint64_t skipped = 0;
+  bool first_copy = true;  // of the chunk being walked
+  // The overlay's set the queued frames were built under: a newer one is applied before sending.
+  const targets::IntervalSet* excluded = c.overlay ? c.overlay->Current() : nullptr;
 
   // Sends the queued frames; false when a stop was requested (the batch is dropped).
   auto flush = [&]() -> bool {
@@ -295,12 +306,31 @@ void Sweeper::SenderMain(uint32_t thread) noexcept {
       if (wait == 0) break;
       SleepNs(std::min<int64_t>(wait, 20'000'000));
     }
+    if (c.overlay != nullptr) {
+      // The last look before sending, under a mark OverlaySeen() reads: first "checking", then
+      // the generation applied, "idle" once sent (seq_cst: a Publish() before the first store
+      // is seen by the loads after it).
+      counters.overlay_mark.store(kOverlayChecking);
+      const uint64_t generation = c.overlay->generation();
+      if (c.overlay->Current() != excluded) {
+        excluded = c.overlay->Current();
+        const size_t kept = DropFramesTo(excluded, frames.data(), queued);
+        if (first_copy) counters.skipped.store(skipped += queued - kept, std::memory_order_relaxed);
+        queued = kept;
+      }
+      counters.overlay_mark.store(generation + 1);
+      if (queued == 0) {
+        counters.overlay_mark.store(kOverlayIdle);
+        return true;
+      }
+    }
     const int64_t now = MonotonicNs();
     int64_t expected = 0;
     first_send_ns_.compare_exchange_strong(expected, now, std::memory_order_relaxed);
     out->Send(frames.data(), kSynFrameSize, queued, &sc);
     queued = 0;
     counters.sent.store(sc.sent, std::memory_order_relaxed);
+    if (c.overlay != nullptr) counters.overlay_mark.store(kOverlayIdle);  // after the count
     counters.retries.store(sc.retries, std::memory_order_relaxed);
     counters.errors.store(sc.errors, std::memory_order_relaxed);
     last_send_ns_.store(MonotonicNs(), std::memory_order_relaxed);
@@ -310,7 +340,8 @@ void Sweeper::SenderMain(uint32_t thread) noexcept {
   uint64_t positions = 0;
   uint64_t refused = 0;
   // Sends one copy of every target of `chunk`; false when stopped.
-  auto walk = [&](uint64_t chunk) -> bool {
+  auto walk = [&](uint64_t chunk, bool first) -> bool {
+    first_copy = first;
     const uint64_t begin = first_position_ + chunk * c.chunk_positions;
     const uint64_t end = std::min(begin + c.chunk_positions, c.range.end);
     targets::Permutation::Cursor cursor = c.permutation->At(begin, end);
@@ -320,6 +351,10 @@ void Sweeper::SenderMain(uint32_t thread) noexcept {
       const targets::Target target = c.space->At(index);
       if (!allowed.Contains(target.address)) {  // cannot happen; makes "never" a guarantee
         counters.refused.store(++refused, std::memory_order_relaxed);
+        continue;
+      }
+      if (targets::IsExcluded(excluded, target.address)) {
+        if (first_copy) counters.skipped.store(++skipped, std::memory_order_relaxed);
         continue;
       }
       const uint32_t source = source_count == 1 ? c.sources[0] : c.sources[index % source_count];
@@ -356,7 +391,7 @@ void Sweeper::SenderMain(uint32_t thread) noexcept {
     if (!pending.empty() && pending.front().ready_ns <= now) {
       Pending p = pending.front();
       pending.pop_front();
-      if (!walk(p.chunk)) break;
+      if (!walk(p.chunk, /*first_copy=*/false)) break;
       if (++p.copies_sent == c.probes) {
         chunk_done_[p.chunk].store(1, std::memory_order_release);
       } else {
@@ -367,7 +402,7 @@ void Sweeper::SenderMain(uint32_t thread) noexcept {
     }
     const uint64_t chunk = next_chunk_.fetch_add(1, std::memory_order_relaxed);
     if (chunk < chunk_count_) {
-      if (!walk(chunk)) break;
+      if (!walk(chunk, /*first_copy=*/true)) break;
       if (c.probes == 1) {
         chunk_done_[chunk].store(1, std::memory_order_release);
       } else {
@@ -410,56 +445,6 @@ absl::Status Sweeper::Run() {
   }
   done_.store(true);
   return status;
-}
-
-uint64_t Sweeper::SentWatermark() const {
-  uint64_t c = watermark_chunk_.load(std::memory_order_relaxed);
-  const uint64_t from = c;
-  while (c < chunk_count_ && chunk_done_[c].load(std::memory_order_acquire)) ++c;
-  uint64_t prev = from;
-  while (prev < c && !watermark_chunk_.compare_exchange_weak(prev, c)) {
-  }
-  return std::min(first_position_ + c * config_.chunk_positions, config_.range.end);
-}
-
-SweepStats Sweeper::Stats() const {
-  SweepStats s;
-  const int64_t now = MonotonicNs();
-  const int64_t start = start_ns_.load();
-  s.elapsed_s = start ? (now - start) * 1e-9 : 0;
-  const int64_t first = first_send_ns_.load(std::memory_order_relaxed);
-  const int64_t last = last_send_ns_.load(std::memory_order_relaxed);
-  s.send_elapsed_s = first && last > first ? (last - first) * 1e-9 : 0;
-  s.sending = start && senders_running_.load() > 0;
-  s.cooling_down = cooling_down_.load();
-  s.done = done_.load();
-  s.probes = config_.probes;
-  s.positions_total = (config_.range.end - first_position_) * config_.probes;
-  static constexpr CounterSum<SweepStats, SenderCounters> kSenderSums[] = {
-      {&SenderCounters::sent, &SweepStats::sent},
-      {&SenderCounters::retries, &SweepStats::send_retries},
-      {&SenderCounters::errors, &SweepStats::send_errors},
-      {&SenderCounters::refused, &SweepStats::refused},
-      {&SenderCounters::positions, &SweepStats::positions_done},
-      {&SenderCounters::paused_ms, &SweepStats::paused_ms},
-  };
-  static constexpr CounterSum<SweepStats, ReceiverCounters> kReceiverSums[] = {
-      {&ReceiverCounters::replies, &SweepStats::replies},
-      {&ReceiverCounters::open, &SweepStats::open},
-      {&ReceiverCounters::closed, &SweepStats::closed},
-      {&ReceiverCounters::unreachable, &SweepStats::unreachable},
-      {&ReceiverCounters::duplicates, &SweepStats::duplicates},
-      {&ReceiverCounters::invalid, &SweepStats::invalid},
-      {&ReceiverCounters::pcap_received, &SweepStats::pcap_received},
-      {&ReceiverCounters::pcap_dropped, &SweepStats::pcap_dropped},
-      {&ReceiverCounters::if_dropped, &SweepStats::if_dropped},
-  };
-  for (uint32_t t = 0; t < config_.threads; ++t) {
-    AddCounters(sender_counters_[t], kSenderSums, &s);
-  }
-  AddCounters(rx_counters_, kReceiverSums, &s);  // one receive thread
-  s.watermark = SentWatermark();
-  return s;
 }
 
 }  // namespace mailsweep::engine

@@ -17,6 +17,9 @@
 //
 // Safety: every address is checked against the TargetSpace's allowed set before it is written
 // into a frame (the walk only yields allowed indices; the check makes that a guarantee).
+// Opt-outs: with an ExclusionOverlay (targets/exclusion_overlay.h) the senders read its set once
+// per batch and skip (count, never send) the targets in it; the receive thread drops (counts)
+// replies from them, so they get no record and are not handed on.
 //
 // Example:
 //   auto sweeper = Sweeper::Create(config, &sink, &pool, /*throttle=*/nullptr);  // opens sockets
@@ -44,6 +47,7 @@
 #include "engine/sweep/syn_packet.h"
 #include "results/format/record_sink.h"
 #include "results/format/records.h"
+#include "targets/exclusion_overlay.h"
 #include "targets/permutation.h"
 #include "targets/target_space.h"
 
@@ -72,6 +76,8 @@ struct SweeperConfig {
   targets::PositionRange range;                       // this shard's positions
   uint64_t start_position = 0;  // resume: first position to send (in range; 0 = range.begin)
   uint64_t seed = 0;            // keys the SYN cookies
+  // Addresses blocked since the start (SIGHUP); borrowed, outlives the Sweeper. May be null.
+  const targets::ExclusionOverlay* overlay = nullptr;
 
   double rate = 0;  // packets per second over all threads; 0 = unlimited
   uint32_t threads = 1;
@@ -116,6 +122,9 @@ struct SweepStats {
   uint64_t send_retries = 0;
   uint64_t send_errors = 0;
   uint64_t refused = 0;  // addresses outside the allowed set (never sent; must stay 0)
+  uint64_t skipped = 0;  // targets not sent: opted out (the overlay) before their first copy
+  uint64_t opted_out_replies = 0;  // valid replies from opted-out addresses, dropped
+  uint64_t excluded_addresses = 0;  // addresses in the overlay now (added by reloads)
   uint64_t replies = 0;  // validated replies, duplicates included
   uint64_t open = 0;     // unique (address, port) per status
   uint64_t closed = 0;
@@ -156,6 +165,10 @@ class Sweeper {
   SweepStats Stats() const;
   // Every position below this has been sent, with all copies. range.begin..range.end.
   uint64_t SentWatermark() const;
+  // After the overlay's Publish() made `generation`: waits until no sender can still send a
+  // frame checked against an older set (each is idle, checking, or past it), at most
+  // `timeout_ns`; false on a timeout. From then on no SYN goes to what it excludes. Any thread.
+  bool AwaitOverlay(uint64_t generation, int64_t timeout_ns) const;
   const SweeperConfig& config() const { return config_; }
 
  private:
@@ -165,9 +178,13 @@ class Sweeper {
     std::atomic<uint64_t> retries{0};
     std::atomic<uint64_t> errors{0};
     std::atomic<uint64_t> refused{0};
+    std::atomic<uint64_t> skipped{0};
     std::atomic<uint64_t> positions{0};
     std::atomic<uint64_t> paused_ms{0};
+    std::atomic<uint64_t> overlay_mark{kOverlayIdle};  // see SenderMain's flush and OverlaySeen
   };
+  static constexpr uint64_t kOverlayIdle = ~uint64_t{0};  // not about to send
+  static constexpr uint64_t kOverlayChecking = 0;         // about to look at the overlay
   struct alignas(kCacheLineBytes) ReceiverCounters {
     std::atomic<uint64_t> replies{0};
     std::atomic<uint64_t> open{0};
@@ -175,6 +192,7 @@ class Sweeper {
     std::atomic<uint64_t> unreachable{0};
     std::atomic<uint64_t> duplicates{0};
     std::atomic<uint64_t> invalid{0};
+    std::atomic<uint64_t> opted_out{0};
     std::atomic<uint64_t> pcap_received{0};
     std::atomic<uint64_t> pcap_dropped{0};
     std::atomic<uint64_t> if_dropped{0};
@@ -185,6 +203,7 @@ class Sweeper {
   explicit Sweeper(const SweeperConfig& config);
   void SenderMain(uint32_t thread) noexcept;
   bool stopping() const { return stop_requests_.load(std::memory_order_relaxed) > 0; }
+  bool OverlaySeen(uint64_t generation) const;
 
   SweeperConfig config_;
   results::RecordSink* sink_ = nullptr;

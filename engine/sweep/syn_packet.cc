@@ -3,6 +3,18 @@
 #include <cstring>
 
 namespace mailsweep::engine {
+
+size_t DropFramesTo(const targets::IntervalSet* excluded, uint8_t* frames, size_t n) {
+  if (excluded == nullptr) return n;
+  size_t kept = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const uint8_t* f = frames + i * kSynFrameSize;
+    if (excluded->Contains(SynFrameDestination(f))) continue;
+    if (kept != i) std::memmove(frames + kept * kSynFrameSize, f, kSynFrameSize);
+    ++kept;
+  }
+  return kept;
+}
 namespace {
 
 // Offsets into the frame.

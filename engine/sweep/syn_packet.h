@@ -21,6 +21,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "targets/interval_set.h"
+
 namespace mailsweep::engine {
 
 inline constexpr size_t kEthernetHeaderSize = 14;
@@ -42,6 +44,17 @@ struct SynFields {
   uint32_t seq = 0;
   uint16_t ip_id = 0;
 };
+
+// The destination address (host order) of a frame SynTemplate::Write() made: the IPv4 header's
+// destination field, bytes 16-19 of it.
+inline uint32_t SynFrameDestination(const uint8_t* frame) {
+  const uint8_t* d = frame + kEthernetHeaderSize + 16;
+  return uint32_t{d[0]} << 24 | uint32_t{d[1]} << 16 | uint32_t{d[2]} << 8 | d[3];
+}
+
+// Removes the frames (kSynFrameSize bytes each, `n` of them) whose destination is in `excluded`
+// (null: none is); returns how many stay, in order. The senders' last look before sending.
+size_t DropFramesTo(const targets::IntervalSet* excluded, uint8_t* frames, size_t n);
 
 class SynTemplate {
  public:

@@ -12,6 +12,9 @@
 #include <thread>
 #include <vector>
 
+#include <maxminddb.h>
+
+#include "base/build_info.h"
 #include "base/flag_set.h"
 #include "base/strings.h"
 #include "base/text_format.h"
@@ -294,7 +297,7 @@ int RunReport(int argc, const char* const* argv) {
       "ShadowServer's columns in their order; unknown columns are empty.\n"
       "Example: mailsweep-agg report --geo lab-geo.csv --out report/ shard-*.msr\n"
       "Exit status: 0 done, 1 a file unreadable (or corrupt with --strict) or output failed, "
-      "2 bad usage.");
+      "2 bad usage (also an --out that is not a writable directory: checked before reading).");
   std::vector<std::string> files;
   if (int rc = ParseFlags(flags, argc, argv, &files, "report", true); rc >= 0) return rc;
   std::optional<Policy> policy = ParsePolicy(policy_name);
@@ -311,6 +314,10 @@ int RunReport(int argc, const char* const* argv) {
     fmt::print(stderr, "mailsweep-agg report: --threads: 1 to 1024, not {}\n", threads);
     return 2;
   }
+  if (absl::Status s = PrepareReportDir(out_dir); !s.ok()) {
+    fmt::print(stderr, "mailsweep-agg report: --out {}\n", s.message());
+    return 2;
+  }
   std::unique_ptr<GeoDb> geo;
   std::unique_ptr<AsnDb> asn;
   if (!OpenOptional(geo_path, &geo) || !OpenOptional(asn_path, &asn)) return 2;
@@ -320,7 +327,6 @@ int RunReport(int argc, const char* const* argv) {
                   .threads = static_cast<int>(threads),
                   .collect_hosts = !no_hosts});
   int rc = 0;
-  int64_t first_start = 0;
   for (const std::string& f : files) {
     if (absl::Status s = agg.AddFile(f); !s.ok()) {
       fmt::print(stderr, "mailsweep-agg: {}\n", s.message());
@@ -328,10 +334,7 @@ int RunReport(int argc, const char* const* argv) {
     }
   }
   if (agg.summary().files.empty()) return 1;
-  {
-    auto r = RecordFileReader::Open(agg.summary().files[0]);
-    if (r.ok()) first_start = (*r)->header().start_time_us / 1000000;
-  }
+  const int64_t first_start = agg.summary().first_start_time_us / 1000000;
   {
     ProgressLine progress(&agg);
     agg.Run();
@@ -384,7 +387,10 @@ void Usage(FILE* out) {
       "privileges needed).\n\nCommands:\n",
       out);
   for (const Command& c : kCommands) fprintf(out, "  %-8s %s\n", c.name, c.summary);
-  fputs("\n`mailsweep-agg COMMAND --help` explains every flag of a command.\n", out);
+  fputs(
+      "\n`mailsweep-agg COMMAND --help` explains every flag of a command; `mailsweep-agg "
+      "--version`\nprints the version and that of libmaxminddb.\n",
+      out);
 }
 
 // Every command's exit: standard output is flushed, and if any write to it failed (a full disk,
@@ -413,7 +419,9 @@ int main(int argc, char** argv) {
     return FinishStdout(0);
   }
   if (name == "--version") {
-    printf("mailsweep-agg %s\n", MAILSWEEP_VERSION);
+    // libmaxminddb reads the --geo databases; the run-time string, not the build's.
+    fputs(mailsweep::VersionHeader("mailsweep-agg").c_str(), stdout);
+    printf("libmaxminddb %s\n", MMDB_lib_version());
     return FinishStdout(0);
   }
   for (const auto& c : kCommands) {

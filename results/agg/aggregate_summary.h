@@ -49,6 +49,7 @@ struct CountryCounts {
 struct Summary {
   Policy policy = Policy::kShadowServer;
   std::vector<std::string> files;
+  int64_t first_start_time_us = 0;  // the first file's header start time (0 when unknown)
   ReadStats read;
   std::vector<Corruption> corruptions;   // the first 1000
   std::vector<std::string> file_errors;  // files that could not be opened

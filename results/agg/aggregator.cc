@@ -54,6 +54,7 @@ absl::Status Aggregator::AddFile(const std::string& path) {
     summary_.file_errors.push_back(std::string(r.status().message()));
     return r.status();
   }
+  if (summary_.files.empty()) summary_.first_start_time_us = (*r)->header().start_time_us;
   summary_.files.push_back(path);
   readers_.push_back(*std::move(r));
   return absl::OkStatus();

@@ -1,6 +1,7 @@
 #include "results/agg/report_output.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -16,22 +17,42 @@
 namespace mailsweep::results {
 namespace {
 
+absl::Status CannotWrite(const std::string& path) {
+  const int err = errno;
+  return absl::UnavailableError(StrCat(path, ": cannot write", err ? ": " : "",
+                                       err ? strerror(err) : ""));
+}
+
 absl::Status WriteFile(const std::string& path, const std::string& data) {
+  errno = 0;
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << data;
   out.close();
-  if (!out) return absl::UnavailableError(StrCat(path, ": cannot write"));
+  if (!out) return CannotWrite(path);
   return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::Status WriteReportFiles(const Aggregator& agg, const std::string& dir,
-                              const std::string& date, bool per_host_csvs) {
+absl::Status PrepareReportDir(const std::string& dir) {
   if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
     int err = errno;
-    return absl::UnavailableError(StrCat(dir, ": ", strerror(err)));
+    return absl::FailedPreconditionError(StrCat(dir, ": ", strerror(err)));
   }
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return absl::FailedPreconditionError(StrCat(dir, ": not a directory"));
+  }
+  if (access(dir.c_str(), W_OK | X_OK) != 0) {
+    int err = errno;
+    return absl::FailedPreconditionError(StrCat(dir, ": ", strerror(err)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WriteReportFiles(const Aggregator& agg, const std::string& dir,
+                              const std::string& date, bool per_host_csvs) {
+  MAILSWEEP_RETURN_IF_ERROR(PrepareReportDir(dir));
   const Summary& s = agg.summary();
   MAILSWEEP_RETURN_IF_ERROR(WriteFile(dir + "/summary.csv", SummaryCsv(s)));
   MAILSWEEP_RETURN_IF_ERROR(WriteFile(dir + "/summary.json", SummaryJson(s)));
@@ -41,12 +62,13 @@ absl::Status WriteReportFiles(const Aggregator& agg, const std::string& dir,
     for (bool vulnerable : {false, true}) {
       std::string name = StrCat(dir, "/", date, "-scan_", kProtocolNames[p],
                                 vulnerable ? "_vulnerable" : "", ".csv");
+      errno = 0;
       std::ofstream out(name, std::ios::binary | std::ios::trunc);
       ShadowServerCsv(agg, p, vulnerable, [&out](std::string_view piece) {
         out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
       });
       out.close();
-      if (!out) return absl::UnavailableError(StrCat(name, ": cannot write"));
+      if (!out) return CannotWrite(name);
     }
   }
   return absl::OkStatus();

@@ -16,6 +16,11 @@
 
 namespace mailsweep::results {
 
+// Creates `dir` when missing and checks that it is a directory this process may write into:
+// kFailedPrecondition naming it otherwise. `report` calls it before the reading, so that a bad
+// --out fails at once rather than after the roll-up; WriteReportFiles calls it again.
+absl::Status PrepareReportDir(const std::string& dir);
+
 // Writes summary.csv, summary.json, report.html and, with per_host_csvs, the six per-host CSVs
 // into `dir` (created when missing). `date` is YYYY-MM-DD, the prefix of the per-host files.
 // Without per-host details (AggregateOptions::collect_hosts false) pass per_host_csvs = false:

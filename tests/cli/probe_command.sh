@@ -49,6 +49,11 @@ expect 0 "skipped 2 targets in reserved ranges" -- \
 expect 0 "skipped 1 targets in the -b blocklists" -- \
   unshare -n "$bin" probe -q -f json -i "$tmp/reserved.txt" -o "$tmp/blocked.jsonl" \
   --allow-reserved 0.0.0.2/32 -b "$tmp/block.txt" --allow-reserved 0.0.0.1/32 --connect-timeout 100
+# A line at start (with -q too) names the blocklist files read.
+expect 0 "(blocklist files read: $tmp/block.txt)" -- \
+  unshare -n "$bin" probe -q --no-default-blocklist -b "$tmp/block.txt" -i /dev/null
+expect 0 "(no blocklist file read)" -- \
+  unshare -n "$bin" probe -q --no-default-blocklist -i /dev/null
 # The default EHLO name is this host's fully qualified name, said at start (with -q too): the
 # host name when it has a dot, else the dotted name on the /etc/hosts line that lists it;
 # otherwise mailsweep.invalid, and the line says to give --ehlo. Each case gets its own host

@@ -10,7 +10,8 @@ trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 help=$("$ms" scan --help)
-for flag in --ports --seed --shards --shard --blocklist-file --allowlist-file --allow-reserved \
+for flag in --ports --seed --shards --shard --blocklist-file --no-default-blocklist \
+            --allowlist-file --allow-reserved \
             --rate --bandwidth --interface --gateway-mac --source-ip --source-ports --probes \
             --cooldown --sender-threads --dryrun --prober-threads --concurrency --connect-rate \
             --connect-timeout --read-timeout --target-timeout --ehlo --sni --starttls-blind \
@@ -88,7 +89,7 @@ copy_of_good() {  # copy_of_good CASE: good/'s files and checkpoint in CASE/
   # Its output path, edited by hand: an edited slot fails its checksum, so the copy becomes a
   # version-2 checkpoint (no sequence, no checksum) in one file, which is still read.
   sed -i -e "s|$tmp/good/|$tmp/$1/|" -e '/^sequence /d' -e '/^crc32c /d' \
-    -e 's/^version 3$/version 2/' "$tmp/$1/scan.ckpt"
+    -e '/^blocked /d' -e '/^excluded /d' -e 's/^version 4$/version 2/' "$tmp/$1/scan.ckpt"
   rm "$tmp/$1/scan.ckpt.next"
 }
 for c in missing renamed damaged foreign seed garbage; do copy_of_good "$c"; done

@@ -76,17 +76,18 @@ start_line() {  # start_line ARGS...: the start line of a quiet dry run of ARGS
     2> "$tmp/q.err" || fail "quiet dry run $*: $(cat "$tmp/q.err")"
   grep "targets (" "$tmp/q.err" || fail "no start line with -q: $(cat "$tmp/q.err")"
 }
-line=$(start_line -c 0.001 198.18.0.0/22)
+line=$(start_line -c 0.001 --no-default-blocklist 198.18.0.0/22)
 grep -q "^mailsweep sweep: 1024 targets (1024 addresses x 1 ports" <<< "$line" ||
   fail "start: $line"
 grep -q "; 1000 p/s; " <<< "$line" || fail "rate not in the start line: $line"
 grep -q "expected duration 0:01 " <<< "$line" || fail "duration: $line"
-blocked=$(sed -nE 's/.*; blocklist ([0-9]+) addresses;.*/\1/p' <<< "$line")
-[[ -n $blocked ]] || fail "no blocklist size: $line"
+blocked=$(sed -nE 's/.*; blocklist ([0-9]+) addresses \(no blocklist file read\);.*/\1/p' \
+  <<< "$line")
+[[ -n $blocked ]] || fail "no blocklist size, or a file read: $line"
 echo 8.8.8.0/24 > "$tmp/block24"
-line=$(start_line -b "$tmp/block24" 198.18.0.0/22)
-grep -q "; blocklist $((blocked + 256)) addresses; expected duration 0:09 " <<< "$line" ||
-  fail "blocklist $blocked + 256, 9 s: $line"
+line=$(start_line -b "$tmp/block24" --no-default-blocklist 198.18.0.0/22)
+grep -qF "; blocklist $((blocked + 256)) addresses (blocklist files read: $tmp/block24); \
+expected duration 0:09 " <<< "$line" || fail "blocklist $blocked + 256, its file, 9 s: $line"
 [[ $(grep -c . "$tmp/q.err") -eq 1 ]] ||
   fail "-q printed more than the start line: $(cat "$tmp/q.err")"
 
@@ -138,4 +139,31 @@ help=$("$ms" sweep --help)
 for flag in --start-position --unlimited-rate-ok --no-sandbox; do
   grep -q -- "$flag" <<< "$help" || fail "--help lacks $flag"
 done
+
+# SIGHUP reloads the -b files: an appended range is added at once; a bad line keeps the list in
+# force, names file and line, and the sweep goes on; SIGINT still stops it.
+printf '198.18.1.0/24\n' > "$tmp/hup-block"
+"$ms" sweep -q --dryrun "$tmp/hup.pcap" "${net[@]}" -p 110 -r 200 --seed 3 -b "$tmp/hup-block" \
+  198.18.0.0/20 2> "$tmp/hup.err" &
+pid=$!
+wait_for() {  # wait_for TEXT: until the sweep's stderr holds TEXT (at most 10 s)
+  for _ in $(seq 100); do grep -qF -- "$1" "$tmp/hup.err" && return 0; sleep 0.1; done
+  fail "no '$1' on stderr: $(cat "$tmp/hup.err")"
+}
+sleep 0.5
+echo 198.18.2.0/24 >> "$tmp/hup-block"
+kill -HUP "$pid"
+wait_for "reloaded the blocklist: 256 addresses added, in force at once (256 blocked since"
+echo 198.18.3.999 >> "$tmp/hup-block"
+kill -HUP "$pid"
+wait_for "blocklist reload failed; the blocklist in force stays: $tmp/hup-block:3:"
+kill -0 "$pid" 2> /dev/null || fail "the sweep ended after a bad reload"
+printf '198.18.2.0/24\n' > "$tmp/hup-block"  # both lines gone: they stay blocked
+kill -HUP "$pid"
+wait_for "warning: 256 blocked addresses are no longer in the -b files"
+kill -INT "$pid"
+rc=0
+wait "$pid" || rc=$?
+[[ $rc -eq 0 ]] || fail "sweep stopped after reloads: exit $rc: $(cat "$tmp/hup.err")"
+echo "sweep: SIGHUP reloads, a bad reload keeps running"
 echo PASS

@@ -62,7 +62,19 @@ done
 
 # --help documents every flag.
 help=$("$ms" targets --help)
-for flag in --ports --seed --shards --shard --blocklist-file --allowlist-file --allow-reserved --quiet; do
+for flag in --ports --seed --shards --shard --blocklist-file --no-default-blocklist \
+            --allowlist-file --allow-reserved --quiet; do
   grep -q -- "$flag" <<< "$help" || fail "--help lacks $flag"
 done
+grep -q "/mailsweep/blocklist.conf" <<< "$help" || fail "--help does not name the default file"
+
+# The summary names the blocklist files read; --no-default-blocklist skips the default one (a
+# build tree's /usr/local/etc/mailsweep/blocklist.conf, usually absent).
+echo "198.18.0.0/30  # an opt-out" > "$tmp/optout"
+lab=(--allow-reserved 198.18.0.0/15 -p 110 --no-default-blocklist 198.18.0.0/29)
+"$ms" targets -b "$tmp/optout" "${lab[@]}" > "$tmp/out" 2> "$tmp/err"
+[[ $(wc -l < "$tmp/out") -eq 4 ]] || fail "-b /30 of a /29: $(wc -l < "$tmp/out") targets"
+grep -qF "(blocklist files read: $tmp/optout)" "$tmp/err" || fail "summary: $(cat "$tmp/err")"
+"$ms" targets "${lab[@]}" > "$tmp/out" 2> "$tmp/err"
+grep -qF "(no blocklist file read)" "$tmp/err" || fail "summary: $(cat "$tmp/err")"
 echo "targets command: all checks passed"

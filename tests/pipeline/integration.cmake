@@ -18,12 +18,18 @@ add_test(NAME "pipeline: throttled probers slow the sweep"
          COMMAND bash ${_pipeline}/scan_backpressure.sh ${_pipeline_bins})
 add_test(NAME "pipeline: a full disk stops the scan; resume completes it"
          COMMAND bash ${_pipeline}/scan_disk_full.sh ${_pipeline_bins})
+add_test(NAME "pipeline: SIGHUP opt-out gets no packet after the reload"
+         COMMAND bash ${_pipeline}/sweep_optout.sh ${_pipeline_bins})
+add_test(NAME "pipeline: resume with a grown blocklist; a shrunk one is refused"
+         COMMAND bash ${_pipeline}/scan_optout_resume.sh ${_pipeline_bins})
 set_tests_properties("pipeline: scan equals ground truth" "pipeline: 3 shards equal one run"
                      "pipeline: resume after SIGKILL" "pipeline: resume after SIGINT"
                      "pipeline: scan runs without privileges; resume completes"
                      "pipeline: a normal user scans with file capabilities"
                      "pipeline: throttled probers slow the sweep"
                      "pipeline: a full disk stops the scan; resume completes it"
+                     "pipeline: SIGHUP opt-out gets no packet after the reload"
+                     "pipeline: resume with a grown blocklist; a shrunk one is refused"
                      PROPERTIES LABELS "integration" TIMEOUT 600 RUN_SERIAL TRUE)
 # Three scans of a lab under load with default flags (about 1 minute each).
 add_test(NAME "pipeline: scans under load equal ground truth"

@@ -40,7 +40,7 @@ set -e
 [[ $rc -eq 3 || $rc -eq 0 ]] || fail "SIGINT: exit $rc: $(tail -3 "$tmp/first.err")"
 [[ $(stat -c %u "$tmp") -eq 0 ]] || fail "the output directory is not root's"
 for slot in scan.ckpt scan.ckpt.next; do
-  grep -q '^version 3$' "$tmp/$slot" || fail "$slot: not a version-3 slot: $(cat "$tmp/$slot")"
+  grep -q '^version 4$' "$tmp/$slot" || fail "$slot: not a version-4 slot: $(cat "$tmp/$slot")"
   grep -q '^crc32c [0-9a-f]\{8\}$' "$tmp/$slot" || fail "$slot: no checksum"
 done
 grep '^position' "$tmp/scan.ckpt"

@@ -54,6 +54,12 @@ python3 -c "import json,sys; d=json.load(open('$tmp/out/summary.json')); assert 
 # the summary's without_tls lines add up to the total
 [[ $(awk -F, '$2=="pop3" && $3=="without_tls"{s+=$4} END{print s}' "$tmp/out/summary.csv") -eq $pop3_vuln ]] || fail "summary.csv sum"
 
+# without --date the per-host files carry the first file's start date (from its header)
+start_date=$(awk '$1=="start" && $2=="time:"{print substr($3, 1, 10)}' "$tmp/info")
+[[ $start_date =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ ]] || fail "info: start time"
+"$agg" report --geo "$tmp/geo.csv" --out "$tmp/out3" -q "$tmp/s.msr" || fail "report without --date"
+[[ -f $tmp/out3/$start_date-scan_pop3.csv ]] || fail "report: per-host files not named by the start date"
+
 # --no-hosts: the same summary through the summary-only path, and no per-host CSVs (empty ones
 # would read as "no such hosts")
 "$agg" report --geo "$tmp/geo.csv" --out "$tmp/out2" --date 2026-11-29 --no-hosts -q "$tmp/s.msr" ||

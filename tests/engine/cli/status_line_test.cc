@@ -113,4 +113,45 @@ TEST_CASE("Scan status line and JSON carry both stages", "[status_line]") {
                      "\"implicit_tls_failed\":1}}\n"));
 }
 
+TEST_CASE("Opt-outs show in the status lines, the JSON and the summary only when there are any",
+          "[status_line]") {
+  SweepStats s;
+  CHECK(OptOutText(s, 0).empty());
+  CHECK(FormatSweepSummary(s).find("opted out") == std::string::npos);
+  s.excluded_addresses = 256;
+  s.skipped = 100;
+  CHECK(OptOutText(s, 0) == "; opted out: 256 addresses added by reloads, 100 targets skipped");
+  s.opted_out_replies = 3;
+  CHECK(OptOutText(s, 2).ends_with(", 3 replies dropped, 2 live hosts not probed"));
+  CHECK(FormatSweepStatusLine(s, SweepStats{}).find("100 targets skipped") != std::string::npos);
+  CHECK(FormatSweepSummary(s).find("256 addresses added by reloads") != std::string::npos);
+  const std::string json = FormatSweepStatusJson(s, SweepStats{});
+  CHECK(json.find("\"skipped\":100,\"opted_out_replies\":3,\"excluded_addresses\":256}") !=
+        std::string::npos);
+  ScanProgress p;
+  p.sweep = s;
+  p.opted_out = 4;
+  CHECK(FormatScanStatusLine(p, ScanProgress{}).find("4 live hosts not probed") !=
+        std::string::npos);
+  CHECK(FormatScanStatusJson(p).find("\"opted_out_replies\":3,\"opted_out_live\":4,") !=
+        std::string::npos);
+}
+
+TEST_CASE("A reload says what it added, what it kept and why it failed", "[status_line]") {
+  targets::ReloadOutcome ok{.added = 256, .kept = 0, .notes = {"b.txt:4: skipped IPv6 entry"}};
+  std::vector<std::string> lines = FormatReload(ok, 300);
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0] == "warning: b.txt:4: skipped IPv6 entry");
+  CHECK(lines[1] == "reloaded the blocklist: 256 addresses added, in force at once (300 blocked "
+                    "since the start)");
+  targets::ReloadOutcome kept{.added = 0, .kept = 16};
+  lines = FormatReload(kept, 300);
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[1].find("16 blocked addresses are no longer in the -b files") != std::string::npos);
+  targets::ReloadOutcome bad{.status = absl::InvalidArgumentError("b.txt:3: bad")};
+  lines = FormatReload(bad, 300);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0] == "blocklist reload failed; the blocklist in force stays: b.txt:3: bad");
+}
+
 }  // namespace mailsweep::engine

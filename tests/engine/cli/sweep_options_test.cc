@@ -90,7 +90,8 @@ TEST_CASE("DescribeSweep says the rate, the blocklist size and the expected dura
   const std::string line = DescribeSweep(*config, walk, 1, 0);
   CHECK_THAT(line, Catch::Contains("2048 targets") && Catch::Contains("; 2048 p/s; "));
   CHECK_THAT(line,
-             Catch::Contains(StrCat("; blocklist ", walk.space.blocked().Count(), " addresses; ")));
+             Catch::Contains(StrCat("; blocklist ", walk.space.blocked().Count(), " addresses (",
+                                    DescribeBlocklistFiles(walk.blocklist_files), "); ")));
   // 2048 SYNs at 2048 p/s, then 3 s of cooldown.
   CHECK_THAT(line, Catch::Contains("expected duration 0:04 "));
 

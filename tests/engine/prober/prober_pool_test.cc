@@ -83,6 +83,27 @@ TEST_CASE("PoolRecordsATargetWithoutARouteAsUnreachableNotATimeout", "[.netns]")
   REQUIRE(sinks.records.size() == 5);
   for (const auto& r : sinks.records) CHECK(r.outcome == ProbeOutcome::kUnreachable);
 }
+
+// No socket is opened for an opted-out target, so this one runs with the unit tests.
+TEST_CASE("PoolStartsNoOptedOutTargetAndCountsItSettled") {
+  CollectingSinks sinks;
+  targets::ExclusionOverlay overlay;
+  overlay.Publish(targets::IntervalSet({{kLocal1, kLocal1}}));
+  ProberOptions o = SmallOptions();
+  o.overlay = &overlay;
+  auto pool = ProberPool::Create(o, &sinks);
+  REQUIRE(pool.ok());
+  SubmitAll(pool->get(), kLocal1, 110, 50);
+  REQUIRE((*pool)->Drain(absl::Seconds(10)).ok());
+  const ProberStats s = (*pool)->Stats();
+  CHECK(s.submitted == 50);
+  CHECK(s.opted_out == 50);
+  CHECK(s.started == 0);
+  CHECK(s.done == 0);
+  CHECK(s.abandoned == 0);
+  CHECK(sinks.records.empty());
+}
+
 TEST_CASE("PoolHoldsTheConnectionCapAndReportsSaturation", "[.netns]") {
   int silent = Listen(kLocal1, 143);  // completes handshakes, never says a word
   CollectingSinks sinks;

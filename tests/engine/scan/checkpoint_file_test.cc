@@ -72,7 +72,7 @@ TEST_CASE("Checkpoint saves alternate between the two slots and the newest loads
   CHECK(loaded->CheckCompatible(At(0)).ok());
   // Text a person can read: the fields, the sequence, the checksum last.
   const std::string text = Read(s.path);
-  CHECK(text.find("version 3\n") != std::string::npos);
+  CHECK(text.find("version 4\n") != std::string::npos);
   CHECK(text.find("\nsequence 3\ncrc32c ") != std::string::npos);
 }
 

@@ -151,13 +151,72 @@ TEST_CASE("A junk checkpoint is refused without echoing its bytes; a huge one is
   CHECK(message.size() < 400);
   for (char c : message) CHECK((c >= 0x20 && c < 0x7f));  // printable only
 
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << std::string(100000, '#');
+  std::ofstream(path, std::ios::binary | std::ios::trunc)
+      << std::string(Checkpoint::kMaxBytes + 1, '#');
   auto huge = Checkpoint::Load(path);
   REQUIRE_FALSE(huge.ok());
   CHECK(huge.status().message().find("larger than") != absl::string_view::npos);
   unlink(path.c_str());
 
   CHECK_FALSE(Checkpoint::Load("/tmp").ok());  // a directory
+}
+
+TEST_CASE("A checkpoint records what the runs left out, range by range") {
+  // The lab's space with a blocklist of many small holes, as a long opt-out list makes.
+  std::vector<targets::Ipv4Range> holes;
+  for (uint32_t i = 0; i < 5000; ++i) holes.push_back({0xc6120000u + 4 * i, 0xc6120000u + 4 * i});
+  const IntervalSet blocked(holes);
+  std::vector<std::string> notes;
+  TargetSpace space = *TargetSpace::BuildWithBlocked(
+      {.targets = {"198.18.0.0/15"}, .ports = {110}}, blocked, &notes);
+  CHECK(space.address_count() == 131072 - 5000);
+  Checkpoint cp = Checkpoint::For(space, 1, 1, 0, 0, space.size(), "a.msr", "x");
+  CHECK(cp.blocked == blocked);
+  cp.excluded = IntervalSet({{0xc6130000u, 0xc61300ffu}, {0xc6130200u, 0xc6130200u}});
+  const std::string path = TempPath();
+  REQUIRE(Save(cp, path));
+  auto loaded = Checkpoint::Load(path);
+  unlink(path.c_str());
+  REQUIRE(loaded.ok());
+  CHECK(loaded->blocked_known);
+  CHECK(loaded->blocked == cp.blocked);
+  CHECK(loaded->excluded == cp.excluded);
+  CHECK(loaded->CheckCompatible(cp).ok());
+}
+
+TEST_CASE("A resume's blocklist may grow but must hold what the runs left out") {
+  Checkpoint cp = Checkpoint::For(Space(0xc612ffffu, {110}), 1, 1, 0, 0, 10, "a.msr", "x");
+  cp.blocked = IntervalSet({{0xc6120100u, 0xc61201ffu}});
+  cp.excluded = IntervalSet({{0xc6120500u, 0xc6120503u}});
+  const IntervalSet both = cp.blocked.Union(cp.excluded);
+  CHECK(cp.CheckBlocklist(both).ok());
+  CHECK(cp.CheckBlocklist(both.Union(IntervalSet({{0xc6120900u, 0xc61209ffu}}))).ok());
+
+  // The reload's range gone: the resume would probe 4 addresses the first run did not.
+  absl::Status s = cp.CheckBlocklist(cp.blocked);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(s.message().find("4 address(es)") != absl::string_view::npos);
+  CHECK(s.message().find("198.18.5.0/30") != absl::string_view::npos);
+  // Part of the start's blocklist gone.
+  CHECK_FALSE(cp.CheckBlocklist(IntervalSet({{0xc6120180u, 0xc6120503u}})).ok());
+}
+
+TEST_CASE("An older checkpoint has no record of the blocklist and none is asked of it") {
+  const std::string path = TempPath();
+  std::ofstream(path) << "version 2\nscan_id ab\nseed 3\nrange 0 10\noutput s.msr\nposition 4\n";
+  auto old = Checkpoint::Load(path);
+  REQUIRE(old.ok());
+  CHECK_FALSE(old->blocked_known);
+  CHECK(old->CheckBlocklist(IntervalSet()).ok());  // the spaces are compared instead
+
+  std::ofstream(path) << "version 2\nrange 0 10\noutput s.msr\nposition 4\nblocked 1.2.3.4\n";
+  CHECK(Checkpoint::Load(path).status().message().find("with blocked or excluded lines") !=
+        absl::string_view::npos);
+  std::ofstream(path) << "version 2\nrange 0 10\nposition 4\nexcluded 1.2.3.999\n";
+  CHECK(Checkpoint::Load(path).status().message().find("bad excluded range") !=
+        absl::string_view::npos);
+  unlink(path.c_str());
 }
 
 }  // namespace

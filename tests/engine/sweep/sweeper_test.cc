@@ -4,9 +4,11 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "engine/sweep/syn_cookie.h"
@@ -173,6 +175,53 @@ TEST_CASE("Sweeper::Create refuses bad configs", "[sweeper]") {
   c.source_port_count = 1000;
   CHECK(absl::IsInvalidArgument(Sweeper::Create(c, nullptr, nullptr, nullptr).status()));
   unlink(TempPath("bad.pcap").c_str());
+}
+
+TEST_CASE("Sweeper skips and counts opted-out targets, once per target", "[sweeper]") {
+  Fixture fx;
+  const std::string pcap = TempPath("overlay.pcap");
+  SweeperConfig c = fx.Config(pcap);
+  c.probes = 2;
+  targets::ExclusionOverlay overlay;
+  // 64 addresses of the first range, and a range outside the space (changes nothing).
+  overlay.Publish(IntervalSet({{0xC6120040, 0xC612007F}, {0x01020300, 0x010203FF}}));
+  c.overlay = &overlay;
+  auto sweeper = Sweeper::Create(c, nullptr, nullptr, nullptr);
+  REQUIRE(sweeper.ok());
+  REQUIRE((*sweeper)->Run().ok());
+  const std::vector<Sent> sent = ReadPcap(pcap);
+  unlink(pcap.c_str());
+  for (const Sent& s : sent) REQUIRE_FALSE(overlay.Current()->Contains(s.dst));
+  const uint64_t opted_out = 64 * fx.space.ports().size();
+  CHECK(sent.size() == (fx.space.size() - opted_out) * 2);
+  const SweepStats st = (*sweeper)->Stats();
+  CHECK(st.skipped == opted_out);
+  CHECK(st.excluded_addresses == 64 + 256);
+  CHECK(st.positions_done == st.positions_total);  // skipped positions are done
+  CHECK((*sweeper)->SentWatermark() == c.range.end);
+}
+
+TEST_CASE("Sweeper: once AwaitOverlay() returns, nothing more goes to what was published",
+          "[sweeper]") {
+  Fixture fx;
+  const std::string pcap = TempPath("await.pcap");
+  SweeperConfig c = fx.Config(pcap);
+  c.rate = 20000;  // about 0.3 s for the space
+  targets::ExclusionOverlay overlay;
+  c.overlay = &overlay;
+  auto sweeper = Sweeper::Create(c, nullptr, nullptr, nullptr);
+  REQUIRE(sweeper.ok());
+  std::thread runner([&] { REQUIRE((*sweeper)->Run().ok()); });
+  while ((*sweeper)->Stats().sent < 1000) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  overlay.Publish(fx.space.allowed());  // every target opts out
+  REQUIRE((*sweeper)->AwaitOverlay(overlay.generation(), 1'000'000'000));
+  const uint64_t sent_by_then = (*sweeper)->Stats().sent;
+  runner.join();
+  unlink(pcap.c_str());
+  const SweepStats st = (*sweeper)->Stats();
+  CHECK(st.sent == sent_by_then);
+  CHECK(st.sent < fx.space.size());
+  CHECK(st.sent + st.skipped == fx.space.size());
 }
 
 }  // namespace mailsweep::engine

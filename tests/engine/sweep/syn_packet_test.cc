@@ -105,4 +105,18 @@ TEST_CASE("InternetChecksum of a known IPv4 header", "[syn_packet]") {
   CHECK(InternetChecksum(header, sizeof(header)) == 0xb861);
 }
 
+TEST_CASE("DropFramesTo removes the frames to excluded addresses and keeps the order") {
+  SynTemplate tpl({1, 2, 3, 4, 5, 6}, {6, 5, 4, 3, 2, 1});
+  std::vector<uint8_t> frames(5 * kSynFrameSize);
+  for (uint32_t i = 0; i < 5; ++i) {
+    tpl.Write({.source = 0x0a000001, .destination = 0xc6120000 + i, .port = 110},
+              frames.data() + i * kSynFrameSize);
+  }
+  CHECK(DropFramesTo(nullptr, frames.data(), 5) == 5);
+  const targets::IntervalSet excluded({{0xc6120001, 0xc6120001}, {0xc6120003, 0xc6120004}});
+  REQUIRE(DropFramesTo(&excluded, frames.data(), 5) == 2);
+  CHECK(SynFrameDestination(frames.data()) == 0xc6120000);
+  CHECK(SynFrameDestination(frames.data() + kSynFrameSize) == 0xc6120002);
+}
+
 }  // namespace mailsweep::engine
