@@ -50,7 +50,10 @@ absl::StatusOr<Target> ResolveTarget(const PrivilegeOptions& options) {
   t.gid = getegid();
   if (!t.root) {
     if (options.user.empty()) return t;
-    return absl::InvalidArgumentError("--user: only a mailsweep started as root switches users");
+    // Started by a normal user (with file capabilities, say): it stays that user.
+    return absl::InvalidArgumentError(
+        StrCat("--user: only a mailsweep started as root switches users; this one runs as uid ",
+               t.uid, " and stays so, without its capabilities, once set up"));
   }
   t.name = options.user.empty() ? "nobody" : options.user;
   std::vector<char> buf(16384);
@@ -79,6 +82,15 @@ void PrivilegeOptions::Register(FlagSet* flags) {
 
 absl::Status ValidatePrivilegeOptions(const PrivilegeOptions& options) {
   return ResolveTarget(options).status();
+}
+
+absl::Status CheckPacketCapability() {
+  Caps caps;
+  if (GetCaps(&caps) && HasEffective(caps, CAP_NET_RAW)) return absl::OkStatus();
+  return absl::PermissionDeniedError(
+      StrCat("needs CAP_NET_RAW for its packet sockets (uid ", geteuid(),
+             " has not got it): run as root, or give a copy of the binary the capability with "
+             "setcap cap_net_raw+ep FILE (docs/commands.md: Running as a normal user)"));
 }
 
 absl::StatusOr<std::string> DropPrivileges(const PrivilegeOptions& options) {
@@ -112,6 +124,10 @@ absl::StatusOr<std::string> DropPrivileges(const PrivilegeOptions& options) {
   __user_cap_data_struct none[2] = {};
   if (syscall(SYS_capset, &header, none) != 0) return Denied("capset");
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return Denied("PR_SET_NO_NEW_PRIVS");
+  // Not dumpable: once no capability is left, a process of the same user could otherwise
+  // ptrace this one or take its packet socket with pidfd_getfd. A normal user's process started
+  // through file capabilities stays dumpable, and a switch of user leaves it to fs.suid_dumpable.
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return Denied("PR_SET_DUMPABLE");
 
   // Check rather than trust: no way back to root, no capability left.
   uid_t r, e, s;
@@ -139,8 +155,8 @@ absl::StatusOr<std::string> DropPrivileges(const PrivilegeOptions& options) {
 std::string DescribeThreadPrivileges() {
   std::ifstream in("/proc/thread-self/status");
   std::string line, out;
-  for (const char* key : {"Uid:", "Gid:", "CapEff:", "CapPrm:", "CapBnd:", "NoNewPrivs:",
-                          "Seccomp:"}) {
+  for (const char* key : {"Uid:", "Gid:", "CapEff:", "CapPrm:", "CapInh:", "CapAmb:", "CapBnd:",
+                          "NoNewPrivs:", "Seccomp:"}) {
     in.clear();
     in.seekg(0);
     while (std::getline(in, line)) {

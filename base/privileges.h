@@ -1,9 +1,13 @@
-// Giving up the privileges that only set-up needs. mailsweep needs root (or CAP_NET_RAW and
-// CAP_NET_ADMIN) to open its packet sockets and capture handle; nothing after that does, and the
-// threads that parse what the Internet sends must not run with them. DropPrivileges switches to
-// an unprivileged user (when started as root), clears every capability set (effective,
-// permitted, inheritable, ambient and, when the process may, the bounding set) and sets
-// PR_SET_NO_NEW_PRIVS, so that no exec can give any of it back.
+// Giving up the privileges that only set-up needs. mailsweep needs root (or CAP_NET_RAW) to open
+// its packet sockets and capture handle; nothing after that does, and the threads that parse
+// what the Internet sends must not run with them. DropPrivileges switches to an unprivileged
+// user (when started as root), clears every capability set (effective, permitted, inheritable,
+// ambient and, when the process may, the bounding set), sets PR_SET_NO_NEW_PRIVS, so that no
+// exec can give any of it back, and makes the process not dumpable (no ptrace, no core dump,
+// /proc files root's), so that no process of the same user can borrow its packet sockets.
+// Started by a normal user through a copy of the binary with file capabilities (setcap
+// cap_net_raw+ep), it stays that user and drops them the same way; only the bounding set stays
+// (dropping from it needs CAP_SETPCAP), which no-new-privs makes moot.
 // Used by the commands (engine/cli/) once their sockets and output files are open.
 //
 // Thread rules: call from the main thread before any other thread starts. Capabilities and the
@@ -39,14 +43,21 @@ struct PrivilegeOptions {
 // only when root. kInvalidArgument naming the problem. Call before creating output files.
 absl::Status ValidatePrivilegeOptions(const PrivilegeOptions& options);
 
+// kPermissionDenied, saying what to do, when the calling thread lacks CAP_NET_RAW in its
+// effective set, so that the packet sockets and the capture handle could not be opened. sweep and
+// scan (not with --dryrun) check it before they make any file: a run that cannot start leaves
+// nothing behind.
+absl::Status CheckPacketCapability();
+
 // Drops the privileges as described above. Returns what the process now runs as, for the start
 // line. Errors (kInvalidArgument: an unknown user, root, or --user without root;
 // kPermissionDenied: a step the kernel refused) leave the process as it was or partly dropped:
 // the caller must stop.
 absl::StatusOr<std::string> DropPrivileges(const PrivilegeOptions& options);
 
-// The privileges the calling thread has, from /proc/self/status: "uid 65534, gid 65534, CapEff 0,
-// CapPrm 0, CapBnd 0, NoNewPrivs 1" (for messages and tests).
+// The privileges the calling thread has, from /proc/thread-self/status: "Uid 65534\t65534...,
+// Gid ..., CapEff 0000000000000000, CapPrm ..., CapInh ..., CapAmb ..., CapBnd ..., NoNewPrivs 1,
+// Seccomp 2" (for messages and tests).
 std::string DescribeThreadPrivileges();
 
 }  // namespace mailsweep

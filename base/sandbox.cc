@@ -13,6 +13,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <string>
 #include <string_view>
 
 #include "base/strings.h"
@@ -157,6 +159,15 @@ enum class EscapeCall { kNone, kExecve, kOpenat };
 std::atomic<int> g_escape_thread{-1};
 EscapeCall g_escape_call = EscapeCall::kNone;
 
+// The threads of this process, from /proc/self/status (0 when it cannot be read).
+int ThreadsRunning() {
+  std::ifstream in("/proc/self/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("Threads:", 0) == 0) return atoi(line.c_str() + 8);
+  }
+  return 0;
+}
+
 void ArmTestHook() {
   const char* value = getenv("MAILSWEEP_TEST_SANDBOX_ESCAPE");
   if (value == nullptr) return;
@@ -186,6 +197,15 @@ void SandboxOptions::Register(FlagSet* flags) {
 absl::StatusOr<std::string> InstallSandbox(const SandboxOptions& options, SandboxProfile profile) {
   ArmTestHook();
   if (options.disabled) return std::string("sandbox: off (--no-sandbox)");
+  // Without TSYNC the filter binds the calling thread and those it starts later. A thread
+  // already running would escape it: refuse rather than leave one unfiltered.
+  if (const int threads = ThreadsRunning(); threads != 1) {
+    return absl::FailedPreconditionError(
+        threads == 0 ? std::string("sandbox: cannot count the threads (/proc/self/status)")
+                     : StrCat("sandbox: ", threads,
+                              " threads run already; the filter must be installed on the only "
+                              "thread, before the stages start"));
+  }
   ResolveNames();
   // glibc reads /etc/localtime at the first localtime_r; once read, it is not opened again.
   tzset();
@@ -196,7 +216,7 @@ absl::StatusOr<std::string> InstallSandbox(const SandboxOptions& options, Sandbo
 
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
   if (ctx == nullptr) return absl::InternalError("sandbox: seccomp_init failed");
-  int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+  int rc = 0;
   int allowed = 0;
   auto allow = [&](const int* calls, size_t count) {
     for (size_t i = 0; i < count && rc == 0; ++i, ++allowed) {

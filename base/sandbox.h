@@ -5,9 +5,10 @@
 // TID" on stderr, then killed by SIGSYS. Opening a file to read it fails with EACCES.
 // Used by `mailsweep scan`, `sweep` and `probe` (engine/cli/).
 //
-// Thread rules: InstallSandbox from the main thread, after DropPrivileges (base/privileges.h).
-// The filter is synchronised onto every thread that already runs (TSYNC) and inherited by those
-// started later. TryForbiddenCallForTest may be called from any thread.
+// Thread rules: InstallSandbox from the main thread, after DropPrivileges (base/privileges.h),
+// while it is the process's only thread: threads started later inherit the filter, and one
+// already running would not get it (so InstallSandbox refuses then). TryForbiddenCallForTest may
+// be called from any thread.
 //
 // Example:
 //   SandboxOptions sandbox;
@@ -40,7 +41,8 @@ enum class SandboxProfile {
 };
 
 // Installs the filter (nothing with options.disabled). Returns what the start line says.
-// kInternal when libseccomp or the kernel refuses: the caller must stop.
+// kFailedPrecondition when another thread runs already, kInternal when libseccomp or the kernel
+// refuses: the caller must stop.
 absl::StatusOr<std::string> InstallSandbox(const SandboxOptions& options, SandboxProfile profile);
 
 // The threads whose code calls TryForbiddenCallForTest.

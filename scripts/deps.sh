@@ -14,8 +14,9 @@ packages=(
   libseccomp-dev
   # lab: namespaces, firewall, real mail servers, certificates, geo databases
   iproute2 nftables ethtool openssl dovecot-imapd dovecot-pop3d postfix mmdb-bin procps
-  # tests: fixture servers and result checks in Python, peak memory with GNU time
-  python3 time tcpdump
+  # tests: fixture servers and result checks in Python, peak memory with GNU time; setcap and
+  # getcap for the run as a normal user (tests/pipeline/scan_setcap.sh)
+  python3 time tcpdump libcap2-bin
   # packaging (packaging/, tests/packaging/): man pages from --help, the .deb and its checks
   help2man dpkg-dev lintian man-db
 )

@@ -223,19 +223,19 @@ int RunProbeCommand(int argc, const char* const* argv) {
     text_sinks = std::make_unique<TextRecordSinkFactory>(out, *format);
     sinks = text_sinks.get();
   }
-  // Before the prober threads start: they all run without privileges.
+  // The pool reads OpenSSL's configuration and makes its epoll sets, but starts no thread yet.
+  auto pool = ProberPool::CreateStopped(opt, sinks);
+  if (!pool.ok()) return kCommand.Usage(pool.status().message());
+  // Still the only thread: every prober thread starts without privileges and under the filter.
   if (absl::StatusOr<std::string> as = DropPrivileges(privileges); !as.ok()) {
     kCommand.Report(as.status().message());
     return 1;
   }
-  auto pool = ProberPool::Create(opt, sinks);
-  if (!pool.ok()) return kCommand.Usage(pool.status().message());
-  // The pool has read OpenSSL's configuration and made its epoll sets; its threads have no
-  // target yet. The filter reaches them too (TSYNC) before the first target is submitted.
   if (absl::StatusOr<std::string> s = InstallSandbox(sandbox, SandboxProfile::kProbe); !s.ok()) {
     kCommand.Report(s.status().message());
     return 1;
   }
+  (*pool)->Start();
 
   const Clock::time_point start = Clock::now();
   // A status line each second on a terminal (or with --status), none with -q.

@@ -203,6 +203,11 @@ int RunScanCommand(int argc, const char* const* argv) {
     kCommand.Report(config.status().message());
     return 1;
   }
+  // Before any file is made: without the capability the sweep could not start.
+  if (absl::Status s = CheckPacketCapability(); !s.ok() && config->dryrun_pcap.empty()) {
+    kCommand.Report(s.message());
+    return 1;
+  }
   if (std::string note = FitToOpenFileLimit(&*prober); !note.empty()) {
     kCommand.Report(note);
   }

@@ -127,6 +127,11 @@ int RunSweepCommand(int argc, const char* const* argv) {
   }
   built->overlay = &overlay;
   const SweeperConfig& config = *built;
+  // Before any file is made: without the capability the sweep could not start.
+  if (absl::Status s = CheckPacketCapability(); !s.ok() && config.dryrun_pcap.empty()) {
+    kCommand.Report(s.message());
+    return 1;
+  }
 
   // Records: a record file (default) or CSV.
   std::unique_ptr<CsvRecordSink> csv;

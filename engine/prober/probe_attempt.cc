@@ -49,19 +49,35 @@ int OpenProbeSocket(uint32_t source_address) {
   return fd;
 }
 
-ConnectStart StartConnect(int fd, uint32_t address, uint16_t port) {
+ConnectStart StartConnect(int fd, uint32_t address, uint16_t port, int* err) {
   sockaddr_in dst{};
   dst.sin_family = AF_INET;
   dst.sin_port = htons(port);
   dst.sin_addr.s_addr = htonl(address);
   const int rc = connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof(dst));
-  const int err = rc == 0 ? 0 : errno;
-  if (rc == 0 || err == EINPROGRESS) return ConnectStart::kPending;
-  if (err == ECONNREFUSED) return ConnectStart::kRefused;
-  if (err == EADDRNOTAVAIL || err == EAGAIN || err == ENOBUFS || err == ENOMEM) {
+  *err = rc == 0 ? 0 : errno;
+  if (rc == 0 || *err == EINPROGRESS) return ConnectStart::kPending;
+  if (*err == ECONNREFUSED) return ConnectStart::kRefused;
+  if (*err == EADDRNOTAVAIL || *err == EAGAIN || *err == ENOBUFS || *err == ENOMEM) {
     return ConnectStart::kLocalFailure;
   }
-  return ConnectStart::kUnreachable;
+  return ConnectStart::kFailed;
+}
+
+results::ProbeOutcome ConnectFailureOutcome(int err) {
+  switch (err) {
+    case ECONNREFUSED:
+      return results::ProbeOutcome::kConnectRefused;
+    case ECONNRESET:
+      // The handshake completed and the server reset the connection before we looked (a full
+      // accept queue, a busy server): a reset before the greeting, not a timeout.
+      return results::ProbeOutcome::kConnectionReset;
+    case ENETUNREACH:
+    case EHOSTUNREACH:
+      return results::ProbeOutcome::kUnreachable;
+    default:
+      return results::ProbeOutcome::kConnectTimeout;
+  }
 }
 
 }  // namespace mailsweep::engine

@@ -35,10 +35,15 @@ enum class ConnectStart : uint8_t {
   kPending,       // connected or in progress: wait for EPOLLOUT
   kRefused,       // ECONNREFUSED at once
   kLocalFailure,  // no local port or memory: ours, not the target's
-  kUnreachable,   // ENETUNREACH, EHOSTUNREACH, ETIMEDOUT, EACCES (a firewall of ours), ...
+  kFailed,        // ENETUNREACH, EHOSTUNREACH, ETIMEDOUT, EACCES (a firewall of ours), ...
 };
-// connect() to (address, port), host order.
-ConnectStart StartConnect(int fd, uint32_t address, uint16_t port);
+// connect() to (address, port), host order. *err is connect()'s errno (0 when kPending).
+ConnectStart StartConnect(int fd, uint32_t address, uint16_t port, int* err);
+
+// The outcome of a connection attempt that failed with errno `err`, at once (kFailed) or later
+// (SO_ERROR): refused, reset, unreachable (ENETUNREACH, EHOSTUNREACH: an ICMP answer or no
+// route), and a connect timeout for everything else.
+results::ProbeOutcome ConnectFailureOutcome(int err);
 
 }  // namespace mailsweep::engine
 

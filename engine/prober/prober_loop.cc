@@ -279,7 +279,8 @@ void ProberLoop::StartOne(ProbeTarget t) {
   c.start_mono_us = MonotonicUs();
   const uint64_t now_ms = c.start_mono_us / 1000;
   c.target_deadline_ms = now_ms + options_->target_timeout_ms;
-  switch (StartConnect(c.fd, t.address, t.port)) {
+  int err = 0;
+  switch (StartConnect(c.fd, t.address, t.port, &err)) {
     case ConnectStart::kPending:
       retries_.NoteConnectStarted();
       c.SetEvents(epoll_fd_, EPOLLOUT);
@@ -293,8 +294,8 @@ void ProberLoop::StartOne(ProbeTarget t) {
     case ConnectStart::kLocalFailure:
       RetryLater(c, now_ms);
       return;
-    case ConnectStart::kUnreachable:  // the target cannot be reached from here
-      FinishWithOutcome(c, ProbeOutcome::kConnectTimeout);
+    case ConnectStart::kFailed:  // the target cannot be reached from here
+      FinishWithOutcome(c, ConnectFailureOutcome(err));
       return;
   }
 }
@@ -361,8 +362,9 @@ void ProberLoop::Finish(Conn& c) {
   c.CloseSocket();  // also removes it from the epoll set
   sink_->Add(c.record);
   ++records_since_flush_;
-  uint8_t o = static_cast<uint8_t>(c.record.outcome);
-  counters_.outcomes[o & 15].fetch_add(1, std::memory_order_relaxed);
+  const size_t o = static_cast<uint8_t>(c.record.outcome);
+  counters_.outcomes[o < results::kProbeOutcomeSlots ? o : 0].fetch_add(1,
+                                                                      std::memory_order_relaxed);
   counters_.done.fetch_add(1, std::memory_order_relaxed);
   Release(c);
 }

@@ -42,6 +42,7 @@
 #include "probes/certificate_cache.h"
 #include "probes/tls_client.h"
 #include "results/format/record_sink.h"
+#include "results/format/records.h"
 
 namespace mailsweep::engine {
 
@@ -64,7 +65,7 @@ struct alignas(kCacheLineBytes) LoopCounters {
   std::atomic<uint32_t> lag_ms{0};       // longest pass in the last full second
   std::atomic<uint32_t> lag_max_ms{0};   // longest pass since the start
   std::atomic<bool> sink_failed{false};  // a flush of the records failed (a full disk, ...)
-  std::array<std::atomic<uint64_t>, 16> outcomes{};
+  std::array<std::atomic<uint64_t>, results::kProbeOutcomeSlots> outcomes{};
 };
 
 class ProberLoop {

@@ -9,6 +9,7 @@
 #include <span>
 
 #include "base/clock.h"
+#include "engine/prober/probe_attempt.h"
 #include "engine/prober/prober_loop.h"
 
 namespace mailsweep::engine {
@@ -28,11 +29,7 @@ void ProberLoop::OnConnected(Conn& c) {
   getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
   if (err != 0) {
     control_.NoteConnect(true, c.start_mono_us);
-    // ECONNRESET: the handshake completed and the server reset the connection before we looked
-    // (a full accept queue, a busy server): a reset before the greeting, not a timeout.
-    FinishWithOutcome(c, err == ECONNREFUSED ? ProbeOutcome::kConnectRefused
-                         : err == ECONNRESET ? ProbeOutcome::kConnectionReset
-                                             : ProbeOutcome::kConnectTimeout);
+    FinishWithOutcome(c, ConnectFailureOutcome(err));
     return;
   }
   c.connected_mono_us = MonotonicUs();

@@ -34,6 +34,7 @@
 #include "engine/prober/prober_options.h"
 #include "probes/tls_client.h"
 #include "results/format/record_sink.h"
+#include "results/format/records.h"
 
 namespace mailsweep::engine {
 
@@ -56,7 +57,7 @@ struct ProberStats {
   uint32_t lag_ms = 0;      // the longest busy stretch between two epoll_waits in the last
                             // second (largest of the loops)
   uint32_t lag_max_ms = 0;  // ... since the start
-  std::array<uint64_t, 16> outcomes{};  // indexed by results::ProbeOutcome value
+  std::array<uint64_t, results::kProbeOutcomeSlots> outcomes{};  // by ProbeOutcome value
 };
 
 class ProberLoop;

@@ -7,6 +7,7 @@ using results::ProbeOutcome;
 bool IsTransient(const results::ProbeRecord& r) {
   switch (r.outcome) {
     case ProbeOutcome::kConnectTimeout:
+    case ProbeOutcome::kUnreachable:  // an ICMP answer may be a route that comes back
     case ProbeOutcome::kNoGreeting:
     case ProbeOutcome::kServiceUnavailable:
     case ProbeOutcome::kIoTimeout:

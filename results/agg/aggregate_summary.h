@@ -58,7 +58,7 @@ struct Summary {
   std::map<uint32_t, CountryCounts> counts;
   std::array<CountryCounts, kMailProtocols> totals{};
   // probe records per protocol and outcome (index = ProbeOutcome value, 0 = out of range)
-  std::array<std::array<uint64_t, 16>, kMailProtocols> outcomes{};
+  std::array<std::array<uint64_t, kProbeOutcomeSlots>, kMailProtocols> outcomes{};
   // hosts with working TLS per protocol by version: SSLv3, TLS 1.0, 1.1, 1.2, 1.3, other
   std::array<std::array<uint64_t, 6>, kMailProtocols> tls_versions{};
   // Where Run() spent its time: reading (decoding, partitioning) and joining (with classifying

@@ -88,7 +88,7 @@ int ReadWorker::CountProbe(const ProbeSummary& v) {
     return -1;
   }
   const auto outcome = static_cast<uint8_t>(v.outcome);
-  ++outcomes[slot][outcome < 16 ? outcome : 0];
+  ++outcomes[slot][outcome < kProbeOutcomeSlots ? outcome : 0];
   return slot;
 }
 

@@ -75,7 +75,8 @@ struct ReadWorker final : public RecordVisitor {
   };
   StringPool domains{(1u << 24) - 1};
   absl::flat_hash_map<uint64_t, Named> names;
-  std::array<std::array<uint64_t, 16>, kMailPorts> outcomes{};  // by slot: no protocol lookup
+  // By slot: no protocol lookup.
+  std::array<std::array<uint64_t, kProbeOutcomeSlots>, kMailPorts> outcomes{};
   uint64_t other_port = 0;
   ReadStats stats;
   std::vector<Corruption> corruptions;  // the first 1000

@@ -51,6 +51,8 @@ const char* ZgrabStatus(ProbeOutcome o) {
       return "connection-refused";
     case ProbeOutcome::kConnectTimeout:
       return "connection-timeout";
+    case ProbeOutcome::kUnreachable:
+      return "unknown-error";  // ZGrab2 has no status of its own for it
     case ProbeOutcome::kNoGreeting:
     case ProbeOutcome::kIoTimeout:
       return "io-timeout";

@@ -69,6 +69,8 @@ const char* OutcomeName(ProbeOutcome o) {
       return "connection_reset";
     case ProbeOutcome::kPreauth:
       return "preauth";
+    case ProbeOutcome::kUnreachable:
+      return "unreachable";
   }
   return "unknown";
 }

@@ -9,6 +9,7 @@
 #define MAILSWEEP_RESULTS_FORMAT_RECORDS_H_
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -67,7 +68,14 @@ enum class ProbeOutcome : uint8_t {
   kProtocolError = 13,           // reply malformed, too long, or connection closed mid-reply
   kConnectionReset = 14,         // RST or close after connecting, outside a reply
   kPreauth = 15,                 // IMAP "* PREAUTH": logged in without credentials
+  kUnreachable = 16,             // network or host unreachable (an ICMP answer to our SYN, or no
+                                 // route from here): ENETUNREACH, EHOSTUNREACH on connect
 };
+// Arrays indexed by a ProbeOutcome value (counts per outcome) have this many slots; slot 0 counts
+// values a reader does not know (a newer writer's).
+inline constexpr size_t kProbeOutcomeSlots = 17;
+static_assert(static_cast<size_t>(ProbeOutcome::kUnreachable) == kProbeOutcomeSlots - 1,
+              "a slot for every ProbeOutcome value");
 
 // Bits of ProbeRecord::flags: the separate facts any "without TLS" policy is built from.
 enum ProbeFlag : uint32_t {

@@ -11,8 +11,11 @@
 
 #include <catch2/catch.hpp>
 #include <cerrno>
+#include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <string>
+#include <thread>
 
 namespace mailsweep {
 namespace {
@@ -138,6 +141,35 @@ TEST_CASE("SandboxAllowsIsattyButNoOtherIoctl") {
   });
   CHECK(KilledBySigsys(end));
   CHECK(end.err.find("forbidden system call ioctl (16)") != std::string::npos);
+}
+
+TEST_CASE("SandboxRefusesToInstallWhileAnotherThreadRuns") {
+  // In a child: a thread that runs already would not get the filter, so none is installed.
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    int block[2];
+    if (pipe(block) != 0) _exit(9);
+    std::thread sleeper([&] {
+      char c;
+      (void)!read(block[0], &c, 1);
+    });
+    const absl::StatusOr<std::string> s = InstallSandbox({}, SandboxProfile::kProbe);
+    const bool refused = absl::IsFailedPrecondition(s.status()) &&
+                         s.status().message().find("2 threads run already") != std::string::npos;
+    std::ifstream status("/proc/self/status");
+    bool unfiltered = false;
+    for (std::string line; std::getline(status, line);) {
+      if (line.rfind("Seccomp:", 0) == 0) unfiltered = std::atoi(line.c_str() + 8) == 0;
+    }
+    (void)!write(block[1], "x", 1);
+    sleeper.join();
+    _exit(!refused ? 1 : !unfiltered ? 2 : 0);
+  }
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }
 
 TEST_CASE("NoSandboxLeavesEveryCallAllowed") {

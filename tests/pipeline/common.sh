@@ -52,5 +52,41 @@ check_records() {
   "$agg" report --geo "$tmp/geo.csv" --out "$tmp/$name.report" "$@" > "$tmp/$name.table" 2>&1 ||
     fail "$name: report failed: $(cat "$tmp/$name.table")"
   python3 "$here/check_scan.py" --truth "$tmp/truth.csv" --dump "$tmp/$name.dump.csv" \
-    --geo "$tmp/geo.csv" --summary "$tmp/$name.report/summary.csv" || fail "$name: records differ from the ground truth"
+    --geo "$tmp/geo.csv" --summary "$tmp/$name.report/summary.csv" ||
+    fail "$name: records differ from the ground truth"
+}
+
+# check_threads PID SET...: every thread of PID (read from /proc/PID/task/*/status) has non-zero
+# uid and gid, each capability SET named (CapEff, CapPrm, CapInh, CapAmb, CapBnd) empty,
+# NoNewPrivs 1 and a seccomp filter (Seccomp 2); prints how many threads were read.
+check_threads() {
+  local pid=$1 n=0 status
+  shift
+  for status in /proc/"$pid"/task/*/status; do
+    [[ -r $status ]] || continue  # a thread that ended meanwhile
+    awk -v f="$status" -v sets=" $* " '
+      $1 == "Uid:" || $1 == "Gid:" { for (i = 2; i <= 5; i++) if ($i == 0) bad = bad " " $1 "0" }
+      $1 ~ /^Cap/ && index(sets, " " substr($1, 1, length($1) - 1) " ") {
+        if ($2 !~ /^0+$/) bad = bad " " $1 $2
+        seen[$1] = 1
+      }
+      $1 == "NoNewPrivs:" { if ($2 != 1) bad = bad " NoNewPrivs" $2; seen[$1] = 1 }
+      $1 == "Seccomp:" { if ($2 != 2) bad = bad " Seccomp" $2; seen[$1] = 1 }
+      END {
+        if (length(seen) != split(sets, unused, " ") + 2) bad = bad " fields missing"
+        if (bad != "") { print f ":" bad; exit 1 }
+      }' "$status" >&2 || fail "a thread kept a privilege"
+    n=$((n + 1))
+  done
+  echo "$n"
+}
+
+# wait_threads PID MIN: until the scanner runs at least MIN threads (its stages have started).
+wait_threads() {
+  local i
+  for i in $(seq 100); do
+    [[ $(ls /proc/"$1"/task 2> /dev/null | wc -l) -ge $2 ]] && return 0
+    sleep 0.1
+  done
+  fail "the scanner never ran $2 threads"
 }

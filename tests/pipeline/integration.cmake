@@ -12,6 +12,8 @@ add_test(NAME "pipeline: resume after SIGINT"
          COMMAND bash ${_pipeline}/scan_resume.sh ${_pipeline_bins} INT)
 add_test(NAME "pipeline: scan runs without privileges; resume completes"
          COMMAND bash ${_pipeline}/scan_privileges.sh ${_pipeline_bins})
+add_test(NAME "pipeline: a normal user scans with file capabilities"
+         COMMAND bash ${_pipeline}/scan_setcap.sh ${_pipeline_bins})
 add_test(NAME "pipeline: throttled probers slow the sweep"
          COMMAND bash ${_pipeline}/scan_backpressure.sh ${_pipeline_bins})
 add_test(NAME "pipeline: a full disk stops the scan; resume completes it"
@@ -23,6 +25,7 @@ add_test(NAME "pipeline: resume with a grown blocklist; a shrunk one is refused"
 set_tests_properties("pipeline: scan equals ground truth" "pipeline: 3 shards equal one run"
                      "pipeline: resume after SIGKILL" "pipeline: resume after SIGINT"
                      "pipeline: scan runs without privileges; resume completes"
+                     "pipeline: a normal user scans with file capabilities"
                      "pipeline: throttled probers slow the sweep"
                      "pipeline: a full disk stops the scan; resume completes it"
                      "pipeline: SIGHUP opt-out gets no packet after the reload"

@@ -1,5 +1,7 @@
 #include "engine/prober/probe_attempt.h"
 
+#include <errno.h>
+
 #include <catch2/catch.hpp>
 #include <string>
 
@@ -33,6 +35,17 @@ TEST_CASE("NextAttemptNamesTheTargetOnlyWhenItsDomainIsNotTheDefault") {
   CHECK(std::string(t.name.get()) == "mx.example.org");
   BeginRecord(ProbeTarget{0xC6120002, 143}, "sni.example", &r);
   CHECK(NextAttempt(r, "sni.example", 1).name.empty());
+}
+
+TEST_CASE("ConnectFailureOutcomeTellsUnreachableFromTimeoutRefusedAndReset") {
+  using results::ProbeOutcome;
+  CHECK(ConnectFailureOutcome(ENETUNREACH) == ProbeOutcome::kUnreachable);
+  CHECK(ConnectFailureOutcome(EHOSTUNREACH) == ProbeOutcome::kUnreachable);
+  CHECK(ConnectFailureOutcome(ECONNREFUSED) == ProbeOutcome::kConnectRefused);
+  CHECK(ConnectFailureOutcome(ECONNRESET) == ProbeOutcome::kConnectionReset);
+  CHECK(ConnectFailureOutcome(ETIMEDOUT) == ProbeOutcome::kConnectTimeout);
+  CHECK(ConnectFailureOutcome(EACCES) == ProbeOutcome::kConnectTimeout);  // a firewall of ours
+  CHECK(std::string(results::OutcomeName(ProbeOutcome::kUnreachable)) == "unreachable");
 }
 
 }  // namespace

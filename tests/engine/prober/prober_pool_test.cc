@@ -68,6 +68,22 @@ TEST_CASE("PoolProbesEveryTargetOnceAndCountsOutcomes", "[.netns]") {
   }
 }
 
+TEST_CASE("PoolRecordsATargetWithoutARouteAsUnreachableNotATimeout", "[.netns]") {
+  // The namespace has only its loopback: connect() to 198.18.0.0/24 fails at once with
+  // ENETUNREACH, and no packet leaves.
+  CollectingSinks sinks;
+  auto pool = ProberPool::Create(SmallOptions(), &sinks);
+  REQUIRE(pool.ok());
+  SubmitAll(pool->get(), 0xC6120001, 110, 5);
+  REQUIRE((*pool)->Drain(absl::Seconds(30)).ok());
+  ProberStats s = (*pool)->Stats();
+  CHECK(s.done == 5);
+  CHECK(s.outcomes[static_cast<size_t>(ProbeOutcome::kUnreachable)] == 5);
+  CHECK(s.outcomes[static_cast<size_t>(ProbeOutcome::kConnectTimeout)] == 0);
+  REQUIRE(sinks.records.size() == 5);
+  for (const auto& r : sinks.records) CHECK(r.outcome == ProbeOutcome::kUnreachable);
+}
+
 // No socket is opened for an opted-out target, so this one runs with the unit tests.
 TEST_CASE("PoolStartsNoOptedOutTargetAndCountsItSettled") {
   CollectingSinks sinks;

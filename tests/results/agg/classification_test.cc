@@ -32,6 +32,9 @@ TEST_CASE("classification: the ShadowServer-like classes") {
   CHECK(C(rst, rst) == HostClass::kNoService);
   CHECK(C(Port(ProbeOutcome::kNotThisProtocol), implicit_bad) == HostClass::kNoService);
   CHECK(C(Port(ProbeOutcome::kPreauth), rst) == HostClass::kNoTls);
+  // Unreachable, or an outcome newer than this reader: a port that never answered.
+  CHECK(C(Port(ProbeOutcome::kUnreachable), implicit_ok) == HostClass::kImplicitOnly);
+  CHECK(C(Port(static_cast<ProbeOutcome>(200)), rst) == HostClass::kNoService);
   // Ended after the greeting: a server of the protocol only when capabilities were read.
   CHECK(C(Port(ProbeOutcome::kIoTimeout), rst) == HostClass::kNoService);
   CHECK(C(Port(ProbeOutcome::kIoTimeout, kCapabilitiesRead), rst) == HostClass::kNoTls);
