@@ -28,9 +28,10 @@ for round in $(seq 1 "$rounds"); do
   for variant in "${order[@]}"; do
     # shellcheck disable=SC2086
     "$lab" scan "$work/lab" /usr/bin/time -f '%e %U %S' -o "$work/time" "$build/engine/mailsweep" \
-      sweep -q -r 0 -p 25,110,143,465,587,993,995,80 --seed $((round + 10)) \
-      --allow-reserved 198.18.0.0/15 -c 1 ${variant#*:} -f csv -o "$work/ms.csv" \
-      --status-json "$work/ms.json" 198.18.0.0/15 2>"$work/err"
+      sweep -q -r 0 --unlimited-rate-ok -p 25,110,143,465,587,993,995,80 \
+      --seed $((round + 10)) --allow-reserved 198.18.0.0/15 -c 1 ${variant#*:} -f csv \
+      -o "$work/ms.csv" --status-json "$work/ms.json" 198.18.0.0/15 2>"$work/err" ||
+      { echo "sandbox_bench: the sweep failed:" >&2; cat "$work/err" >&2; exit 1; }
     read -r wall user sys <"$work/time"
     pps=$(tail -1 "$work/ms.json" | sed -E 's/.*"send_rate_avg":([0-9]+).*/\1/')
     open=$(awk -F, '$3=="open"' "$work/ms.csv" | wc -l)
