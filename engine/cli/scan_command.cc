@@ -276,6 +276,15 @@ int RunScanCommand(int argc, const char* const* argv) {
     kCommand.Report(e);
     if (summary->complete) return 1;
   }
+  // A complete scan whose earlier files were damaged lacks the records the damage took: the
+  // walk does not come back for them, so the survey is not whole (said with -q too).
+  if (summary->complete && summary->prior_corruptions > 0) {
+    absl::FPrintF(stderr,
+                  "%s: done, but %d damaged place(s) in the earlier files (%d bytes) may have "
+                  "taken records with them: those targets are missing from the results\n",
+                  kCommand.name(), summary->prior_corruptions, summary->prior_dropped_bytes);
+    return 1;
+  }
   // A scan that was not stopped yet left targets without a record (local errors, a sink
   // failure): a failure, not a pause.
   return summary->complete ? 0 : summary->stopped ? 3 : 1;

@@ -350,6 +350,8 @@ absl::StatusOr<ScanSummary> ScanRun::Finish() {
   summary.probes_abandoned = feeder_->abandoned() + final_probe.abandoned + final_probe.unprobed;
   summary.skipped_known = dedup_->skipped() + feeder_->skipped();
   summary.reprobed = prior_.pending.size();
+  summary.prior_corruptions = prior_.corruptions;
+  summary.prior_dropped_bytes = prior_.dropped_bytes;
   summary.opted_out = feeder_->opted_out() + final_probe.opted_out;
   summary.excluded_addresses = reloader_->excluded().Count();
   summary.paused_ms = final_sweep.paused_ms;

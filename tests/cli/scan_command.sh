@@ -104,12 +104,16 @@ cp "$tmp/other/scan.msr" "$tmp/foreign/scan.msr.1"
 expect_refused foreign scan.msr.1 "belongs to scan "
 cp "$tmp/seed6/scan.msr" "$tmp/seed/scan.msr.2"  # another seed: another scan
 expect_refused seed scan.msr.2 "belongs to scan "
-# Damage after an intact header is no refusal, but the lost records are reported, with -q too.
+# Damage after an intact header is no refusal, but the lost records are reported, with -q too,
+# and the completed scan exits 1: its results lack what the damage took.
 head -c 70000 /dev/zero | tr '\0' x >> "$tmp/garbage/scan.msr.1"
-scan "$tmp/garbage" -q --seed 5 --resume "$tmp/garbage/scan.ckpt" 2> "$tmp/err" ||
-  fail "resume over damaged records: $(cat "$tmp/err")"
+rc=0
+scan "$tmp/garbage" -q --seed 5 --resume "$tmp/garbage/scan.ckpt" 2> "$tmp/err" || rc=$?
+[[ $rc -eq 1 ]] || fail "resume over damaged records: exit $rc, not 1: $(cat "$tmp/err")"
 grep -q "warning: the earlier files hold 2 damaged place(s)" "$tmp/err" ||
   fail "damage not reported with -q: $(cat "$tmp/err")"
+grep -q "done, but 2 damaged place(s) in the earlier files" "$tmp/err" ||
+  fail "no final word on the lost records: $(cat "$tmp/err")"
 grep -qF "$tmp/garbage/scan.msr.1 at offset " "$tmp/err" || fail "damage: $(cat "$tmp/err")"
 # The intact copy still resumes.
 scan "$tmp/good" -q --seed 5 --resume "$tmp/good/scan.ckpt" 2> "$tmp/err" ||
