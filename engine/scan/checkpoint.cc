@@ -219,12 +219,23 @@ absl::StatusOr<Checkpoint> Checkpoint::Parse(std::string_view text, const std::s
 absl::StatusOr<Checkpoint> Checkpoint::Load(const std::string& path) {
   const std::string paths[2] = {path, CheckpointSlotPath(path)};
   absl::StatusOr<Checkpoint> slots[2];
+  int empty_or_absent = 0;
   for (int i = 0; i < 2; ++i) {
     // A checkpoint is small (its ranges aside); a bigger file is not one.
     auto text = ReadWholeFile(paths[i], kMaxBytes, /*text=*/true);
+    if ((text.ok() && text->empty()) || absl::IsNotFound(text.status())) ++empty_or_absent;
     slots[i] = text.ok() ? Parse(*text, paths[i])
                          : absl::Status(text.status().code(),
                                         StrCat("checkpoint: ", text.status().message()));
+  }
+  // A fresh scan empties both slots, then saves its first checkpoint at once: a scan killed in
+  // between leaves nothing to resume (and has probed nothing yet).
+  if (empty_or_absent == 2 && !(absl::IsNotFound(slots[0].status()) &&
+                                absl::IsNotFound(slots[1].status()))) {
+    return absl::FailedPreconditionError(
+        StrCat("checkpoint: ", path, " and ", paths[1], " are empty: the scan was stopped "
+               "before its first checkpoint and has nothing to resume; start it again without "
+               "--resume"));
   }
   if (slots[0].ok() && slots[1].ok()) {
     return slots[1]->sequence > slots[0]->sequence ? slots[1] : slots[0];

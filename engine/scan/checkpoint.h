@@ -77,7 +77,8 @@ struct Checkpoint {
   // text, a version-3 text whose checksum does not match, or bytes after the checksum.
   static absl::StatusOr<Checkpoint> Parse(std::string_view text, const std::string& name);
   // The newest intact slot of `path` (path and CheckpointSlotPath(path)). kNotFound when neither
-  // exists; kDataLoss when no slot is intact, naming path and line of each.
+  // exists; kFailedPrecondition when they are empty (a scan killed before its first save: start
+  // again); kDataLoss when no slot is intact, naming path and line of each.
   static absl::StatusOr<Checkpoint> Load(const std::string& path);
 
   // kFailedPrecondition naming every setting that differs from `current` (which comes from the

@@ -141,6 +141,21 @@ TEST_CASE("No intact slot is refused, naming both") {
   CHECK(message.find(s.next + ":") != std::string::npos);
 }
 
+TEST_CASE("Empty slots (a scan killed before its first save) say to start again") {
+  Slots s;
+  REQUIRE(CheckpointFile::Open(s.path, /*fresh=*/true).ok());
+  for (bool with_next : {true, false}) {
+    if (!with_next) unlink(s.next.c_str());
+    auto loaded = Checkpoint::Load(s.path);
+    REQUIRE_FALSE(loaded.ok());
+    CHECK(loaded.status().code() == absl::StatusCode::kFailedPrecondition);
+    CHECK(std::string(loaded.status().message()).find("start it again without --resume") !=
+          std::string::npos);
+  }
+  unlink(s.path.c_str());
+  CHECK(Checkpoint::Load(s.path).status().code() == absl::StatusCode::kNotFound);
+}
+
 TEST_CASE("A version-2 checkpoint (one file, no checksum) loads and is continued") {
   Slots s;
   Write(s.path,
