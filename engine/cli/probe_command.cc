@@ -227,14 +227,17 @@ int RunProbeCommand(int argc, const char* const* argv) {
   auto pool = ProberPool::CreateStopped(opt, sinks);
   if (!pool.ok()) return kCommand.Usage(pool.status().message());
   // Still the only thread: every prober thread starts without privileges and under the filter.
-  if (absl::StatusOr<std::string> as = DropPrivileges(privileges); !as.ok()) {
+  absl::StatusOr<std::string> as = DropPrivileges(privileges);
+  if (!as.ok()) {
     kCommand.Report(as.status().message());
     return 1;
   }
-  if (absl::StatusOr<std::string> s = InstallSandbox(sandbox, SandboxProfile::kProbe); !s.ok()) {
-    kCommand.Report(s.status().message());
+  absl::StatusOr<std::string> sandboxed = InstallSandbox(sandbox, SandboxProfile::kProbe);
+  if (!sandboxed.ok()) {
+    kCommand.Report(sandboxed.status().message());
     return 1;
   }
+  if (!quiet) kCommand.Report(StrCat("running as ", *as, "; ", *sandboxed));
   (*pool)->Start();
 
   const Clock::time_point start = Clock::now();

@@ -159,10 +159,12 @@ std::string FormatProbeStatusLine(const ProberStats& s, double secs, bool final)
   // Minutes without hours ("75:03"), unlike the other commands' FormatDuration().
   return absl::StrFormat(
       "%d:%02d probe: done %d (%.0f/s); in flight %d/%d; queued %d; retried %d; tls %d; "
-      "plaintext only %d; refused %d; timeouts %d; start rate %s; window %d; loop lag %d ms%s\n",
+      "plaintext only %d; refused %d; unreachable %d; timeouts %d; start rate %s; window %d; "
+      "loop lag %d ms%s\n",
       static_cast<int>(secs) / 60, static_cast<int>(secs) % 60, s.done,
       secs > 0 ? static_cast<double>(s.done) / secs : 0.0, s.in_flight, s.capacity, s.queued,
-      s.retried, tls_ok, o(results::ProbeOutcome::kPlaintextOnly), refused, timeouts,
+      s.retried, tls_ok, o(results::ProbeOutcome::kPlaintextOnly), refused,
+      o(results::ProbeOutcome::kUnreachable), timeouts,
       RateText(s.connect_rate), s.window, final ? s.lag_max_ms : s.lag_ms,
       final ? " (most; done)" : "");
 }

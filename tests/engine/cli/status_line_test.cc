@@ -64,15 +64,16 @@ TEST_CASE("Probe status line counts minutes past the hour", "[status_line]") {
   SetOutcome(&s, ProbeOutcome::kImplicitTlsOk, 100);
   SetOutcome(&s, ProbeOutcome::kPlaintextOnly, 300);
   SetOutcome(&s, ProbeOutcome::kConnectRefused, 100);
+  SetOutcome(&s, ProbeOutcome::kUnreachable, 20);
   CHECK(FormatProbeStatusLine(s, 5, false) ==
         "0:05 probe: done 1200 (240/s); in flight 50/1000; queued 0; retried 3; tls 800; "
-        "plaintext only 300; refused 100; timeouts 0; start rate 4000/s; window 1000; "
-        "loop lag 2 ms\n");
+        "plaintext only 300; refused 100; unreachable 20; timeouts 0; start rate 4000/s; "
+        "window 1000; loop lag 2 ms\n");
   s.connect_rate = 0;
   CHECK(FormatProbeStatusLine(s, 4503, true) ==
         "75:03 probe: done 1200 (0/s); in flight 50/1000; queued 0; retried 3; tls 800; "
-        "plaintext only 300; refused 100; timeouts 0; start rate unlimited; window 1000; "
-        "loop lag 9 ms (most; done)\n");
+        "plaintext only 300; refused 100; unreachable 20; timeouts 0; start rate unlimited; "
+        "window 1000; loop lag 9 ms (most; done)\n");
 }
 
 TEST_CASE("Scan status line and JSON carry both stages", "[status_line]") {
