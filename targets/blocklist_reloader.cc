@@ -39,13 +39,14 @@ ReloadOutcome BlocklistReloader::Reload() {
     struct stat st;
     if (fstat(fds_[i].get(), &st) == 0 && st.st_nlink == 0) {
       out.status = absl::FailedPreconditionError(
-          StrCat(paths_[i], ": replaced or removed since the start; the run reads the file it "
-                            "opened then: write into it in place (e.g. `>>`)"));
+          StrCat(paths_[i],
+                 ": replaced or removed since the start; the run reads the file it "
+                 "opened then: write into it in place (e.g. `>>`)"));
       return out;
     }
     if (lseek(fds_[i].get(), 0, SEEK_SET) != 0) {
-      out.status = absl::FailedPreconditionError(
-          StrCat(paths_[i], ": cannot be read again (a pipe?)"));
+      out.status =
+          absl::FailedPreconditionError(StrCat(paths_[i], ": cannot be read again (a pipe?)"));
       return out;
     }
     absl::StatusOr<RangeList> list = ReadRangeListFd(fds_[i], paths_[i]);

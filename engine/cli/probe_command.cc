@@ -177,8 +177,7 @@ int RunProbeCommand(int argc, const char* const* argv) {
     if (!p.ok()) return kCommand.Usage(StrCat("-p: ", p.status().message()));
     ports = *p;
   }
-  if (absl::Status s = AddDefaultBlocklistFile(default_blocklist_file, &blocklist_files);
-      !s.ok()) {
+  if (absl::Status s = AddDefaultBlocklistFile(default_blocklist_file, &blocklist_files); !s.ok()) {
     return kCommand.Usage(s.message());
   }
   std::vector<std::string> notes;

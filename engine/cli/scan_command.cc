@@ -190,9 +190,9 @@ int RunScanCommand(int argc, const char* const* argv) {
     resume_point = *std::move(cp);
   }
   // A resume walks its first run's space: the targets minus what that run blocked.
-  auto walk = ResolveWalk(walk_options, positional,
-                          resume_point && resume_point->blocked_known ? &resume_point->blocked
-                                                                      : nullptr);
+  auto walk =
+      ResolveWalk(walk_options, positional,
+                  resume_point && resume_point->blocked_known ? &resume_point->blocked : nullptr);
   if (!walk.ok()) return kCommand.Usage(walk.status().message());
   for (const std::string& note : walk->notes) {
     kCommand.Report(StrCat("warning: ", note));

@@ -49,8 +49,8 @@ std::string OptOutText(const SweepStats& s, uint64_t live_opted_out) {
 std::vector<std::string> FormatReload(const targets::ReloadOutcome& r, uint64_t excluded_total) {
   std::vector<std::string> lines;
   if (!r.status.ok()) {
-    lines.push_back(StrCat("blocklist reload failed; the blocklist in force stays: ",
-                           r.status.message()));
+    lines.push_back(
+        StrCat("blocklist reload failed; the blocklist in force stays: ", r.status.message()));
     return lines;
   }
   for (const std::string& note : r.notes) lines.push_back(StrCat("warning: ", note));
@@ -131,8 +131,7 @@ std::string FormatSweepSummary(const SweepStats& s) {
       "send retries {}, errors {}; watermark {}{}\n",
       s.sent, FormatDuration(s.send_elapsed_s), FormatCount(Rate(double(s.sent), s.send_elapsed_s)),
       s.replies, s.open, s.closed, s.unreachable, s.duplicates, s.invalid, HitRate(s),
-      s.pcap_dropped, s.if_dropped, s.send_retries, s.send_errors, s.watermark,
-      OptOutText(s, 0));
+      s.pcap_dropped, s.if_dropped, s.send_retries, s.send_errors, s.watermark, OptOutText(s, 0));
 }
 
 std::string DroppedRepliesWarning(const SweepStats& s) {
@@ -164,9 +163,8 @@ std::string FormatProbeStatusLine(const ProberStats& s, double secs, bool final)
       static_cast<int>(secs) / 60, static_cast<int>(secs) % 60, s.done,
       secs > 0 ? static_cast<double>(s.done) / secs : 0.0, s.in_flight, s.capacity, s.queued,
       s.retried, tls_ok, o(results::ProbeOutcome::kPlaintextOnly), refused,
-      o(results::ProbeOutcome::kUnreachable), timeouts,
-      RateText(s.connect_rate), s.window, final ? s.lag_max_ms : s.lag_ms,
-      final ? " (most; done)" : "");
+      o(results::ProbeOutcome::kUnreachable), timeouts, RateText(s.connect_rate), s.window,
+      final ? s.lag_max_ms : s.lag_ms, final ? " (most; done)" : "");
 }
 
 std::string FormatScanStatusLine(const ScanProgress& now, const ScanProgress& prev) {

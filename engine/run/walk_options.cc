@@ -3,8 +3,8 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
-#include <charconv>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 
@@ -126,15 +126,14 @@ absl::StatusOr<ResolvedWalk> ResolveWalk(WalkOptions options,
   }
 
   std::vector<std::string> notes;
-  auto space = recorded_blocked == nullptr
-                   ? targets::TargetSpace::Build(options.spec, &notes)
-                   : targets::TargetSpace::BuildWithBlocked(options.spec, *recorded_blocked,
-                                                            &notes);
+  auto space = recorded_blocked == nullptr ? targets::TargetSpace::Build(options.spec, &notes)
+                                           : targets::TargetSpace::BuildWithBlocked(
+                                                 options.spec, *recorded_blocked, &notes);
   if (!space.ok()) return space.status();
   targets::IntervalSet blocked_now = space->blocked();
   if (recorded_blocked != nullptr) {
-    auto now = targets::Blocklist::Build(options.spec.blocklist_files,
-                                         options.spec.allow_reserved, &notes);
+    auto now = targets::Blocklist::Build(options.spec.blocklist_files, options.spec.allow_reserved,
+                                         &notes);
     if (!now.ok()) return now.status();
     blocked_now = now->all();
   }

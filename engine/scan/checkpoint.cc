@@ -230,10 +230,11 @@ absl::StatusOr<Checkpoint> Checkpoint::Load(const std::string& path) {
   }
   // A fresh scan empties both slots, then saves its first checkpoint at once: a scan killed in
   // between leaves nothing to resume (and has probed nothing yet).
-  if (empty_or_absent == 2 && !(absl::IsNotFound(slots[0].status()) &&
-                                absl::IsNotFound(slots[1].status()))) {
+  if (empty_or_absent == 2 &&
+      !(absl::IsNotFound(slots[0].status()) && absl::IsNotFound(slots[1].status()))) {
     return absl::FailedPreconditionError(
-        StrCat("checkpoint: ", path, " and ", paths[1], " are empty: the scan was stopped "
+        StrCat("checkpoint: ", path, " and ", paths[1],
+               " are empty: the scan was stopped "
                "before its first checkpoint and has nothing to resume; start it again without "
                "--resume"));
   }

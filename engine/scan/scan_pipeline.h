@@ -77,17 +77,17 @@ struct ScanSummary {
   uint64_t targets_sent = 0;
   uint64_t open = 0;
   uint64_t probes_done = 0;
-  uint64_t probes_abandoned = 0;  // left for a resume
-  uint64_t skipped_known = 0;     // found again but already recorded by an earlier run
-  uint64_t reprobed = 0;          // open hosts of earlier runs probed at start
-  uint64_t prior_corruptions = 0;   // damaged places in the earlier files (records lost)
+  uint64_t probes_abandoned = 0;   // left for a resume
+  uint64_t skipped_known = 0;      // found again but already recorded by an earlier run
+  uint64_t reprobed = 0;           // open hosts of earlier runs probed at start
+  uint64_t prior_corruptions = 0;  // damaged places in the earlier files (records lost)
   uint64_t prior_dropped_bytes = 0;
-  uint64_t opted_out = 0;         // live hosts opted out before a probe of theirs started
+  uint64_t opted_out = 0;           // live hosts opted out before a probe of theirs started
   uint64_t excluded_addresses = 0;  // blocked since the start (reloads, a grown resume)
-  uint64_t paused_ms = 0;         // time the senders spent held back by the probers
-  uint64_t probes_retried = 0;    // attempts that ended transiently and were made again
-  uint32_t loop_lag_max_ms = 0;   // the prober loops' longest pass
-  SweepStats sweep;               // the sweep's final figures (for DroppedRepliesWarning())
+  uint64_t paused_ms = 0;           // time the senders spent held back by the probers
+  uint64_t probes_retried = 0;      // attempts that ended transiently and were made again
+  uint32_t loop_lag_max_ms = 0;     // the prober loops' longest pass
+  SweepStats sweep;                 // the sweep's final figures (for DroppedRepliesWarning())
   bool stopped = false;
   bool complete = false;
   std::string output_file;  // the file this run wrote

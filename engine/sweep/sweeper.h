@@ -123,10 +123,10 @@ struct SweepStats {
   uint64_t send_errors = 0;
   uint64_t refused = 0;  // addresses outside the allowed set (never sent; must stay 0)
   uint64_t skipped = 0;  // targets not sent: opted out (the overlay) before their first copy
-  uint64_t opted_out_replies = 0;  // valid replies from opted-out addresses, dropped
+  uint64_t opted_out_replies = 0;   // valid replies from opted-out addresses, dropped
   uint64_t excluded_addresses = 0;  // addresses in the overlay now (added by reloads)
-  uint64_t replies = 0;  // validated replies, duplicates included
-  uint64_t open = 0;     // unique (address, port) per status
+  uint64_t replies = 0;             // validated replies, duplicates included
+  uint64_t open = 0;                // unique (address, port) per status
   uint64_t closed = 0;
   uint64_t unreachable = 0;
   uint64_t duplicates = 0;

@@ -19,8 +19,8 @@ namespace {
 
 absl::Status CannotWrite(const std::string& path) {
   const int err = errno;
-  return absl::UnavailableError(StrCat(path, ": cannot write", err ? ": " : "",
-                                       err ? strerror(err) : ""));
+  return absl::UnavailableError(
+      StrCat(path, ": cannot write", err ? ": " : "", err ? strerror(err) : ""));
 }
 
 absl::Status WriteFile(const std::string& path, const std::string& data) {

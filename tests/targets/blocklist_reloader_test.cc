@@ -120,9 +120,9 @@ TEST_CASE("BlocklistReloader: a resume adopts what its blocklist holds beyond th
           "[reload]") {
   TempFile file("198.18.5.0/24\n198.18.7.0/24\n");
   std::vector<std::string> notes;
-  const IntervalSet first_run =
-      Blocklist::Build({}, {"198.18.0.0/15"}, &notes)->all().Union(
-          IntervalSet({*ParseIpv4Range("198.18.5.0/24")}));
+  const IntervalSet first_run = Blocklist::Build({}, {"198.18.0.0/15"}, &notes)
+                                    ->all()
+                                    .Union(IntervalSet({*ParseIpv4Range("198.18.5.0/24")}));
   const IntervalSet now = Blocklist::Build({file.path}, {"198.18.0.0/15"}, &notes)->all();
   ExclusionOverlay overlay;
   auto reloader = BlocklistReloader::Open({file.path}, {"198.18.0.0/15"}, first_run, &overlay);
@@ -135,8 +135,8 @@ TEST_CASE("BlocklistReloader: a resume adopts what its blocklist holds beyond th
 TEST_CASE("CheckBlocklistKeeps: a grown blocklist passes, a shrunk one is refused", "[reload]") {
   const IntervalSet before({*ParseIpv4Range("198.18.5.0/24"), *ParseIpv4Range("198.18.7.4")});
   CHECK(CheckBlocklistKeeps(before, before).ok());
-  CHECK(CheckBlocklistKeeps(before, before.Union(IntervalSet({*ParseIpv4Range("1.2.3.0/24")})))
-            .ok());
+  CHECK(
+      CheckBlocklistKeeps(before, before.Union(IntervalSet({*ParseIpv4Range("1.2.3.0/24")}))).ok());
   const absl::Status s =
       CheckBlocklistKeeps(before, IntervalSet({*ParseIpv4Range("198.18.5.0/25")}));
   REQUIRE_FALSE(s.ok());

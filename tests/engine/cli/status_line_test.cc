@@ -143,8 +143,9 @@ TEST_CASE("A reload says what it added, what it kept and why it failed", "[statu
   std::vector<std::string> lines = FormatReload(ok, 300);
   REQUIRE(lines.size() == 2);
   CHECK(lines[0] == "warning: b.txt:4: skipped IPv6 entry");
-  CHECK(lines[1] == "reloaded the blocklist: 256 addresses added, in force at once (300 blocked "
-                    "since the start)");
+  CHECK(lines[1] ==
+        "reloaded the blocklist: 256 addresses added, in force at once (300 blocked "
+        "since the start)");
   targets::ReloadOutcome kept{.added = 0, .kept = 16};
   lines = FormatReload(kept, 300);
   REQUIRE(lines.size() == 2);
