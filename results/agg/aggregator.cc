@@ -152,7 +152,7 @@ void Aggregator::GatherReadResults() {
       if (summary_.corruptions.size() < 1000) summary_.corruptions.push_back(c);
     }
     for (int s = 0; s < kMailPorts; ++s) {
-      for (int o = 0; o < 16; ++o)
+      for (size_t o = 0; o < kProbeOutcomeSlots; ++o)
         summary_.outcomes[ProtocolIndexOfSlot(s)][o] += w->outcomes[s][o];
     }
     for (auto& [sha, cert] : w->certs) certs_.try_emplace(sha, std::move(cert));

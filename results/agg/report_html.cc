@@ -179,7 +179,7 @@ std::string ReportHtml(const Summary& s) {
   h += "<h2>Probe outcomes per protocol (records)</h2>\n<table><tr><th>outcome</th>";
   for (int p = 0; p < kMailProtocols; ++p) h += StrCat("<th>", kProtocolLabels[p], "</th>");
   h += "</tr>\n";
-  for (int o = 1; o < 16; ++o) {
+  for (size_t o = 0; o < kProbeOutcomeSlots; ++o) {  // slot 0: values unknown here
     if (!s.outcomes[0][o] && !s.outcomes[1][o] && !s.outcomes[2][o]) continue;
     h += StrCat("<tr><td>", OutcomeName(static_cast<ProbeOutcome>(o)), "</td>");
     for (int p = 0; p < kMailProtocols; ++p)

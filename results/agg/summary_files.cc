@@ -60,7 +60,8 @@ std::string SummaryJson(const Summary& s) {
   for (int p = 0; p < kMailProtocols; ++p) {
     out += StrCat(p ? ", " : "", "\"", kProtocolNames[p], "\": {");
     bool first = true;
-    for (int o = 1; o < 16; ++o) {
+    // Slot 0 holds values this reader does not know (a newer writer's): "unknown".
+    for (size_t o = 0; o < kProbeOutcomeSlots; ++o) {
       if (!s.outcomes[p][o]) continue;
       out += StrCat(first ? "" : ", ", JsonQuote(OutcomeName(static_cast<ProbeOutcome>(o))), ": ",
                     s.outcomes[p][o]);
