@@ -90,6 +90,10 @@ int RunSweepCommand(int argc, const char* const* argv) {
       "Exit status: 0 done (also when stopped by SIGINT), 1 runtime failure, 2 bad usage.");
   std::vector<std::string> positional;
   if (std::optional<int> exit = kCommand.Parse(&flags, argc, argv, &positional)) return *exit;
+  // SIGINT/SIGTERM (stop) and SIGHUP (reload) arrive on this fd from now on (a SIGHUP during
+  // set-up waits for the run instead of killing the process); created before any thread starts
+  // so all inherit the mask, and destroyed last.
+  SignalFd signals;
   sweep.rate_given = flags.WasSet("-r");
   if (absl::Status s = ValidatePrivilegeOptions(privileges); !s.ok()) {
     return kCommand.Usage(s.message());
@@ -162,10 +166,6 @@ int RunSweepCommand(int argc, const char* const* argv) {
     absl::FPrintF(stderr, "%s: %s: cannot open\n", kCommand.name(), json.path());
     return 1;
   }
-
-  // SIGINT/SIGTERM (stop) and SIGHUP (reload) arrive on this fd; created before any thread
-  // starts so all inherit the mask.
-  SignalFd signals;
 
   auto sweeper = Sweeper::Create(config, sink, nullptr, nullptr);
   if (!sweeper.ok()) {

@@ -21,6 +21,10 @@ SignalFd::SignalFd() {
 
 SignalFd::~SignalFd() {
   if (fd_ >= 0) close(fd_);
+  // A SIGHUP asks a running sweep to re-read its blocklists; once the run is over it must not
+  // end the process by its default action (a finished run would exit 129). Ignoring it also
+  // discards one still pending.
+  signal(SIGHUP, SIG_IGN);
   pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
 }
 

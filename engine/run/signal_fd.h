@@ -23,7 +23,9 @@ namespace mailsweep::engine {
 class SignalFd {
  public:
   SignalFd();
-  ~SignalFd();  // restores the previous signal mask of the calling thread
+  // Restores the previous signal mask of the calling thread; SIGHUP is ignored from then on
+  // (also one still pending), so that an opt-out reload sent late cannot end a finished run.
+  ~SignalFd();
   SignalFd(const SignalFd&) = delete;
   SignalFd& operator=(const SignalFd&) = delete;
 
