@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 #include "base/read_file.h"
 #include "base/strings.h"
 #include "targets/blocklist.h"
@@ -36,12 +38,24 @@ ReloadOutcome BlocklistReloader::Reload() {
   ReloadOutcome out;
   std::vector<Ipv4Range> ranges = reserved_.ranges();
   for (size_t i = 0; i < fds_.size(); ++i) {
-    struct stat st;
-    if (fstat(fds_[i].get(), &st) == 0 && st.st_nlink == 0) {
-      out.status = absl::FailedPreconditionError(
-          StrCat(paths_[i],
-                 ": replaced or removed since the start; the run reads the file it "
-                 "opened then: write into it in place (e.g. `>>`)"));
+    // The path must still lead to the file opened at the start: an editor that saves by
+    // renaming, or a symlink moved to another file (a Kubernetes ConfigMap update), leaves the
+    // old file open here, and reading it would say "nothing added" while the opt-out is not in
+    // force. (A path this user may no longer look up cannot be checked: the open file is read.)
+    struct stat opened, named;
+    const bool have_opened = fstat(fds_[i].get(), &opened) == 0;
+    const int named_rc = stat(paths_[i].c_str(), &named);
+    const bool gone = named_rc != 0 && errno == ENOENT;
+    const bool other =
+        !gone && have_opened &&
+        (opened.st_nlink == 0 ||
+         (named_rc == 0 && (named.st_dev != opened.st_dev || named.st_ino != opened.st_ino)));
+    if (gone || other) {
+      out.status = absl::FailedPreconditionError(StrCat(
+          paths_[i], gone ? ": removed" : ": replaced by another file",
+          " since the start; the run can only re-read the file it opened then (it opens no file "
+          "once running): write into it in place (e.g. `>>`), or stop the run and resume it "
+          "with the grown list"));
       return out;
     }
     if (lseek(fds_[i].get(), 0, SEEK_SET) != 0) {

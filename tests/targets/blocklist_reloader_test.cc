@@ -112,8 +112,40 @@ TEST_CASE("BlocklistReloader: a file replaced by a new one is reported, not sile
   REQUIRE(std::rename(next.c_str(), file.path.c_str()) == 0);  // as an editor saves
   ReloadOutcome r = run.reloader->Reload();
   REQUIRE_FALSE(r.status.ok());
-  CHECK(r.status.message().find("replaced or removed") != absl::string_view::npos);
+  CHECK(r.status.message().find("replaced by another file") != absl::string_view::npos);
   CHECK(run.overlay.Current() == nullptr);
+}
+
+// A Kubernetes ConfigMap update: the path is a symlink moved to a new file, while the old file
+// keeps a link of its own, so the open file still looks alive.
+TEST_CASE("BlocklistReloader: a symlink moved to another file is reported, not silently kept",
+          "[reload]") {
+  TempFile old_file("198.18.5.0/24\n");
+  TempFile new_file("198.18.5.0/24\n198.18.7.0/24\n");
+  const std::string link = old_file.path + ".link";
+  REQUIRE(symlink(old_file.path.c_str(), link.c_str()) == 0);
+  std::vector<std::string> notes;
+  ExclusionOverlay overlay;
+  IntervalSet start = Blocklist::Build({link}, {"198.18.0.0/15"}, &notes)->all();
+  auto reloader = BlocklistReloader::Open({link}, {"198.18.0.0/15"}, start, &overlay);
+  REQUIRE(reloader.ok());
+  const std::string swap = link + ".swap";
+  REQUIRE(symlink(new_file.path.c_str(), swap.c_str()) == 0);
+  REQUIRE(std::rename(swap.c_str(), link.c_str()) == 0);
+  ReloadOutcome r = reloader->Reload();
+  unlink(link.c_str());
+  REQUIRE_FALSE(r.status.ok());
+  CHECK(r.status.message().find("replaced by another file") != absl::string_view::npos);
+  CHECK(overlay.Current() == nullptr);
+}
+
+TEST_CASE("BlocklistReloader: a removed file is reported", "[reload]") {
+  TempFile file("198.18.5.0/24\n");
+  Run run(file);
+  unlink(file.path.c_str());
+  ReloadOutcome r = run.reloader->Reload();
+  REQUIRE_FALSE(r.status.ok());
+  CHECK(r.status.message().find(": removed since the start") != absl::string_view::npos);
 }
 
 TEST_CASE("BlocklistReloader: a resume adopts what its blocklist holds beyond the first run's",
