@@ -37,9 +37,14 @@ std::string RateText(double rate) {
 }  // namespace
 
 std::string OptOutText(const SweepStats& s, uint64_t live_opted_out) {
-  if (s.excluded_addresses == 0 && s.skipped == 0 && s.opted_out_replies == 0) return "";
-  std::string text = fmt::format("; opted out: {} addresses added by reloads, {} targets skipped",
-                                 s.excluded_addresses, s.skipped);
+  if (s.excluded_addresses == 0 && s.skipped == 0 && s.opted_out_replies == 0 &&
+      live_opted_out == 0) {
+    return "";
+  }
+  std::string text = fmt::format(
+      "; opted out: {} addresses added since the start, {} targets "
+      "skipped",
+      s.excluded_addresses, s.skipped);
   if (s.opted_out_replies > 0) text += fmt::format(", {} replies dropped", s.opted_out_replies);
   // Found (a sweep record) before the reload, not yet with a prober then: no probe record.
   if (live_opted_out > 0) text += fmt::format(", {} live hosts not probed", live_opted_out);

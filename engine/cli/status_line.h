@@ -32,7 +32,7 @@ std::string FormatSweepSummary(const SweepStats& s);
 // A warning when the capture or the interface dropped replies (open ports may be missing), for
 // the end of a sweep or scan; "" when none were dropped.
 std::string DroppedRepliesWarning(const SweepStats& s);
-// "; opted out: N addresses added by reloads, S targets skipped[, D replies dropped][, L live
+// "; opted out: N addresses added since the start, S targets skipped[, D replies dropped][, L live
 // hosts not probed]", or "" when nothing was opted out since the start. `live_opted_out`: a
 // scan's live hosts opted out before a probe of theirs started (ScanProgress::opted_out).
 std::string OptOutText(const SweepStats& s, uint64_t live_opted_out);

@@ -87,8 +87,8 @@ class ScanRun {
   ScanObserver* const observer_;
   Checkpoint checkpoint_;
   std::optional<CheckpointFile> checkpoint_file_;  // opened with the record file
-  uint64_t start_;    // the first position this run sends
-  std::string file_;  // the record file this run writes
+  uint64_t start_;                                 // the first position this run sends
+  std::string file_;                               // the record file this run writes
   const bool resuming_;
   PriorResults prior_;
   // Opt-outs since the start; made in Resume(), while files may still be opened.
@@ -126,8 +126,7 @@ absl::Status ScanRun::Resume() {
     // A checkpoint that cannot be read is a refused resume (exit 2), as one that does not match.
     absl::StatusOr<Checkpoint> loaded = Checkpoint::Load(cfg_.resume_path);
     if (!loaded.ok()) {
-      return absl::FailedPreconditionError(
-          StrCat("cannot resume: ", loaded.status().message()));
+      return absl::FailedPreconditionError(StrCat("cannot resume: ", loaded.status().message()));
     }
     Checkpoint old = *std::move(loaded);
     checkpoint_.scan_id = old.scan_id;
@@ -151,10 +150,9 @@ absl::Status ScanRun::Resume() {
   checkpoint_.position = start_;
   // The space leaves out what the first run blocked; what the flags block beyond that (a resume
   // whose -b files grew) is an opt-out from the start.
-  MAILSWEEP_ASSIGN_OR_RETURN(reloader_,
-                             targets::BlocklistReloader::Open(walk_.blocklist_files,
-                                                              walk_.allow_reserved,
-                                                              walk_.space.blocked(), &overlay_));
+  MAILSWEEP_ASSIGN_OR_RETURN(
+      reloader_, targets::BlocklistReloader::Open(walk_.blocklist_files, walk_.allow_reserved,
+                                                  walk_.space.blocked(), &overlay_));
   reloader_->Adopt(walk_.blocked_now);
   checkpoint_.excluded = reloader_->excluded();
   return absl::OkStatus();
@@ -287,11 +285,12 @@ void ScanRun::OnSignal() {
 // SIGHUP: the -b files again. What they newly block is in force before the observer hears of it,
 // and in the checkpoint at once.
 void ScanRun::OnReload() {
-  const targets::ReloadOutcome outcome = reloader_->Reload();
+  targets::ReloadOutcome outcome = reloader_->Reload();
   if (outcome.added > 0) {
     // Said once no sender can still send to what it added (the sender stage may be over).
-    if (sweeper_ && !sweep_finished_.load()) {
-      (void)sweeper_->AwaitOverlay(overlay_.generation(), kSecondNs);
+    if (sweeper_ && !sweep_finished_.load() &&
+        !sweeper_->AwaitOverlay(overlay_.generation(), kSecondNs)) {
+      outcome.notes.push_back("a sender did not confirm the reload within a second");
     }
     checkpoint_.excluded = reloader_->excluded();
     checkpoint_status_.Update(checkpoint_file_->Save(checkpoint_));

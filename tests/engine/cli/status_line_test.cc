@@ -119,13 +119,16 @@ TEST_CASE("Opt-outs show in the status lines, the JSON and the summary only when
   SweepStats s;
   CHECK(OptOutText(s, 0).empty());
   CHECK(FormatSweepSummary(s).find("opted out") == std::string::npos);
+  // A resume with no walk left has no sweep figures, but may still drop live hosts.
+  CHECK(OptOutText(s, 4).ends_with(", 0 targets skipped, 4 live hosts not probed"));
   s.excluded_addresses = 256;
   s.skipped = 100;
-  CHECK(OptOutText(s, 0) == "; opted out: 256 addresses added by reloads, 100 targets skipped");
+  CHECK(OptOutText(s, 0) ==
+        "; opted out: 256 addresses added since the start, 100 targets skipped");
   s.opted_out_replies = 3;
   CHECK(OptOutText(s, 2).ends_with(", 3 replies dropped, 2 live hosts not probed"));
   CHECK(FormatSweepStatusLine(s, SweepStats{}).find("100 targets skipped") != std::string::npos);
-  CHECK(FormatSweepSummary(s).find("256 addresses added by reloads") != std::string::npos);
+  CHECK(FormatSweepSummary(s).find("256 addresses added since the start") != std::string::npos);
   const std::string json = FormatSweepStatusJson(s, SweepStats{});
   CHECK(json.find("\"skipped\":100,\"opted_out_replies\":3,\"excluded_addresses\":256}") !=
         std::string::npos);
