@@ -56,6 +56,15 @@ absl::StatusOr<CheckpointFile> CheckpointFile::Open(const std::string& path, boo
 absl::Status CheckpointFile::Save(const Checkpoint& cp) {
   const int slot = 1 - newest_;
   const std::string text = cp.Format(paths_[0], sequence_ + 1);
+  // A save that a resume would refuse to read is no checkpoint: say so now (at the first save,
+  // before any packet, when the blocklists are that large from the start).
+  if (text.size() > Checkpoint::kMaxBytes) {
+    return absl::ResourceExhaustedError(StrCat(
+        "checkpoint: ", paths_[slot], " would take ", text.size(), " bytes, more than a resume "
+        "reads (", Checkpoint::kMaxBytes, "): the blocklists have too many ranges (",
+        cp.blocked.ranges().size() + cp.excluded.ranges().size(),
+        "); block fewer, larger ranges"));
+  }
   const int fd = fds_[slot].get();
   const std::string& path = paths_[slot];
   // In place: a save shorter than the slot's old bytes leaves a tail until the truncate, which

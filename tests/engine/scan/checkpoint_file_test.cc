@@ -215,6 +215,21 @@ TEST_CASE("A resume continues after the newest slot; a fresh scan empties both")
   }
 }
 
+TEST_CASE("A checkpoint larger than a resume reads is refused at the save, slots kept") {
+  Slots s;
+  auto file = CheckpointFile::Open(s.path, /*fresh=*/true);
+  REQUIRE(file.ok());
+  REQUIRE(file->Save(At(100)).ok());
+  Checkpoint big = At(200);
+  std::vector<targets::Ipv4Range> ranges;
+  for (uint32_t a = 0x0a000000u; ranges.size() < 800'000; a += 2) ranges.push_back({a, a});
+  big.blocked = IntervalSet(std::move(ranges));
+  absl::Status saved = file->Save(big);
+  CHECK(saved.code() == absl::StatusCode::kResourceExhausted);
+  CHECK(std::string(saved.message()).find("800000") != std::string::npos);
+  CHECK(LoadedPosition(s.path) == 100);
+}
+
 TEST_CASE("SaveBoth leaves the same checkpoint in both slots") {
   Slots s;
   auto file = CheckpointFile::Open(s.path, /*fresh=*/true);
