@@ -159,9 +159,10 @@ int RunScanCommand(int argc, const char* const* argv) {
       "refused.\n"
       "Every open (address, port) found ends with a probe record, is counted as left for a "
       "resume, or\nis counted as opted out.\n"
-      "Exit status: 0 complete, 1 runtime failure or targets left without a record, 2 bad usage "
-      "or a\nrefused resume (a record file the checkpoint names is missing, damaged or another "
-      "scan's), 3 stopped\n(resume with --resume FILE.ckpt).");
+      "Exit status: 0 complete, 1 runtime failure or targets left without a record (also a "
+      "completed\nresume whose earlier files were damaged: their records are missing), 2 bad "
+      "usage or a refused\nresume (a record file the checkpoint names is missing, damaged or "
+      "another scan's), 3 stopped\n(resume with --resume FILE.ckpt).");
   std::vector<std::string> positional;
   if (std::optional<int> exit = kCommand.Parse(&flags, argc, argv, &positional)) return *exit;
   sweep.rate_given = flags.WasSet("-r");

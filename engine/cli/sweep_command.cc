@@ -54,7 +54,7 @@ int RunSweepCommand(int argc, const char* const* argv) {
                 "Finds open TCP ports by sending one SYN per (address, port) in a pseudo-random "
                 "order and\nclassifying the replies (SYN-ACK: open, RST: closed, ICMP: "
                 "unreachable). Replies are validated\nstatelessly (keyed SYN cookies) and "
-                "de-duplicated exactly. SIGHUP re-reads the -b files: what they newly block is\n"
+                "de-duplicated exactly. SIGHUP re-reads the -b files: what\nthey newly block is "
                 "skipped from then on. Needs CAP_NET_RAW.");
   walk_options.Register(&flags);
   sweep.Register(&flags);
@@ -67,7 +67,8 @@ int RunSweepCommand(int argc, const char* const* argv) {
                &format);
   flags.Uint64("--start-position", "P",
                "resume: first position of the walk to send (a watermark printed by an earlier "
-               "run)",
+               "run); the seed, shard, ports, targets and blocklists (their contents too) must "
+               "be the same, or the order differs: for opt-outs during a sweep, send SIGHUP",
                &start_position);
   json.Register(&flags);
   privileges.Register(&flags);
@@ -239,8 +240,11 @@ int RunSweepCommand(int argc, const char* const* argv) {
   if (!quiet) fputs(StrCat(kCommand.name(), ": ", FormatSweepSummary(final_stats)).c_str(), stderr);
   // What was not swept is said with -q too.
   if (final_stats.watermark < config.range.end && run_status.ok()) {
-    absl::FPrintF(stderr, "%s: stopped early; resume with --start-position %d\n", kCommand.name(),
-                  final_stats.watermark);
+    absl::FPrintF(stderr,
+                  "%s: stopped early; resume with --start-position %d and the same seed, shard, "
+                  "ports, targets and blocklists (%d targets; another blocklist changes the "
+                  "order)\n",
+                  kCommand.name(), final_stats.watermark, walk->space.size());
   } else if (final_stats.watermark < config.range.end) {
     // The records written before the error are in the file, the rest is lost: the watermark
     // says what was sent, not what was kept.

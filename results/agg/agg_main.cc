@@ -194,8 +194,8 @@ bool IsCalendarDate(std::string_view d) {
 int RunInfo(int argc, const char* const* argv) {
   FlagSet flags("mailsweep-agg info", "[flags] FILE...",
                 "Prints each file's header (format and tool version, scan id, seed, shard, ports, "
-                "start time, command line) and what it holds: chunks, records per kind, "
-                "certificates, bytes per record, corruption.");
+                "start time,\ncommand line) and what it holds: chunks, records per kind, "
+                "certificates, bytes per record,\ncorruption.");
   flags.Epilog("Exit status: 0 done, 1 a file unreadable or corrupt, 2 bad usage.");
   std::vector<std::string> files;
   if (int rc = ParseFlags(flags, argc, argv, &files, "info", true); rc >= 0) return rc;
@@ -297,7 +297,7 @@ int RunReport(int argc, const char* const* argv) {
       "ShadowServer's columns in their order; unknown columns are empty.\n"
       "Example: mailsweep-agg report --geo lab-geo.csv --out report/ shard-*.msr\n"
       "Exit status: 0 done, 1 a file unreadable (or corrupt with --strict) or output failed, "
-      "2 bad usage (also an --out that is not a writable directory: checked before reading).");
+      "2 bad usage\n(also an --out that is not a writable directory: checked before reading).");
   std::vector<std::string> files;
   if (int rc = ParseFlags(flags, argc, argv, &files, "report", true); rc >= 0) return rc;
   std::optional<Policy> policy = ParsePolicy(policy_name);
