@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
@@ -211,13 +212,24 @@ TEST_CASE("Sweeper: once AwaitOverlay() returns, nothing more goes to what was p
   c.overlay = &overlay;
   auto sweeper = Sweeper::Create(c, nullptr, nullptr, nullptr);
   REQUIRE(sweeper.ok());
-  std::thread runner([&] { REQUIRE((*sweeper)->Run().ok()); });
-  while ((*sweeper)->Stats().sent < 1000) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  // Catch2's assertions are not thread-safe: the runner only keeps its status, and the main
+  // thread joins it before any assertion can end the test.
+  absl::Status run_status;
+  std::atomic<bool> ran{false};
+  std::thread runner([&] {
+    run_status = (*sweeper)->Run();
+    ran.store(true);
+  });
+  while ((*sweeper)->Stats().sent < 1000 && !ran.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   overlay.Publish(fx.space.allowed());  // every target opts out
-  REQUIRE((*sweeper)->AwaitOverlay(overlay.generation(), 1'000'000'000));
+  const bool confirmed = (*sweeper)->AwaitOverlay(overlay.generation(), 1'000'000'000);
   const uint64_t sent_by_then = (*sweeper)->Stats().sent;
   runner.join();
   unlink(pcap.c_str());
+  REQUIRE(run_status.ok());
+  CHECK(confirmed);
   const SweepStats st = (*sweeper)->Stats();
   CHECK(st.sent == sent_by_then);
   CHECK(st.sent < fx.space.size());
