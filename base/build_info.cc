@@ -2,11 +2,10 @@
 
 #include "base/strings.h"
 
-// Both come from the configure step (base/CMakeLists.txt), on this file only, so that a new
-// commit recompiles one file.
-#ifndef MAILSWEEP_GIT_DESCRIBE
-#define MAILSWEEP_GIT_DESCRIBE "unknown"
-#endif
+// MAILSWEEP_VERSION comes from the configure step; MAILSWEEP_GIT_DESCRIBE from a header made at
+// every build (base/git_describe.cmake) that only this file includes, so that a new commit
+// recompiles one file.
+#include "git_describe.h"
 
 namespace mailsweep {
 
