@@ -26,6 +26,9 @@ cmp -s "$conf" "$source_conf" || fail "$conf_path differs from $source_conf"
 
 # The user's opt-out; the binary goes, to see that the rest is installed again.
 echo "192.0.2.0/24  # an opt-out" >> "$conf"
+# A user's edit comes long after the install; file(INSTALL) calls a file with the source's
+# mtime (to the second) up to date and skips it, which an edit within that second would pass.
+touch -m -d 2001-01-01 "$conf"
 cp "$conf" "$tmp/edited"
 rm "$ms"
 install_tree
