@@ -1,27 +1,50 @@
 #!/usr/bin/env bash
-# Installs what mailsweep needs to build, test, run the lab and the benchmarks, from Debian's
-# packages. Idempotent and quiet when everything is already there. Needs root (or sudo).
-#   scripts/deps.sh            build + test + lab packages
-#   scripts/deps.sh --bench    also the tools the benchmarks compare against (zmap, masscan, nmap)
+# Installs what mailsweep needs from Debian's packages. Idempotent and quiet when everything is
+# already there. Needs root (or sudo).
+#   scripts/deps.sh               build + test + lab packages (scripts/test.sh, scripts/demo.sh)
+#   scripts/deps.sh --build-only  only what building the programs, their man pages and the
+#                                 Debian package takes (scripts/package.sh, the Dockerfile): no
+#                                 mail servers, firewall or test tools on a scan machine
+#   scripts/deps.sh --bench       also the benchmarks' rivals (zmap, masscan, nmap, hyperfine)
+#   scripts/deps.sh --print [SET] lists the packages of SET (one a line) and installs nothing
 set -euo pipefail
 
-packages=(
-  # build
-  cmake ninja-build g++ pkg-config ccache clang-format
+# What scripts/package.sh needs: compiler and build tools, the -dev libraries of the top
+# CMakeLists.txt, help2man for the man pages, dpkg-dev and file for CPack's dpkg-shlibdeps, git
+# for the version's git description.
+build=(
+  cmake ninja-build g++ pkg-config
+  libpcap-dev libssl-dev libabsl-dev libfmt-dev libmaxminddb-dev libseccomp-dev
+  help2man dpkg-dev file git
+)
+full=(
+  "${build[@]}"
+  ccache clang-format catch2
   # fuzzing (scripts/fuzz.sh): clang with libFuzzer and the sanitizer runtimes
   clang libclang-rt-14-dev
-  libpcap-dev libssl-dev libabsl-dev libfmt-dev catch2 libmaxminddb-dev
-  libseccomp-dev
   # lab: namespaces, firewall, real mail servers, certificates, geo databases
   iproute2 nftables ethtool openssl dovecot-imapd dovecot-pop3d postfix mmdb-bin procps
   # tests: fixture servers and result checks in Python, peak memory with GNU time; setcap and
   # getcap for the run as a normal user (tests/pipeline/scan_setcap.sh)
   python3 time tcpdump libcap2-bin
-  # packaging (packaging/, tests/packaging/): man pages from --help, the .deb and its checks
-  help2man dpkg-dev lintian man-db
+  # package tests (tests/packaging/): the .deb's checks, man pages rendered as `man` shows them
+  lintian man-db
 )
-if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(zmap masscan nmap hyperfine time bc)
+
+print=0
+if [[ ${1:-} == --print ]]; then
+  print=1
+  shift
+fi
+case ${1:-} in
+  "") packages=("${full[@]}") ;;
+  --build-only) packages=("${build[@]}") ;;
+  --bench) packages=("${full[@]}" zmap masscan nmap hyperfine time bc) ;;
+  *) echo "usage: deps.sh [--print] [--build-only | --bench]" >&2; exit 2 ;;
+esac
+if [[ $print -eq 1 ]]; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
 fi
 
 missing=()
@@ -40,6 +63,8 @@ fi
 echo "deps.sh: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 # Postfix asks how to configure itself; the lab writes its own configuration.
-echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+if printf '%s\n' "${missing[@]}" | grep -qx postfix; then
+  echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

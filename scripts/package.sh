@@ -2,11 +2,12 @@
 # Builds the Debian package (mailsweep_VERSION_ARCH.deb) with CPack and prints its path: a
 # Release build installed under /usr, so that the binaries read /etc/mailsweep/blocklist.conf,
 # the file the package installs (the path is compiled in), in ${BUILD_DIR:-build-package}.
-# Installs the build dependencies first (scripts/deps.sh) unless MAILSWEEP_SKIP_DEPS=1.
+# Installs the build dependencies first (`scripts/deps.sh --build-only`: compiler, -dev libraries,
+# help2man, dpkg-dev; not the lab's mail servers) unless MAILSWEEP_SKIP_DEPS=1.
 #   scripts/package.sh && apt install ./build-package/mailsweep_*.deb
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[[ ${MAILSWEEP_SKIP_DEPS:-} == 1 ]] || scripts/deps.sh
+[[ ${MAILSWEEP_SKIP_DEPS:-} == 1 ]] || scripts/deps.sh --build-only
 dir=${BUILD_DIR:-build-package}
 # Linked with full RELRO as Debian's hardening asks (link flags only: the objects stay those of
 # the build tree, so ccache hands them over).
