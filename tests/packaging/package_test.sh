@@ -39,6 +39,11 @@ for f in ./usr/bin/mailsweep ./usr/bin/mailsweep-agg ./usr/share/man/man1/mailsw
   grep -q " $f\$" "$tmp/contents" || fail "$f is not in the package"
 done
 dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles | grep -qx "$conf" || fail "no conffile"
+# The changelog names the commit the package was built from.
+changelog=$(dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/share/doc/mailsweep/changelog.gz |
+  gzip -dc)
+grep -qE '\(git ([0-9a-f]{7,}(-dirty)?|v?[0-9][^)]*)\)' <<< "$changelog" ||
+  fail "the changelog names no commit: $changelog"
 if dpkg-deb --ctrl-tarfile "$deb" | tar -t | grep -qE 'postinst|preinst'; then
   fail "the package has maintainer scripts (nothing may grant capabilities on install)"
 fi
