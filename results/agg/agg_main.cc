@@ -314,7 +314,7 @@ int RunReport(int argc, const char* const* argv) {
     fmt::print(stderr, "mailsweep-agg report: --threads: 1 to 1024, not {}\n", threads);
     return 2;
   }
-  if (absl::Status s = PrepareReportDir(out_dir); !s.ok()) {
+  if (absl::Status s = CheckReportDir(out_dir); !s.ok()) {
     fmt::print(stderr, "mailsweep-agg report: --out {}\n", s.message());
     return 2;
   }

@@ -34,25 +34,39 @@ absl::Status WriteFile(const std::string& path, const std::string& data) {
 
 }  // namespace
 
-absl::Status PrepareReportDir(const std::string& dir) {
-  if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
-    int err = errno;
-    return absl::FailedPreconditionError(StrCat(dir, ": ", strerror(err)));
-  }
+absl::Status CheckReportDir(const std::string& dir) {
+  // The directory itself, or (not there yet) the one it will be made in.
+  std::string at = dir;
   struct stat st;
-  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    return absl::FailedPreconditionError(StrCat(dir, ": not a directory"));
-  }
-  if (access(dir.c_str(), W_OK | X_OK) != 0) {
+  if (stat(dir.c_str(), &st) != 0) {
     int err = errno;
-    return absl::FailedPreconditionError(StrCat(dir, ": ", strerror(err)));
+    if (err != ENOENT) return absl::FailedPreconditionError(StrCat(dir, ": ", strerror(err)));
+    const size_t slash = dir.find_last_not_of('/') == std::string::npos
+                             ? std::string::npos
+                             : dir.rfind('/', dir.find_last_not_of('/'));
+    at = slash == std::string::npos ? "." : slash == 0 ? "/" : dir.substr(0, slash);
+    if (stat(at.c_str(), &st) != 0) {
+      err = errno;
+      return absl::FailedPreconditionError(StrCat(dir, ": ", strerror(err)));
+    }
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    return absl::FailedPreconditionError(StrCat(at == dir ? dir : at, ": not a directory"));
+  }
+  if (access(at.c_str(), W_OK | X_OK) != 0) {
+    int err = errno;
+    return absl::FailedPreconditionError(StrCat(at, ": ", strerror(err)));
   }
   return absl::OkStatus();
 }
 
 absl::Status WriteReportFiles(const Aggregator& agg, const std::string& dir,
                               const std::string& date, bool per_host_csvs) {
-  MAILSWEEP_RETURN_IF_ERROR(PrepareReportDir(dir));
+  if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    int err = errno;
+    return absl::UnavailableError(StrCat(dir, ": ", strerror(err)));
+  }
+  MAILSWEEP_RETURN_IF_ERROR(CheckReportDir(dir));
   const Summary& s = agg.summary();
   MAILSWEEP_RETURN_IF_ERROR(WriteFile(dir + "/summary.csv", SummaryCsv(s)));
   MAILSWEEP_RETURN_IF_ERROR(WriteFile(dir + "/summary.json", SummaryJson(s)));

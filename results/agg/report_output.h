@@ -16,10 +16,10 @@
 
 namespace mailsweep::results {
 
-// Creates `dir` when missing and checks that it is a directory this process may write into:
-// kFailedPrecondition naming it otherwise. `report` calls it before the reading, so that a bad
-// --out fails at once rather than after the roll-up; WriteReportFiles calls it again.
-absl::Status PrepareReportDir(const std::string& dir);
+// Checks that `dir` is a directory this process may write into, or (missing) that it can be
+// made there: kFailedPrecondition naming what is wrong. Makes nothing. `report` calls it before
+// the reading, so that a bad --out fails at once rather than after the roll-up.
+absl::Status CheckReportDir(const std::string& dir);
 
 // Writes summary.csv, summary.json, report.html and, with per_host_csvs, the six per-host CSVs
 // into `dir` (created when missing). `date` is YYYY-MM-DD, the prefix of the per-host files.

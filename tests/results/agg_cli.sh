@@ -115,6 +115,10 @@ set -e
 [[ $rc1 -eq 2 && $rc2 -eq 2 && $rc3 -eq 2 && $rc4 -eq 2 && $rc5 -eq 2 ]] ||
   fail "usage errors must exit 2 ($rc1 $rc2 $rc3 $rc4 $rc5)"
 [[ ! -e "$tmp/escaped-scan_pop3.csv" && ! -e "$tmp/d" ]] || fail "--date wrote outside --out"
+# No readable record file: exit 1, and no --out directory made for nothing.
+rc6=0
+"$agg" report -q --out "$tmp/nothing" "$tmp/missing.msr" > /dev/null 2>&1 || rc6=$?
+[[ $rc6 -eq 1 && ! -e "$tmp/nothing" ]] || fail "report of no readable file: exit $rc6, or made --out"
 
 # output that cannot be written is a failure, named
 for cmd in info dump "report --out $tmp/full"; do
