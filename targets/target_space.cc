@@ -1,5 +1,6 @@
 #include "targets/target_space.h"
 
+#include "base/siphash.h"
 #include "base/strings.h"
 #include "targets/blocklist.h"
 #include "targets/range_list.h"
@@ -34,8 +35,7 @@ absl::StatusOr<TargetSpace> TargetSpace::BuildFrom(const TargetSpec& spec,
   auto cli = ParseRangeArgs(spec.targets, "target", notes);
   if (!cli.ok()) return cli.status();
   std::vector<Ipv4Range> target_ranges = cli->ranges();
-  if (absl::Status s = AppendRangeListFiles(spec.allowlist_files, &target_ranges, notes);
-      !s.ok()) {
+  if (absl::Status s = AppendRangeListFiles(spec.allowlist_files, &target_ranges, notes); !s.ok()) {
     return s;
   }
   if (target_ranges.empty()) {
@@ -83,6 +83,16 @@ absl::StatusOr<TargetSpace> TargetSpace::BuildFrom(const TargetSpec& spec,
     return absl::InvalidArgumentError("target space too large");
   }
   return space;
+}
+
+uint64_t SpaceFingerprint(const TargetSpace& space) {
+  const SipKey key = SipKey::FromSeed(0, /*domain=*/0x73706163);  // "spac"
+  uint64_t h = SipHash24Words(key, space.address_count(), space.ports().size());
+  for (const Ipv4Range& r : space.allowed().ranges()) {
+    h = SipHash24Words(key, h, (uint64_t{r.first} << 32) | r.last);
+  }
+  for (uint16_t p : space.ports()) h = SipHash24Words(key, h, p);
+  return h;
 }
 
 }  // namespace mailsweep::targets

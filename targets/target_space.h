@@ -84,6 +84,10 @@ class TargetSpace {
   uint64_t port_magic_ = 0;  // floor(2^64 / ports) + 1
 };
 
+// Keyed hash over the allowed ranges and ports: two runs walk the same space iff it matches
+// (the checkpoint of `scan` keeps it; `sweep` prints it, in its walk id, to resume by).
+uint64_t SpaceFingerprint(const TargetSpace& space);
+
 // A cursor over the permutation that yields targets. One per thread.
 class TargetWalk {
  public:

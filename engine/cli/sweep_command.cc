@@ -46,6 +46,7 @@ int RunSweepCommand(int argc, const char* const* argv) {
   StatusJsonFile json;
   std::string format = "msr";
   uint64_t start_position = 0;
+  std::string expect_walk;
   bool quiet = false;
   PrivilegeOptions privileges;
   SandboxOptions sandbox;
@@ -70,6 +71,11 @@ int RunSweepCommand(int argc, const char* const* argv) {
                "run); the seed, shard, ports, targets and blocklists (their contents too) must "
                "be the same, or the order differs: for opt-outs during a sweep, send SIGHUP",
                &start_position);
+  flags.String("--expect-walk", "ID",
+               "resume: refuse to start (exit 2) unless this run's walk (seed, shard, ports, "
+               "targets and blocklists) is the one an earlier run printed with its resume "
+               "position",
+               &expect_walk);
   json.Register(&flags);
   privileges.Register(&flags);
   sandbox.Register(&flags);
@@ -112,6 +118,23 @@ int RunSweepCommand(int argc, const char* const* argv) {
     kCommand.Report(StrCat("warning: ", note));
   }
   if (walk->space.size() == 0) return kCommand.Usage("no targets left after the blocklists");
+  const uint64_t walk_id = WalkId(*walk);
+  if (!expect_walk.empty()) {
+    uint64_t want = 0;
+    std::string_view hex = expect_walk;
+    if (hex.starts_with("0x")) hex.remove_prefix(2);
+    const auto [end, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), want, 16);
+    if (hex.empty() || ec != std::errc() || end != hex.data() + hex.size()) {
+      return kCommand.Usage(StrCat("--expect-walk ", Quote(expect_walk), " is not a walk id"));
+    }
+    if (want != walk_id) {
+      return kCommand.Usage(absl::StrFormat(
+          "--expect-walk 0x%016x: this walk is 0x%016x (%d targets): the seed, shard, ports, "
+          "targets or blocklists differ from the run being resumed, so its positions would "
+          "name other targets",
+          want, walk_id, walk->space.size()));
+    }
+  }
 
   auto built = BuildSweeperConfig(sweep, *walk, start_position);
   if (!built.ok()) {
@@ -241,10 +264,9 @@ int RunSweepCommand(int argc, const char* const* argv) {
   // What was not swept is said with -q too.
   if (final_stats.watermark < config.range.end && run_status.ok()) {
     absl::FPrintF(stderr,
-                  "%s: stopped early; resume with --start-position %d and the same seed, shard, "
-                  "ports, targets and blocklists (%d targets; another blocklist changes the "
-                  "order)\n",
-                  kCommand.name(), final_stats.watermark, walk->space.size());
+                  "%s: stopped early; resume with --start-position %d --expect-walk 0x%016x and "
+                  "the same seed, shard, ports, targets and blocklists\n",
+                  kCommand.name(), final_stats.watermark, walk_id);
   } else if (final_stats.watermark < config.range.end) {
     // The records written before the error are in the file, the rest is lost: the watermark
     // says what was sent, not what was kept.

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "base/siphash.h"
 #include "base/strings.h"
 #include "targets/blocklist.h"
 #include "targets/port_list.h"
@@ -153,6 +154,12 @@ absl::StatusOr<ResolvedWalk> ResolveWalk(WalkOptions options,
                       .notes = std::move(notes),
                       .allow_reserved = options.spec.allow_reserved,
                       .blocked_now = std::move(blocked_now)};
+}
+
+uint64_t WalkId(const ResolvedWalk& walk) {
+  const SipKey key = SipKey::FromSeed(0, /*domain=*/0x77616c6b);  // "walk"
+  const uint64_t h = SipHash24Words(key, targets::SpaceFingerprint(walk.space), walk.seed);
+  return SipHash24Words(key, SipHash24Words(key, h, walk.shards), walk.shard);
 }
 
 }  // namespace mailsweep::engine

@@ -76,7 +76,6 @@ absl::StatusOr<ResolvedWalk> ResolveWalk(WalkOptions options,
                                          const std::vector<std::string>& positional,
                                          const targets::IntervalSet* recorded_blocked = nullptr);
 
-// Parses a seed: decimal or 0x-prefixed hex.
 // -b/--blocklist-file, --no-default-blocklist and --allow-reserved (targets/blocklist.h), the
 // same for every command that sends: the walk's commands through WalkOptions, and `mailsweep
 // probe` for its input. --no-default-blocklist clears *default_file. The pointees must outlive
@@ -84,8 +83,14 @@ absl::StatusOr<ResolvedWalk> ResolveWalk(WalkOptions options,
 void RegisterBlocklistFlags(FlagSet* flags, std::vector<std::string>* blocklist_files,
                             std::string* default_file, std::vector<std::string>* allow_reserved);
 
+// Parses a seed: decimal or 0x-prefixed hex.
 absl::StatusOr<uint64_t> ParseSeed(std::string_view text);
 uint64_t RandomSeed();
+
+// The walk's identity: a keyed hash of its target space (targets::SpaceFingerprint), seed and
+// shard. Two runs send the same targets in the same order iff their ids match: `sweep` prints
+// it beside its resume position, and --expect-walk refuses a resume whose walk is another.
+uint64_t WalkId(const ResolvedWalk& walk);
 
 }  // namespace mailsweep::engine
 

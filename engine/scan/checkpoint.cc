@@ -6,7 +6,6 @@
 
 #include "absl/strings/str_join.h"
 #include "base/read_file.h"
-#include "base/siphash.h"
 #include "base/strings.h"
 #include "results/format/crc32c.h"
 #include "targets/blocklist_reloader.h"
@@ -42,16 +41,6 @@ std::string FileNameOf(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-uint64_t SpaceFingerprint(const targets::TargetSpace& space) {
-  const SipKey key = SipKey::FromSeed(0, /*domain=*/0x73706163);  // "spac"
-  uint64_t h = SipHash24Words(key, space.address_count(), space.ports().size());
-  for (const targets::Ipv4Range& r : space.allowed().ranges()) {
-    h = SipHash24Words(key, h, (uint64_t{r.first} << 32) | r.last);
-  }
-  for (uint16_t p : space.ports()) h = SipHash24Words(key, h, p);
-  return h;
-}
-
 Checkpoint Checkpoint::For(const targets::TargetSpace& space, uint64_t seed, uint64_t shards,
                            uint64_t shard, uint64_t range_begin, uint64_t range_end,
                            std::string output, std::string scan_id) {
@@ -62,7 +51,7 @@ Checkpoint Checkpoint::For(const targets::TargetSpace& space, uint64_t seed, uin
   cp.shard = shard;
   cp.ports = space.ports();
   cp.space_size = space.size();
-  cp.space_fingerprint = SpaceFingerprint(space);
+  cp.space_fingerprint = targets::SpaceFingerprint(space);
   cp.range_begin = range_begin;
   cp.range_end = range_end;
   cp.output = std::move(output);

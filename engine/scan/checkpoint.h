@@ -97,9 +97,6 @@ std::string RecordFilePath(const std::string& output, size_t index);
 // The name of `path` without its directory ("a/b.msr" -> "b.msr").
 std::string FileNameOf(const std::string& path);
 
-// Keyed hash over the allowed ranges and ports: two runs walk the same space iff it matches.
-uint64_t SpaceFingerprint(const targets::TargetSpace& space);
-
 }  // namespace mailsweep::engine
 
 #endif  // MAILSWEEP_ENGINE_SCAN_CHECKPOINT_H_

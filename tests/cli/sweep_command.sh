@@ -166,4 +166,23 @@ rc=0
 wait "$pid" || rc=$?
 [[ $rc -eq 0 ]] || fail "sweep stopped after reloads: exit $rc: $(cat "$tmp/hup.err")"
 echo "sweep: SIGHUP reloads, a bad reload keeps running"
+
+# The stop message names the walk; a resume whose blocklist changed walks another order and is
+# refused (exit 2), the same blocklist resumes.
+resume=$(sed -n 's/.*resume with \(--start-position [0-9]* --expect-walk 0x[0-9a-f]*\).*/\1/p' \
+  "$tmp/hup.err")
+[[ -n $resume ]] || fail "no resume line: $(cat "$tmp/hup.err")"
+# shellcheck disable=SC2086
+again() { "$ms" sweep -q --dryrun "$tmp/again.pcap" "${net[@]}" -p 110 -r 0 -c 0 --seed 3 \
+  -b "$tmp/hup-block" $resume "$@" 198.18.0.0/20; }
+rc=0
+again 2> "$tmp/again.err" || rc=$?
+[[ $rc -eq 2 ]] && grep -q "the seed, shard, ports, targets or blocklists differ" "$tmp/again.err" ||
+  fail "a resume with another blocklist: exit $rc: $(cat "$tmp/again.err")"
+rc=0
+again --seed 4 2> "$tmp/again.err" || rc=$?
+[[ $rc -eq 2 ]] || fail "a resume with another seed: exit $rc"
+printf '198.18.1.0/24\n' > "$tmp/hup-block"
+again 2> "$tmp/again.err" || fail "the same walk refused: $(cat "$tmp/again.err")"
+echo "sweep: --expect-walk refuses another walk"
 echo PASS

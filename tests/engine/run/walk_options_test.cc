@@ -110,5 +110,33 @@ TEST_CASE("The compiled-in default blocklist file lies under SYSCONFDIR/mailswee
   CHECK_THAT(path, Catch::EndsWith("/mailsweep/blocklist.conf"));
 }
 
+TEST_CASE("The walk id changes with the blocklist, seed, shard and ports, and only then",
+          "[walk_options]") {
+  ConfDir d;
+  d.Write("# nothing\n");
+  auto base = Resolve(d.conf);
+  REQUIRE(base.ok());
+  auto same = Resolve(d.conf);
+  REQUIRE(same.ok());
+  CHECK(WalkId(*base) == WalkId(*same));
+  d.Write("198.18.1.0/24\n");  // an opt-out: another space, another order
+  auto blocked = Resolve(d.conf);
+  REQUIRE(blocked.ok());
+  CHECK(WalkId(*blocked) != WalkId(*base));
+  ResolvedWalk other = *std::move(same);
+  other.seed = 2;
+  CHECK(WalkId(other) != WalkId(*base));
+  other.seed = base->seed;
+  other.shards = 2;
+  CHECK(WalkId(other) != WalkId(*base));
+  other.shard = 1;
+  CHECK(WalkId(other) != WalkId(*base));
+  other.shards = base->shards;
+  other.shard = base->shard;
+  CHECK(WalkId(other) == WalkId(*base));
+  other.space = targets::TargetSpace(base->space.allowed(), {110, 143});
+  CHECK(WalkId(other) != WalkId(*base));
+}
+
 }  // namespace
 }  // namespace mailsweep::engine
