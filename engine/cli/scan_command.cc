@@ -239,9 +239,6 @@ int RunScanCommand(int argc, const char* const* argv) {
                ? 2
                : 1;
   }
-  // The opt-outs of the whole run, also when a resume had no walk left (no sweep figures).
-  SweepStats opt_outs = summary->sweep;
-  opt_outs.excluded_addresses = summary->excluded_addresses;
   if (!quiet) {
     absl::FPrintF(
         stderr,
@@ -259,7 +256,7 @@ int RunScanCommand(int argc, const char* const* argv) {
                                : std::string(),
         summary->paused_ms ? StrCat(", senders held back ", summary->paused_ms, " ms in all")
                            : std::string(),
-        OptOutText(opt_outs, summary->opted_out), summary->output_file);
+        OptOutText(summary->sweep, summary->opted_out), summary->output_file);
   }
   // Targets left without a record are reported with -q too.
   if (!summary->complete) {

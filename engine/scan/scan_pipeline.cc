@@ -344,6 +344,8 @@ absl::StatusOr<ScanSummary> ScanRun::Finish() {
   summary.targets_sent = final_sweep.sent;
   summary.open = final_sweep.open;
   summary.sweep = final_sweep;
+  // The opt-outs of the whole run, also when a resume had no walk left (no sweep figures).
+  summary.sweep.excluded_addresses = reloader_->excluded().Count();
   summary.probes_done = final_probe.done;
   // Targets given up after local errors have no record either: a resume probes them again.
   summary.probes_abandoned = feeder_->abandoned() + final_probe.abandoned + final_probe.unprobed;
@@ -352,7 +354,6 @@ absl::StatusOr<ScanSummary> ScanRun::Finish() {
   summary.prior_corruptions = prior_.corruptions;
   summary.prior_dropped_bytes = prior_.dropped_bytes;
   summary.opted_out = feeder_->opted_out() + final_probe.opted_out;
-  summary.excluded_addresses = reloader_->excluded().Count();
   summary.paused_ms = final_sweep.paused_ms;
   summary.probes_retried = final_probe.retried;
   summary.loop_lag_max_ms = final_probe.lag_max_ms;

@@ -82,12 +82,11 @@ struct ScanSummary {
   uint64_t reprobed = 0;           // open hosts of earlier runs probed at start
   uint64_t prior_corruptions = 0;  // damaged places in the earlier files (records lost)
   uint64_t prior_dropped_bytes = 0;
-  uint64_t opted_out = 0;           // live hosts opted out before a probe of theirs started
-  uint64_t excluded_addresses = 0;  // blocked since the start (reloads, a grown resume)
-  uint64_t paused_ms = 0;           // time the senders spent held back by the probers
-  uint64_t probes_retried = 0;      // attempts that ended transiently and were made again
-  uint32_t loop_lag_max_ms = 0;     // the prober loops' longest pass
-  SweepStats sweep;                 // the sweep's final figures (for DroppedRepliesWarning())
+  uint64_t opted_out = 0;        // live hosts opted out before a probe of theirs started
+  uint64_t paused_ms = 0;        // time the senders spent held back by the probers
+  uint64_t probes_retried = 0;   // attempts that ended transiently and were made again
+  uint32_t loop_lag_max_ms = 0;  // the prober loops' longest pass
+  SweepStats sweep;              // final figures; excluded_addresses: the whole run's opt-outs
   bool stopped = false;
   bool complete = false;
   std::string output_file;  // the file this run wrote
